@@ -1,0 +1,120 @@
+/*
+** db.h — citygrid's one SQL interface. Domain code talks to the store only
+** through these functions, so that another backend (PostgreSQL) can slot in
+** behind them without touching it.
+**
+** Rules: SQL is portable (no backend-only syntax in domain code), parameters
+** are always bound (written as `?`; a backend that wants `$1` gets them
+** translated by db_sql_translate(), in one place), and the schema lives only
+** in the numbered migrations under src/db/migrations/.
+**
+** Life cycle: db_open() → db_prepare()/db_bind*()/db_step()/db_finalize(),
+** db_begin()/db_commit()/db_rollback() → db_close(). A struct db is used by
+** one thread at a time.
+*/
+#ifndef CG_DB_H
+#define CG_DB_H
+
+#include <stdint.h>
+
+#include "../core/err.h"
+
+struct db;      /* a connection; opaque */
+struct db_stmt; /* a prepared statement; opaque */
+
+/* Results of db_step(). Errors are negative cg codes. */
+enum { DB_DONE = 0, DB_ROW = 1 };
+
+/* Flags for db_open(). */
+enum {
+  DB_CREATE = 1,   /* create the database if it does not exist */
+  DB_READONLY = 2  /* open for reading only */
+};
+
+/* Open the store at `where`: a file path for SQLite (WAL mode, foreign keys
+** on, busy timeout 5 s). On success *out is a connection the caller closes
+** with db_close(). Does not migrate: see db_migrate() in migrate.h. */
+int db_open(struct db **out, const char *where, int flags, struct cg_err *e);
+void db_close(struct db *db);
+
+/* Name of the backend behind db: "sqlite". Static string. */
+const char *db_backend(const struct db *db);
+
+/* Run one or more SQL statements that take no parameters and return no
+** rows (schema, pragmas). */
+int db_exec(struct db *db, const char *sql, struct cg_err *e);
+
+/* Prepare one statement. *out is the caller's, freed with db_finalize().
+** The message in *e quotes the start of the SQL on failure. */
+int db_prepare(struct db *db, struct db_stmt **out, const char *sql,
+               struct cg_err *e);
+void db_finalize(struct db_stmt *st);
+
+/* Like db_prepare(), but the statement is prepared once per connection and
+** kept for the next call with the same sql, which must be a string that
+** lives as long as the connection (a literal): hot statements cost no
+** parsing. db_finalize() on it only resets it and clears its bindings; the
+** connection frees it at db_close(). Do not hold it across another call of
+** the same sql (the cache hands out one statement per sql). */
+int db_prepare_cached(struct db *db, struct db_stmt **out, const char *sql,
+                      struct cg_err *e);
+
+/* Bind parameter i (1-based). Text is copied. NULL text binds SQL NULL. */
+int db_bind_text(struct db_stmt *st, int i, const char *v);
+int db_bind_int(struct db_stmt *st, int i, int64_t v);
+int db_bind_double(struct db_stmt *st, int i, double v);
+int db_bind_null(struct db_stmt *st, int i);
+int db_bind_blob(struct db_stmt *st, int i, const void *p, int n);
+
+/* Bind parameters 1..n by a format string, one letter each: t text
+** (const char *), i int64 (int64_t), d double, n null (no argument),
+** b blob (const void *, int). Returns CG_OK or CG_EINVAL on a bad format. */
+int db_bindf(struct db_stmt *st, const char *fmt, ...);
+
+/* Step: DB_ROW with a row ready, DB_DONE when finished, or a negative
+** cg code with the message in *e (a constraint violation is -CG_ECONFLICT). */
+int db_step(struct db_stmt *st, struct cg_err *e);
+
+/* Reset a statement to run again, keeping its bindings until rebound. */
+void db_reset(struct db_stmt *st);
+
+/* Column values of the current row (0-based). Text is valid until the next
+** db_step/db_reset/db_finalize of the statement; NULL for SQL NULL. */
+const char *db_col_text(struct db_stmt *st, int i);
+int64_t db_col_int(struct db_stmt *st, int i);
+double db_col_double(struct db_stmt *st, int i);
+int db_col_is_null(struct db_stmt *st, int i);
+int db_col_bytes(struct db_stmt *st, int i);
+const void *db_col_blob(struct db_stmt *st, int i);
+
+/* Transactions. db_begin() takes the write lock at once (SQLite BEGIN
+** IMMEDIATE), so a transaction never fails half-way for lack of it. */
+int db_begin(struct db *db, struct cg_err *e);
+int db_commit(struct db *db, struct cg_err *e);
+void db_rollback(struct db *db);
+
+/* Run a query that returns one integer (count(*), max(...)): *out gets the
+** first column of the first row, or `dflt` when there is no row or it is
+** NULL. Parameters as in db_bindf(). */
+int db_query_int(struct db *db, int64_t *out, int64_t dflt, struct cg_err *e,
+                 const char *sql, const char *fmt, ...);
+
+/* Rows changed by the last INSERT/UPDATE/DELETE on this connection. */
+int64_t db_changes(struct db *db);
+
+/* Statements prepared and not yet finalized on this connection (tests use
+** it to assert that nothing leaks). */
+int db_open_statements(const struct db *db);
+
+/* Placeholder dialects for db_sql_translate(). */
+enum db_dialect {
+  DB_QMARK = 0,  /* `?` as written (SQLite) */
+  DB_DOLLAR = 1  /* `$1`, `$2`, ... (PostgreSQL) */
+};
+
+/* Copy sql into out (size n) with each `?` placeholder outside string
+** literals, quoted identifiers and comments rewritten for the dialect.
+** Returns the number of placeholders, or -1 if out is too small. */
+int db_sql_translate(const char *sql, enum db_dialect d, char *out, int n);
+
+#endif

@@ -1,0 +1,338 @@
+/*
+** db_sqlite.c — the SQLite backend of db.h: the default store, one file in
+** the data directory, in WAL mode with foreign keys enforced.
+**
+** A struct db wraps one sqlite3 connection; a struct db_stmt wraps one
+** sqlite3_stmt and remembers its connection for error messages.
+*/
+#include "db.h"
+
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CACHE_SLOTS 256 /* cached statements per connection (power of 2) */
+
+struct db_stmt {
+  struct db *db;
+  sqlite3_stmt *h;
+  const char *cached_sql; /* the cache key for cached ones, else NULL */
+};
+
+struct db {
+  sqlite3 *h;
+  char path[1024];
+  int nstmt;              /* statements handed out and not finalized */
+  struct db_stmt *cache[CACHE_SLOTS]; /* open addressing on the sql pointer */
+};
+
+/* Fill *e from the connection's last error, with `what` as context. */
+static int
+fail_sqlite(struct db *db, struct cg_err *e, const char *what)
+{
+  int rc = sqlite3_extended_errcode(db->h);
+  int code = CG_EDB;
+
+  if ((rc & 0xff) == SQLITE_CONSTRAINT) code = CG_ECONFLICT;
+  if ((rc & 0xff) == SQLITE_NOMEM) code = CG_ENOMEM;
+  return cg_fail(e, code, "%s: %s", what, sqlite3_errmsg(db->h));
+}
+
+int
+db_open(struct db **out, const char *where, int flags, struct cg_err *e)
+{
+  struct db *db = calloc(1, sizeof *db);
+  int oflags = (flags & DB_READONLY) ? SQLITE_OPEN_READONLY
+                                     : SQLITE_OPEN_READWRITE;
+
+  *out = NULL;
+  if (!db) return cg_fail(e, CG_ENOMEM, "out of memory");
+  if (flags & DB_CREATE) oflags |= SQLITE_OPEN_CREATE;
+  oflags |= SQLITE_OPEN_NOMUTEX;
+  snprintf(db->path, sizeof db->path, "%s", where);
+  if (sqlite3_open_v2(where, &db->h, oflags, NULL) != SQLITE_OK) {
+    cg_fail(e, CG_EDB, "cannot open database '%s': %s", where,
+            db->h ? sqlite3_errmsg(db->h) : "out of memory");
+    sqlite3_close(db->h);
+    free(db);
+    return CG_EDB;
+  }
+  sqlite3_busy_timeout(db->h, 5000);
+  sqlite3_extended_result_codes(db->h, 1);
+  if (db_exec(db, "PRAGMA foreign_keys = ON", e) != CG_OK ||
+      (!(flags & DB_READONLY) &&
+       (db_exec(db, "PRAGMA journal_mode = WAL", e) != CG_OK ||
+        db_exec(db, "PRAGMA synchronous = NORMAL", e) != CG_OK))) {
+    cg_err_prefix(e, "cannot open database '%s'", where);
+    db_close(db);
+    return CG_EDB;
+  }
+  *out = db;
+  return CG_OK;
+}
+
+void
+db_close(struct db *db)
+{
+  if (!db) return;
+  for (int i = 0; i < CACHE_SLOTS; i++)
+    if (db->cache[i]) {
+      sqlite3_finalize(db->cache[i]->h);
+      free(db->cache[i]);
+    }
+  sqlite3_close_v2(db->h);
+  free(db);
+}
+
+const char *
+db_backend(const struct db *db)
+{
+  return "sqlite";
+}
+
+int
+db_exec(struct db *db, const char *sql, struct cg_err *e)
+{
+  char *msg = NULL;
+  if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+    int rc = cg_fail(e, CG_EDB, "%s", msg ? msg : sqlite3_errmsg(db->h));
+    if ((sqlite3_extended_errcode(db->h) & 0xff) == SQLITE_CONSTRAINT)
+      rc = e ? (e->code = CG_ECONFLICT) : CG_ECONFLICT;
+    sqlite3_free(msg);
+    return rc;
+  }
+  return CG_OK;
+}
+
+int
+db_prepare(struct db *db, struct db_stmt **out, const char *sql,
+           struct cg_err *e)
+{
+  struct db_stmt *st = calloc(1, sizeof *st);
+
+  *out = NULL;
+  if (!st) return cg_fail(e, CG_ENOMEM, "out of memory");
+  if (sqlite3_prepare_v2(db->h, sql, -1, &st->h, NULL) != SQLITE_OK) {
+    char what[96];
+    snprintf(what, sizeof what, "cannot prepare '%.60s'", sql);
+    free(st);
+    return fail_sqlite(db, e, what);
+  }
+  st->db = db;
+  db->nstmt++;
+  *out = st;
+  return CG_OK;
+}
+
+void
+db_finalize(struct db_stmt *st)
+{
+  if (!st) return;
+  st->db->nstmt--;
+  if (st->cached_sql) {
+    sqlite3_reset(st->h);
+    sqlite3_clear_bindings(st->h);
+    return;
+  }
+  sqlite3_finalize(st->h);
+  free(st);
+}
+
+int
+db_prepare_cached(struct db *db, struct db_stmt **out, const char *sql,
+                  struct cg_err *e)
+{
+  size_t slot = ((uintptr_t)sql >> 3) & (CACHE_SLOTS - 1);
+  int rc;
+
+  for (int probe = 0; probe < CACHE_SLOTS; probe++) {
+    struct db_stmt *st = db->cache[slot];
+    if (st && st->cached_sql == sql) {
+      db->nstmt++;
+      *out = st;
+      return CG_OK;
+    }
+    if (!st) {
+      if ((rc = db_prepare(db, out, sql, e)) != CG_OK) return rc;
+      (*out)->cached_sql = sql;
+      db->cache[slot] = *out;
+      return CG_OK;
+    }
+    slot = (slot + 1) & (CACHE_SLOTS - 1);
+  }
+  return db_prepare(db, out, sql, e); /* cache full: an ordinary one */
+}
+
+int
+db_bind_text(struct db_stmt *st, int i, const char *v)
+{
+  if (!v) return db_bind_null(st, i);
+  return sqlite3_bind_text(st->h, i, v, -1, SQLITE_TRANSIENT) == SQLITE_OK
+             ? CG_OK : CG_EDB;
+}
+
+int
+db_bind_int(struct db_stmt *st, int i, int64_t v)
+{
+  return sqlite3_bind_int64(st->h, i, v) == SQLITE_OK ? CG_OK : CG_EDB;
+}
+
+int
+db_bind_double(struct db_stmt *st, int i, double v)
+{
+  return sqlite3_bind_double(st->h, i, v) == SQLITE_OK ? CG_OK : CG_EDB;
+}
+
+int
+db_bind_null(struct db_stmt *st, int i)
+{
+  return sqlite3_bind_null(st->h, i) == SQLITE_OK ? CG_OK : CG_EDB;
+}
+
+int
+db_bind_blob(struct db_stmt *st, int i, const void *p, int n)
+{
+  return sqlite3_bind_blob(st->h, i, p, n, SQLITE_TRANSIENT) == SQLITE_OK
+             ? CG_OK : CG_EDB;
+}
+
+/* Bind by format; shared by db_bindf() and db_query_int(). */
+static int
+bind_va(struct db_stmt *st, const char *fmt, va_list ap)
+{
+  int rc = CG_OK;
+  for (int i = 1; fmt && *fmt && rc == CG_OK; fmt++, i++) {
+    switch (*fmt) {
+    case 't': rc = db_bind_text(st, i, va_arg(ap, const char *)); break;
+    case 'i': rc = db_bind_int(st, i, va_arg(ap, int64_t)); break;
+    case 'd': rc = db_bind_double(st, i, va_arg(ap, double)); break;
+    case 'n': rc = db_bind_null(st, i); break;
+    case 'b': {
+      const void *p = va_arg(ap, const void *);
+      rc = db_bind_blob(st, i, p, va_arg(ap, int));
+      break;
+    }
+    default: return CG_EINVAL;
+    }
+  }
+  return rc;
+}
+
+int
+db_bindf(struct db_stmt *st, const char *fmt, ...)
+{
+  va_list ap;
+  int rc;
+  va_start(ap, fmt);
+  rc = bind_va(st, fmt, ap);
+  va_end(ap);
+  return rc;
+}
+
+int
+db_step(struct db_stmt *st, struct cg_err *e)
+{
+  int rc = sqlite3_step(st->h);
+  if (rc == SQLITE_ROW) return DB_ROW;
+  if (rc == SQLITE_DONE) return DB_DONE;
+  return -fail_sqlite(st->db, e, "database error");
+}
+
+void
+db_reset(struct db_stmt *st)
+{
+  sqlite3_reset(st->h);
+}
+
+const char *
+db_col_text(struct db_stmt *st, int i)
+{
+  return (const char *)sqlite3_column_text(st->h, i);
+}
+
+int64_t
+db_col_int(struct db_stmt *st, int i)
+{
+  return sqlite3_column_int64(st->h, i);
+}
+
+double
+db_col_double(struct db_stmt *st, int i)
+{
+  return sqlite3_column_double(st->h, i);
+}
+
+int
+db_col_is_null(struct db_stmt *st, int i)
+{
+  return sqlite3_column_type(st->h, i) == SQLITE_NULL;
+}
+
+int
+db_col_bytes(struct db_stmt *st, int i)
+{
+  return sqlite3_column_bytes(st->h, i);
+}
+
+const void *
+db_col_blob(struct db_stmt *st, int i)
+{
+  return sqlite3_column_blob(st->h, i);
+}
+
+int
+db_begin(struct db *db, struct cg_err *e)
+{
+  return db_exec(db, "BEGIN IMMEDIATE", e);
+}
+
+int
+db_commit(struct db *db, struct cg_err *e)
+{
+  return db_exec(db, "COMMIT", e);
+}
+
+void
+db_rollback(struct db *db)
+{
+  if (!sqlite3_get_autocommit(db->h))
+    sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int
+db_query_int(struct db *db, int64_t *out, int64_t dflt, struct cg_err *e,
+             const char *sql, const char *fmt, ...)
+{
+  struct db_stmt *st;
+  va_list ap;
+  int rc;
+
+  *out = dflt;
+  if ((rc = db_prepare(db, &st, sql, e)) != CG_OK) return rc;
+  va_start(ap, fmt);
+  rc = bind_va(st, fmt, ap);
+  va_end(ap);
+  if (rc != CG_OK) {
+    db_finalize(st);
+    return cg_fail(e, CG_EINTERNAL, "bad bind format '%s'", fmt);
+  }
+  rc = db_step(st, e);
+  if (rc == DB_ROW && !db_col_is_null(st, 0)) *out = db_col_int(st, 0);
+  db_finalize(st);
+  return rc < 0 ? -rc : CG_OK;
+}
+
+int64_t
+db_changes(struct db *db)
+{
+  return sqlite3_changes64(db->h);
+}
+
+int
+db_open_statements(const struct db *db)
+{
+  return db->nstmt;
+}

@@ -1,0 +1,21 @@
+# Turn the numbered SQL migration files into a C array (OUT) so that the
+# binary carries its schema. Each file name must start with its number:
+# 0001_areas.sql. Run by the build; see CMakeLists.txt.
+set(body "/* Generated from the files in src/db/migrations by the build. Do not edit. */\n#include \"db/migrate.h\"\n\nconst struct db_migration db_migrations[] = {\n")
+set(n 0)
+foreach(f ${FILES})
+  get_filename_component(name ${f} NAME)
+  string(REGEX MATCH "^[0-9]+" num ${name})
+  if(NOT num)
+    message(FATAL_ERROR "migration '${name}' does not start with its number")
+  endif()
+  math(EXPR num "${num}")
+  file(READ ${f} sql)
+  string(REPLACE "\\" "\\\\" sql "${sql}")
+  string(REPLACE "\"" "\\\"" sql "${sql}")
+  string(REPLACE "\n" "\\n\"\n    \"" sql "${sql}")
+  string(APPEND body "  {${num}, \"${name}\",\n    \"${sql}\"},\n")
+  math(EXPR n "${n} + 1")
+endforeach()
+string(APPEND body "};\nconst int db_nmigrations = ${n};\n")
+file(WRITE ${OUT} "${body}")

@@ -1,0 +1,198 @@
+/*
+** testutil.c — see testutil.h. Plain POSIX: mkdtemp, system, stdio.
+*/
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+char *
+tu_tmpdir(void)
+{
+  const char *base = getenv("TMPDIR");
+  char *path;
+
+  if (!base || !*base) base = "/tmp";
+  if (asprintf(&path, "%s/citygrid-test-XXXXXX", base) < 0) abort();
+  if (!mkdtemp(path)) abort();
+  return path;
+}
+
+void
+tu_rmrf(const char *dir)
+{
+  char *cmd;
+  if (asprintf(&cmd, "rm -rf '%s'", dir) < 0) abort();
+  if (system(cmd) != 0) fprintf(stderr, "cannot remove '%s'\n", dir);
+  free(cmd);
+}
+
+const char *
+tu_data(const char *name)
+{
+  static char path[4096];
+  const char *src = getenv("CG_DATA_SRC");
+  snprintf(path, sizeof path, "%s/%s", src ? src : "data", name);
+  return path;
+}
+
+char *
+tu_slurp(const char *path)
+{
+  FILE *f = fopen(path, "rb");
+  char *buf;
+  long n;
+
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  buf = malloc((size_t)n + 1);
+  if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) abort();
+  buf[n] = 0;
+  fclose(f);
+  return buf;
+}
+
+void
+tu_write(const char *path, const char *text)
+{
+  FILE *f = fopen(path, "wb");
+  if (!f) abort();
+  fputs(text, f);
+  fclose(f);
+}
+
+int
+tu_run(char **out, char **err, const char *fmt, ...)
+{
+  char *args, *cmd, *dir = tu_tmpdir(), outp[4200], errp[4200];
+  const char *bin = getenv("CG_BIN");
+  va_list ap;
+  int st;
+
+  va_start(ap, fmt);
+  if (vasprintf(&args, fmt, ap) < 0) abort();
+  va_end(ap);
+  snprintf(outp, sizeof outp, "%s/out", dir);
+  snprintf(errp, sizeof errp, "%s/err", dir);
+  if (asprintf(&cmd, "'%s' %s >'%s' 2>'%s' </dev/null", bin ? bin : "citygrid",
+               args, outp, errp) < 0)
+    abort();
+  st = system(cmd);
+  if (out) *out = tu_slurp(outp);
+  if (err) *err = tu_slurp(errp);
+  tu_rmrf(dir);
+  free(dir);
+  free(cmd);
+  free(args);
+  if (st == -1 || !WIFEXITED(st)) return -1;
+  return WEXITSTATUS(st);
+}
+
+int
+tu_serve_start(const char *dir, const char *extra, int *pid)
+{
+  char log[4200], *cmd;
+  const char *bin = getenv("CG_BIN");
+  pid_t p;
+
+  snprintf(log, sizeof log, "%s/serve.log", dir);
+  unlink(log);
+  if (asprintf(&cmd, "exec '%s' --data '%s' serve --port 0 %s >'%s' 2>&1",
+               bin ? bin : "citygrid", dir, extra ? extra : "", log) < 0)
+    abort();
+  p = fork();
+  if (p == 0) {
+    execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+    _exit(127);
+  }
+  free(cmd);
+  *pid = (int)p;
+  for (int i = 0; i < 2000; i++) {
+    char *text = tu_slurp(log), *at;
+    int port = -1;
+    if (text && (at = strstr(text, "listening on http://"))) {
+      at = strchr(at + 20, ':');
+      if (at) port = atoi(at + 1);
+    }
+    free(text);
+    if (port > 0) return port;
+    if (waitpid(p, NULL, WNOHANG) == p) return -1;
+    nanosleep(&(struct timespec){0, 10000000}, NULL);
+  }
+  kill(p, SIGKILL);
+  waitpid(p, NULL, 0);
+  return -1;
+}
+
+int
+tu_serve_stop(int pid)
+{
+  int st;
+  kill(pid, SIGTERM);
+  for (int i = 0; i < 2000; i++) {
+    if (waitpid(pid, &st, WNOHANG) == pid)
+      return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    nanosleep(&(struct timespec){0, 10000000}, NULL);
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, &st, 0);
+  return -1;
+}
+
+int
+tu_http(int port, const char *method, const char *path,
+        const char *content_type, const char *body, char **resp)
+{
+  struct sockaddr_in sa = {0};
+  char *req, *buf = NULL, *hdr_end;
+  size_t len = 0, cap = 0;
+  int fd, n, status = -1;
+
+  if (resp) *resp = NULL;
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons((uint16_t)port);
+  inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+  if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0) return -1;
+  if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+    close(fd);
+    return -1;
+  }
+  if (asprintf(&req, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+               "Connection: close\r\nContent-Type: %s\r\n"
+               "Content-Length: %zu\r\n\r\n%s", method, path,
+               content_type ? content_type : "application/json",
+               body ? strlen(body) : 0, body ? body : "") < 0)
+    abort();
+  if (write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
+    free(req);
+    close(fd);
+    return -1;
+  }
+  free(req);
+  for (;;) {
+    if (len + 4096 + 1 > cap) {
+      cap = (cap + 4096) * 2;
+      if (!(buf = realloc(buf, cap))) abort();
+    }
+    n = (int)read(fd, buf + len, 4096);
+    if (n <= 0) break;
+    len += (size_t)n;
+  }
+  close(fd);
+  if (!buf) return -1;
+  buf[len] = 0;
+  if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1) status = -1;
+  hdr_end = strstr(buf, "\r\n\r\n");
+  if (resp) *resp = strdup(hdr_end ? hdr_end + 4 : "");
+  free(buf);
+  return status;
+}

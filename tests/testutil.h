@@ -1,0 +1,54 @@
+/*
+** testutil.h — helpers shared by the test programs: temporary directories,
+** running the citygrid binary and capturing what it prints, paths of the
+** shipped reference data. Tests find the binary in $CG_BIN and the data
+** folder in $CG_DATA_SRC (set by ctest; see CMakeLists.txt).
+*/
+#ifndef CG_TESTUTIL_H
+#define CG_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+/* A new empty directory under $TMPDIR (or /tmp). Caller frees the string
+** and removes the directory with tu_rmrf(). */
+char *tu_tmpdir(void);
+
+/* Remove a directory tree (rm -rf). */
+void tu_rmrf(const char *dir);
+
+/* Path of a shipped data file, "$CG_DATA_SRC/name", in a static buffer
+** overwritten by the next call. */
+const char *tu_data(const char *name);
+
+/* Run "$CG_BIN <args>" through /bin/sh, args formatted printf-style (quote
+** paths yourself). Captured stdout and stderr go to *out and *err when
+** those are not NULL; the caller frees them. Returns the exit status, or
+** -1 if the program did not exit normally (a crash is a failure). */
+int tu_run(char **out, char **err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Whole contents of a file, NUL-terminated; caller frees. NULL if absent. */
+char *tu_slurp(const char *path);
+
+/* Write text to a file (created or truncated). */
+void tu_write(const char *path, const char *text);
+
+/* Start "$CG_BIN --data DIR serve --port 0 <extra>" in the background and
+** wait for its "listening on" line. Returns the port (> 0) and sets *pid,
+** or -1 if it did not start within 20 s. */
+int tu_serve_start(const char *dir, const char *extra, int *pid);
+
+/* Send SIGTERM to a server and wait for it. Returns its exit status, or -1
+** if it did not exit normally within 20 s (it is killed then). */
+int tu_serve_stop(int pid);
+
+/* One HTTP/1.1 request to 127.0.0.1:port (Connection: close). body may be
+** NULL; content_type defaults to application/json. Returns the status
+** code, or -1 on a connection error; *resp (caller frees) gets the body. */
+int tu_http(int port, const char *method, const char *path,
+            const char *content_type, const char *body, char **resp);
+
+#endif

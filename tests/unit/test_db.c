@@ -1,0 +1,153 @@
+/*
+** test_db.c — the store: migrations applied once and recorded, a database
+** from a newer citygrid refused untouched, foreign keys enforced, a rolled
+** back transaction leaving nothing, placeholders translated for $n
+** backends, and no statement left open.
+*/
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/db.h"
+#include "db/migrate.h"
+
+static char *dir;
+static char path[4200];
+
+static int
+setup(void **state)
+{
+  dir = tu_tmpdir();
+  snprintf(path, sizeof path, "%s/t.db", dir);
+  return 0;
+}
+
+static int
+teardown(void **state)
+{
+  tu_rmrf(dir);
+  free(dir);
+  return 0;
+}
+
+static void
+test_migrate_once_and_record(void **state)
+{
+  struct cg_err e = {0};
+  struct db *db;
+  int v;
+  int64_t n;
+
+  assert_int_equal(db_open(&db, path, DB_CREATE, &e), CG_OK);
+  assert_int_equal(db_migrate(db, &e), CG_OK);
+  assert_int_equal(db_schema_version(db, &v, &e), CG_OK);
+  assert_int_equal(v, db_schema_latest());
+  assert_true(v >= 1);
+  /* again: nothing to do, still one row per migration */
+  assert_int_equal(db_migrate(db, &e), CG_OK);
+  assert_int_equal(db_query_int(db, &n, -1, &e,
+                                "SELECT count(*) FROM schema_version", ""),
+                   CG_OK);
+  assert_int_equal(n, db_nmigrations);
+  assert_int_equal(db_query_int(db, &n, -1, &e,
+                                "SELECT count(*) FROM area", ""), CG_OK);
+  assert_int_equal(n, 0);
+  assert_int_equal(db_open_statements(db), 0);
+  db_close(db);
+}
+
+static void
+test_newer_database_refused(void **state)
+{
+  struct cg_err e = {0};
+  struct db *db;
+  int64_t n;
+  char sql[200];
+
+  assert_int_equal(db_open(&db, path, DB_CREATE, &e), CG_OK);
+  assert_int_equal(db_migrate(db, &e), CG_OK);
+  snprintf(sql, sizeof sql, "INSERT INTO schema_version VALUES (%d, "
+           "'future.sql', 'x')", db_schema_latest() + 5);
+  assert_int_equal(db_exec(db, sql, &e), CG_OK);
+  assert_int_equal(db_migrate(db, &e), CG_EVERSION);
+  assert_non_null(strstr(e.msg, "is newer than this citygrid"));
+  assert_int_equal(db_query_int(db, &n, -1, &e,
+                                "SELECT max(version) FROM schema_version",
+                                ""), CG_OK);
+  assert_int_equal(n, db_schema_latest() + 5);
+  db_close(db);
+  /* and through the binary: a clear message, exit status 1 */
+  {
+    char *err = NULL, ddir[4300], dbp[4400];
+    snprintf(ddir, sizeof ddir, "%s/cg", dir);
+    assert_int_equal(tu_run(NULL, NULL, "--data '%s' init", ddir), 0);
+    snprintf(dbp, sizeof dbp, "%s/citygrid.db", ddir);
+    assert_int_equal(db_open(&db, dbp, 0, &e), CG_OK);
+    assert_int_equal(db_exec(db, "INSERT INTO schema_version VALUES (9999, "
+                             "'f', 'x')", &e), CG_OK);
+    db_close(db);
+    assert_int_equal(tu_run(NULL, &err, "--data '%s' export grids", ddir), 1);
+    assert_non_null(strstr(err, "database schema version 9999 is newer"));
+    free(err);
+  }
+}
+
+static void
+test_foreign_keys_and_rollback(void **state)
+{
+  struct cg_err e = {0};
+  struct db *db;
+  struct db_stmt *st;
+  int64_t n;
+
+  assert_int_equal(db_open(&db, path, DB_CREATE, &e), CG_OK);
+  assert_int_equal(db_migrate(db, &e), CG_OK);
+  /* a street whose district does not exist */
+  assert_int_equal(db_prepare(db, &st, "INSERT INTO area (code, level, name,"
+                              " parent_code) VALUES (?, ?, ?, ?)", &e), CG_OK);
+  db_bindf(st, "tttt", "999999001", "street", "x", "999999");
+  assert_int_equal(db_step(st, &e), -CG_ECONFLICT);
+  db_finalize(st);
+  /* a transaction rolled back leaves nothing */
+  assert_int_equal(db_begin(db, &e), CG_OK);
+  assert_int_equal(db_exec(db, "INSERT INTO area (code, level, name) VALUES"
+                           " ('410104', 'district', 'x')", &e), CG_OK);
+  db_rollback(db);
+  assert_int_equal(db_query_int(db, &n, -1, &e, "SELECT count(*) FROM area",
+                                ""), CG_OK);
+  assert_int_equal(n, 0);
+  assert_int_equal(db_open_statements(db), 0);
+  db_close(db);
+}
+
+static void
+test_placeholders_translated(void **state)
+{
+  char out[256];
+  const char *sql = "SELECT '?', \"a?\" FROM t -- what?\n"
+                    "WHERE a = ? AND b = ?";
+
+  assert_int_equal(db_sql_translate(sql, DB_DOLLAR, out, sizeof out), 2);
+  assert_string_equal(out, "SELECT '?', \"a?\" FROM t -- what?\n"
+                           "WHERE a = $1 AND b = $2");
+  assert_int_equal(db_sql_translate(sql, DB_QMARK, out, sizeof out), 2);
+  assert_string_equal(out, sql);
+  assert_int_equal(db_sql_translate(sql, DB_DOLLAR, out, 10), -1);
+}
+
+int
+main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_migrate_once_and_record, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_newer_database_refused, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_foreign_keys_and_rollback, setup,
+                                      teardown),
+      cmocka_unit_test(test_placeholders_translated),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
