@@ -1,0 +1,60 @@
+/*
+** routes.c — the one route table of the HTTP API, and the per-thread store
+** connections handlers use.
+*/
+#include "api.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+/* Keep sorted by path, then method (strcmp): the router uses bsearch, and
+** http_serve() refuses a table out of order. */
+const struct http_route api_routes[] = {
+    {"/api/v1/communities", "GET", areas_get_api, 0},
+    {"/api/v1/district", "GET", areas_get_api, 0},
+    {"/api/v1/grids", "GET", areas_get_api, 0},
+    {"/api/v1/locate", "GET", locate_get_api, 0},
+    {"/api/v1/streets", "GET", areas_get_api, 0},
+    {"/healthz", "GET", health_get_api, 0},
+};
+const int api_nroutes = sizeof api_routes / sizeof api_routes[0];
+
+struct api_app *
+api_app(struct http_req *r)
+{
+  return r->app;
+}
+
+/* Connections opened by worker threads, for api_close_all(). */
+static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct db **conns;
+static int nconns;
+static __thread struct db *thread_db;
+
+struct db *
+api_db(struct http_req *r, struct cg_err *e)
+{
+  struct db **grown;
+
+  if (thread_db) return thread_db;
+  if (db_open(&thread_db, api_app(r)->db_path, 0, e) != CG_OK) return NULL;
+  pthread_mutex_lock(&conns_lock);
+  grown = realloc(conns, (nconns + 1) * sizeof *conns);
+  if (grown) {
+    conns = grown;
+    conns[nconns++] = thread_db;
+  }
+  pthread_mutex_unlock(&conns_lock);
+  return thread_db;
+}
+
+void
+api_close_all(void)
+{
+  pthread_mutex_lock(&conns_lock);
+  for (int i = 0; i < nconns; i++) db_close(conns[i]);
+  free(conns);
+  conns = NULL;
+  nconns = 0;
+  pthread_mutex_unlock(&conns_lock);
+}

@@ -1,0 +1,281 @@
+/*
+** main.c — `citygrid [--data DIR] <command> [options] [args]`: global
+** options, the one command table, and dispatch. Each command's options are
+** in its own table next to its entry; commands that work on the store get
+** it opened and migrated before they run (CMD_STORE).
+*/
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "db/migrate.h"
+
+static const struct opt case_opts[] = {
+    {"as", "USER", "act as this user (required, but for 'actions' and "
+                   "'sweep')"},
+    {"category", "S:K:CODE", "report: category, e.g. gb47678:matter:06010; "
+                             "list: a scheme and code prefix"},
+    {"lat", "LAT", "report: latitude"},
+    {"lon", "LON", "report: longitude"},
+    {"crs", "CRS", "report: wgs84 (default) or gcj02"},
+    {"address", "TEXT", "report: address"},
+    {"description", "TEXT", "report: what is wrong"},
+    {"urgency", "N", "report: 0 normal, 1 urgent, 2 emergency"},
+    {"area-class", "A|B|C", "report: area class (default B)"},
+    {"source", "SRC", "patrol, public, hotline, sensor, referral, inspection"},
+    {"type", "TYPE", "report: daily (default), inspection or other"},
+    {"reporter-name", "NAME", "report: the reporter's name (kept private)"},
+    {"reporter-phone", "PHONE", "report: the reporter's phone (private)"},
+    {"draft", NULL, "report: keep as a draft"},
+    {"self", NULL, "report: fixed on the spot (自处理; needs --after)"},
+    {"photo", "FILES", "photos before (comma-separated files)"},
+    {"after", "FILES", "photos after"},
+    {"document", "FILES", "documents (PDF)"},
+    {"note", "TEXT", "action: the note recorded with it"},
+    {"dept", "CODES", "dispatch: department codes, comma-separated"},
+    {"task", "N", "department actions: the task number"},
+    {"hours", "H", "extend_request: working hours asked for"},
+    {"pass", NULL, "verify, check: passed"},
+    {"fail", NULL, "verify, check: failed"},
+    {"rating", "R", "rate: satisfied, basic or unsatisfied"},
+    {"at", "TIME", "when it happened (default now); sweep: the time to "
+                   "sweep at"},
+    {"state", "STATE", "list: a state, or 'open'"},
+    {"area", "CODE", "list: street, community or grid code"},
+    {"overdue", NULL, "list: only cases past a deadline"},
+    {"from", "TIME", "list: reported at or after"},
+    {"to", "TIME", "list: reported before"},
+    {"text", "WORDS", "list: words in address or description"},
+    {"limit", "N", "list: at most N (default 50)"},
+    {"offset", "N", "list: skip N"},
+    {"json", NULL, "print JSON"},
+    {NULL, NULL, NULL}};
+static const struct opt export_opts[] = {
+    {"format", "FMT", "output format: geojson (the default)"},
+    {"crs", "CRS", "coordinates: wgs84 (default) or gcj02"},
+    {"output", "FILE", "write to FILE instead of standard output"},
+    {NULL, NULL, NULL}};
+static const struct opt grid_opts[] = {
+    {"cell", "METRES", "edge of a unit grid in metres (default 100)"},
+    {NULL, NULL, NULL}};
+static const struct opt import_opts[] = {
+    {"crs", "CRS", "coordinates of a GeoJSON file: wgs84 (default) or gcj02"},
+    {"code", "CODE", "boundary: the district's 6-digit code (adcode)"},
+    {"scheme", "NAME", "categories: cjt214 or gb47678 (default: from the "
+                       "code width)"},
+    {"map", "FILE", "cases: foreign category -> scheme,kind,code"},
+    {NULL, NULL, NULL}};
+static const struct opt init_opts[] = {{NULL, NULL, NULL}};
+static const struct opt user_opts[] = {
+    {"name", "NAME", "the person's name"},
+    {"role", "ROLE", "grid_worker, operator, shift_leader, dispatcher, "
+                     "department, street, community, road_chief, leader, "
+                     "public, admin"},
+    {"scope", "CODES", "area codes the user works in (default: the whole "
+                       "district)"},
+    {"dept", "CODE", "the department of department staff"},
+    {"phone", "PHONE", "contact phone"},
+    {NULL, NULL, NULL}};
+static const struct opt locate_opts[] = {
+    {"crs", "CRS", "coordinates given: wgs84 (default) or gcj02"},
+    {"csv", "FILE", "locate every row of FILE (columns lat,lon; '-' reads "
+                    "standard input) and write CSV"},
+    {"json", NULL, "print JSON"},
+    {NULL, NULL, NULL}};
+static const struct opt serve_opts[] = {
+    {"listen", "ADDR:PORT", "address to listen on (default 127.0.0.1:8080)"},
+    {"port", "PORT", "port on the listen address; 0 picks a free one and "
+                     "prints it"},
+    {"threads", "N", "worker threads (default 2)"},
+    {NULL, NULL, NULL}};
+static const struct opt none_opts[] = {{NULL, NULL, NULL}};
+
+/* The command table. Keep sorted by name: cli_find() uses bsearch. */
+const struct cmd cli_commands[] = {
+    {"case", cmd_case, "ACTION [NO]", CMD_STORE,
+     "Work on cases: report, show NO, list, actions (the workflow table),\n"
+     "sweep (escalate overdue work), or any workflow action by name:\n"
+     "  citygrid case file NO --as USER --note TEXT",
+     case_opts, 1, 2},
+    {"export", cmd_export, "grids|communities|streets", CMD_STORE,
+     "Write the stored areas of one level as GeoJSON.", export_opts, 1, 1},
+    {"grid", cmd_grid, "generate", CMD_STORE,
+     "Cut the district into streets, communities (where no real boundary\n"
+     "is stored) and unit grids of about --cell metres square.",
+     grid_opts, 1, 1},
+    {"help", cmd_help, "[COMMAND]", 0, "Show the commands, or one command's "
+     "help.", none_opts, 0, 1},
+    {"import", cmd_import, "KIND FILE", CMD_STORE,
+     "Load data into the store, whole or not at all. KIND is one of:\n"
+     "  divisions FILE.csv      the official streets and communities\n"
+     "  boundary FILE.geojson   the district's outline (--crs, --code)\n"
+     "  grids FILE.geojson      real street, community or grid boundaries\n"
+     "  categories FILE.csv     a category dictionary (CJ/T 214, GB/T "
+     "47678.5)\n"
+     "  departments FILE.csv    departments: code,name,phone\n"
+     "  routing FILE.csv        category -> department rules\n"
+     "  limits FILE.csv         time limits of steps and disposal\n"
+     "  calendar FILE.csv       a year's holidays and make-up working days\n"
+     "  cases FILE.csv          replay a 311 workload (--map FILE)",
+     import_opts, 2, 2},
+    {"init", cmd_init, NULL, 0,
+     "Create the data directory and its database (safe to run again).",
+     init_opts, 0, 0},
+    {"locate", cmd_locate, "[LAT LON]", CMD_STORE,
+     "Tell which unit grid, community, street and district a point is in.",
+     locate_opts, 0, 2},
+    {"serve", cmd_serve, NULL, CMD_STORE,
+     "Serve the HTTP API and the dashboard.", serve_opts, 0, 0},
+    {"user", cmd_user, "add|update|show|list|disable|enable [LOGIN]",
+     CMD_STORE, "Manage the people who use citygrid and their roles.",
+     user_opts, 1, 2},
+    {"verify", cmd_verify, NULL, CMD_STORE,
+     "Check that no case history was altered, removed or reordered.",
+     none_opts, 0, 0},
+    {"version", cmd_version, NULL, 0, "Print citygrid's version.", none_opts,
+     0, 0},
+};
+const int cli_ncommands = sizeof cli_commands / sizeof cli_commands[0];
+
+static int
+cmp_cmd(const void *k, const void *c)
+{
+  return strcmp(k, ((const struct cmd *)c)->name);
+}
+
+const struct cmd *
+cli_find(const char *name)
+{
+  return bsearch(name, cli_commands, cli_ncommands, sizeof cli_commands[0],
+                 cmp_cmd);
+}
+
+static void
+usage(FILE *f)
+{
+  fprintf(f, "usage: citygrid [--data DIR] <command> [options] [args]\n\n"
+             "commands:\n");
+  for (int i = 0; i < cli_ncommands; i++) {
+    const char *nl = strchr(cli_commands[i].summary, '\n');
+    int len = nl ? (int)(nl - cli_commands[i].summary)
+                 : (int)strlen(cli_commands[i].summary);
+    fprintf(f, "  %-10s %.*s\n", cli_commands[i].name, len,
+            cli_commands[i].summary);
+  }
+  fprintf(f, "\nThe data directory holds the database, attachments and "
+             "settings:\n--data DIR, else $CITYGRID_DATA, else "
+             "./citygrid-data.\n'citygrid <command> --help' tells more.\n");
+}
+
+int
+cmd_help(struct cli *cli, struct opts *o)
+{
+  const struct cmd *c;
+  if (o->npos == 0) {
+    usage(stdout);
+    return 0;
+  }
+  if (!(c = cli_find(o->pos[0]))) {
+    fprintf(stderr, "citygrid: unknown command '%s'\n", o->pos[0]);
+    return EXIT_USAGE;
+  }
+  cmd_usage(c, stdout);
+  return 0;
+}
+
+int
+cmd_version(struct cli *cli, struct opts *o)
+{
+  printf("citygrid %s (schema %d)\n", CG_VERSION, db_schema_latest());
+  return 0;
+}
+
+int
+cli_fail(const struct cg_err *e)
+{
+  fprintf(stderr, "citygrid: %s\n", e->msg[0] ? e->msg : "failed");
+  return EXIT_FAIL;
+}
+
+int
+cli_number(const char *s, const char *what, double *out, struct cg_err *e)
+{
+  char *end;
+  if (!s || !*s)
+    return cg_fail(e, CG_EINVAL, "missing %s", what);
+  *out = strtod(s, &end);
+  if (*end)
+    return cg_fail(e, CG_EINVAL, "%s '%s' is not a number", what, s);
+  return CG_OK;
+}
+
+int
+cli_open_store(struct cli *cli, int create, struct cg_err *e)
+{
+  struct stat sb;
+  int rc;
+
+  if (!create && stat(cli->db_path, &sb) != 0)
+    return cg_fail(e, CG_ENOTFOUND, "no citygrid data in '%s': run "
+                   "'citygrid --data %s init' first", cli->data_dir,
+                   cli->data_dir);
+  rc = db_open(&cli->db, cli->db_path, create ? DB_CREATE : 0, e);
+  if (rc == CG_OK && (rc = db_migrate(cli->db, e)) != CG_OK) {
+    db_close(cli->db);
+    cli->db = NULL;
+  }
+  return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+  struct cli cli = {0};
+  struct opts o;
+  struct cg_err e = {0};
+  const char *env = getenv("CITYGRID_DATA");
+  int i = 1, rc;
+
+  cli.data_dir = env && *env ? env : "citygrid-data";
+  while (i < argc && argv[i][0] == '-') {
+    if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
+      cli.data_dir = argv[i + 1];
+      i += 2;
+    } else if (strncmp(argv[i], "--data=", 7) == 0) {
+      cli.data_dir = argv[i++] + 7;
+    } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+      usage(stdout);
+      return 0;
+    } else if (strcmp(argv[i], "--version") == 0) {
+      return cmd_version(&cli, &o);
+    } else {
+      fprintf(stderr, "citygrid: unknown option '%s'\n", argv[i]);
+      usage(stderr);
+      return EXIT_USAGE;
+    }
+  }
+  if (i >= argc) {
+    usage(stderr);
+    return EXIT_USAGE;
+  }
+  if (!*cli.data_dir) {
+    fprintf(stderr, "citygrid: --data needs a directory\n");
+    return EXIT_USAGE;
+  }
+  if (!(cli.cmd = cli_find(argv[i]))) {
+    fprintf(stderr, "citygrid: unknown command '%s' (see 'citygrid help')\n",
+            argv[i]);
+    return EXIT_USAGE;
+  }
+  rc = opt_parse(cli.cmd, argc - i - 1, argv + i + 1, &o);
+  if (rc) return rc < 0 ? 0 : rc;
+  snprintf(cli.db_path, sizeof cli.db_path, "%s/citygrid.db", cli.data_dir);
+  if ((cli.cmd->flags & CMD_STORE) && cli_open_store(&cli, 0, &e) != CG_OK)
+    return cli_fail(&e);
+  rc = cli.cmd->fn(&cli, &o);
+  db_close(cli.db);
+  return rc;
+}

@@ -1,0 +1,112 @@
+/*
+** opt.c — per-command option parsing: `--name value`, `--name=value`,
+** flags, `--` to end options, `-h`/`--help`. Options not in the command's
+** table are refused, as are missing arguments and wrong positional counts.
+*/
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *
+opt_get(const struct opts *o, const char *name)
+{
+  for (int i = 0; o->table && o->table[i].name; i++)
+    if (strcmp(o->table[i].name, name) == 0) return o->val[i];
+  return NULL;
+}
+
+void
+cmd_usage(const struct cmd *cmd, FILE *f)
+{
+  fprintf(f, "usage: citygrid [--data DIR] %s%s%s%s\n\n%s\n", cmd->name,
+          cmd->opts && cmd->opts[0].name ? " [options]" : "",
+          cmd->args ? " " : "", cmd->args ? cmd->args : "", cmd->summary);
+  if (cmd->opts && cmd->opts[0].name) fprintf(f, "\noptions:\n");
+  for (int i = 0; cmd->opts && cmd->opts[i].name; i++) {
+    char left[64];
+    snprintf(left, sizeof left, "--%s%s%s", cmd->opts[i].name,
+             cmd->opts[i].arg ? " " : "",
+             cmd->opts[i].arg ? cmd->opts[i].arg : "");
+    fprintf(f, "  %-24s %s\n", left, cmd->opts[i].help);
+  }
+}
+
+int
+opt_parse(const struct cmd *cmd, int argc, char **argv, struct opts *o)
+{
+  int only_pos = 0;
+
+  memset(o, 0, sizeof *o);
+  o->table = cmd->opts;
+  for (int j = 0; cmd->opts && cmd->opts[j].name; j++)
+    if (j >= OPT_MAX) {
+      fprintf(stderr, "citygrid %s: more than %d options in its table\n",
+              cmd->name, OPT_MAX);
+      return EXIT_USAGE;
+    }
+  for (int i = 0; i < argc; i++) {
+    char *a = argv[i], *eq;
+    int k = -1;
+    size_t len;
+
+    if (only_pos || a[0] != '-' || a[1] == 0 ||
+        (a[1] != '-' && a[1] != 'h' && (a[1] == '.' || (a[1] >= '0' &&
+                                                        a[1] <= '9')))) {
+      /* positional (a lone "-" and negative numbers included) */
+      if (o->npos == POS_MAX) {
+        fprintf(stderr, "citygrid %s: too many arguments\n", cmd->name);
+        return EXIT_USAGE;
+      }
+      o->pos[o->npos++] = a;
+      continue;
+    }
+    if (strcmp(a, "--") == 0) {
+      only_pos = 1;
+      continue;
+    }
+    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+      cmd_usage(cmd, stdout);
+      return -1;
+    }
+    if (a[1] != '-') {
+      fprintf(stderr, "citygrid %s: unknown option '%s'\n", cmd->name, a);
+      return EXIT_USAGE;
+    }
+    eq = strchr(a + 2, '=');
+    len = eq ? (size_t)(eq - (a + 2)) : strlen(a + 2);
+    for (int j = 0; cmd->opts && cmd->opts[j].name; j++)
+      if (strlen(cmd->opts[j].name) == len &&
+          strncmp(cmd->opts[j].name, a + 2, len) == 0)
+        k = j;
+    if (k < 0) {
+      fprintf(stderr, "citygrid %s: unknown option '%.*s' (see 'citygrid %s "
+              "--help')\n", cmd->name, (int)len + 2, a, cmd->name);
+      return EXIT_USAGE;
+    }
+    if (!cmd->opts[k].arg) {
+      if (eq) {
+        fprintf(stderr, "citygrid %s: option '--%s' takes no value\n",
+                cmd->name, cmd->opts[k].name);
+        return EXIT_USAGE;
+      }
+      o->val[k] = "";
+    } else if (eq) {
+      o->val[k] = eq + 1;
+    } else if (i + 1 < argc) {
+      o->val[k] = argv[++i];
+    } else {
+      fprintf(stderr, "citygrid %s: option '--%s' needs a value (%s)\n",
+              cmd->name, cmd->opts[k].name, cmd->opts[k].arg);
+      return EXIT_USAGE;
+    }
+  }
+  if (o->npos < cmd->min_pos || o->npos > cmd->max_pos) {
+    fprintf(stderr, "citygrid %s: %s arguments\n", cmd->name,
+            o->npos < cmd->min_pos ? "missing" : "too many");
+    cmd_usage(cmd, stderr);
+    return EXIT_USAGE;
+  }
+  return 0;
+}

@@ -1,0 +1,91 @@
+/*
+** http.h — citygrid's HTTP server on libmicrohttpd: a pool of worker
+** threads, one sorted route table (given by the caller, see api/routes.c)
+** searched with bsearch, request bodies read up to a ceiling, one JSON error
+** shape for every failure, an access log line per request, and a graceful
+** stop that lets in-flight requests finish.
+**
+** The server knows nothing of citygrid's resources: handlers get a struct
+** http_req and an opaque application pointer, and fill the reply.
+*/
+#ifndef CG_HTTP_H
+#define CG_HTTP_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "core/err.h"
+
+struct MHD_Connection;
+
+/* A request being handled. Everything here belongs to the server and is
+** freed after the reply is sent. */
+struct http_req {
+  const char *method;         /* "GET", "POST", ... */
+  const char *path;           /* without the query string */
+  const char *body;           /* NUL-terminated; "" when none */
+  size_t body_len;
+  char id[20];                /* request id, also sent as X-Request-Id */
+  struct MHD_Connection *conn;
+  void *app;                  /* the application pointer given to serve */
+
+  /* The reply, filled by the handler (or by http_reply_* helpers). */
+  int status;
+  json_t *json;               /* owned; sent as application/json */
+  char *text;                 /* owned (malloc); sent with content_type */
+  size_t text_len;
+  const char *content_type;   /* static string */
+};
+
+typedef int (*http_handler)(struct http_req *r);
+
+/* Route flags, checked by the router before the handler runs. */
+enum {
+  ROUTE_WRITE = 1 /* changes the store: needs a body within the limit */
+};
+
+/* One route. A table of them is sorted by path, then method
+** (strcmp order): the router uses bsearch. */
+struct http_route {
+  const char *path;
+  const char *method;
+  http_handler fn;
+  int flags;
+};
+
+/* Options of http_serve(). */
+struct http_opts {
+  const char *host;         /* e.g. "127.0.0.1" */
+  int port;                 /* 0: pick a free port */
+  int threads;              /* worker threads, >= 1 */
+  size_t body_limit;        /* bytes; larger bodies get 413 */
+  const struct http_route *routes;
+  int nroutes;
+  void *app;
+  /* Called with the bound port once the server listens (for --port 0). */
+  void (*on_listen)(int port, void *app);
+};
+
+/* Serve until SIGTERM or SIGINT, then stop accepting, let in-flight
+** requests finish and return CG_OK. CG_EIO with *e filled if the server
+** cannot start. Blocks SIGTERM/SIGINT/SIGPIPE in the calling thread. */
+int http_serve(const struct http_opts *o, struct cg_err *e);
+
+/* Query-string argument `name` of the request, or NULL. */
+const char *http_arg(struct http_req *r, const char *name);
+
+/* Set a JSON reply (takes the reference) with the given status; returns
+** status, so handlers can `return http_reply_json(r, 200, j);`. */
+int http_reply_json(struct http_req *r, int status, json_t *j);
+
+/* Set the error reply {"error":{"code":..., "message":...}} for a cg
+** error (its HTTP status), or for a given status, code name and message. */
+int http_reply_err(struct http_req *r, const struct cg_err *e);
+int http_reply_error(struct http_req *r, int status, const char *code,
+                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Check that a sorted route table really is sorted and unique; returns the
+** index of the first entry out of order, or -1. */
+int http_routes_check(const struct http_route *t, int n);
+
+#endif

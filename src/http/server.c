@@ -1,0 +1,265 @@
+/*
+** server.c — the libmicrohttpd server behind http.h.
+**
+** Each request gets a struct http_req as its connection-class context. The
+** access handler returns on its first call without queuing anything (so
+** that libmicrohttpd keeps keep-alive connections open), collects the
+** body on the following calls, and routes, runs the handler and queues the
+** reply on the last one. The request is freed in the completion callback,
+** which also writes the access log line.
+*/
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct req_state {
+  struct http_req r;
+  char *buf;            /* body being collected */
+  size_t len, cap;
+  int too_large;
+  int routed;
+  struct timespec t0;
+  size_t reply_bytes;
+};
+
+static const struct http_opts *opts;
+static atomic_ulong next_id;
+static atomic_int in_flight; /* requests begun and not completed */
+
+const char *
+http_arg(struct http_req *r, const char *name)
+{
+  return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+int
+http_reply_json(struct http_req *r, int status, json_t *j)
+{
+  json_decref(r->json);
+  r->json = j;
+  r->status = status;
+  return status;
+}
+
+int
+http_reply_error(struct http_req *r, int status, const char *code,
+                 const char *fmt, ...)
+{
+  char msg[512];
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return http_reply_json(r, status,
+                         json_pack("{s:{s:s, s:s}}", "error", "code", code,
+                                   "message", msg));
+}
+
+int
+http_reply_err(struct http_req *r, const struct cg_err *e)
+{
+  int status = e->http_status ? e->http_status : cg_code_http(e->code);
+  return http_reply_error(r, status, cg_code_name(e->code), "%s",
+                          e->msg[0] ? e->msg : "failed");
+}
+
+static int
+cmp_route(const void *k, const void *v)
+{
+  const struct http_route *a = k, *b = v;
+  int c = strcmp(a->path, b->path);
+  return c ? c : strcmp(a->method, b->method);
+}
+
+int
+http_routes_check(const struct http_route *t, int n)
+{
+  for (int i = 1; i < n; i++)
+    if (cmp_route(&t[i - 1], &t[i]) >= 0) return i;
+  return -1;
+}
+
+/* Find the route for the request; set a 404 or 405 reply if there is
+** none. */
+static const struct http_route *
+route(struct http_req *r)
+{
+  struct http_route key = {r->path, r->method, NULL, 0};
+  const struct http_route *hit =
+      bsearch(&key, opts->routes, opts->nroutes, sizeof key, cmp_route);
+  int path_known = 0;
+
+  if (hit) return hit;
+  for (int i = 0; i < opts->nroutes; i++)
+    if (strcmp(opts->routes[i].path, r->path) == 0) path_known = 1;
+  if (path_known)
+    http_reply_error(r, 405, "method_not_allowed", "method '%s' is not "
+                     "allowed on '%s'", r->method, r->path);
+  else
+    http_reply_error(r, 404, "not_found", "no resource at '%s'", r->path);
+  return NULL;
+}
+
+/* Build and queue the libmicrohttpd response from r's reply fields. */
+static enum MHD_Result
+send_reply(struct MHD_Connection *c, struct req_state *s)
+{
+  struct http_req *r = &s->r;
+  struct MHD_Response *resp;
+  enum MHD_Result ret;
+  char *body;
+  size_t len;
+  const char *type;
+
+  if (r->json) {
+    body = json_dumps(r->json, JSON_COMPACT | JSON_REAL_PRECISION(10));
+    len = body ? strlen(body) : 0;
+    type = "application/json; charset=utf-8";
+  } else {
+    body = r->text;
+    len = r->text_len;
+    r->text = NULL;
+    type = r->content_type ? r->content_type : "text/plain; charset=utf-8";
+  }
+  resp = MHD_create_response_from_buffer(len, body ? body : "",
+                                         body ? MHD_RESPMEM_MUST_FREE
+                                              : MHD_RESPMEM_PERSISTENT);
+  MHD_add_response_header(resp, "Content-Type", type);
+  MHD_add_response_header(resp, "X-Request-Id", r->id);
+  MHD_add_response_header(resp, "Cache-Control", "no-store");
+  MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+  s->reply_bytes = len;
+  ret = MHD_queue_response(c, r->status ? r->status : 500, resp);
+  MHD_destroy_response(resp);
+  return ret;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *c, const char *url,
+           const char *method, const char *version, const char *upload,
+           size_t *upload_size, void **con_cls)
+{
+  struct req_state *s = *con_cls;
+  const struct http_route *rt;
+
+  if (!s) {                               /* first call: set up, return */
+    if (!(s = calloc(1, sizeof *s))) return MHD_NO;
+    clock_gettime(CLOCK_MONOTONIC, &s->t0);
+    s->r.method = method;
+    s->r.path = url;
+    s->r.conn = c;
+    s->r.app = opts->app;
+    snprintf(s->r.id, sizeof s->r.id, "%lx-%lu", (unsigned long)time(NULL),
+             (unsigned long)atomic_fetch_add(&next_id, 1));
+    *con_cls = s;
+    atomic_fetch_add(&in_flight, 1);
+    return MHD_YES;
+  }
+  if (*upload_size) {                     /* body arrives in pieces */
+    if (s->len + *upload_size > opts->body_limit) {
+      s->too_large = 1;
+    } else if (!s->too_large) {
+      if (s->len + *upload_size + 1 > s->cap) {
+        size_t cap = (s->len + *upload_size + 1) * 2;
+        if (cap > opts->body_limit + 1) cap = opts->body_limit + 1;
+        char *nb = realloc(s->buf, cap);
+        if (!nb) return MHD_NO;
+        s->buf = nb;
+        s->cap = cap;
+      }
+      memcpy(s->buf + s->len, upload, *upload_size);
+      s->len += *upload_size;
+    }
+    *upload_size = 0;
+    return MHD_YES;
+  }
+  s->r.body = s->buf ? (s->buf[s->len] = 0, s->buf) : "";
+  s->r.body_len = s->len;
+  if (s->too_large)
+    http_reply_error(&s->r, 413, "too_large", "request body larger than %zu "
+                     "bytes", opts->body_limit);
+  else if ((rt = route(&s->r)) != NULL)
+    s->r.status = rt->fn(&s->r);
+  if (!s->r.status) s->r.status = 500;
+  return send_reply(c, s);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+             enum MHD_RequestTerminationCode toe)
+{
+  struct req_state *s = *con_cls;
+  struct timespec t1;
+
+  if (!s) return;
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  fprintf(stdout, "%s %s %d %zu %.1fms %s%s\n", s->r.method, s->r.path,
+          s->r.status, s->reply_bytes,
+          (t1.tv_sec - s->t0.tv_sec) * 1e3 + (t1.tv_nsec - s->t0.tv_nsec) / 1e6,
+          s->r.id, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ""
+                                                            : " aborted");
+  fflush(stdout);
+  json_decref(s->r.json);
+  free(s->r.text);
+  free(s->buf);
+  free(s);
+  *con_cls = NULL;
+  atomic_fetch_sub(&in_flight, 1);
+}
+
+int
+http_serve(const struct http_opts *o, struct cg_err *e)
+{
+  struct sockaddr_in sa;
+  struct MHD_Daemon *d;
+  const union MHD_DaemonInfo *info;
+  sigset_t set;
+  int sig, bad;
+
+  if ((bad = http_routes_check(o->routes, o->nroutes)) >= 0)
+    return cg_fail(e, CG_EINTERNAL, "route table out of order at '%s %s'",
+                   o->routes[bad].method, o->routes[bad].path);
+  memset(&sa, 0, sizeof sa);
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons((uint16_t)o->port);
+  if (inet_pton(AF_INET, o->host, &sa.sin_addr) != 1)
+    return cg_fail(e, CG_EINVAL, "bad listen address '%s' (an IPv4 address)",
+                   o->host);
+  opts = o;
+  /* Signals go to sigwait() below, not to the worker threads. */
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &set, NULL);
+  d = MHD_start_daemon(
+      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC, 0, NULL, NULL,
+      on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+      MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads > 0 ? o->threads : 1),
+      MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+      MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
+  if (!d)
+    return cg_fail(e, CG_EIO, "cannot listen on %s:%d (in use?)", o->host,
+                   o->port);
+  info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+  if (o->on_listen) o->on_listen(info ? info->port : o->port, o->app);
+  sigdelset(&set, SIGPIPE);
+  sigwait(&set, &sig);
+  /* Stop accepting, then give the requests under way up to 10 s to finish
+  ** (idle keep-alive connections hold no request and are just closed). */
+  MHD_quiesce_daemon(d);
+  for (int i = 0; i < 1000 && atomic_load(&in_flight) > 0; i++)
+    nanosleep(&(struct timespec){0, 10000000}, NULL);
+  MHD_stop_daemon(d);
+  return CG_OK;
+}
