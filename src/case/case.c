@@ -1,0 +1,455 @@
+/*
+** case.c — the case module's shared machinery: state names, the
+** environment, transactions, loading and saving a case with its tasks, and
+** appending hash-chained events to the history.
+**
+** The hash of an event is SHA-256 over its content and the hash of the
+** case's previous event; the ledger row keeps the district-wide chain head
+** (SHA-256 of the previous head and each event hash, in gseq order) and
+** the event count, which gives every event its gseq.
+*/
+#include "case_int.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Indexed by enum case_state. */
+static const struct {
+  const char *name, *zh;
+} states[CS_COUNT] = {
+    {"draft", "草稿"},          {"reported", "已上报"},
+    {"rejected", "不予受理"},   {"verifying", "核实中"},
+    {"verified", "已核实"},     {"registered", "已登记"},
+    {"filed", "已立案"},        {"void", "已作废"},
+    {"dispatched", "处置中"},   {"suspended", "挂账"},
+    {"handled", "已处置"},      {"checking", "核查中"},
+    {"checked", "核查通过"},    {"closed", "已结案"},
+    {"deferred", "缓办"},       {"self_handled", "自处理待审核"},
+    {"duplicate", "重复"},
+};
+
+static const char *const task_states[TS_COUNT] = {
+    "open",     "returning", "suspending", "handled",
+    "returned", "cancelled", "reworked"};
+
+const char *
+case_state_name(int s)
+{
+  return s >= 0 && s < CS_COUNT ? states[s].name : "?";
+}
+
+const char *
+case_state_zh(int s)
+{
+  return s >= 0 && s < CS_COUNT ? states[s].zh : "?";
+}
+
+int
+case_state_parse(const char *s)
+{
+  for (int i = 0; i < CS_COUNT; i++)
+    if (strcmp(s, states[i].name) == 0) return i;
+  return -1;
+}
+
+const char *
+task_state_name(int s)
+{
+  return s >= 0 && s < TS_COUNT ? task_states[s] : "?";
+}
+
+int
+task_state_parse(const char *s)
+{
+  for (int i = 0; i < TS_COUNT; i++)
+    if (strcmp(s, task_states[i]) == 0) return i;
+  return -1;
+}
+
+void
+case_env_init(struct case_env *env, struct db *db,
+              const struct area_locator *loc, const struct cal *cal,
+              const char *data_dir, const char *district)
+{
+  memset(env, 0, sizeof *env);
+  if (sodium_init() < 0) abort(); /* no safe way on without it */
+  env->db = db;
+  env->loc = loc;
+  env->cal = cal;
+  env->data_dir = data_dir;
+  env->district = district;
+  env->dup_radius_m = 50;
+  env->dup_window_s = 72 * 3600;
+  env->escalate_pct[0] = 100;
+  env->escalate_pct[1] = 150;
+  env->escalate_pct[2] = 200;
+  env->nescalate = 3;
+}
+
+int64_t
+case_now(const struct case_env *env)
+{
+  return env->now ? env->now() : (int64_t)time(NULL);
+}
+
+int
+case_tx_begin(struct case_env *env, struct cg_err *e)
+{
+  return env->in_tx ? CG_OK : db_begin(env->db, e);
+}
+
+int
+case_tx_commit(struct case_env *env, struct cg_err *e)
+{
+  return env->in_tx ? CG_OK : db_commit(env->db, e);
+}
+
+void
+case_tx_rollback(struct case_env *env)
+{
+  if (!env->in_tx) db_rollback(env->db);
+}
+
+int
+case_begin(struct case_env *env, struct cg_err *e)
+{
+  int rc = db_begin(env->db, e);
+  if (rc == CG_OK) env->in_tx = 1;
+  return rc;
+}
+
+int
+case_commit(struct case_env *env, struct cg_err *e)
+{
+  env->in_tx = 0;
+  return db_commit(env->db, e);
+}
+
+void
+case_rollback(struct case_env *env)
+{
+  env->in_tx = 0;
+  db_rollback(env->db);
+}
+
+/* Copy a text column into a fixed buffer ("" for NULL). */
+static void
+col(struct db_stmt *st, int i, char *buf, size_t n)
+{
+  const char *s = db_col_text(st, i);
+  snprintf(buf, n, "%s", s ? s : "");
+}
+
+static int64_t
+col_time(struct db_stmt *st, int i)
+{
+  return db_col_is_null(st, i) ? 0 : db_col_int(st, i);
+}
+
+int
+case_load(struct db *db, const char *no, struct kase *k, struct cg_err *e)
+{
+  static const char sql[] =
+      "SELECT no, kind, scheme, category_code, source, case_type, lat, lon,"
+      " coalesce(grid_code, ''), coalesce(community_code, ''),"
+      " coalesce(street_code, ''), urgency, area_class,"
+      " coalesce(reporter_login, ''), coalesce(dept_code, ''), state,"
+      " coalesce(duplicate_of, ''), created_at, step_started, step_due,"
+      " dispatched_at, due_at, suspended_at, closed_at, on_time, escalation,"
+      " n_rework, n_wrong, n_return, n_extend, n_suspend, n_shirk, deferred,"
+      " last_seq, last_hash, coalesce(rating, '') FROM cases WHERE no = ?";
+  static const char tsql[] =
+      "SELECT n, dept_code, state, dispatched_at, limit_s, due_at, extra_s,"
+      " handled_at, rework, request_s FROM task WHERE case_no = ? ORDER BY n";
+  struct db_stmt *st;
+  int rc;
+
+  memset(k, 0, sizeof *k);
+  if ((rc = db_prepare_cached(db, &st, sql, e)) != CG_OK) return rc;
+  db_bindf(st, "t", no);
+  rc = db_step(st, e);
+  if (rc == DB_ROW) {
+    col(st, 0, k->no, sizeof k->no);
+    col(st, 1, k->kind, sizeof k->kind);
+    col(st, 2, k->scheme, sizeof k->scheme);
+    col(st, 3, k->code, sizeof k->code);
+    col(st, 4, k->source, sizeof k->source);
+    col(st, 5, k->case_type, sizeof k->case_type);
+    k->lat = db_col_double(st, 6);
+    k->lon = db_col_double(st, 7);
+    col(st, 8, k->grid, sizeof k->grid);
+    col(st, 9, k->community, sizeof k->community);
+    col(st, 10, k->street, sizeof k->street);
+    k->urgency = (int)db_col_int(st, 11);
+    col(st, 12, k->area_class, sizeof k->area_class);
+    col(st, 13, k->reporter, sizeof k->reporter);
+    col(st, 14, k->dept, sizeof k->dept);
+    k->state = case_state_parse(db_col_text(st, 15));
+    col(st, 16, k->duplicate_of, sizeof k->duplicate_of);
+    k->created_at = col_time(st, 17);
+    k->step_started = col_time(st, 18);
+    k->step_due = col_time(st, 19);
+    k->dispatched_at = col_time(st, 20);
+    k->due_at = col_time(st, 21);
+    k->suspended_at = col_time(st, 22);
+    k->closed_at = col_time(st, 23);
+    k->on_time = db_col_is_null(st, 24) ? -1 : (int)db_col_int(st, 24);
+    k->escalation = (int)db_col_int(st, 25);
+    k->n_rework = (int)db_col_int(st, 26);
+    k->n_wrong = (int)db_col_int(st, 27);
+    k->n_return = (int)db_col_int(st, 28);
+    k->n_extend = (int)db_col_int(st, 29);
+    k->n_suspend = (int)db_col_int(st, 30);
+    k->n_shirk = (int)db_col_int(st, 31);
+    k->deferred = (int)db_col_int(st, 32);
+    k->last_seq = (int)db_col_int(st, 33);
+    col(st, 34, k->last_hash, sizeof k->last_hash);
+    col(st, 35, k->rating, sizeof k->rating);
+  }
+  db_finalize(st);
+  if (rc != DB_ROW)
+    return rc < 0 ? -rc : cg_fail(e, CG_ENOTFOUND, "no case '%s'", no);
+  if ((rc = db_prepare_cached(db, &st, tsql, e)) != CG_OK) return rc;
+  db_bindf(st, "t", no);
+  while ((rc = db_step(st, e)) == DB_ROW && k->ntasks < CASE_MAX_TASKS) {
+    struct task *t = &k->tasks[k->ntasks++];
+    t->n = (int)db_col_int(st, 0);
+    col(st, 1, t->dept, sizeof t->dept);
+    t->state = task_state_parse(db_col_text(st, 2));
+    t->dispatched_at = col_time(st, 3);
+    t->limit_s = col_time(st, 4);
+    t->due_at = col_time(st, 5);
+    t->extra_s = col_time(st, 6);
+    t->handled_at = col_time(st, 7);
+    t->rework = (int)db_col_int(st, 8);
+    t->request_s = col_time(st, 9);
+  }
+  db_finalize(st);
+  return rc < 0 ? -rc : CG_OK;
+}
+
+/* Bind a time, NULL when 0. */
+static void
+bind_time(struct db_stmt *st, int i, int64_t t)
+{
+  if (t) db_bind_int(st, i, t);
+  else db_bind_null(st, i);
+}
+
+int
+case_save(struct db *db, struct kase *k, struct cg_err *e)
+{
+  static const char sql[] =
+      "UPDATE cases SET state = ?, dept_code = ?, updated_at = ?,"
+      " step_started = ?, step_due = ?, dispatched_at = ?, due_at = ?,"
+      " suspended_at = ?, closed_at = ?, on_time = ?, escalation = ?,"
+      " n_rework = ?, n_wrong = ?, n_return = ?, n_extend = ?,"
+      " n_suspend = ?, n_shirk = ?, deferred = ?, last_seq = ?,"
+      " last_hash = ?, rating = ? WHERE no = ?";
+  static const char ins[] =
+      "INSERT INTO task (case_no, n, dept_code, state, dispatched_at,"
+      " limit_s, due_at, extra_s, handled_at, rework, request_s)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  static const char upd[] =
+      "UPDATE task SET state = ?, due_at = ?, extra_s = ?, handled_at = ?,"
+      " request_s = ? WHERE case_no = ? AND n = ?";
+  struct db_stmt *st;
+  int rc;
+  int64_t latest = 0;
+
+  for (int i = 0; i < k->ntasks; i++)
+    if (k->tasks[i].state <= TS_SUSPENDING && k->tasks[i].due_at > latest)
+      latest = k->tasks[i].due_at;
+  if (latest) k->due_at = latest;
+  if ((rc = db_prepare_cached(db, &st, sql, e)) != CG_OK) return rc;
+  db_bind_text(st, 1, case_state_name(k->state));
+  db_bind_text(st, 2, *k->dept ? k->dept : NULL);
+  db_bind_int(st, 3, k->step_started ? k->step_started : k->created_at);
+  bind_time(st, 4, k->step_started);
+  bind_time(st, 5, k->step_due);
+  bind_time(st, 6, k->dispatched_at);
+  bind_time(st, 7, k->due_at);
+  bind_time(st, 8, k->suspended_at);
+  bind_time(st, 9, k->closed_at);
+  if (k->on_time >= 0) db_bind_int(st, 10, k->on_time);
+  else db_bind_null(st, 10);
+  db_bind_int(st, 11, k->escalation);
+  db_bind_int(st, 12, k->n_rework);
+  db_bind_int(st, 13, k->n_wrong);
+  db_bind_int(st, 14, k->n_return);
+  db_bind_int(st, 15, k->n_extend);
+  db_bind_int(st, 16, k->n_suspend);
+  db_bind_int(st, 17, k->n_shirk);
+  db_bind_int(st, 18, k->deferred);
+  db_bind_int(st, 19, k->last_seq);
+  db_bind_text(st, 20, k->last_hash);
+  db_bind_text(st, 21, *k->rating ? k->rating : NULL);
+  db_bind_text(st, 22, k->no);
+  rc = db_step(st, e);
+  db_finalize(st);
+  if (rc < 0) return -rc;
+  for (int i = 0; i < k->ntasks; i++) {
+    struct task *t = &k->tasks[i];
+    if (!t->dirty && !t->fresh) continue;
+    if (t->fresh) {
+      if ((rc = db_prepare_cached(db, &st, ins, e)) != CG_OK) return rc;
+      db_bindf(st, "titti", k->no, (int64_t)t->n, t->dept,
+               task_state_name(t->state), t->dispatched_at);
+      db_bind_int(st, 6, t->limit_s);
+      db_bind_int(st, 7, t->due_at);
+      db_bind_int(st, 8, t->extra_s);
+      bind_time(st, 9, t->handled_at);
+      db_bind_int(st, 10, t->rework);
+      bind_time(st, 11, t->request_s);
+    } else {
+      if ((rc = db_prepare_cached(db, &st, upd, e)) != CG_OK) return rc;
+      db_bindf(st, "tii", task_state_name(t->state), t->due_at, t->extra_s);
+      bind_time(st, 4, t->handled_at);
+      bind_time(st, 5, t->request_s);
+      db_bind_text(st, 6, k->no);
+      db_bind_int(st, 7, t->n);
+    }
+    rc = db_step(st, e);
+    db_finalize(st);
+    if (rc < 0) return -rc;
+    t->dirty = t->fresh = 0;
+  }
+  return CG_OK;
+}
+
+/* Hex of a 32-byte digest into out[65]. */
+static void
+hex(const unsigned char *d, char out[65])
+{
+  sodium_bin2hex(out, 65, d, 32);
+}
+
+void
+case_event_hash(const char *no, int seq, int64_t gseq, int64_t at,
+                const char *actor, const char *role, const char *action,
+                const char *from, const char *to, const char *note,
+                const char *data, const char *prev, char out[65])
+{
+  crypto_hash_sha256_state s;
+  unsigned char d[32];
+  char nums[80];
+  const char *parts[] = {no, actor, role, action, from, to, note, data, prev};
+
+  crypto_hash_sha256_init(&s);
+  snprintf(nums, sizeof nums, "cg1|%d|%lld|%lld|", seq, (long long)gseq,
+           (long long)at);
+  crypto_hash_sha256_update(&s, (const unsigned char *)nums, strlen(nums));
+  for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+    /* length-prefixed, so that no two different contents hash alike */
+    size_t n = strlen(parts[i]);
+    snprintf(nums, sizeof nums, "%zu:", n);
+    crypto_hash_sha256_update(&s, (const unsigned char *)nums, strlen(nums));
+    crypto_hash_sha256_update(&s, (const unsigned char *)parts[i], n);
+  }
+  crypto_hash_sha256_final(&s, d);
+  hex(d, out);
+}
+
+void
+case_ledger_next(const char *head, const char *hash, char out[65])
+{
+  crypto_hash_sha256_state s;
+  unsigned char d[32];
+
+  crypto_hash_sha256_init(&s);
+  crypto_hash_sha256_update(&s, (const unsigned char *)head, strlen(head));
+  crypto_hash_sha256_update(&s, (const unsigned char *)"|", 1);
+  crypto_hash_sha256_update(&s, (const unsigned char *)hash, strlen(hash));
+  crypto_hash_sha256_final(&s, d);
+  hex(d, out);
+}
+
+int
+case_event(struct case_env *env, struct kase *k, int64_t at,
+           const struct org_user *who, const char *action, int from, int to,
+           const char *note, json_t *data, struct cg_err *e)
+{
+  static const char lsql[] = "SELECT events, head FROM ledger WHERE id = 1";
+  static const char usql[] = "UPDATE ledger SET events = ?, head = ? WHERE"
+                             " id = 1";
+  static const char esql[] =
+      "INSERT INTO event (case_no, seq, gseq, at, actor, role, action,"
+      " from_state, to_state, note, data, prev, hash)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  char hash[65], head[65] = "", *text;
+  int64_t gseq = 0;
+  struct db_stmt *st;
+  int rc;
+
+  text = data ? json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS)
+              : strdup("{}");
+  if (!text) return cg_fail(e, CG_ENOMEM, "out of memory");
+  if ((rc = db_prepare_cached(env->db, &st, lsql, e)) != CG_OK) goto out;
+  if ((rc = db_step(st, e)) == DB_ROW) {
+    gseq = db_col_int(st, 0) + 1;
+    snprintf(head, sizeof head, "%s", db_col_text(st, 1));
+  }
+  db_finalize(st);
+  if (rc != DB_ROW) {
+    rc = rc < 0 ? -rc : cg_fail(e, CG_EDB, "the ledger row is missing");
+    goto out;
+  }
+  case_event_hash(k->no, k->last_seq + 1, gseq, at, who->login,
+                  org_role_name(who->role), action,
+                  from < 0 ? "" : case_state_name(from), case_state_name(to),
+                  note ? note : "", text, k->last_hash, hash);
+  if ((rc = db_prepare_cached(env->db, &st, esql, e)) != CG_OK) goto out;
+  db_bindf(st, "tiiittttttttt", k->no, (int64_t)(k->last_seq + 1), gseq, at,
+           who->login, org_role_name(who->role), action,
+           from < 0 ? "" : case_state_name(from), case_state_name(to),
+           note ? note : "", text, k->last_hash, hash);
+  rc = db_step(st, e);
+  db_finalize(st);
+  if (rc < 0) {
+    rc = -rc;
+    goto out;
+  }
+  case_ledger_next(head, hash, head);
+  if ((rc = db_prepare_cached(env->db, &st, usql, e)) != CG_OK) goto out;
+  db_bindf(st, "it", gseq, head);
+  rc = db_step(st, e);
+  db_finalize(st);
+  rc = rc < 0 ? -rc : CG_OK;
+  if (rc == CG_OK) {
+    k->last_seq++;
+    memcpy(k->last_hash, hash, sizeof hash);
+  }
+out:
+  free(text);
+  return rc;
+}
+
+int
+case_add_attachments(struct db *db, const char *no, int seq,
+                     const struct case_attach *att, int natt,
+                     struct cg_err *e)
+{
+  static const char sql[] =
+      "INSERT INTO attachment (case_no, sha256, mime, bytes, stage, seq)"
+      " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (case_no, sha256, stage)"
+      " DO NOTHING";
+  for (int i = 0; i < natt; i++) {
+    struct db_stmt *st;
+    const char *stage = att[i].stage ? att[i].stage : "document";
+    int rc;
+    if (strcmp(stage, "before") && strcmp(stage, "after") &&
+        strcmp(stage, "document"))
+      return cg_fail(e, CG_EINVAL, "unknown attachment stage '%s' (before, "
+                     "after or document)", stage);
+    if ((rc = db_prepare_cached(db, &st, sql, e)) != CG_OK) return rc;
+    db_bindf(st, "tttiti", no, att[i].sha256, att[i].mime, att[i].bytes,
+             stage, (int64_t)seq);
+    rc = db_step(st, e);
+    db_finalize(st);
+    if (rc < 0) return -rc;
+  }
+  return CG_OK;
+}

@@ -1,0 +1,267 @@
+/*
+** case.h — the closed loop of a case (案件): report → register → file →
+** dispatch → handle → check → close, with returns, wrong dispatches,
+** extensions, suspensions, rework, self-handling and deferral
+** (DOMAIN.md §1.3); deadlines on the working calendar; escalation of
+** overdue work; an append-only, hash-chained history; and the counters the
+** evaluation reads.
+**
+** Every change goes through case_report() or case_apply(), which check the
+** actor's role and scope, write the event and the case row in one
+** transaction, and leave both unchanged on any failure. No HTTP here: the
+** CLI and the API are clients of these functions.
+*/
+#ifndef CG_CASE_H
+#define CG_CASE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "area/area.h"
+#include "core/calendar.h"
+#include "core/err.h"
+#include "db/db.h"
+#include "org/org.h"
+
+/* Case states, stored by name. Keep in step with state_names in flow.c. */
+enum case_state {
+  CS_DRAFT = 0,       /* 草稿: a grid worker's report not yet sent */
+  CS_REPORTED,        /* 已上报: waiting for intake */
+  CS_REJECTED,        /* 不予受理 (terminal) */
+  CS_VERIFYING,       /* 核实中: sent to a grid worker to verify on site */
+  CS_VERIFIED,        /* 已核实: waiting for registration */
+  CS_REGISTERED,      /* 已登记: waiting for filing */
+  CS_FILED,           /* 已立案: waiting for dispatch (again) */
+  CS_VOID,            /* 作废 (terminal) */
+  CS_DISPATCHED,      /* 处置中: tasks open at departments */
+  CS_SUSPENDED,       /* 挂账: parked, clock stopped */
+  CS_HANDLED,         /* 已处置: every task fed back; waiting for a check */
+  CS_CHECKING,        /* 核查中: sent to a grid worker to check on site */
+  CS_CHECKED,         /* 核查通过: waiting to be closed */
+  CS_CLOSED,          /* 结案 (terminal but for the rating) */
+  CS_DEFERRED,        /* 缓办: put off, clock stopped */
+  CS_SELF_HANDLED,    /* 自处理: fixed on the spot, waiting for approval */
+  CS_DUPLICATE,       /* 重复: linked to an open case (terminal) */
+  CS_COUNT
+};
+
+const char *case_state_name(int state);   /* "filed"; static */
+const char *case_state_zh(int state);     /* "已立案"; static */
+int case_state_parse(const char *s);      /* -1 if unknown */
+
+/* What the case functions need. The caller owns every pointer. */
+struct case_env {
+  struct db *db;
+  const struct area_locator *loc; /* locates reports */
+  const struct cal *cal;          /* working calendar for deadlines */
+  const char *data_dir;           /* attachments live under it */
+  const char *district;           /* 6-digit code, prefix of case numbers */
+  double dup_radius_m;            /* duplicates: same category this close */
+  int64_t dup_window_s;           /*   and this recent; 0 turns it off */
+  int escalate_pct[4];            /* 督办 levels at these % of a limit */
+  int nescalate;
+  int64_t (*now)(void);           /* clock; NULL: time(NULL) */
+  int in_tx;                      /* set by case_begin(): no own BEGIN */
+};
+
+/* Fill env with defaults: duplicates within 50 m and 72 hours, escalation
+** at 100 %, 150 % and 200 % of a limit. */
+void case_env_init(struct case_env *env, struct db *db,
+                   const struct area_locator *loc, const struct cal *cal,
+                   const char *data_dir, const char *district);
+
+/* Group many case operations into one transaction (bulk loads,
+** benchmarks): between case_begin() and case_commit() the functions below
+** do not begin or commit on their own. On failure call case_rollback(). */
+int case_begin(struct case_env *env, struct cg_err *e);
+int case_commit(struct case_env *env, struct cg_err *e);
+void case_rollback(struct case_env *env);
+
+/* An attachment already stored with attach_put() (src/attach/attach.h). */
+struct case_attach {
+  char sha256[65];
+  const char *mime;  /* static, from attach_sniff() */
+  int64_t bytes;
+  const char *stage; /* "before", "after" or "document" */
+};
+
+/* A new report. Strings may be NULL where optional. */
+struct case_report {
+  const char *kind;        /* component | event | matter */
+  const char *scheme;      /* cjt214 | gb47678 | a local scheme */
+  const char *code;        /* category code within the scheme */
+  const char *source;      /* patrol public hotline sensor referral inspection */
+  const char *case_type;   /* daily (default) | inspection | other */
+  double lat, lon;         /* position in crs */
+  enum geo_crs crs;
+  const char *address;
+  const char *description;
+  int urgency;             /* 0 normal, 1 urgent, 2 emergency */
+  const char *area_class;  /* A, B or C; NULL: B */
+  const char *reporter_name;  /* kept private */
+  const char *reporter_phone; /* kept private */
+  int draft;               /* grid worker: keep as a draft */
+  int self_handled;        /* grid worker: fixed on the spot (自处理) */
+  const struct case_attach *att;
+  int natt;
+  int64_t at;              /* report time; 0: now (replays pass the past) */
+};
+
+/* File a report. The position is located into grid, community and street
+** (outside the district is refused), the category checked against the
+** dictionaries, the responsible department taken from routing. A report
+** of the same category within dup_radius_m and dup_window_s of an open
+** case is stored as a duplicate linked to it. The new case number goes to
+** no (at least 32 bytes). Roles: grid worker, operator, public, system,
+** street, community, road chief. */
+int case_report(struct case_env *env, const struct org_user *who,
+                const struct case_report *r, char *no, struct cg_err *e);
+
+/* A workflow action on an existing case. Fields a given action does not
+** use are ignored. */
+struct case_act {
+  const char *action;       /* see case_actions() */
+  const char *note;
+  const char *const *depts; /* dispatch: department codes (default: routing) */
+  int ndepts;
+  int task;                 /* department actions: task number (0: the
+                            ** actor's department's open task) */
+  double hours;             /* extend_request: working hours asked for */
+  int pass;                 /* verify, check: 1 passed, 0 failed */
+  const char *rating;       /* rate: satisfied | basic | unsatisfied */
+  const struct case_attach *att;
+  int natt;
+  int64_t at;               /* time of the action; 0: now */
+};
+
+/* Apply an action to case `no` as `who`. A refused action leaves the case
+** and its history unchanged and says which state and role it needs:
+**   cannot 'file' case 410104...: it is 'reported'; 'file' needs
+**   'registered'
+**   cannot 'file' case 410104...: 'file' is for shift_leader, not
+**   grid_worker
+** Returns CG_OK, CG_ENOTFOUND, CG_ECONFLICT (state), CG_EPERM (role or
+** scope) or CG_EINVAL (missing or bad fields). */
+int case_apply(struct case_env *env, const struct org_user *who,
+               const char *no, const struct case_act *a, struct cg_err *e);
+
+/* One action's description, for help and for the API reference. */
+struct case_action_info {
+  const char *name;   /* "file" */
+  const char *zh;     /* "立案" */
+  unsigned from;      /* bit set of states it applies in */
+  unsigned roles;     /* bit set of roles allowed */
+  const char *fields; /* fields it takes, e.g. "depts, note" */
+};
+
+/* The action table (sorted by name) and its length. */
+const struct case_action_info *case_actions(int *n);
+
+/* The actions `who` may take on case `no` now, as a JSON array of names
+** (caller decrefs). */
+json_t *case_allowed_actions(struct case_env *env, const struct org_user *who,
+                             const char *no, struct cg_err *e);
+
+/* The case as JSON (caller decrefs): its fields, position and areas,
+** tasks with deadlines and traffic lights, counters, attachments and, with
+** history, every event. Reporter contact details are left out unless
+** `who` is the reporter or works in intake, filing, dispatch or
+** administration. NULL with CG_ENOTFOUND, or CG_EPERM if `who` may not
+** see the case. */
+json_t *case_get_json(struct case_env *env, const struct org_user *who,
+                      const char *no, int history, struct cg_err *e);
+
+/* Filters for case_list_json(). Zero/NULL fields do not filter. */
+struct case_filter {
+  const char *state;       /* a state name, or "open" */
+  const char *scheme, *code_prefix;
+  const char *area;        /* street, community or grid code */
+  const char *dept;        /* cases with a task at this department */
+  const char *source;
+  int overdue;             /* 1: only cases past a deadline */
+  int64_t from, to;        /* created_at in [from, to) */
+  const char *text;        /* words in address or description */
+  int limit, offset;       /* paging; limit 0: 50, at most 1000 */
+};
+
+/* Cases `who` may see that match f, newest first, as
+** {"total":N,"cases":[...]} (caller decrefs). */
+json_t *case_list_json(struct case_env *env, const struct org_user *who,
+                       const struct case_filter *f, struct cg_err *e);
+
+/* Traffic light of a deadline: "green" below 80 % of the limit used,
+** "yellow" from 80 % to 100 %, "red" past it. *pct gets the share used
+** in percent. The clock is read at `now`, or at `frozen` if non-zero (a
+** suspended or deferred case). */
+const char *case_light(const struct cal *cal, int64_t start, int64_t due,
+                       int64_t now, int64_t frozen, double *pct);
+
+/* The escalation sweep (督办): every open task or step past a level of
+** env->escalate_pct not reached before gets an 'escalate' event and the
+** case's escalation level raised. *n gets the number of escalations.
+** Safe to run as often as wished. */
+int case_sweep(struct case_env *env, int64_t now, int *n, struct cg_err *e);
+
+/* The time now by env's clock. */
+int64_t case_now(const struct case_env *env);
+
+/* Check the whole history: every event's hash, each case's chain of
+** events (nothing removed, reordered or inserted), each case row's cached
+** last event, and the district-wide chain head. fn is called once per
+** problem found with the case number and a description. *events gets the
+** number of events checked. Returns CG_OK when the check ran (problems or
+** not). */
+int case_verify(struct db *db,
+                void (*fn)(const char *no, const char *problem, void *arg),
+                void *arg, int64_t *events, char head[65], struct cg_err *e);
+
+/* Load routing (CSV: scheme,kind,code_prefix,street,area_class,dept) or
+** time limits (CSV: step,scheme,code_prefix,area_class,urgency,amount,
+** unit), replacing what was stored. Whole file or nothing. */
+int case_import_routing(struct db *db, const char *path, int *n,
+                        struct cg_err *e);
+int case_import_limits(struct db *db, const char *path, int *n,
+                       struct cg_err *e);
+
+/* Replay a 311 workload (CSV: id,category,opened_at,closed_at,status,lat,
+** lon, the format of data/sample-cases.csv) as cases of this district.
+** map: CSV category,scheme,kind,code mapping foreign categories (rows
+** with an unmapped category are skipped and counted). Positions are
+** moved from the file's bounding box onto the district's (a point that
+** lands outside is moved to the nearest grid centre). Each case is driven
+** along the path its status implies, with times from the file. */
+struct case_replay_stats {
+  int read, created, skipped, closed;
+};
+int case_replay(struct case_env *env, const char *path, const char *map,
+                struct case_replay_stats *st, struct cg_err *e);
+
+/* ---- Setting up from a data directory ---------------------------------- */
+
+#include "core/conf.h"
+
+/* Everything a case_env needs, loaded from a data directory: its settings
+** (citygrid.conf), its working calendar (work hours, utc offset, and the
+** holiday files in DIR/calendar/), the locator, the district's code. */
+struct case_setup {
+  struct conf conf;
+  struct cal *cal;
+  struct area_locator *loc; /* NULL while the district has no areas */
+  char district[8];
+  char data_dir[4096];
+  struct case_env env;      /* ready to use */
+};
+
+/* Load s from data_dir using the open store db. A district without areas
+** yet still gets an env (reports will be refused as outside). Release with
+** case_setup_release(). */
+int case_setup_load(struct case_setup *s, const char *data_dir,
+                    struct db *db, struct cg_err *e);
+void case_setup_release(struct case_setup *s);
+
+/* Check a holiday calendar file against those already in
+** DIR/calendar/ and copy it there. *n gets the days it lists. */
+int case_import_calendar(const char *data_dir, const char *path, int *n,
+                         struct cg_err *e);
+
+#endif

@@ -1,0 +1,107 @@
+/*
+** case_int.h — what the files of the case module share: the loaded form
+** of a case and its tasks, and the helpers that read and write them and
+** append events. Not for use outside src/case/.
+*/
+#ifndef CG_CASE_INT_H
+#define CG_CASE_INT_H
+
+#include "case.h"
+
+#define CASE_MAX_TASKS 32
+
+/* Task states, stored by name. */
+enum task_state {
+  TS_OPEN = 0,    /* at the department */
+  TS_RETURNING,   /* department asked to give it back (申请退回) */
+  TS_SUSPENDING,  /* department asked to park it (申请挂账) */
+  TS_HANDLED,     /* fed back (处置反馈) */
+  TS_RETURNED,    /* given back, approved (回退) */
+  TS_CANCELLED,   /* closed without handling */
+  TS_REWORKED,    /* handled, but the check failed: sent again (返工) */
+  TS_COUNT
+};
+const char *task_state_name(int s);
+int task_state_parse(const char *s);
+
+struct task {
+  int n;
+  char dept[32];
+  int state;
+  int64_t dispatched_at, limit_s, due_at, extra_s, handled_at, request_s;
+  int rework;
+  int dirty, fresh;      /* changed / new: write back */
+};
+
+/* A case as loaded for an action. */
+struct kase {
+  char no[32];
+  char kind[16], scheme[16], code[16], source[16], case_type[16];
+  double lat, lon;
+  char grid[16], community[16], street[16];
+  int urgency;
+  char area_class[4];
+  char reporter[64];
+  char dept[32];
+  int state;
+  char duplicate_of[32];
+  int64_t created_at, step_started, step_due, dispatched_at, due_at,
+      suspended_at, closed_at;
+  int on_time, escalation;
+  int n_rework, n_wrong, n_return, n_extend, n_suspend, n_shirk, deferred;
+  int last_seq;
+  char last_hash[65];
+  char rating[16];
+  struct task tasks[CASE_MAX_TASKS];
+  int ntasks;
+};
+
+/* Begin/commit unless the caller holds a transaction (env->in_tx). */
+int case_tx_begin(struct case_env *env, struct cg_err *e);
+int case_tx_commit(struct case_env *env, struct cg_err *e);
+void case_tx_rollback(struct case_env *env);
+
+/* Load case `no` and its tasks into *k. CG_ENOTFOUND if absent. */
+int case_load(struct db *db, const char *no, struct kase *k,
+              struct cg_err *e);
+
+/* Write the mutable fields of k and its dirty or fresh tasks. */
+int case_save(struct db *db, struct kase *k, struct cg_err *e);
+
+/* Append an event to k's history: hash-chained to the case's previous
+** event and to the district-wide ledger; updates k->last_seq/last_hash.
+** data: a JSON object (borrowed) or NULL. */
+int case_event(struct case_env *env, struct kase *k, int64_t at,
+               const struct org_user *who, const char *action, int from,
+               int to, const char *note, json_t *data, struct cg_err *e);
+
+/* The hash of an event's content (hex into out[65]). */
+void case_event_hash(const char *no, int seq, int64_t gseq, int64_t at,
+                     const char *actor, const char *role, const char *action,
+                     const char *from, const char *to, const char *note,
+                     const char *data, const char *prev, char out[65]);
+
+/* The next district-wide chain head from head and an event hash. */
+void case_ledger_next(const char *head, const char *hash, char out[65]);
+
+/* Record attachments on a case for event seq. */
+int case_add_attachments(struct db *db, const char *no, int seq,
+                         const struct case_attach *att, int natt,
+                         struct cg_err *e);
+
+/* Working seconds of a limit for `step` ('disposal', 'verify', ...) for
+** the case's category, area class and urgency; 0 if none is configured
+** (for 'disposal' the fallback is 5 working days). */
+int64_t case_limit(struct case_env *env, const struct kase *k,
+                   const char *step, struct cg_err *e);
+
+/* Set k's step deadline for its current state, starting at `at`. */
+int case_set_step(struct case_env *env, struct kase *k, int64_t at,
+                  struct cg_err *e);
+
+/* Department responsible for k's category by routing, into buf ("" when
+** no rule matches). */
+int case_route(struct db *db, const struct kase *k, char *buf, size_t n,
+               struct cg_err *e);
+
+#endif

@@ -1,0 +1,273 @@
+/*
+** config.c — the case configuration that districts set for themselves:
+** routing (category, street, area class → department) and time limits
+** ((step, category, area class, urgency) → working hours or days), both
+** loaded from CSV files and looked up most-specific-first.
+*/
+#include "case_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/csv.h"
+
+/* Open path, read its header and check it names `cols` (n of them) in any
+** order; fills idx. On failure the reader is released and the file
+** closed. */
+static int
+open_csv(const char *path, const char *const *cols, int n, int *idx,
+         FILE **f, struct csv *c, struct cg_err *e)
+{
+  int r;
+  if (!(*f = fopen(path, "rb"))) return cg_fail(e, CG_EIO, "cannot open '%s'",
+                                                path);
+  if (csv_init(c, *f, path, e) != CG_OK) {
+    fclose(*f);
+    return CG_ENOMEM;
+  }
+  if ((r = csv_read(c, e)) <= 0) {
+    if (r == 0) cg_fail(e, CG_EINVAL, "%s: empty file", path);
+    goto bad;
+  }
+  for (int i = 0; i < n; i++)
+    if ((idx[i] = csv_column(c, cols[i])) < 0) {
+      cg_fail(e, CG_EINVAL, "%s:1: no column '%s' in the header", path,
+              cols[i]);
+      goto bad;
+    }
+  return CG_OK;
+bad:
+  csv_release(c);
+  fclose(*f);
+  return CG_EINVAL;
+}
+
+int
+case_import_routing(struct db *db, const char *path, int *n, struct cg_err *e)
+{
+  static const char *const cols[] = {"scheme", "kind", "code_prefix",
+                                     "street", "area_class", "dept"};
+  struct db_stmt *st = NULL;
+  struct csv c;
+  FILE *f;
+  int idx[6], r = 0, rc;
+
+  *n = 0;
+  if ((rc = open_csv(path, cols, 6, idx, &f, &c, e)) != CG_OK) return rc;
+  if ((rc = db_begin(db, e)) == CG_OK)
+    rc = db_exec(db, "DELETE FROM routing", e);
+  if (rc == CG_OK)
+    rc = db_prepare(db, &st, "INSERT INTO routing (scheme, kind, code_prefix,"
+                    " street_code, area_class, dept_code) VALUES (?, ?, ?, ?,"
+                    " ?, ?)", e);
+  while (rc == CG_OK && (r = csv_read(&c, e)) == 1) {
+    char *v[6];
+    if (c.nfield == 1 && !c.field[0][0]) continue;
+    if (c.nfield != 6) {
+      rc = cg_fail(e, CG_EINVAL, "%s:%ld: %d fields, expected 6", path,
+                   c.line, c.nfield);
+      break;
+    }
+    for (int i = 0; i < 6; i++) v[i] = c.field[idx[i]];
+    if (!*v[0] || (strcmp(v[1], "component") && strcmp(v[1], "event") &&
+                   strcmp(v[1], "matter"))) {
+      rc = cg_fail(e, CG_EINVAL, "%s:%ld: need a scheme and a kind "
+                   "(component, event or matter)", path, c.line);
+      break;
+    }
+    if (*v[4] && strcmp(v[4], "A") && strcmp(v[4], "B") && strcmp(v[4], "C")) {
+      rc = cg_fail(e, CG_EINVAL, "%s:%ld: area class '%s' is not A, B or C",
+                   path, c.line, v[4]);
+      break;
+    }
+    db_reset(st);
+    db_bindf(st, "tttttt", v[0], v[1], v[2], v[3], v[4], v[5]);
+    rc = db_step(st, e);
+    if (rc == -CG_ECONFLICT)
+      rc = cg_fail(e, CG_EINVAL, "%s:%ld: unknown department '%s', or the "
+                   "same rule twice", path, c.line, v[5]);
+    else
+      rc = rc < 0 ? -rc : CG_OK;
+    if (rc == CG_OK) (*n)++;
+  }
+  if (r < 0) rc = CG_EINVAL;
+  db_finalize(st);
+  if (rc == CG_OK) rc = db_commit(db, e);
+  if (rc != CG_OK) {
+    db_rollback(db);
+    *n = 0;
+  }
+  csv_release(&c);
+  fclose(f);
+  return rc;
+}
+
+static const char *const steps[] = {
+    "disposal", "intake", "verify", "register", "file",
+    "dispatch", "check_request", "check", "close", "self_approve"};
+
+int
+case_import_limits(struct db *db, const char *path, int *n, struct cg_err *e)
+{
+  static const char *const cols[] = {"step", "scheme", "code_prefix",
+                                     "area_class", "urgency", "amount",
+                                     "unit"};
+  struct db_stmt *st = NULL;
+  struct csv c;
+  FILE *f;
+  int idx[7], r = 0, rc;
+
+  *n = 0;
+  if ((rc = open_csv(path, cols, 7, idx, &f, &c, e)) != CG_OK) return rc;
+  if ((rc = db_begin(db, e)) == CG_OK)
+    rc = db_exec(db, "DELETE FROM time_limit", e);
+  if (rc == CG_OK)
+    rc = db_prepare(db, &st, "INSERT INTO time_limit (step, scheme,"
+                    " code_prefix, area_class, urgency, amount, unit)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)", e);
+  while (rc == CG_OK && (r = csv_read(&c, e)) == 1) {
+    char *v[7], *end;
+    size_t k;
+    double amount, urgency = -1;
+    if (c.nfield == 1 && !c.field[0][0]) continue;
+    if (c.nfield != 7) {
+      rc = cg_fail(e, CG_EINVAL, "%s:%ld: %d fields, expected 7", path,
+                   c.line, c.nfield);
+      break;
+    }
+    for (int i = 0; i < 7; i++) v[i] = c.field[idx[i]];
+    for (k = 0; k < sizeof steps / sizeof steps[0]; k++)
+      if (strcmp(v[0], steps[k]) == 0) break;
+    if (k == sizeof steps / sizeof steps[0]) {
+      rc = cg_fail(e, CG_EINVAL, "%s:%ld: unknown step '%s'", path, c.line,
+                   v[0]);
+      break;
+    }
+    if (*v[4]) {
+      urgency = strtod(v[4], &end);
+      if (*end || urgency < 0 || urgency > 2) {
+        rc = cg_fail(e, CG_EINVAL, "%s:%ld: urgency '%s' is not 0, 1 or 2 "
+                     "(or empty for any)", path, c.line, v[4]);
+        break;
+      }
+    }
+    amount = strtod(v[5], &end);
+    if (*end || !*v[5] || amount <= 0 ||
+        (strcmp(v[6], "hours") && strcmp(v[6], "days"))) {
+      rc = cg_fail(e, CG_EINVAL, "%s:%ld: a limit is a positive amount of "
+                   "'hours' or 'days'", path, c.line);
+      break;
+    }
+    if (*v[3] && strcmp(v[3], "A") && strcmp(v[3], "B") && strcmp(v[3], "C")) {
+      rc = cg_fail(e, CG_EINVAL, "%s:%ld: area class '%s' is not A, B or C",
+                   path, c.line, v[3]);
+      break;
+    }
+    db_reset(st);
+    db_bindf(st, "ttttidt", v[0], v[1], v[2], v[3], (int64_t)urgency, amount,
+             v[6]);
+    rc = db_step(st, e);
+    if (rc == -CG_ECONFLICT)
+      rc = cg_fail(e, CG_EINVAL, "%s:%ld: the same limit twice", path,
+                   c.line);
+    else
+      rc = rc < 0 ? -rc : CG_OK;
+    if (rc == CG_OK) (*n)++;
+  }
+  if (r < 0) rc = CG_EINVAL;
+  db_finalize(st);
+  if (rc == CG_OK) rc = db_commit(db, e);
+  if (rc != CG_OK) {
+    db_rollback(db);
+    *n = 0;
+  }
+  csv_release(&c);
+  fclose(f);
+  return rc;
+}
+
+int
+case_route(struct db *db, const struct kase *k, char *buf, size_t n,
+           struct cg_err *e)
+{
+  static const char sql[] =
+      "SELECT dept_code FROM routing WHERE scheme = ? AND kind = ?"
+      " AND substr(?, 1, length(code_prefix)) = code_prefix"
+      " AND (street_code = '' OR street_code = ?)"
+      " AND (area_class = '' OR area_class = ?)"
+      " ORDER BY length(code_prefix) DESC, street_code DESC,"
+      " area_class DESC LIMIT 1";
+  struct db_stmt *st;
+  int rc;
+
+  buf[0] = 0;
+  if ((rc = db_prepare_cached(db, &st, sql, e)) != CG_OK) return rc;
+  db_bindf(st, "ttttt", k->scheme, k->kind, k->code, k->street,
+           k->area_class);
+  rc = db_step(st, e);
+  if (rc == DB_ROW) snprintf(buf, n, "%s", db_col_text(st, 0));
+  db_finalize(st);
+  return rc < 0 ? -rc : CG_OK;
+}
+
+int64_t
+case_limit(struct case_env *env, const struct kase *k, const char *step,
+           struct cg_err *e)
+{
+  static const char sql[] =
+      "SELECT amount, unit FROM time_limit WHERE step = ?"
+      " AND (scheme = '' OR scheme = ?)"
+      " AND substr(?, 1, length(code_prefix)) = code_prefix"
+      " AND (area_class = '' OR area_class = ?)"
+      " AND (urgency = -1 OR urgency = ?)"
+      " ORDER BY length(code_prefix) DESC, urgency DESC, area_class DESC,"
+      " scheme DESC LIMIT 1";
+  struct db_stmt *st;
+  int64_t secs = 0;
+  int rc;
+
+  if (db_prepare_cached(env->db, &st, sql, e) != CG_OK) return 0;
+  db_bindf(st, "tttt", step, k->scheme, k->code, k->area_class);
+  db_bind_int(st, 5, k->urgency);
+  rc = db_step(st, e);
+  if (rc == DB_ROW) {
+    double amount = db_col_double(st, 0);
+    secs = strcmp(db_col_text(st, 1), "days") == 0
+               ? (int64_t)(amount * cal_day_seconds(env->cal))
+               : (int64_t)(amount * 3600);
+  }
+  db_finalize(st);
+  if (!secs && strcmp(step, "disposal") == 0)
+    secs = 5 * cal_day_seconds(env->cal); /* nothing configured */
+  return secs;
+}
+
+/* The step whose limit applies while a case is in a state, or NULL. */
+static const char *
+state_step(int state)
+{
+  switch (state) {
+  case CS_REPORTED: return "intake";
+  case CS_VERIFYING: return "verify";
+  case CS_VERIFIED: return "register";
+  case CS_REGISTERED: return "file";
+  case CS_FILED: return "dispatch";
+  case CS_HANDLED: return "check_request";
+  case CS_CHECKING: return "check";
+  case CS_CHECKED: return "close";
+  case CS_SELF_HANDLED: return "self_approve";
+  default: return NULL;
+  }
+}
+
+int
+case_set_step(struct case_env *env, struct kase *k, int64_t at,
+              struct cg_err *e)
+{
+  const char *step = state_step(k->state);
+  int64_t secs = step ? case_limit(env, k, step, e) : 0;
+
+  k->step_started = at;
+  k->step_due = secs ? cal_add(env->cal, at, secs) : 0;
+  return CG_OK;
+}

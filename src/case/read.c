@@ -1,0 +1,508 @@
+/*
+** read.c — cases as JSON for people to read: one case with its tasks,
+** deadlines, traffic lights and history, and filtered lists. Who sees what
+** is decided here, once, for the CLI and the API alike: the public sees
+** its own reports and a public view of others (no reporter, no names of
+** staff); field and street staff their area; departments what was sent to
+** them; reporter contact details only the reporter and the staff who take
+** reports in, file, dispatch or administer.
+*/
+#include "case_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const char *
+case_light(const struct cal *cal, int64_t start, int64_t due, int64_t now,
+           int64_t frozen, double *pct)
+{
+  int64_t at = frozen ? frozen : now;
+  int64_t limit = cal_between(cal, start, due);
+  double used;
+
+  if (limit <= 0) used = at > due ? 101 : 0;
+  else if (at <= due) used = 100.0 * cal_between(cal, start, at) / limit;
+  else used = 100.0 + 100.0 * cal_between(cal, due, at) / limit;
+  if (at > due && used <= 100) used = 100.01; /* past due off hours */
+  if (pct) *pct = used;
+  return used < 80 ? "green" : used <= 100 ? "yellow" : "red";
+}
+
+/* RFC 3339 UTC text of a Unix time, or JSON null for 0. */
+static json_t *
+jtime(int64_t t)
+{
+  char buf[32];
+  time_t tt = (time_t)t;
+  struct tm tm;
+  if (!t) return json_null();
+  gmtime_r(&tt, &tm);
+  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return json_string(buf);
+}
+
+/* How much of case k `who` may see: 0 nothing, 1 the public view, 2 all. */
+static int
+visibility(const struct org_user *who, const struct kase *k)
+{
+  switch (who->role) {
+  case ROLE_PUBLIC:
+    return strcmp(k->reporter, who->login) == 0 ? 2
+           : k->state == CS_DRAFT                ? 0
+                                                 : 1;
+  case ROLE_DEPARTMENT:
+    for (int i = 0; i < k->ntasks; i++)
+      if (strcmp(k->tasks[i].dept, who->dept) == 0) return 2;
+    return 0;
+  case ROLE_SYSTEM: return 2;
+  default:
+    if (k->state == CS_DRAFT && strcmp(k->reporter, who->login)) return 0;
+    return org_in_scope(who, k->grid) ? 2 : 0;
+  }
+}
+
+/* May `who` see the reporter's name and phone? */
+static int
+sees_contact(const struct org_user *who, const struct kase *k)
+{
+  if (strcmp(k->reporter, who->login) == 0) return 1;
+  switch (who->role) {
+  case ROLE_OPERATOR:
+  case ROLE_SHIFT_LEADER:
+  case ROLE_DISPATCHER:
+  case ROLE_ADMIN: return 1;
+  default: return 0;
+  }
+}
+
+/* Name of an area or department code, or "". Uses a cached statement. */
+static void
+lookup_name(struct db *db, const char *sql, const char *code, char *buf,
+            size_t n)
+{
+  struct db_stmt *st;
+  buf[0] = 0;
+  if (!*code || db_prepare_cached(db, &st, sql, NULL) != CG_OK) return;
+  db_bindf(st, "t", code);
+  if (db_step(st, NULL) == DB_ROW)
+    snprintf(buf, n, "%s", db_col_text(st, 0) ? db_col_text(st, 0) : "");
+  db_finalize(st);
+}
+
+static const char area_sql[] = "SELECT name FROM area WHERE code = ?";
+static const char dept_sql[] = "SELECT name FROM department WHERE code = ?";
+
+static json_t *
+area_json(struct db *db, const char *code)
+{
+  char name[256];
+  if (!*code) return json_null();
+  lookup_name(db, area_sql, code, name, sizeof name);
+  return json_pack("{s:s, s:s}", "code", code, "name", name);
+}
+
+static json_t *
+tasks_json(struct case_env *env, const struct kase *k, int64_t now)
+{
+  json_t *list = json_array();
+  for (int i = 0; i < k->ntasks; i++) {
+    const struct task *t = &k->tasks[i];
+    char name[256];
+    double pct;
+    const char *light;
+    json_t *j;
+
+    lookup_name(env->db, dept_sql, t->dept, name, sizeof name);
+    light = case_light(env->cal, t->dispatched_at, t->due_at,
+                       t->handled_at ? t->handled_at : now,
+                       t->handled_at ? 0 : k->suspended_at, &pct);
+    j = json_pack("{s:i, s:s, s:s, s:s, s:o, s:o, s:I, s:I, s:o, s:b}",
+                  "n", t->n, "dept", t->dept, "dept_name", name, "state",
+                  task_state_name(t->state), "dispatched_at",
+                  jtime(t->dispatched_at), "due_at", jtime(t->due_at),
+                  "limit_s", (json_int_t)t->limit_s, "extended_s",
+                  (json_int_t)t->extra_s, "handled_at", jtime(t->handled_at),
+                  "rework", t->rework);
+    if (t->request_s)
+      json_object_set_new(j, "extension_asked_s", json_integer(t->request_s));
+    if (t->state <= TS_HANDLED) {
+      json_object_set_new(j, "light", json_string(light));
+      json_object_set_new(j, "used_pct", json_real(pct));
+    }
+    json_array_append_new(list, j);
+  }
+  return list;
+}
+
+/* Attachments of a case as a JSON array. */
+static json_t *
+attachments_json(struct db *db, const char *no)
+{
+  static const char sql[] = "SELECT sha256, mime, bytes, stage, seq FROM"
+                            " attachment WHERE case_no = ? ORDER BY seq, stage";
+  json_t *list = json_array();
+  struct db_stmt *st;
+
+  if (db_prepare_cached(db, &st, sql, NULL) != CG_OK) return list;
+  db_bindf(st, "t", no);
+  while (db_step(st, NULL) == DB_ROW)
+    json_array_append_new(
+        list, json_pack("{s:s, s:s, s:I, s:s, s:i}", "sha256",
+                        db_col_text(st, 0), "mime", db_col_text(st, 1),
+                        "bytes", (json_int_t)db_col_int(st, 2), "stage",
+                        db_col_text(st, 3), "event", (int)db_col_int(st, 4)));
+  db_finalize(st);
+  return list;
+}
+
+/* The history of a case; `full` shows who acted, else only their role. */
+static json_t *
+history_json(struct db *db, const char *no, int full)
+{
+  static const char sql[] =
+      "SELECT seq, at, actor, role, action, from_state, to_state, note, data,"
+      " hash FROM event WHERE case_no = ? ORDER BY seq";
+  json_t *list = json_array();
+  struct db_stmt *st;
+
+  if (db_prepare_cached(db, &st, sql, NULL) != CG_OK) return list;
+  db_bindf(st, "t", no);
+  while (db_step(st, NULL) == DB_ROW) {
+    json_t *data = json_loads(db_col_text(st, 8), 0, NULL);
+    json_t *ev = json_pack("{s:i, s:o, s:s, s:s, s:s, s:s}", "seq",
+                           (int)db_col_int(st, 0), "at",
+                           jtime(db_col_int(st, 1)), "role",
+                           db_col_text(st, 3), "action", db_col_text(st, 4),
+                           "from", db_col_text(st, 5), "to",
+                           db_col_text(st, 6));
+    if (full) {
+      json_object_set_new(ev, "actor", json_string(db_col_text(st, 2)));
+      json_object_set_new(ev, "note", json_string(db_col_text(st, 7)));
+      json_object_set_new(ev, "data", data ? data : json_object());
+      json_object_set_new(ev, "hash", json_string(db_col_text(st, 9)));
+    } else {
+      /* the public sees what happened and when, not staff notes */
+      if (data) json_decref(data);
+      if (strcmp(db_col_text(st, 4), "report") == 0 ||
+          strcmp(db_col_text(st, 4), "rate") == 0)
+        json_object_set_new(ev, "note", json_string(db_col_text(st, 7)));
+    }
+    json_array_append_new(list, ev);
+  }
+  db_finalize(st);
+  return list;
+}
+
+/* The fields of a case row, at the visibility given. */
+static json_t *
+case_json(struct case_env *env, const struct org_user *who,
+          const struct kase *k, int vis, int with_tasks)
+{
+  static const char sql[] =
+      "SELECT address, description, reporter_name, reporter_phone,"
+      " created_at, updated_at, rating_note FROM cases WHERE no = ?";
+  static const char cat_sql[] =
+      "SELECT name_zh FROM category WHERE scheme = ? AND kind = ? AND"
+      " code = ?";
+  int64_t now = case_now(env);
+  char cat[256] = "", dept[256] = "";
+  struct db_stmt *st;
+  json_t *j;
+  double pct;
+
+  if (db_prepare_cached(env->db, &st, cat_sql, NULL) == CG_OK) {
+    db_bindf(st, "ttt", k->scheme, k->kind, k->code);
+    if (db_step(st, NULL) == DB_ROW)
+      snprintf(cat, sizeof cat, "%s", db_col_text(st, 0));
+    db_finalize(st);
+  }
+  lookup_name(env->db, dept_sql, k->dept, dept, sizeof dept);
+  j = json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s}, s:s, s:s,"
+                " s:f, s:f, s:o, s:o, s:o, s:i, s:s}",
+                "no", k->no, "state", case_state_name(k->state), "state_zh",
+                case_state_zh(k->state), "category", "scheme", k->scheme,
+                "kind", k->kind, "code", k->code, "name", cat, "source",
+                k->source, "case_type", k->case_type, "lat", k->lat, "lon",
+                k->lon, "grid", area_json(env->db, k->grid), "community",
+                area_json(env->db, k->community), "street",
+                area_json(env->db, k->street), "urgency", k->urgency,
+                "area_class", k->area_class);
+  if (db_prepare_cached(env->db, &st, sql, NULL) == CG_OK) {
+    db_bindf(st, "t", k->no);
+    if (db_step(st, NULL) == DB_ROW) {
+      json_object_set_new(j, "address", json_string(db_col_text(st, 0)));
+      json_object_set_new(j, "description", json_string(db_col_text(st, 1)));
+      json_object_set_new(j, "created_at", jtime(db_col_int(st, 4)));
+      json_object_set_new(j, "updated_at", jtime(db_col_int(st, 5)));
+      if (vis == 2 && sees_contact(who, k)) {
+        json_object_set_new(
+            j, "reporter",
+            json_pack("{s:s, s:s?, s:s?}", "login", k->reporter, "name",
+                      db_col_text(st, 2), "phone", db_col_text(st, 3)));
+      }
+      if (*k->rating)
+        json_object_set_new(j, "rating",
+                            json_pack("{s:s, s:s?}", "value", k->rating,
+                                      "note", db_col_text(st, 6)));
+    }
+    db_finalize(st);
+  }
+  json_object_set_new(j, "dept", *k->dept ? json_pack("{s:s, s:s}", "code",
+                                                      k->dept, "name", dept)
+                                          : json_null());
+  json_object_set_new(j, "dispatched_at", jtime(k->dispatched_at));
+  json_object_set_new(j, "due_at", jtime(k->due_at));
+  json_object_set_new(j, "closed_at", jtime(k->closed_at));
+  if (k->on_time >= 0)
+    json_object_set_new(j, "on_time", json_boolean(k->on_time));
+  if (*k->duplicate_of)
+    json_object_set_new(j, "duplicate_of", json_string(k->duplicate_of));
+  if (k->step_due && k->state != CS_CLOSED) {
+    const char *light = case_light(env->cal, k->step_started, k->step_due,
+                                   now, 0, &pct);
+    json_object_set_new(j, "step",
+                        json_pack("{s:o, s:o, s:s, s:f}", "started_at",
+                                  jtime(k->step_started), "due_at",
+                                  jtime(k->step_due), "light", light,
+                                  "used_pct", pct));
+  }
+  /* the case's light: its worst open task, else its step */
+  {
+    const char *worst = NULL;
+    for (int i = 0; i < k->ntasks; i++) {
+      const struct task *t = &k->tasks[i];
+      const char *l;
+      if (t->state > TS_SUSPENDING) continue;
+      l = case_light(env->cal, t->dispatched_at, t->due_at, now,
+                     k->suspended_at, NULL);
+      if (!worst || strcmp(l, "red") == 0 ||
+          (strcmp(l, "yellow") == 0 && strcmp(worst, "green") == 0))
+        worst = l;
+    }
+    if (!worst && k->step_due && k->state != CS_CLOSED)
+      worst = case_light(env->cal, k->step_started, k->step_due, now, 0,
+                         NULL);
+    json_object_set_new(j, "light", worst ? json_string(worst) : json_null());
+  }
+  if (vis == 2) {
+    json_object_set_new(j, "escalation", json_integer(k->escalation));
+    json_object_set_new(
+        j, "counters",
+        json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:b}", "rework",
+                  k->n_rework, "wrong_dispatch", k->n_wrong, "returned",
+                  k->n_return, "extended", k->n_extend, "suspended",
+                  k->n_suspend, "shirked", k->n_shirk, "deferred",
+                  k->deferred));
+  }
+  if (with_tasks) json_object_set_new(j, "tasks", tasks_json(env, k, now));
+  return j;
+}
+
+json_t *
+case_get_json(struct case_env *env, const struct org_user *who,
+              const char *no, int history, struct cg_err *e)
+{
+  struct kase k;
+  json_t *j;
+  int vis;
+
+  if (case_load(env->db, no, &k, e) != CG_OK) return NULL;
+  if (!(vis = visibility(who, &k))) {
+    cg_fail(e, CG_EPERM, "'%s' may not see case '%s'", who->login, no);
+    return NULL;
+  }
+  j = case_json(env, who, &k, vis, 1);
+  json_object_set_new(j, "attachments", attachments_json(env->db, no));
+  if (history) json_object_set_new(j, "history", history_json(env->db, no,
+                                                              vis == 2));
+  if (vis == 2) {
+    json_t *acts = case_allowed_actions(env, who, no, NULL);
+    json_object_set_new(j, "actions", acts ? acts : json_array());
+  }
+  return j;
+}
+
+/* A growing SQL text with its bound values (all text or integers). */
+struct q {
+  char sql[4096];
+  size_t len;
+  const char *text[32];
+  int64_t num[32];
+  char kind[33];
+  int n;
+};
+
+static void
+q_add(struct q *q, const char *sql)
+{
+  q->len += snprintf(q->sql + q->len, sizeof q->sql - q->len, "%s", sql);
+}
+
+static void
+q_text(struct q *q, const char *sql, const char *v)
+{
+  q_add(q, sql);
+  q->text[q->n] = v;
+  q->kind[q->n++] = 't';
+}
+
+static void
+q_num(struct q *q, const char *sql, int64_t v)
+{
+  q_add(q, sql);
+  q->num[q->n] = v;
+  q->kind[q->n++] = 'i';
+}
+
+/* A term with two placeholders that both take v. */
+static void
+q_text2(struct q *q, const char *sql, const char *v)
+{
+  q_text(q, sql, v);
+  q->text[q->n] = v;
+  q->kind[q->n++] = 't';
+}
+
+static void
+q_bind(struct q *q, struct db_stmt *st)
+{
+  for (int i = 0; i < q->n; i++) {
+    if (q->kind[i] == 't') db_bind_text(st, i + 1, q->text[i]);
+    else db_bind_int(st, i + 1, q->num[i]);
+  }
+}
+
+/* Add the WHERE terms of the filter and of who's visibility. The scope
+** codes are copied into `scopes` (which must outlive the query). */
+static int
+q_where(struct q *q, struct case_env *env, const struct org_user *who,
+        const struct case_filter *f, char scopes[16][32], struct cg_err *e)
+{
+  int64_t now = case_now(env);
+
+  q_add(q, " WHERE 1 = 1");
+  if (f->state) {
+    if (strcmp(f->state, "open") == 0)
+      q_add(q, " AND c.state NOT IN ('closed', 'void', 'rejected',"
+               " 'duplicate', 'draft')");
+    else if (case_state_parse(f->state) < 0)
+      return cg_fail(e, CG_EINVAL, "unknown state '%s'", f->state);
+    else
+      q_text(q, " AND c.state = ?", f->state);
+  }
+  if (f->scheme) q_text(q, " AND c.scheme = ?", f->scheme);
+  if (f->code_prefix)
+    q_text2(q, " AND substr(c.category_code, 1, length(?)) = ?",
+            f->code_prefix);
+  if (f->area) {
+    switch (area_level_of_code(f->area)) {
+    case AREA_STREET: q_text(q, " AND c.street_code = ?", f->area); break;
+    case AREA_COMMUNITY:
+      q_text(q, " AND c.community_code = ?", f->area);
+      break;
+    case AREA_GRID: q_text(q, " AND c.grid_code = ?", f->area); break;
+    case AREA_DISTRICT: break;
+    default: return cg_fail(e, CG_EINVAL, "'%s' is not an area code", f->area);
+    }
+  }
+  if (f->dept)
+    q_text(q, " AND EXISTS (SELECT 1 FROM task t WHERE t.case_no = c.no AND"
+              " t.dept_code = ?)", f->dept);
+  if (f->source) q_text(q, " AND c.source = ?", f->source);
+  if (f->overdue) {
+    q_num(q, " AND ((c.state = 'dispatched' AND c.due_at < ?)", now);
+    q_num(q, " OR (c.state NOT IN ('closed', 'void', 'rejected', 'duplicate',"
+             " 'draft', 'suspended', 'deferred', 'dispatched') AND"
+             " c.step_due < ?))", now);
+  }
+  if (f->from) q_num(q, " AND c.created_at >= ?", f->from);
+  if (f->to) q_num(q, " AND c.created_at < ?", f->to);
+  if (f->text && *f->text) {
+    q_text(q, " AND (c.description LIKE '%' || ? || '%'", f->text);
+    q_text(q, " OR c.address LIKE '%' || ? || '%')", f->text);
+  }
+  /* visibility, as in visibility() above */
+  switch (who->role) {
+  case ROLE_PUBLIC: q_text(q, " AND c.reporter_login = ?", who->login); break;
+  case ROLE_DEPARTMENT:
+    q_text(q, " AND EXISTS (SELECT 1 FROM task t WHERE t.case_no = c.no AND"
+              " t.dept_code = ?)", who->dept);
+    break;
+  case ROLE_SYSTEM: break;
+  default: {
+    const char *s = who->scope;
+    int k = 0;
+    q_text(q, " AND (c.state <> 'draft' OR c.reporter_login = ?)",
+           who->login);
+    if (!*s) break;
+    q_add(q, " AND (1 = 0");
+    while (*s && k < 16) {
+      size_t len = strcspn(s, ",");
+      snprintf(scopes[k], 32, "%.*s", (int)len, s);
+      q_text2(q, " OR substr(c.grid_code, 1, length(?)) = ?", scopes[k]);
+      k++;
+      s += len;
+      if (*s == ',') s++;
+    }
+    q_add(q, ")");
+  }
+  }
+  return CG_OK;
+}
+
+json_t *
+case_list_json(struct case_env *env, const struct org_user *who,
+               const struct case_filter *f, struct cg_err *e)
+{
+  struct q q;
+  struct db_stmt *st;
+  char scopes[16][32];
+  int64_t total = 0;
+  int limit = f->limit > 0 ? f->limit : 50;
+  json_t *out, *list;
+  int rc;
+
+  memset(&q, 0, sizeof q);
+  if (limit > 1000) limit = 1000;
+  if (f->offset < 0) {
+    cg_fail(e, CG_EINVAL, "offset must not be negative");
+    return NULL;
+  }
+  q_add(&q, "SELECT count(*) FROM cases c");
+  if (q_where(&q, env, who, f, scopes, e) != CG_OK) return NULL;
+  if (db_prepare(env->db, &st, q.sql, e) != CG_OK) return NULL;
+  q_bind(&q, st);
+  if ((rc = db_step(st, e)) == DB_ROW) total = db_col_int(st, 0);
+  db_finalize(st);
+  if (rc < 0) return NULL;
+
+  memset(&q, 0, sizeof q);
+  q_add(&q, "SELECT c.no FROM cases c");
+  q_where(&q, env, who, f, scopes, e);
+  q_num(&q, " ORDER BY c.created_at DESC, c.no DESC LIMIT ?", limit);
+  q_num(&q, " OFFSET ?", f->offset);
+  if (db_prepare(env->db, &st, q.sql, e) != CG_OK) return NULL;
+  q_bind(&q, st);
+  list = json_array();
+  out = json_pack("{s:I, s:i, s:i, s:o}", "total", (json_int_t)total,
+                  "limit", limit, "offset", f->offset, "cases", list);
+  while ((rc = db_step(st, e)) == DB_ROW) {
+    struct kase k;
+    char no[32];
+    snprintf(no, sizeof no, "%s", db_col_text(st, 0));
+    if (case_load(env->db, no, &k, e) != CG_OK) {
+      rc = -CG_EDB;
+      break;
+    }
+    json_array_append_new(list, case_json(env, who, &k, visibility(who, &k),
+                                          0));
+  }
+  db_finalize(st);
+  if (rc < 0) {
+    json_decref(out);
+    return NULL;
+  }
+  return out;
+}

@@ -1,0 +1,264 @@
+/*
+** report.c — a new case: checked, located into grid → community → street,
+** numbered (district code + local date + sequence), routed to its
+** department, linked to an open case nearby when it is a duplicate, and
+** written with its first event in one transaction.
+*/
+#include "case_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const sources[] = {"patrol", "public", "hotline", "sensor",
+                                      "referral", "inspection"};
+
+static int
+one_of(const char *s, const char *const *set, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(s, set[i]) == 0) return 1;
+  return 0;
+}
+
+/* The source a role reports from when none is named. */
+static const char *
+default_source(int role)
+{
+  switch (role) {
+  case ROLE_PUBLIC: return "public";
+  case ROLE_OPERATOR: return "hotline";
+  case ROLE_SYSTEM: return "sensor";
+  default: return "patrol";
+  }
+}
+
+/* Is (scheme, kind, code) a known category? */
+static int
+category_known(struct db *db, const struct case_report *r, struct cg_err *e)
+{
+  static const char sql[] = "SELECT count(*) FROM category WHERE scheme = ?"
+                            " AND kind = ? AND code = ?";
+  struct db_stmt *st;
+  int rc, n = 0;
+
+  if ((rc = db_prepare_cached(db, &st, sql, e)) != CG_OK) return -1;
+  db_bindf(st, "ttt", r->scheme, r->kind, r->code);
+  if ((rc = db_step(st, e)) == DB_ROW) n = (int)db_col_int(st, 0);
+  db_finalize(st);
+  return rc < 0 ? -1 : n > 0;
+}
+
+/* Check everything about a report that needs no transaction. */
+static int
+check_report(struct case_env *env, const struct org_user *who,
+             const struct case_report *r, struct cg_err *e)
+{
+  const unsigned may = ROLE_BIT(ROLE_GRID_WORKER) | ROLE_BIT(ROLE_OPERATOR) |
+                       ROLE_BIT(ROLE_PUBLIC) | ROLE_BIT(ROLE_SYSTEM) |
+                       ROLE_BIT(ROLE_STREET) | ROLE_BIT(ROLE_COMMUNITY) |
+                       ROLE_BIT(ROLE_ROAD_CHIEF);
+  int have_after = 0;
+
+  if (who->disabled)
+    return cg_fail(e, CG_EPERM, "user '%s' is disabled", who->login);
+  if (!(may & ROLE_BIT(who->role)))
+    return cg_fail(e, CG_EPERM, "cannot report: 'report' is not for '%s'",
+                   org_role_name(who->role));
+  if (!r->kind || !r->scheme || !r->code)
+    return cg_fail(e, CG_EINVAL, "a report needs a category: scheme, kind "
+                   "and code");
+  switch (category_known(env->db, r, e)) {
+  case 0:
+    return cg_fail(e, CG_EINVAL, "unknown category %s %s '%s'", r->scheme,
+                   r->kind, r->code);
+  case -1: return CG_EDB;
+  }
+  if (r->source && !one_of(r->source, sources, 6))
+    return cg_fail(e, CG_EINVAL, "unknown source '%s' (patrol, public, "
+                   "hotline, sensor, referral or inspection)", r->source);
+  if (r->case_type && strcmp(r->case_type, "daily") &&
+      strcmp(r->case_type, "inspection") && strcmp(r->case_type, "other"))
+    return cg_fail(e, CG_EINVAL, "unknown case type '%s' (daily, inspection "
+                   "or other)", r->case_type);
+  if (r->urgency < 0 || r->urgency > 2)
+    return cg_fail(e, CG_EINVAL, "urgency %d is not 0 (normal), 1 (urgent) "
+                   "or 2 (emergency)", r->urgency);
+  if (r->area_class && strcmp(r->area_class, "A") &&
+      strcmp(r->area_class, "B") && strcmp(r->area_class, "C"))
+    return cg_fail(e, CG_EINVAL, "area class '%s' is not A, B or C",
+                   r->area_class);
+  if ((r->draft || r->self_handled) && who->role != ROLE_GRID_WORKER)
+    return cg_fail(e, CG_EPERM, "only grid workers keep drafts or handle "
+                   "cases themselves");
+  if (r->draft && r->self_handled)
+    return cg_fail(e, CG_EINVAL, "a report is a draft or self-handled, not "
+                   "both");
+  for (int i = 0; i < r->natt; i++)
+    if (r->att[i].stage && strcmp(r->att[i].stage, "after") == 0)
+      have_after = 1;
+  if (r->self_handled && !have_after)
+    return cg_fail(e, CG_EINVAL, "a self-handled report needs a photo of the "
+                   "result (stage 'after')");
+  if (r->description && strlen(r->description) > 4000)
+    return cg_fail(e, CG_EINVAL, "description longer than 4000 bytes");
+  if (r->address && strlen(r->address) > 500)
+    return cg_fail(e, CG_EINVAL, "address longer than 500 bytes");
+  return area_check_position(r->lat, r->lon, e);
+}
+
+/* The next case number for local date of `at`, into no. */
+static int
+next_number(struct case_env *env, int64_t at, char *no, struct cg_err *e)
+{
+  static const char sql[] =
+      "INSERT INTO counter (name, value) VALUES (?, 1) ON CONFLICT (name)"
+      " DO UPDATE SET value = counter.value + 1 RETURNING value";
+  time_t local = (time_t)(at + cal_utc_offset(env->cal));
+  struct tm tm;
+  char day[16], name[32];
+  struct db_stmt *st;
+  int rc;
+
+  gmtime_r(&local, &tm);
+  strftime(day, sizeof day, "%Y%m%d", &tm);
+  snprintf(name, sizeof name, "case:%s", day);
+  if ((rc = db_prepare_cached(env->db, &st, sql, e)) != CG_OK) return rc;
+  db_bindf(st, "t", name);
+  rc = db_step(st, e);
+  if (rc == DB_ROW)
+    snprintf(no, 32, "%s%s%05lld", env->district, day,
+             (long long)db_col_int(st, 0));
+  db_finalize(st);
+  return rc == DB_ROW ? CG_OK : rc < 0 ? -rc : CG_EDB;
+}
+
+/* An open case of the same category within the duplicate radius and
+** window, into dup (or "" if none). */
+static int
+find_duplicate(struct case_env *env, const struct case_report *r, double lat,
+               double lon, int64_t at, char *dup, struct cg_err *e)
+{
+  static const char sql[] =
+      "SELECT no, lat, lon FROM cases WHERE category_code = ? AND scheme = ?"
+      " AND kind = ? AND created_at >= ? AND lat BETWEEN ? AND ?"
+      " AND lon BETWEEN ? AND ? AND state NOT IN ('closed', 'void',"
+      " 'rejected', 'duplicate', 'draft', 'self_handled')"
+      " ORDER BY created_at LIMIT 20";
+  const double m_per_deg = 111195.0;
+  double dlat = env->dup_radius_m / m_per_deg;
+  double dlon = dlat / cos(lat * M_PI / 180);
+  struct db_stmt *st;
+  int rc;
+
+  dup[0] = 0;
+  if (env->dup_window_s <= 0 || env->dup_radius_m <= 0) return CG_OK;
+  if ((rc = db_prepare_cached(env->db, &st, sql, e)) != CG_OK) return rc;
+  db_bindf(st, "tttidddd", r->code, r->scheme, r->kind, at - env->dup_window_s,
+           lat - dlat, lat + dlat, lon - dlon, lon + dlon);
+  while ((rc = db_step(st, e)) == DB_ROW) {
+    double y = (db_col_double(st, 1) - lat) * m_per_deg;
+    double x = (db_col_double(st, 2) - lon) * m_per_deg * cos(lat * M_PI / 180);
+    if (sqrt(x * x + y * y) <= env->dup_radius_m) {
+      snprintf(dup, 32, "%s", db_col_text(st, 0));
+      break;
+    }
+  }
+  db_finalize(st);
+  return rc < 0 ? -rc : CG_OK;
+}
+
+int
+case_report(struct case_env *env, const struct org_user *who,
+            const struct case_report *r, char *no, struct cg_err *e)
+{
+  static const char sql[] =
+      "INSERT INTO cases (no, kind, scheme, category_code, source,"
+      " case_type, lat, lon, grid_code, community_code, street_code,"
+      " address, description, urgency, area_class, reporter_login,"
+      " reporter_name, reporter_phone, dept_code, state, duplicate_of,"
+      " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+      " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  struct area_place p;
+  struct kase k;
+  struct db_stmt *st;
+  json_t *data;
+  double lat = r->lat, lon = r->lon;
+  int64_t at = r->at ? r->at : case_now(env);
+  int rc;
+
+  no[0] = 0;
+  if ((rc = check_report(env, who, r, e)) != CG_OK) return rc;
+  geo_convert_point(r->crs, GEO_WGS84, &lon, &lat);
+  if (!env->loc || !area_locate(env->loc, lon, lat, &p))
+    return cg_fail(e, CG_EINVAL, "position %.6f, %.6f is outside the "
+                   "district", r->lat, r->lon);
+  memset(&k, 0, sizeof k);
+  snprintf(k.kind, sizeof k.kind, "%s", r->kind);
+  snprintf(k.scheme, sizeof k.scheme, "%s", r->scheme);
+  snprintf(k.code, sizeof k.code, "%s", r->code);
+  snprintf(k.grid, sizeof k.grid, "%s", p.code[AREA_GRID] ? p.code[AREA_GRID]
+                                                          : "");
+  snprintf(k.community, sizeof k.community, "%s",
+           p.code[AREA_COMMUNITY] ? p.code[AREA_COMMUNITY] : "");
+  snprintf(k.street, sizeof k.street, "%s",
+           p.code[AREA_STREET] ? p.code[AREA_STREET] : "");
+  snprintf(k.area_class, sizeof k.area_class, "%s",
+           r->area_class ? r->area_class : "B");
+  snprintf(k.reporter, sizeof k.reporter, "%s", who->login);
+  k.urgency = r->urgency;
+  k.created_at = at;
+  k.on_time = -1;
+  k.state = r->draft          ? CS_DRAFT
+            : r->self_handled ? CS_SELF_HANDLED
+                              : CS_REPORTED;
+
+  if ((rc = case_tx_begin(env, e)) != CG_OK) return rc;
+  if (k.state == CS_REPORTED &&
+      (rc = find_duplicate(env, r, lat, lon, at, k.duplicate_of, e)) != CG_OK)
+    goto fail;
+  if (*k.duplicate_of) k.state = CS_DUPLICATE;
+  if ((rc = case_route(env->db, &k, k.dept, sizeof k.dept, e)) != CG_OK ||
+      (rc = next_number(env, at, k.no, e)) != CG_OK)
+    goto fail;
+  if ((rc = db_prepare_cached(env->db, &st, sql, e)) != CG_OK) goto fail;
+  db_bindf(st, "ttttttddttttti", k.no, k.kind, k.scheme, k.code,
+           r->source ? r->source : default_source(who->role),
+           r->case_type ? r->case_type : "daily", lat, lon, k.grid,
+           k.community, k.street, r->address ? r->address : "",
+           r->description ? r->description : "", (int64_t)k.urgency);
+  db_bind_text(st, 15, k.area_class);
+  db_bind_text(st, 16, who->login);
+  db_bind_text(st, 17, r->reporter_name);
+  db_bind_text(st, 18, r->reporter_phone);
+  db_bind_text(st, 19, *k.dept ? k.dept : NULL);
+  db_bind_text(st, 20, case_state_name(k.state));
+  db_bind_text(st, 21, *k.duplicate_of ? k.duplicate_of : NULL);
+  db_bind_int(st, 22, at);
+  db_bind_int(st, 23, at);
+  rc = db_step(st, e);
+  db_finalize(st);
+  if (rc < 0) {
+    rc = -rc;
+    goto fail;
+  }
+  if ((rc = case_set_step(env, &k, at, e)) != CG_OK) goto fail;
+  data = json_pack("{s:s, s:s}", "grid", k.grid, "source",
+                   r->source ? r->source : default_source(who->role));
+  if (*k.duplicate_of)
+    json_object_set_new(data, "duplicate_of", json_string(k.duplicate_of));
+  rc = case_event(env, &k, at, who, "report", -1, k.state, r->description,
+                  data, e);
+  json_decref(data);
+  if (rc == CG_OK)
+    rc = case_add_attachments(env->db, k.no, 1, r->att, r->natt, e);
+  if (rc == CG_OK) rc = case_save(env->db, &k, e);
+  if (rc != CG_OK) goto fail;
+  if ((rc = case_tx_commit(env, e)) != CG_OK) return rc;
+  snprintf(no, 32, "%s", k.no);
+  return CG_OK;
+fail:
+  case_tx_rollback(env);
+  return rc;
+}

@@ -1,0 +1,457 @@
+/*
+** cmd_case.c — `citygrid case ...`: report, show, list, the escalation
+** sweep, and every workflow action of the case module by its name
+** (`citygrid case file NO --as USER`), each as the user named by --as.
+*/
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "attach/attach.h"
+#include "case/case.h"
+
+/* Split a comma-separated list in place into v (at most max); returns the
+** count. */
+static int
+split(char *s, const char **v, int max)
+{
+  int n = 0;
+  while (s && *s && n < max) {
+    char *c = strchr(s, ',');
+    if (c) *c = 0;
+    if (*s) v[n++] = s;
+    s = c ? c + 1 : NULL;
+  }
+  return n;
+}
+
+/* Store the files named by --photo, --after and --document as
+** attachments; fills att (at most max) and *n. */
+static int
+store_files(struct case_setup *cs, struct opts *o, struct case_attach *att,
+            int max, int *n, char *buf, size_t bufn, struct cg_err *e)
+{
+  static const char *const opt_stage[][2] = {
+      {"photo", "before"}, {"after", "after"}, {"document", "document"}};
+  size_t used = 0;
+  size_t limit = (size_t)(cs->conf.attach_limit_mb * 1024 * 1024);
+
+  *n = 0;
+  for (int k = 0; k < 3; k++) {
+    const char *v = opt_get(o, opt_stage[k][0]);
+    const char *files[16];
+    int nf;
+    if (!v) continue;
+    if (used + strlen(v) + 1 > bufn)
+      return cg_fail(e, CG_EINVAL, "too many attachment names");
+    memcpy(buf + used, v, strlen(v) + 1);
+    nf = split(buf + used, files, 16);
+    used += strlen(v) + 1;
+    for (int i = 0; i < nf; i++) {
+      struct attach_info info;
+      if (*n >= max) return cg_fail(e, CG_EINVAL, "more than %d attachments",
+                                    max);
+      if (attach_put_file(cs->data_dir, files[i], limit, NULL, &info, e) !=
+          CG_OK) {
+        cg_err_prefix(e, "'%s'", files[i]);
+        return e->code;
+      }
+      memcpy(att[*n].sha256, info.sha256, sizeof att[*n].sha256);
+      att[*n].mime = info.mime;
+      att[*n].bytes = (int64_t)info.size;
+      att[*n].stage = opt_stage[k][1];
+      (*n)++;
+    }
+  }
+  return CG_OK;
+}
+
+/* Parse a time: "@UNIX", "YYYY-MM-DD" (local midnight), or
+** "YYYY-MM-DDTHH:MM[:SS]Z" (UTC). */
+static int
+parse_time(const struct cal *cal, const char *s, const char *what,
+           int64_t *t, struct cg_err *e)
+{
+  int y, m, d, hh, mm, ss = 0, n = 0;
+  char *end;
+
+  if (s[0] == '@') {
+    *t = strtoll(s + 1, &end, 10);
+    if (!*end && end != s + 1) return CG_OK;
+  } else if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && !s[n]) {
+    *t = cal_local_time(cal, y, m, d, 0);
+    return CG_OK;
+  } else if ((sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &m, &d, &hh, &mm,
+                     &ss, &n) == 6 && !s[n]) ||
+             (n = 0, sscanf(s, "%4d-%2d-%2dT%2d:%2dZ%n", &y, &m, &d, &hh,
+                            &mm, &n) == 5 && n && !s[n])) {
+    /* local_time() counts from local midnight: add the offset back */
+    *t = cal_local_time(cal, y, m, d, hh * 3600 + mm * 60 + ss) +
+         cal_utc_offset(cal);
+    return CG_OK;
+  }
+  return cg_fail(e, CG_EINVAL, "bad %s '%s' (YYYY-MM-DD, "
+                 "YYYY-MM-DDTHH:MM:SSZ or @unix-seconds)", what, s);
+}
+
+/* The acting user named by --as. */
+static int
+acting_user(struct cli *cli, struct opts *o, struct org_user *u,
+            struct cg_err *e)
+{
+  const char *login = opt_get(o, "as");
+  if (!login)
+    return cg_fail(e, CG_EINVAL, "say who acts with --as USER");
+  if (org_user_get(cli->db, login, u, e) != CG_OK) return e->code;
+  if (u->disabled) return cg_fail(e, CG_EPERM, "user '%s' is disabled", login);
+  return CG_OK;
+}
+
+static int
+print_json(json_t *j)
+{
+  json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+  putchar('\n');
+  json_decref(j);
+  return 0;
+}
+
+static int
+case_report_cmd(struct cli *cli, struct case_setup *cs, struct opts *o,
+                const struct org_user *who)
+{
+  struct case_report r;
+  struct case_attach att[16];
+  char cat[128], no[32], names[2048], *p1, *p2;
+  struct cg_err e = {0};
+  double v;
+
+  memset(&r, 0, sizeof r);
+  if (!opt_get(o, "category") || !opt_get(o, "lat") || !opt_get(o, "lon")) {
+    cg_fail(&e, CG_EINVAL, "a report needs --category SCHEME:KIND:CODE, "
+            "--lat and --lon");
+    return cli_fail(&e);
+  }
+  snprintf(cat, sizeof cat, "%s", opt_get(o, "category"));
+  if (!(p1 = strchr(cat, ':')) || !(p2 = strchr(p1 + 1, ':'))) {
+    cg_fail(&e, CG_EINVAL, "category '%s' is not SCHEME:KIND:CODE, e.g. "
+            "gb47678:matter:06010", cat);
+    return cli_fail(&e);
+  }
+  *p1 = *p2 = 0;
+  r.scheme = cat;
+  r.kind = p1 + 1;
+  r.code = p2 + 1;
+  if (cli_number(opt_get(o, "lat"), "latitude", &r.lat, &e) != CG_OK ||
+      cli_number(opt_get(o, "lon"), "longitude", &r.lon, &e) != CG_OK)
+    return cli_fail(&e);
+  if (opt_get(o, "crs") && geo_crs_parse(opt_get(o, "crs"), &r.crs, &e))
+    return cli_fail(&e);
+  if (opt_get(o, "urgency")) {
+    if (cli_number(opt_get(o, "urgency"), "urgency", &v, &e) != CG_OK)
+      return cli_fail(&e);
+    r.urgency = (int)v;
+    if (v != r.urgency) r.urgency = -1;
+  }
+  r.source = opt_get(o, "source");
+  r.case_type = opt_get(o, "type");
+  r.address = opt_get(o, "address");
+  r.description = opt_get(o, "description");
+  r.area_class = opt_get(o, "area-class");
+  r.reporter_name = opt_get(o, "reporter-name");
+  r.reporter_phone = opt_get(o, "reporter-phone");
+  r.draft = opt_get(o, "draft") != NULL;
+  r.self_handled = opt_get(o, "self") != NULL;
+  if (opt_get(o, "at") &&
+      parse_time(cs->cal, opt_get(o, "at"), "time", &r.at, &e) != CG_OK)
+    return cli_fail(&e);
+  if (store_files(cs, o, att, 16, &r.natt, names, sizeof names, &e) != CG_OK)
+    return cli_fail(&e);
+  r.att = att;
+  if (case_report(&cs->env, who, &r, no, &e) != CG_OK) return cli_fail(&e);
+  if (opt_get(o, "json"))
+    return print_json(case_get_json(&cs->env, who, no, 0, &e));
+  printf("%s\n", no);
+  return 0;
+}
+
+/* Print a case for people. */
+static void
+print_case(json_t *c)
+{
+  json_t *tasks = json_object_get(c, "tasks"), *hist;
+  size_t i;
+  json_t *v;
+
+  printf("case %s  %s (%s)\n", json_string_value(json_object_get(c, "no")),
+         json_string_value(json_object_get(c, "state_zh")),
+         json_string_value(json_object_get(c, "state")));
+  printf("  category  %s %s %s\n",
+         json_string_value(json_object_get(json_object_get(c, "category"),
+                                           "code")),
+         json_string_value(json_object_get(json_object_get(c, "category"),
+                                           "name")),
+         json_string_value(json_object_get(json_object_get(c, "category"),
+                                           "scheme")));
+  printf("  where     %s %s, %s\n",
+         json_string_value(json_object_get(json_object_get(c, "street"),
+                                           "name")),
+         json_string_value(json_object_get(json_object_get(c, "community"),
+                                           "name")),
+         json_string_value(json_object_get(json_object_get(c, "grid"),
+                                           "code")));
+  if (json_string_length(json_object_get(c, "address")))
+    printf("  address   %s\n",
+           json_string_value(json_object_get(c, "address")));
+  if (json_string_length(json_object_get(c, "description")))
+    printf("  problem   %s\n",
+           json_string_value(json_object_get(c, "description")));
+  if (json_is_string(json_object_get(c, "due_at")))
+    printf("  due       %s  (%s)\n",
+           json_string_value(json_object_get(c, "due_at")),
+           json_string_value(json_object_get(c, "light")));
+  json_array_foreach(tasks, i, v)
+    printf("  task %lld  %s %s  %s  due %s  %s\n",
+           (long long)json_integer_value(json_object_get(v, "n")),
+           json_string_value(json_object_get(v, "dept")),
+           json_string_value(json_object_get(v, "dept_name")),
+           json_string_value(json_object_get(v, "state")),
+           json_string_value(json_object_get(v, "due_at")),
+           json_is_string(json_object_get(v, "light"))
+               ? json_string_value(json_object_get(v, "light"))
+               : "");
+  if ((hist = json_object_get(c, "history"))) {
+    printf("  history\n");
+    json_array_foreach(hist, i, v)
+      printf("    %2lld %s %-14s %-12s %s -> %s  %s\n",
+             (long long)json_integer_value(json_object_get(v, "seq")),
+             json_string_value(json_object_get(v, "at")),
+             json_string_value(json_object_get(v, "action")),
+             json_is_string(json_object_get(v, "actor"))
+                 ? json_string_value(json_object_get(v, "actor"))
+                 : json_string_value(json_object_get(v, "role")),
+             json_string_value(json_object_get(v, "from")),
+             json_string_value(json_object_get(v, "to")),
+             json_is_string(json_object_get(v, "note"))
+                 ? json_string_value(json_object_get(v, "note"))
+                 : "");
+  }
+  if ((v = json_object_get(c, "actions")) && json_array_size(v)) {
+    json_t *a;
+    printf("  you may   ");
+    json_array_foreach(v, i, a) printf("%s%s", i ? ", " : "",
+                                       json_string_value(a));
+    printf("\n");
+  }
+}
+
+static int
+case_list_cmd(struct cli *cli, struct case_setup *cs, struct opts *o,
+              const struct org_user *who)
+{
+  struct case_filter f;
+  struct cg_err e = {0};
+  json_t *out, *c;
+  size_t i;
+  double v;
+
+  memset(&f, 0, sizeof f);
+  f.state = opt_get(o, "state");
+  f.area = opt_get(o, "area");
+  f.dept = opt_get(o, "dept");
+  f.source = opt_get(o, "source");
+  f.text = opt_get(o, "text");
+  f.overdue = opt_get(o, "overdue") != NULL;
+  if (opt_get(o, "category")) {
+    static char buf[64];
+    char *colon;
+    snprintf(buf, sizeof buf, "%s", opt_get(o, "category"));
+    if ((colon = strrchr(buf, ':'))) {
+      *colon = 0;
+      f.code_prefix = colon + 1;
+      f.scheme = strchr(buf, ':') ? (*strchr(buf, ':') = 0, buf) : buf;
+    } else {
+      f.code_prefix = buf;
+    }
+  }
+  if ((opt_get(o, "from") &&
+       parse_time(cs->cal, opt_get(o, "from"), "--from", &f.from, &e)) ||
+      (opt_get(o, "to") &&
+       parse_time(cs->cal, opt_get(o, "to"), "--to", &f.to, &e)))
+    return cli_fail(&e);
+  if (opt_get(o, "limit")) {
+    if (cli_number(opt_get(o, "limit"), "limit", &v, &e)) return cli_fail(&e);
+    f.limit = (int)v;
+  }
+  if (opt_get(o, "offset")) {
+    if (cli_number(opt_get(o, "offset"), "offset", &v, &e))
+      return cli_fail(&e);
+    f.offset = (int)v;
+  }
+  if (!(out = case_list_json(&cs->env, who, &f, &e))) return cli_fail(&e);
+  if (opt_get(o, "json")) return print_json(out);
+  json_array_foreach(json_object_get(out, "cases"), i, c)
+    printf("%s  %-12s %-6s %s %s  %s\n",
+           json_string_value(json_object_get(c, "no")),
+           json_string_value(json_object_get(c, "state")),
+           json_is_string(json_object_get(c, "light"))
+               ? json_string_value(json_object_get(c, "light"))
+               : "-",
+           json_string_value(json_object_get(json_object_get(c, "category"),
+                                             "code")),
+           json_string_value(json_object_get(json_object_get(c, "category"),
+                                             "name")),
+           json_string_value(json_object_get(json_object_get(c, "street"),
+                                             "name")));
+  printf("%lld cases\n",
+         (long long)json_integer_value(json_object_get(out, "total")));
+  json_decref(out);
+  return 0;
+}
+
+static int
+case_actions_cmd(void)
+{
+  int n;
+  const struct case_action_info *a = case_actions(&n);
+  for (int i = 0; i < n; i++) {
+    printf("%-16s %-10s from ", a[i].name, a[i].zh);
+    for (int s = 0, first = 1; s < CS_COUNT; s++)
+      if (a[i].from & (1u << s)) {
+        printf("%s%s", first ? "" : ",", case_state_name(s));
+        first = 0;
+      }
+    printf("  by ");
+    for (int r = 0, first = 1; r < ROLE_COUNT; r++)
+      if (a[i].roles & ROLE_BIT(r)) {
+        printf("%s%s", first ? "" : ",", org_role_name(r));
+        first = 0;
+      }
+    printf("  takes %s\n", a[i].fields);
+  }
+  return 0;
+}
+
+static int
+case_action_cmd(struct cli *cli, struct case_setup *cs, struct opts *o,
+                const struct org_user *who, const char *action)
+{
+  struct case_act a;
+  struct case_attach att[16];
+  char depts_buf[512], names[2048];
+  const char *depts[16];
+  struct cg_err e = {0};
+  const char *no;
+  double v;
+
+  if (o->npos != 2) {
+    fprintf(stderr, "citygrid case %s: give the case number\n", action);
+    return EXIT_USAGE;
+  }
+  no = o->pos[1];
+  memset(&a, 0, sizeof a);
+  a.action = action;
+  a.note = opt_get(o, "note");
+  if (opt_get(o, "dept")) {
+    snprintf(depts_buf, sizeof depts_buf, "%s", opt_get(o, "dept"));
+    a.ndepts = split(depts_buf, depts, 16);
+    a.depts = depts;
+  }
+  if (opt_get(o, "task")) {
+    if (cli_number(opt_get(o, "task"), "task", &v, &e)) return cli_fail(&e);
+    a.task = (int)v;
+  }
+  if (opt_get(o, "hours") &&
+      cli_number(opt_get(o, "hours"), "hours", &a.hours, &e))
+    return cli_fail(&e);
+  if (opt_get(o, "pass") && opt_get(o, "fail")) {
+    cg_fail(&e, CG_EINVAL, "--pass or --fail, not both");
+    return cli_fail(&e);
+  }
+  if ((strcmp(action, "check") == 0 || strcmp(action, "verify") == 0) &&
+      !opt_get(o, "pass") && !opt_get(o, "fail")) {
+    cg_fail(&e, CG_EINVAL, "'%s' needs --pass or --fail", action);
+    return cli_fail(&e);
+  }
+  a.pass = opt_get(o, "pass") != NULL;
+  a.rating = opt_get(o, "rating");
+  if (opt_get(o, "at") &&
+      parse_time(cs->cal, opt_get(o, "at"), "time", &a.at, &e) != CG_OK)
+    return cli_fail(&e);
+  if (store_files(cs, o, att, 16, &a.natt, names, sizeof names, &e) != CG_OK)
+    return cli_fail(&e);
+  a.att = att;
+  if (case_apply(&cs->env, who, no, &a, &e) != CG_OK) return cli_fail(&e);
+  if (opt_get(o, "json"))
+    return print_json(case_get_json(&cs->env, who, no, 0, &e));
+  {
+    json_t *c = case_get_json(&cs->env, who, no, 0, &e);
+    printf("%s: %s\n", no,
+           c ? json_string_value(json_object_get(c, "state")) : "done");
+    json_decref(c);
+  }
+  return 0;
+}
+
+int
+cmd_case(struct cli *cli, struct opts *o)
+{
+  const char *sub = o->pos[0];
+  struct case_setup cs;
+  struct org_user who;
+  struct cg_err e = {0};
+  int rc, n;
+
+  if (strcmp(sub, "actions") == 0) return case_actions_cmd();
+  if (case_setup_load(&cs, cli->data_dir, cli->db, &e) != CG_OK)
+    return cli_fail(&e);
+  if (strcmp(sub, "sweep") == 0) {
+    int64_t now = (int64_t)time(NULL);
+    if (opt_get(o, "at") &&
+        parse_time(cs.cal, opt_get(o, "at"), "time", &now, &e) != CG_OK)
+      rc = cli_fail(&e);
+    else if (case_sweep(&cs.env, now, &n, &e) != CG_OK)
+      rc = cli_fail(&e);
+    else
+      rc = (printf("escalated %d cases\n", n), 0);
+  } else if (acting_user(cli, o, &who, &e) != CG_OK) {
+    rc = cli_fail(&e);
+  } else if (strcmp(sub, "report") == 0) {
+    rc = o->npos == 1 ? case_report_cmd(cli, &cs, o, &who)
+                      : (fprintf(stderr, "citygrid case report: takes no "
+                                 "arguments, only options\n"), EXIT_USAGE);
+  } else if (strcmp(sub, "show") == 0) {
+    json_t *c;
+    if (o->npos != 2) {
+      fprintf(stderr, "citygrid case show: give the case number\n");
+      rc = EXIT_USAGE;
+    } else if (!(c = case_get_json(&cs.env, &who, o->pos[1], 1, &e))) {
+      rc = cli_fail(&e);
+    } else if (opt_get(o, "json")) {
+      rc = print_json(c);
+    } else {
+      print_case(c);
+      json_decref(c);
+      rc = 0;
+    }
+  } else if (strcmp(sub, "list") == 0) {
+    rc = case_list_cmd(cli, &cs, o, &who);
+  } else {
+    int na, known = 0;
+    const struct case_action_info *acts = case_actions(&na);
+    for (int i = 0; i < na; i++)
+      if (strcmp(acts[i].name, sub) == 0) known = 1;
+    if (!known) {
+      fprintf(stderr, "citygrid case: unknown action '%s' (see 'citygrid "
+              "case actions')\n", sub);
+      rc = EXIT_USAGE;
+    } else {
+      rc = case_action_cmd(cli, &cs, o, &who, sub);
+    }
+  }
+  case_setup_release(&cs);
+  return rc;
+}

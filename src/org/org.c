@@ -1,0 +1,295 @@
+/*
+** org.c — roles, users and departments in the store (see org.h).
+*/
+#include "org.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/csv.h"
+
+/* Indexed by enum org_role. */
+static const struct {
+  const char *name, *zh;
+} roles[ROLE_COUNT] = {
+    {"grid_worker", "网格员"},  {"operator", "受理员"},
+    {"shift_leader", "值班长"}, {"dispatcher", "派遣员"},
+    {"department", "专业部门"}, {"street", "街道"},
+    {"community", "社区"},      {"road_chief", "路长"},
+    {"leader", "领导"},         {"public", "公众"},
+    {"admin", "管理员"},        {"system", "系统"},
+};
+
+const char *
+org_role_name(int role)
+{
+  return role >= 0 && role < ROLE_COUNT ? roles[role].name : "?";
+}
+
+const char *
+org_role_zh(int role)
+{
+  return role >= 0 && role < ROLE_COUNT ? roles[role].zh : "?";
+}
+
+int
+org_role_parse(const char *s)
+{
+  for (int i = 0; i < ROLE_COUNT; i++)
+    if (strcmp(s, roles[i].name) == 0) return i;
+  return -1;
+}
+
+int
+org_in_scope(const struct org_user *u, const char *code)
+{
+  const char *s = u->scope;
+
+  if (!*s) return 1;
+  if (!code) return 0;
+  while (*s) {
+    size_t n = strcspn(s, ",");
+    size_t m = strlen(code);
+    if (n && (strncmp(s, code, n < m ? n : m) == 0)) return 1;
+    s += n;
+    if (*s == ',') s++;
+  }
+  return 0;
+}
+
+/* Check login, role, department and scope of u. */
+static int
+check_user(struct db *db, const struct org_user *u, struct cg_err *e)
+{
+  size_t n = strlen(u->login);
+  const char *s = u->scope;
+  int64_t k;
+
+  if (n == 0 || n > 63)
+    return cg_fail(e, CG_EINVAL, "login must be 1 to 63 characters");
+  for (size_t i = 0; i < n; i++)
+    if (!isalnum((unsigned char)u->login[i]) && !strchr("._-", u->login[i]))
+      return cg_fail(e, CG_EINVAL, "login '%s' may only hold letters, "
+                     "digits, '.', '_' and '-'", u->login);
+  if (!*u->name) return cg_fail(e, CG_EINVAL, "user '%s' needs a name",
+                                u->login);
+  if (u->role < 0 || u->role >= ROLE_COUNT)
+    return cg_fail(e, CG_EINVAL, "unknown role");
+  if (u->role == ROLE_DEPARTMENT && !*u->dept)
+    return cg_fail(e, CG_EINVAL, "department staff '%s' need a department",
+                   u->login);
+  if (*u->dept) {
+    char name[128];
+    if (org_dept_name(db, u->dept, name, sizeof name, e) != CG_OK)
+      return e ? e->code : CG_ENOTFOUND;
+  }
+  while (*s) {
+    char code[32];
+    size_t len = strcspn(s, ",");
+    if (len == 0 || len >= sizeof code)
+      return cg_fail(e, CG_EINVAL, "bad scope '%s'", u->scope);
+    memcpy(code, s, len);
+    code[len] = 0;
+    if (db_query_int(db, &k, 0, e, "SELECT count(*) FROM area WHERE code = ?",
+                     "t", code) != CG_OK)
+      return CG_EDB;
+    if (!k)
+      return cg_fail(e, CG_EINVAL, "scope names unknown area '%s'", code);
+    s += len;
+    if (*s == ',') s++;
+  }
+  return CG_OK;
+}
+
+/* Run one write statement with 7 user fields bound. */
+static int
+write_user(struct db *db, const char *sql, const struct org_user *u,
+           struct cg_err *e)
+{
+  struct db_stmt *st;
+  int rc = db_prepare(db, &st, sql, e);
+
+  if (rc != CG_OK) return rc;
+  db_bindf(st, "tttttti", u->name, org_role_name(u->role), u->scope,
+           *u->dept ? u->dept : NULL, *u->phone ? u->phone : NULL, u->login,
+           (int64_t)time(NULL));
+  rc = db_step(st, e);
+  db_finalize(st);
+  if (rc == -CG_ECONFLICT)
+    return cg_fail(e, CG_ECONFLICT, "user '%s' exists already", u->login);
+  return rc < 0 ? -rc : CG_OK;
+}
+
+int
+org_user_add(struct db *db, const struct org_user *u, struct cg_err *e)
+{
+  int rc = check_user(db, u, e);
+  if (rc != CG_OK) return rc;
+  return write_user(db, "INSERT INTO app_user (name, role, scope, dept_code,"
+                    " phone, login, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    u, e);
+}
+
+int
+org_user_update(struct db *db, const struct org_user *u, struct cg_err *e)
+{
+  struct org_user old;
+  int rc;
+
+  if ((rc = org_user_get(db, u->login, &old, e)) != CG_OK) return rc;
+  if ((rc = check_user(db, u, e)) != CG_OK) return rc;
+  /* the trailing "? > 0" takes the time write_user() binds last */
+  return write_user(db, "UPDATE app_user SET name = ?, role = ?, scope = ?,"
+                    " dept_code = ?, phone = ? WHERE login = ? AND ? > 0",
+                    u, e);
+}
+
+int
+org_user_disable(struct db *db, const char *login, int disabled,
+                 struct cg_err *e)
+{
+  struct db_stmt *st;
+  int rc = db_prepare(db, &st, "UPDATE app_user SET disabled = ? WHERE"
+                      " login = ?", e);
+  if (rc != CG_OK) return rc;
+  db_bindf(st, "it", (int64_t)(disabled != 0), login);
+  rc = db_step(st, e);
+  rc = rc < 0 ? -rc : db_changes(db) ? CG_OK
+                    : cg_fail(e, CG_ENOTFOUND, "no user '%s'", login);
+  db_finalize(st);
+  return rc;
+}
+
+/* Fill *u from a row of the columns listed in USER_COLS. */
+#define USER_COLS "login, name, role, scope, coalesce(dept_code, ''),"      \
+                  " coalesce(phone, ''), disabled"
+static void
+row_user(struct db_stmt *st, struct org_user *u)
+{
+  memset(u, 0, sizeof *u);
+  snprintf(u->login, sizeof u->login, "%s", db_col_text(st, 0));
+  snprintf(u->name, sizeof u->name, "%s", db_col_text(st, 1));
+  u->role = org_role_parse(db_col_text(st, 2));
+  snprintf(u->scope, sizeof u->scope, "%s", db_col_text(st, 3));
+  snprintf(u->dept, sizeof u->dept, "%s", db_col_text(st, 4));
+  snprintf(u->phone, sizeof u->phone, "%s", db_col_text(st, 5));
+  u->disabled = (int)db_col_int(st, 6);
+}
+
+int
+org_user_get(struct db *db, const char *login, struct org_user *u,
+             struct cg_err *e)
+{
+  struct db_stmt *st;
+  int rc = db_prepare(db, &st, "SELECT " USER_COLS " FROM app_user WHERE"
+                      " login = ?", e);
+  if (rc != CG_OK) return rc;
+  db_bindf(st, "t", login);
+  rc = db_step(st, e);
+  if (rc == DB_ROW) row_user(st, u);
+  db_finalize(st);
+  if (rc == DB_ROW) return CG_OK;
+  return rc < 0 ? -rc : cg_fail(e, CG_ENOTFOUND, "no user '%s'", login);
+}
+
+int
+org_user_each(struct db *db, int (*fn)(const struct org_user *, void *),
+              void *arg, struct cg_err *e)
+{
+  struct db_stmt *st;
+  struct org_user u;
+  int rc = db_prepare(db, &st, "SELECT " USER_COLS " FROM app_user ORDER BY"
+                      " login", e);
+  if (rc != CG_OK) return rc;
+  while ((rc = db_step(st, e)) == DB_ROW) {
+    row_user(st, &u);
+    if (fn(&u, arg)) break;
+  }
+  db_finalize(st);
+  return rc < 0 ? -rc : CG_OK;
+}
+
+int
+org_dept_name(struct db *db, const char *code, char *buf, size_t n,
+              struct cg_err *e)
+{
+  struct db_stmt *st;
+  int rc = db_prepare(db, &st, "SELECT name FROM department WHERE code = ?"
+                      " AND active = 1", e);
+  if (rc != CG_OK) return rc;
+  db_bindf(st, "t", code);
+  rc = db_step(st, e);
+  if (rc == DB_ROW) snprintf(buf, n, "%s", db_col_text(st, 0));
+  db_finalize(st);
+  if (rc == DB_ROW) return CG_OK;
+  return rc < 0 ? -rc : cg_fail(e, CG_ENOTFOUND, "unknown department '%s'",
+                                code);
+}
+
+int
+org_dept_import(struct db *db, const char *path, int *n, struct cg_err *e)
+{
+  FILE *in = fopen(path, "rb");
+  struct db_stmt *st = NULL;
+  struct csv c;
+  int cc, cn, cp, r, rc;
+
+  *n = 0;
+  if (!in) return cg_fail(e, CG_EIO, "cannot open '%s'", path);
+  if ((rc = csv_init(&c, in, path, e)) != CG_OK) {
+    fclose(in);
+    return rc;
+  }
+  if ((r = csv_read(&c, e)) <= 0) {
+    rc = r == 0 ? cg_fail(e, CG_EINVAL, "%s: empty file", path) : CG_EINVAL;
+    goto out;
+  }
+  cc = csv_column(&c, "code");
+  cn = csv_column(&c, "name");
+  cp = csv_column(&c, "phone");
+  if (cc < 0 || cn < 0) {
+    rc = cg_fail(e, CG_EINVAL, "%s:1: header must name the columns code and "
+                 "name", path);
+    goto out;
+  }
+  if ((rc = db_begin(db, e)) != CG_OK) goto out;
+  rc = db_prepare(db, &st, "INSERT INTO department (code, name, phone) VALUES"
+                  " (?, ?, ?) ON CONFLICT (code) DO UPDATE SET name ="
+                  " excluded.name, phone = excluded.phone, active = 1", e);
+  while (rc == CG_OK && (r = csv_read(&c, e)) == 1) {
+    const char *code, *name;
+    if (c.nfield == 1 && !c.field[0][0]) continue;
+    if (c.nfield <= cc || c.nfield <= cn) {
+      rc = cg_fail(e, CG_EINVAL, "%s:%ld: missing fields", path, c.line);
+      break;
+    }
+    code = c.field[cc];
+    name = c.field[cn];
+    if (!*code || strlen(code) > 31 || strchr(code, ',') || !*name) {
+      rc = cg_fail(e, CG_EINVAL, "%s:%ld: a department needs a code (up to "
+                   "31 characters, no commas) and a name", path, c.line);
+      break;
+    }
+    db_reset(st);
+    db_bindf(st, "ttt", code, name,
+             cp >= 0 && cp < c.nfield && *c.field[cp] ? c.field[cp] : NULL);
+    rc = db_step(st, e);
+    rc = rc < 0 ? -rc : CG_OK;
+    if (rc == CG_OK) (*n)++;
+  }
+  if (r < 0) rc = CG_EINVAL;
+  if (rc == CG_OK && *n == 0)
+    rc = cg_fail(e, CG_EINVAL, "%s: no departments in the file", path);
+  db_finalize(st);
+  if (rc == CG_OK) rc = db_commit(db, e);
+  if (rc != CG_OK) {
+    db_rollback(db);
+    *n = 0;
+  }
+out:
+  csv_release(&c);
+  fclose(in);
+  return rc;
+}
