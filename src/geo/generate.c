@@ -2,9 +2,10 @@
 ** generate.c — cut a district into street and community areas and unit
 ** grids. A lattice of cell_m x cell_m cells is laid over the district (in
 ** lon/lat, where the local equirectangular projection makes the cells
-** squares) and clipped to it; units are carved out of the cells by recursive
-** bisection along the longer axis, keeping every part connected; the cell
-** pieces of each community, with slivers merged, become its unit grids.
+** squares) and clipped to it; units are carved out of the cell pieces by
+** recursive bisection with connected sweeps, streets first, then the
+** communities of each street; the pieces of each community, slivers merged
+** into their neighbours, become its unit grids.
 */
 #include "geo.h"
 
@@ -166,10 +167,10 @@ gen_polygonal(GEOSContextHandle_t h, GEOSGeometry *g)
     const GEOSGeometry *m = GEOSGetGeometryN_r(h, g, i);
     int t = GEOSGeomTypeId_r(h, m);
     if (t == GEOS_POLYGON && !GEOSisEmpty_r(h, m)) {
-      parts[k++] = GEOSGeom_clone_r(h, m);
+      if ((parts[k] = GEOSGeom_clone_r(h, m))) k++;
     } else if (t == GEOS_MULTIPOLYGON) {
       for (int j = 0; j < GEOSGetNumGeometries_r(h, m); j++)
-        parts[k++] = GEOSGeom_clone_r(h, GEOSGetGeometryN_r(h, m, j));
+        if ((parts[k] = GEOSGeom_clone_r(h, GEOSGetGeometryN_r(h, m, j)))) k++;
     }
   }
   if (parts && k == 1)
@@ -438,9 +439,12 @@ gen_cover(struct gen *G, const GEOSGeometry *region, int owner)
       if (GEOSPreparedContains_r(G->h, prep, rect) == 1) {
         i = gen_add_piece(G, r, c, NULL, G->cell_area);
       } else if (GEOSPreparedIntersects_r(G->h, prep, rect) == 1) {
-        cut = gen_polygonal(G->h, GEOSIntersection_r(G->h, region, rect));
+        cut = GEOSIntersection_r(G->h, region, rect);
         GEOSGeom_destroy_r(G->h, rect);
-        if (cut) rc = gen_add_parts(G, r, c, cut, owner);
+        if (!cut)
+          rc = gen_geos_fail(G, "clip");
+        else if ((cut = gen_polygonal(G->h, cut)))
+          rc = gen_add_parts(G, r, c, cut, owner);
         continue;
       } else {
         GEOSGeom_destroy_r(G->h, rect);
@@ -1417,8 +1421,14 @@ geo_generate(struct geo_gen *g, struct cg_err *e)
 
   /* unit grids in each community */
   head = malloc((size_t)G.nrows * G.ncols * sizeof *head);
-  sel = realloc(sel, ((size_t)G.npc + 1) * sizeof *sel);
-  if (!head || !sel) {
+  if (head) {
+    int *grown = realloc(sel, ((size_t)G.npc + 1) * sizeof *sel);
+    if (grown)
+      sel = grown;
+    else
+      rc = gen_nomem(&G);
+  }
+  if (!head || rc != CG_OK) {
     rc = gen_nomem(&G);
     goto done;
   }

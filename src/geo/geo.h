@@ -110,7 +110,11 @@ struct geo_gen {
 ** taken north to south. Grids never overlap and together cover the
 ** district. Returns CG_OK, or CG_EINVAL with *e filled (cell size out of
 ** range, too many grids, more than 999 grids in one community, a community
-** with no street). Release with geo_gen_release() even after a failure. */
+** with no street; also a street with no community, a weight that is not
+** positive, a community code that is not 12 digits, or cells too large to
+** give every area one). The grid limit is checked on the estimate district
+** area / cell² before any work. A grid's area_m2 is geo_area_m2() of its
+** geometry. Release with geo_gen_release() even after a failure. */
 int geo_generate(struct geo_gen *g, struct cg_err *e);
 void geo_gen_release(struct geo_gen *g);
 

@@ -43,12 +43,12 @@ struct geo_index {
   double bw, bh;   /* bucket width and height in degrees */
   double inv_bw, inv_bh;
   int nx, ny;
-  int32_t *bucket;     /* nx * ny, row-major from the south: >= 0 the owner,
-                     ** -1 outside every polygon, <= -2 non-pure bucket
-                     ** number -2 - v in cand_start */
+  /* nx * ny buckets, row-major from the south: >= 0 the owner, -1 outside
+  ** every polygon, v <= -2 non-pure bucket number -2 - v in cand_start */
+  int32_t *bucket;
   int32_t *cand_start; /* nnonpure + 1 */
   int32_t *cand;       /* polygons with an edge touching a non-pure bucket */
-  int nnonpure, ncand, nring, nvtx;
+  int nnonpure, ncand, nvtx;
 };
 
 /* A growable array of int32; free(a->v) releases it. */
@@ -609,7 +609,6 @@ geo_index_new(const GEOSGeometry *const *polys, int n, struct cg_err *e)
   ix = calloc(1, sizeof *ix);
   if (!ix) goto nomem;
   ix->npoly = n;
-  ix->nring = nring;
   ix->nvtx = nvtx;
   ix->ring_first = malloc(((size_t)n + 1) * sizeof *ix->ring_first);
   ix->ring_v = malloc(((size_t)nring + 1) * 2 * sizeof *ix->ring_v);

@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,6 +183,43 @@ test_ctx_error(void **state)
   GEOSWKTReader_destroy_r(h, rd);
 }
 
+/* Another thread gets its own context and its own last error. */
+struct ctx_seen {
+  GEOSContextHandle_t ctx;
+  char error[512];
+};
+
+static void *
+ctx_thread(void *arg)
+{
+  struct ctx_seen *seen = arg;
+  GEOSWKTReader *rd;
+
+  seen->ctx = geo_ctx();
+  rd = GEOSWKTReader_create_r(seen->ctx);
+  GEOSWKTReader_read_r(seen->ctx, rd, "LINESTRING(0 0, 1 1 x)");
+  GEOSWKTReader_destroy_r(seen->ctx, rd);
+  snprintf(seen->error, sizeof seen->error, "%s", geo_last_error());
+  return NULL;
+}
+
+static void
+test_ctx_per_thread(void **state)
+{
+  struct ctx_seen seen = {0};
+  pthread_t t;
+  char before[512];
+  (void)state;
+
+  snprintf(before, sizeof before, "%s", geo_last_error());
+  assert_int_equal(pthread_create(&t, NULL, ctx_thread, &seen), 0);
+  assert_int_equal(pthread_join(t, NULL), 0);
+  assert_non_null(seen.ctx);
+  assert_true(seen.ctx != geo_ctx());
+  assert_true(strlen(seen.error) > 0);
+  assert_string_equal(geo_last_error(), before);
+}
+
 /* ---- coordinate systems ----------------------------------------------- */
 
 static void
@@ -228,49 +266,59 @@ test_gcj02_round_trip(void **state)
       geo_gcj02_from_wgs84(lon, lat, &g1, &g2);
       geo_wgs84_from_gcj02(g1, g2, &x, &y);
       worst = fmax(worst, fmax(fabs(x - a), fabs(y - b)));
+      assert_true(fabs(g1 - lon) > 1e-4 || fabs(g2 - lat) > 1e-4);
       geo_convert_point(GEO_WGS84, GEO_GCJ02, &a, &b);
       assert_true(a == g1 && b == g2);
       geo_convert_point(GEO_GCJ02, GEO_WGS84, &a, &b);
       assert_true(a == x && b == y);
     }
+  print_message("gcj02 round trip: worst error %.2e degrees\n", worst);
   assert_true(worst < 1e-7);
 }
 
 /* The shipped WGS84 file was made from the GCJ-02 one with the same
 ** formula and rounded to 6 decimals: converting it back must land on the
-** GCJ-02 vertices. */
+** GCJ-02 vertices, for all 12 districts. */
 static void
 test_convert_shipped_files(void **state)
 {
+  static const char *codes[] = {"410102", "410103", "410104", "410105",
+                                "410106", "410108", "410122", "410181",
+                                "410182", "410183", "410184", "410185"};
   GEOSContextHandle_t h = geo_ctx();
-  GEOSGeometry *w = load_feature("zhengzhou-districts-wgs84.geojson", DISTRICT);
-  GEOSGeometry *g = load_feature("zhengzhou-districts.geojson", DISTRICT);
-  GEOSGeometry *c = geo_convert(w, GEO_WGS84, GEO_GCJ02);
-  GEOSGeometry *same = geo_convert(w, GEO_WGS84, GEO_WGS84);
-  const GEOSCoordSequence *sc, *sg;
-  unsigned n = 0, n2 = 0;
   double worst = 0.0;
   (void)state;
 
-  assert_non_null(c);
-  assert_true(GEOSEquals_r(h, same, w));
-  sc = GEOSGeom_getCoordSeq_r(h, GEOSGetExteriorRing_r(h, c));
-  sg = GEOSGeom_getCoordSeq_r(h, GEOSGetExteriorRing_r(h, g));
-  GEOSCoordSeq_getSize_r(h, sc, &n);
-  GEOSCoordSeq_getSize_r(h, sg, &n2);
-  assert_int_equal(n, 688);
-  assert_int_equal(n, n2);
-  for (unsigned i = 0; i < n; i++) {
-    double x1, y1, x2, y2;
-    GEOSCoordSeq_getXY_r(h, sc, i, &x1, &y1);
-    GEOSCoordSeq_getXY_r(h, sg, i, &x2, &y2);
-    worst = fmax(worst, fmax(fabs(x1 - x2), fabs(y1 - y2)));
+  for (int d = 0; d < 12; d++) {
+    GEOSGeometry *w =
+        load_feature("zhengzhou-districts-wgs84.geojson", codes[d]);
+    GEOSGeometry *g = load_feature("zhengzhou-districts.geojson", codes[d]);
+    GEOSGeometry *c = geo_convert(w, GEO_WGS84, GEO_GCJ02);
+    GEOSGeometry *same = geo_convert(w, GEO_WGS84, GEO_WGS84);
+    const GEOSCoordSequence *sc, *sg;
+    unsigned n = 0, n2 = 0;
+
+    assert_non_null(c);
+    assert_true(GEOSEquals_r(h, same, w));
+    sc = GEOSGeom_getCoordSeq_r(h, GEOSGetExteriorRing_r(h, c));
+    sg = GEOSGeom_getCoordSeq_r(h, GEOSGetExteriorRing_r(h, g));
+    GEOSCoordSeq_getSize_r(h, sc, &n);
+    GEOSCoordSeq_getSize_r(h, sg, &n2);
+    if (strcmp(codes[d], DISTRICT) == 0) assert_int_equal(n, 688);
+    assert_int_equal(n, n2);
+    for (unsigned i = 0; i < n; i++) {
+      double x1, y1, x2, y2;
+      GEOSCoordSeq_getXY_r(h, sc, i, &x1, &y1);
+      GEOSCoordSeq_getXY_r(h, sg, i, &x2, &y2);
+      worst = fmax(worst, fmax(fabs(x1 - x2), fabs(y1 - y2)));
+    }
+    GEOSGeom_destroy_r(h, w);
+    GEOSGeom_destroy_r(h, g);
+    GEOSGeom_destroy_r(h, c);
+    GEOSGeom_destroy_r(h, same);
   }
+  print_message("shipped files: worst vertex difference %.2e degrees\n", worst);
   assert_true(worst < 1.5e-6);
-  GEOSGeom_destroy_r(h, w);
-  GEOSGeom_destroy_r(h, g);
-  GEOSGeom_destroy_r(h, c);
-  GEOSGeom_destroy_r(h, same);
 }
 
 /* ---- areas and repair -------------------------------------------------- */
@@ -303,6 +351,9 @@ test_repair_district(void **state)
   assert_non_null(g);
   assert_int_equal(GEOSisValid_r(h, g), 1);
   a1 = geo_area_m2(g);
+  print_message("district area %.4f km2 raw, %.4f km2 repaired (%+.5f%%)\n",
+                a0 / 1e6, a1 / 1e6, (a1 - a0) / a0 * 100);
+  assert_int_equal(GEOSGeomTypeId_r(h, g), GEOS_POLYGON);
   assert_true(fabs(a1 / 1e6 - 213.9) < 0.1);
   assert_true(fabs(a1 - a0) / a0 < 0.0002);
   GEOSGeom_destroy_r(h, raw);
@@ -410,7 +461,7 @@ test_generate_codes_and_cover(void **state)
   for (int i = 0; i < f->gen.ngrids; i++) {
     const struct geo_grid *g = &f->gen.grids[i];
     const char *cc = f->d.comms[g->community].code;
-    char want[16];
+    char want[32];
     assert_int_equal(strlen(g->code), 15);
     assert_memory_equal(g->code, cc, 12);
     snprintf(want, sizeof want, "%s%03d", cc, ++seq[g->community]);
@@ -1007,6 +1058,7 @@ main(void)
 {
   const struct CMUnitTest basics[] = {
       cmocka_unit_test(test_ctx_error),
+      cmocka_unit_test(test_ctx_per_thread),
       cmocka_unit_test(test_crs_parse),
       cmocka_unit_test(test_gcj02_offset_zhengzhou),
       cmocka_unit_test(test_gcj02_round_trip),
