@@ -37,9 +37,11 @@ tu_rmrf(const char *dir)
 const char *
 tu_data(const char *name)
 {
-  static char path[4096];
+  static char ring[4][4096]; /* several calls may share one printf */
+  static int next;
   const char *src = getenv("CG_DATA_SRC");
-  snprintf(path, sizeof path, "%s/%s", src ? src : "data", name);
+  char *path = ring[next++ % 4];
+  snprintf(path, sizeof ring[0], "%s/%s", src ? src : "data", name);
   return path;
 }
 

@@ -19,8 +19,8 @@ char *tu_tmpdir(void);
 /* Remove a directory tree (rm -rf). */
 void tu_rmrf(const char *dir);
 
-/* Path of a shipped data file, "$CG_DATA_SRC/name", in a static buffer
-** overwritten by the next call. */
+/* Path of a shipped data file, "$CG_DATA_SRC/name", in one of four static
+** buffers used in turn (so up to four calls may share one argument list). */
 const char *tu_data(const char *name);
 
 /* Run "$CG_BIN <args>" through /bin/sh, args formatted printf-style (quote

@@ -113,18 +113,75 @@ case_tx_rollback(struct case_env *env)
   if (!env->in_tx) db_rollback(env->db);
 }
 
+/* Forget everything a batch kept. */
+static void
+batch_clear(struct case_env *env)
+{
+  struct case_batch *b = env->batch;
+  if (!b) return;
+  if (b->nmemo) memset(b->memo, 0, sizeof b->memo);
+  b->nmemo = 0;
+  b->ledger_loaded = b->ledger_dirty = 0;
+  b->day_name[0] = 0;
+  b->day_dirty = 0;
+  b->have_last = b->last_dirty = 0;
+}
+
 int
 case_begin(struct case_env *env, struct cg_err *e)
 {
-  int rc = db_begin(env->db, e);
+  int rc;
+  if (!env->batch && !(env->batch = calloc(1, sizeof *env->batch)))
+    return cg_fail(e, CG_ENOMEM, "out of memory");
+  batch_clear(env);
+  rc = db_begin(env->db, e);
   if (rc == CG_OK) env->in_tx = 1;
   return rc;
+}
+
+/* Write back what the batch kept in memory. */
+static int
+batch_flush(struct case_env *env, struct cg_err *e)
+{
+  static const char lsql[] = "UPDATE ledger SET events = ?, head = ? WHERE"
+                             " id = 1";
+  static const char csql[] =
+      "INSERT INTO counter (name, value) VALUES (?, ?) ON CONFLICT (name)"
+      " DO UPDATE SET value = excluded.value";
+  struct case_batch *b = env->batch;
+  struct db_stmt *st;
+  int rc;
+
+  if ((rc = case_flush(env, e)) != CG_OK) return rc;
+  if (b->ledger_dirty) {
+    if ((rc = db_prepare_cached(env->db, &st, lsql, e)) != CG_OK) return rc;
+    db_bindf(st, "it", b->ledger_events, b->ledger_head);
+    rc = db_step(st, e);
+    db_finalize(st);
+    if (rc < 0) return -rc;
+    b->ledger_dirty = 0;
+  }
+  if (b->day_dirty) {
+    if ((rc = db_prepare_cached(env->db, &st, csql, e)) != CG_OK) return rc;
+    db_bindf(st, "ti", b->day_name, b->day_value);
+    rc = db_step(st, e);
+    db_finalize(st);
+    if (rc < 0) return -rc;
+    b->day_dirty = 0;
+  }
+  return CG_OK;
 }
 
 int
 case_commit(struct case_env *env, struct cg_err *e)
 {
+  int rc = batch_flush(env, e);
   env->in_tx = 0;
+  batch_clear(env);
+  if (rc != CG_OK) {
+    db_rollback(env->db);
+    return rc;
+  }
   return db_commit(env->db, e);
 }
 
@@ -132,7 +189,105 @@ void
 case_rollback(struct case_env *env)
 {
   env->in_tx = 0;
+  batch_clear(env);
   db_rollback(env->db);
+}
+
+void
+case_env_release(struct case_env *env)
+{
+  free(env->batch);
+  env->batch = NULL;
+}
+
+static size_t
+memo_slot(const char *key)
+{
+  uint64_t h = 1469598103934665603ull;
+  for (; *key; key++) h = (h ^ (unsigned char)*key) * 1099511628211ull;
+  return (size_t)h & (MEMO_SLOTS - 1);
+}
+
+int
+case_memo_get(struct case_env *env, const char *key, int64_t *num,
+              char *text, size_t n)
+{
+  struct case_batch *b = env->batch;
+  if (!env->in_tx || !b) return 0;
+  for (size_t i = memo_slot(key), k = 0; k < MEMO_SLOTS;
+       i = (i + 1) & (MEMO_SLOTS - 1), k++) {
+    if (!b->memo[i].key[0]) return 0;
+    if (strcmp(b->memo[i].key, key) == 0) {
+      if (num) *num = b->memo[i].num;
+      if (text) snprintf(text, n, "%s", b->memo[i].text);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+void
+case_memo_put(struct case_env *env, const char *key, int64_t num,
+              const char *text)
+{
+  struct case_batch *b = env->batch;
+  if (!env->in_tx || !b || strlen(key) >= sizeof b->memo[0].key ||
+      b->nmemo >= MEMO_SLOTS / 2)
+    return;
+  for (size_t i = memo_slot(key);; i = (i + 1) & (MEMO_SLOTS - 1))
+    if (!b->memo[i].key[0]) {
+      snprintf(b->memo[i].key, sizeof b->memo[i].key, "%s", key);
+      b->memo[i].num = num;
+      snprintf(b->memo[i].text, sizeof b->memo[i].text, "%s",
+               text ? text : "");
+      b->nmemo++;
+      return;
+    }
+}
+
+int
+case_flush(struct case_env *env, struct cg_err *e)
+{
+  struct case_batch *b = env->batch;
+  int rc;
+  if (!env->in_tx || !b || !b->have_last || !b->last_dirty) return CG_OK;
+  rc = case_save(env->db, &b->last, e);
+  if (rc != CG_OK) {
+    b->have_last = 0;
+    return rc;
+  }
+  b->last_dirty = 0;
+  return CG_OK;
+}
+
+int
+case_load_env(struct case_env *env, const char *no, struct kase *k,
+              struct cg_err *e)
+{
+  struct case_batch *b = env->batch;
+  int rc;
+  if (env->in_tx && b && b->have_last) {
+    if (strcmp(b->last.no, no) == 0) {
+      *k = b->last;
+      return CG_OK;
+    }
+    if ((rc = case_flush(env, e)) != CG_OK) return rc;
+  }
+  return case_load(env->db, no, k, e);
+}
+
+int
+case_save_env(struct case_env *env, struct kase *k, struct cg_err *e)
+{
+  struct case_batch *b = env->batch;
+  int rc;
+  if (!env->in_tx || !b) return case_save(env->db, k, e);
+  if (b->have_last && strcmp(b->last.no, k->no) != 0 &&
+      (rc = case_flush(env, e)) != CG_OK)
+    return rc;
+  b->last = *k;
+  b->have_last = b->last_dirty = 1;
+  return CG_OK;
 }
 
 /* Copy a text column into a fixed buffer ("" for NULL). */
@@ -327,6 +482,29 @@ hex(const unsigned char *d, char out[65])
   sodium_bin2hex(out, 65, d, 32);
 }
 
+/* Decimal digits of v (v >= 0 or not) at the end of buf[24]; returns the
+** start. The hash input is built with this, not printf: it runs for every
+** event written and read back. */
+static char *
+decimal(int64_t v, char *buf)
+{
+  char *p = buf + 23;
+  uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+  *p = 0;
+  do
+    *--p = (char)('0' + u % 10);
+  while (u /= 10);
+  if (v < 0) *--p = '-';
+  return p;
+}
+
+/* Feed "text" or "len:" pieces to the hash. */
+static void
+feed(crypto_hash_sha256_state *s, const char *p, size_t n)
+{
+  crypto_hash_sha256_update(s, (const unsigned char *)p, n);
+}
+
 void
 case_event_hash(const char *no, int seq, int64_t gseq, int64_t at,
                 const char *actor, const char *role, const char *action,
@@ -335,19 +513,25 @@ case_event_hash(const char *no, int seq, int64_t gseq, int64_t at,
 {
   crypto_hash_sha256_state s;
   unsigned char d[32];
-  char nums[80];
+  char buf[24], *num;
   const char *parts[] = {no, actor, role, action, from, to, note, data, prev};
+  const int64_t nums[] = {seq, gseq, at};
 
+  /* "cg1|seq|gseq|at|" then each part as "length:bytes", so that no two
+  ** different contents hash alike */
   crypto_hash_sha256_init(&s);
-  snprintf(nums, sizeof nums, "cg1|%d|%lld|%lld|", seq, (long long)gseq,
-           (long long)at);
-  crypto_hash_sha256_update(&s, (const unsigned char *)nums, strlen(nums));
+  feed(&s, "cg1|", 4);
+  for (int i = 0; i < 3; i++) {
+    num = decimal(nums[i], buf);
+    feed(&s, num, strlen(num));
+    feed(&s, "|", 1);
+  }
   for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
-    /* length-prefixed, so that no two different contents hash alike */
     size_t n = strlen(parts[i]);
-    snprintf(nums, sizeof nums, "%zu:", n);
-    crypto_hash_sha256_update(&s, (const unsigned char *)nums, strlen(nums));
-    crypto_hash_sha256_update(&s, (const unsigned char *)parts[i], n);
+    num = decimal((int64_t)n, buf);
+    feed(&s, num, strlen(num));
+    feed(&s, ":", 1);
+    feed(&s, parts[i], n);
   }
   crypto_hash_sha256_final(&s, d);
   hex(d, out);
@@ -384,18 +568,25 @@ case_event(struct case_env *env, struct kase *k, int64_t at,
   struct db_stmt *st;
   int rc;
 
+  struct case_batch *b = env->in_tx ? env->batch : NULL;
+
   text = data ? json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS)
               : strdup("{}");
   if (!text) return cg_fail(e, CG_ENOMEM, "out of memory");
-  if ((rc = db_prepare_cached(env->db, &st, lsql, e)) != CG_OK) goto out;
-  if ((rc = db_step(st, e)) == DB_ROW) {
-    gseq = db_col_int(st, 0) + 1;
-    snprintf(head, sizeof head, "%s", db_col_text(st, 1));
-  }
-  db_finalize(st);
-  if (rc != DB_ROW) {
-    rc = rc < 0 ? -rc : cg_fail(e, CG_EDB, "the ledger row is missing");
-    goto out;
+  if (b && b->ledger_loaded) {
+    gseq = b->ledger_events + 1;
+    memcpy(head, b->ledger_head, sizeof head);
+  } else {
+    if ((rc = db_prepare_cached(env->db, &st, lsql, e)) != CG_OK) goto out;
+    if ((rc = db_step(st, e)) == DB_ROW) {
+      gseq = db_col_int(st, 0) + 1;
+      snprintf(head, sizeof head, "%s", db_col_text(st, 1));
+    }
+    db_finalize(st);
+    if (rc != DB_ROW) {
+      rc = rc < 0 ? -rc : cg_fail(e, CG_EDB, "the ledger row is missing");
+      goto out;
+    }
   }
   case_event_hash(k->no, k->last_seq + 1, gseq, at, who->login,
                   org_role_name(who->role), action,
@@ -413,11 +604,18 @@ case_event(struct case_env *env, struct kase *k, int64_t at,
     goto out;
   }
   case_ledger_next(head, hash, head);
-  if ((rc = db_prepare_cached(env->db, &st, usql, e)) != CG_OK) goto out;
-  db_bindf(st, "it", gseq, head);
-  rc = db_step(st, e);
-  db_finalize(st);
-  rc = rc < 0 ? -rc : CG_OK;
+  if (b) { /* written back at case_commit() */
+    b->ledger_loaded = b->ledger_dirty = 1;
+    b->ledger_events = gseq;
+    memcpy(b->ledger_head, head, sizeof head);
+    rc = CG_OK;
+  } else {
+    if ((rc = db_prepare_cached(env->db, &st, usql, e)) != CG_OK) goto out;
+    db_bindf(st, "it", gseq, head);
+    rc = db_step(st, e);
+    db_finalize(st);
+    rc = rc < 0 ? -rc : CG_OK;
+  }
   if (rc == CG_OK) {
     k->last_seq++;
     memcpy(k->last_hash, hash, sizeof hash);

@@ -62,7 +62,12 @@ struct case_env {
   int nescalate;
   int64_t (*now)(void);           /* clock; NULL: time(NULL) */
   int in_tx;                      /* set by case_begin(): no own BEGIN */
+  struct case_batch *batch;       /* what case_begin() keeps in memory
+                                  ** until case_commit(); owned */
 };
+
+/* Free what an env holds (the batch memory). */
+void case_env_release(struct case_env *env);
 
 /* Fill env with defaults: duplicates within 50 m and 72 hours, escalation
 ** at 100 %, 150 % and 200 % of a limit. */
@@ -72,7 +77,11 @@ void case_env_init(struct case_env *env, struct db *db,
 
 /* Group many case operations into one transaction (bulk loads,
 ** benchmarks): between case_begin() and case_commit() the functions below
-** do not begin or commit on their own. On failure call case_rollback(). */
+** do not begin or commit on their own, and what a transaction reads again
+** and again (the ledger head, the day's case counter, the dictionaries,
+** routing and limits, the case just written) is kept in memory and written
+** back at case_commit(). Nobody else writes meanwhile: the transaction
+** holds the write lock. On failure call case_rollback(). */
 int case_begin(struct case_env *env, struct cg_err *e);
 int case_commit(struct case_env *env, struct cg_err *e);
 void case_rollback(struct case_env *env);

@@ -56,6 +56,41 @@ struct kase {
   int ntasks;
 };
 
+/* What a batch transaction keeps in memory (see case_begin()): lookups of
+** configuration by key, the ledger head, the day's case counter, and the
+** case written last. Valid only while env->in_tx. */
+#define MEMO_SLOTS 4096 /* power of two */
+struct memo {
+  char key[80];
+  int64_t num;
+  char text[32];
+};
+struct case_batch {
+  struct memo memo[MEMO_SLOTS];
+  int nmemo;
+  int ledger_loaded, ledger_dirty;
+  int64_t ledger_events;
+  char ledger_head[65];
+  char day_name[32];
+  int64_t day_value;
+  int day_dirty;
+  int have_last, last_dirty; /* last: the case worked on; dirty: its row
+                             ** and tasks are not written yet */
+  struct kase last;
+};
+
+/* Write the case a batch holds back (see case_save_env()). Functions that
+** read cases with SQL call it first. */
+int case_flush(struct case_env *env, struct cg_err *e);
+
+/* A memoised lookup in a batch: 1 and *num/text filled if key is known. */
+int case_memo_get(struct case_env *env, const char *key, int64_t *num,
+                  char *text, size_t n);
+/* Remember a lookup for the rest of the batch (no-op outside one). */
+void case_memo_put(struct case_env *env, const char *key, int64_t num,
+                   const char *text);
+
+
 /* Begin/commit unless the caller holds a transaction (env->in_tx). */
 int case_tx_begin(struct case_env *env, struct cg_err *e);
 int case_tx_commit(struct case_env *env, struct cg_err *e);
@@ -101,7 +136,16 @@ int case_set_step(struct case_env *env, struct kase *k, int64_t at,
 
 /* Department responsible for k's category by routing, into buf ("" when
 ** no rule matches). */
-int case_route(struct db *db, const struct kase *k, char *buf, size_t n,
-               struct cg_err *e);
+int case_route(struct case_env *env, const struct kase *k, char *buf,
+               size_t n, struct cg_err *e);
+
+/* case_load() that reuses the case the batch wrote last. */
+int case_load_env(struct case_env *env, const char *no, struct kase *k,
+                  struct cg_err *e);
+
+/* case_save(); inside a batch the write is put off until the batch moves
+** to another case, reads cases with SQL, or commits: a case run through
+** several actions in a row is written once. */
+int case_save_env(struct case_env *env, struct kase *k, struct cg_err *e);
 
 #endif

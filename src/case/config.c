@@ -187,7 +187,7 @@ case_import_limits(struct db *db, const char *path, int *n, struct cg_err *e)
 }
 
 int
-case_route(struct db *db, const struct kase *k, char *buf, size_t n,
+case_route(struct case_env *env, const struct kase *k, char *buf, size_t n,
            struct cg_err *e)
 {
   static const char sql[] =
@@ -200,14 +200,21 @@ case_route(struct db *db, const struct kase *k, char *buf, size_t n,
   struct db_stmt *st;
   int rc;
 
+  char key[80];
+
   buf[0] = 0;
-  if ((rc = db_prepare_cached(db, &st, sql, e)) != CG_OK) return rc;
+  snprintf(key, sizeof key, "r|%.16s|%.16s|%.16s|%.16s|%.3s", k->scheme,
+           k->kind, k->code, k->street, k->area_class);
+  if (case_memo_get(env, key, NULL, buf, n)) return CG_OK;
+  if ((rc = db_prepare_cached(env->db, &st, sql, e)) != CG_OK) return rc;
   db_bindf(st, "ttttt", k->scheme, k->kind, k->code, k->street,
            k->area_class);
   rc = db_step(st, e);
   if (rc == DB_ROW) snprintf(buf, n, "%s", db_col_text(st, 0));
   db_finalize(st);
-  return rc < 0 ? -rc : CG_OK;
+  if (rc < 0) return -rc;
+  case_memo_put(env, key, 0, buf);
+  return CG_OK;
 }
 
 int64_t
@@ -224,8 +231,12 @@ case_limit(struct case_env *env, const struct kase *k, const char *step,
       " scheme DESC LIMIT 1";
   struct db_stmt *st;
   int64_t secs = 0;
+  char key[80];
   int rc;
 
+  snprintf(key, sizeof key, "l|%.14s|%.16s|%.16s|%.3s|%d", step, k->scheme,
+           k->code, k->area_class, k->urgency);
+  if (case_memo_get(env, key, &secs, NULL, 0)) return secs;
   if (db_prepare_cached(env->db, &st, sql, e) != CG_OK) return 0;
   db_bindf(st, "tttt", step, k->scheme, k->code, k->area_class);
   db_bind_int(st, 5, k->urgency);
@@ -239,6 +250,7 @@ case_limit(struct case_env *env, const struct kase *k, const char *step,
   db_finalize(st);
   if (!secs && strcmp(step, "disposal") == 0)
     secs = 5 * cal_day_seconds(env->cal); /* nothing configured */
+  if (rc >= 0) case_memo_put(env, key, secs, NULL);
   return secs;
 }
 

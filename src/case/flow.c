@@ -112,8 +112,15 @@ add_task(struct step *s, const char *dept, int rework)
   if (k->ntasks >= CASE_MAX_TASKS)
     return cg_fail(s->e, CG_ECONFLICT, "case '%s' has %d tasks, the most "
                    "one case may have", k->no, CASE_MAX_TASKS);
-  if (org_dept_name(s->env->db, dept, name, sizeof name, s->e) != CG_OK)
-    return CG_EINVAL;
+  {
+    char key[48];
+    snprintf(key, sizeof key, "d|%s", dept);
+    if (!case_memo_get(s->env, key, NULL, NULL, 0)) {
+      if (org_dept_name(s->env->db, dept, name, sizeof name, s->e) != CG_OK)
+        return CG_EINVAL;
+      case_memo_put(s->env, key, 1, NULL);
+    }
+  }
   limit = case_limit(s->env, k, "disposal", s->e);
   t = &k->tasks[k->ntasks];
   memset(t, 0, sizeof *t);
@@ -209,8 +216,10 @@ act_close(struct step *s)
 {
   struct kase *k = s->k;
   int late = 0;
+  /* on time: no round of the work was handed in after its deadline */
   for (int i = 0; i < k->ntasks; i++)
-    if (k->tasks[i].state == TS_HANDLED &&
+    if ((k->tasks[i].state == TS_HANDLED ||
+         k->tasks[i].state == TS_REWORKED) &&
         k->tasks[i].handled_at > k->tasks[i].due_at)
       late = 1;
   k->closed_at = s->at;
@@ -724,7 +733,7 @@ case_apply(struct case_env *env, const struct org_user *who, const char *no,
   int rc, from;
 
   if ((rc = case_tx_begin(env, e)) != CG_OK) return rc;
-  if ((rc = case_load(env->db, no, &k, e)) != CG_OK) goto fail;
+  if ((rc = case_load_env(env, no, &k, e)) != CG_OK) goto fail;
   if (!(act = check_action(who, &k, a->action, e))) {
     rc = e->code;
     goto fail;
@@ -749,7 +758,7 @@ case_apply(struct case_env *env, const struct org_user *who, const char *no,
   }
   if (rc == CG_OK)
     rc = case_add_attachments(env->db, k.no, k.last_seq, a->att, a->natt, e);
-  if (rc == CG_OK) rc = case_save(env->db, &k, e);
+  if (rc == CG_OK) rc = case_save_env(env, &k, e);
 done:
   json_decref(s.data);
   if (rc != CG_OK) goto fail;
@@ -766,7 +775,7 @@ case_allowed_actions(struct case_env *env, const struct org_user *who,
   struct kase k;
   json_t *list;
 
-  if (case_load(env->db, no, &k, e) != CG_OK) return NULL;
+  if (case_load_env(env, no, &k, e) != CG_OK) return NULL;
   list = json_array();
   for (int i = 0; i < nactions; i++) {
     struct cg_err ignore;

@@ -308,7 +308,8 @@ case_get_json(struct case_env *env, const struct org_user *who,
   json_t *j;
   int vis;
 
-  if (case_load(env->db, no, &k, e) != CG_OK) return NULL;
+  if (case_flush(env, e) != CG_OK || case_load(env->db, no, &k, e) != CG_OK)
+    return NULL;
   if (!(vis = visibility(who, &k))) {
     cg_fail(e, CG_EPERM, "'%s' may not see case '%s'", who->login, no);
     return NULL;
@@ -466,6 +467,7 @@ case_list_json(struct case_env *env, const struct org_user *who,
 
   memset(&q, 0, sizeof q);
   if (limit > 1000) limit = 1000;
+  if (case_flush(env, e) != CG_OK) return NULL;
   if (f->offset < 0) {
     cg_fail(e, CG_EINVAL, "offset must not be negative");
     return NULL;

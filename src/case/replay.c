@@ -159,11 +159,13 @@ cast_init(struct cast *c)
 
 /* A text value of case `no`'s column (a fixed, known query). */
 static void
-case_text(struct db *db, const char *sql, const char *no, char *buf,
+case_text(struct case_env *env, const char *sql, const char *no, char *buf,
           size_t n)
 {
+  struct db *db = env->db;
   struct db_stmt *st;
   buf[0] = 0;
+  if (case_flush(env, NULL) != CG_OK) return;
   if (db_prepare_cached(db, &st, sql, NULL) != CG_OK) return;
   db_bindf(st, "t", no);
   if (db_step(st, NULL) == DB_ROW && db_col_text(st, 0))
@@ -203,7 +205,7 @@ work(struct case_env *env, struct cast *c, const char *no, unsigned h,
   int rc;
 
   if ((rc = act(env, &c->disp, no, "dispatch", t, NULL, NULL, e))) return rc;
-  case_text(env->db, dept_sql, no, dept, sizeof dept);
+  case_text(env, dept_sql, no, dept, sizeof dept);
   snprintf(c->dept.dept, sizeof c->dept.dept, "%s", dept);
   t += step;
   switch (h % 10) {
@@ -213,7 +215,7 @@ work(struct case_env *env, struct cast *c, const char *no, unsigned h,
         (rc = act(env, &c->disp, no, "return_approve", t + step / 4, NULL,
                   NULL, e)))
       return rc;
-    case_text(env->db, other_sql, dept, other, sizeof other);
+    case_text(env, other_sql, dept, other, sizeof other);
     {
       const char *d[1] = {other};
       memset(&x, 0, sizeof x);
@@ -447,7 +449,7 @@ case_replay(struct case_env *env, const char *path, const char *map,
       st->created++;
       {
         char state[32];
-        case_text(env->db, "SELECT state FROM cases WHERE no = ?", no, state,
+        case_text(env, "SELECT state FROM cases WHERE no = ?", no, state,
                   sizeof state);
         if (strcmp(state, "reported") != 0) continue; /* a duplicate */
       }

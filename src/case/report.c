@@ -36,18 +36,26 @@ default_source(int role)
 
 /* Is (scheme, kind, code) a known category? */
 static int
-category_known(struct db *db, const struct case_report *r, struct cg_err *e)
+category_known(struct case_env *env, const struct case_report *r,
+               struct cg_err *e)
 {
   static const char sql[] = "SELECT count(*) FROM category WHERE scheme = ?"
                             " AND kind = ? AND code = ?";
   struct db_stmt *st;
-  int rc, n = 0;
+  char key[80];
+  int64_t n = 0;
+  int rc;
 
-  if ((rc = db_prepare_cached(db, &st, sql, e)) != CG_OK) return -1;
+  snprintf(key, sizeof key, "c|%.16s|%.16s|%.16s", r->scheme, r->kind,
+           r->code);
+  if (case_memo_get(env, key, &n, NULL, 0)) return n > 0;
+  if ((rc = db_prepare_cached(env->db, &st, sql, e)) != CG_OK) return -1;
   db_bindf(st, "ttt", r->scheme, r->kind, r->code);
-  if ((rc = db_step(st, e)) == DB_ROW) n = (int)db_col_int(st, 0);
+  if ((rc = db_step(st, e)) == DB_ROW) n = db_col_int(st, 0);
   db_finalize(st);
-  return rc < 0 ? -1 : n > 0;
+  if (rc < 0) return -1;
+  case_memo_put(env, key, n, NULL);
+  return n > 0;
 }
 
 /* Check everything about a report that needs no transaction. */
@@ -69,7 +77,7 @@ check_report(struct case_env *env, const struct org_user *who,
   if (!r->kind || !r->scheme || !r->code)
     return cg_fail(e, CG_EINVAL, "a report needs a category: scheme, kind "
                    "and code");
-  switch (category_known(env->db, r, e)) {
+  switch (category_known(env, r, e)) {
   case 0:
     return cg_fail(e, CG_EINVAL, "unknown category %s %s '%s'", r->scheme,
                    r->kind, r->code);
@@ -121,17 +129,41 @@ next_number(struct case_env *env, int64_t at, char *no, struct cg_err *e)
   struct db_stmt *st;
   int rc;
 
+  struct case_batch *b = env->in_tx ? env->batch : NULL;
+  int64_t value;
+
   gmtime_r(&local, &tm);
   strftime(day, sizeof day, "%Y%m%d", &tm);
   snprintf(name, sizeof name, "case:%s", day);
-  if ((rc = db_prepare_cached(env->db, &st, sql, e)) != CG_OK) return rc;
-  db_bindf(st, "t", name);
-  rc = db_step(st, e);
-  if (rc == DB_ROW)
-    snprintf(no, 32, "%s%s%05lld", env->district, day,
-             (long long)db_col_int(st, 0));
-  db_finalize(st);
-  return rc == DB_ROW ? CG_OK : rc < 0 ? -rc : CG_EDB;
+  if (b && strcmp(b->day_name, name) == 0) { /* counted in memory */
+    value = ++b->day_value;
+    b->day_dirty = 1;
+  } else {
+    if (b && b->day_dirty) { /* another day: write the last one back */
+      static const char put[] =
+          "INSERT INTO counter (name, value) VALUES (?, ?) ON CONFLICT"
+          " (name) DO UPDATE SET value = excluded.value";
+      if ((rc = db_prepare_cached(env->db, &st, put, e)) != CG_OK) return rc;
+      db_bindf(st, "ti", b->day_name, b->day_value);
+      rc = db_step(st, e);
+      db_finalize(st);
+      if (rc < 0) return -rc;
+      b->day_dirty = 0;
+    }
+    if ((rc = db_prepare_cached(env->db, &st, sql, e)) != CG_OK) return rc;
+    db_bindf(st, "t", name);
+    rc = db_step(st, e);
+    value = rc == DB_ROW ? db_col_int(st, 0) : 0;
+    db_finalize(st);
+    if (rc != DB_ROW) return rc < 0 ? -rc : CG_EDB;
+    if (b) {
+      snprintf(b->day_name, sizeof b->day_name, "%s", name);
+      b->day_value = value;
+      b->day_dirty = 0;
+    }
+  }
+  snprintf(no, 32, "%s%s%05lld", env->district, day, (long long)value);
+  return CG_OK;
 }
 
 /* An open case of the same category within the duplicate radius and
@@ -215,11 +247,12 @@ case_report(struct case_env *env, const struct org_user *who,
                               : CS_REPORTED;
 
   if ((rc = case_tx_begin(env, e)) != CG_OK) return rc;
+  if ((rc = case_flush(env, e)) != CG_OK) goto fail; /* dups see it */
   if (k.state == CS_REPORTED &&
       (rc = find_duplicate(env, r, lat, lon, at, k.duplicate_of, e)) != CG_OK)
     goto fail;
   if (*k.duplicate_of) k.state = CS_DUPLICATE;
-  if ((rc = case_route(env->db, &k, k.dept, sizeof k.dept, e)) != CG_OK ||
+  if ((rc = case_route(env, &k, k.dept, sizeof k.dept, e)) != CG_OK ||
       (rc = next_number(env, at, k.no, e)) != CG_OK)
     goto fail;
   if ((rc = db_prepare_cached(env->db, &st, sql, e)) != CG_OK) goto fail;
@@ -253,7 +286,7 @@ case_report(struct case_env *env, const struct org_user *who,
   json_decref(data);
   if (rc == CG_OK)
     rc = case_add_attachments(env->db, k.no, 1, r->att, r->natt, e);
-  if (rc == CG_OK) rc = case_save(env->db, &k, e);
+  if (rc == CG_OK) rc = case_save_env(env, &k, e);
   if (rc != CG_OK) goto fail;
   if ((rc = case_tx_commit(env, e)) != CG_OK) return rc;
   snprintf(no, 32, "%s", k.no);

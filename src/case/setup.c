@@ -93,6 +93,7 @@ case_setup_load(struct case_setup *s, const char *data_dir, struct db *db,
 void
 case_setup_release(struct case_setup *s)
 {
+  case_env_release(&s->env);
   area_locator_free(s->loc);
   cal_free(s->cal);
   s->loc = NULL;

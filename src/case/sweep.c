@@ -37,7 +37,7 @@ sweep_case(struct case_env *env, const char *no, int64_t now, int *done,
   json_t *data;
 
   *done = 0;
-  if ((rc = case_load(env->db, no, &k, e)) != CG_OK) return rc;
+  if ((rc = case_load_env(env, no, &k, e)) != CG_OK) return rc;
   if (k.state == CS_SUSPENDED || k.state == CS_DEFERRED) return CG_OK;
   for (int i = 0; i < k.ntasks; i++) {
     const struct task *t = &k.tasks[i];
@@ -68,7 +68,7 @@ sweep_case(struct case_env *env, const char *no, int64_t now, int *done,
   rc = case_event(env, &k, now, &sweeper, "escalate", k.state, k.state, note,
                   data, e);
   json_decref(data);
-  if (rc == CG_OK) rc = case_save(env->db, &k, e);
+  if (rc == CG_OK) rc = case_save_env(env, &k, e);
   if (rc == CG_OK) *done = 1;
   return rc;
 }
@@ -86,6 +86,7 @@ case_sweep(struct case_env *env, int64_t now, int *n, struct cg_err *e)
   int count = 0, cap = 0, rc;
 
   *n = 0;
+  if ((rc = case_flush(env, e)) != CG_OK) return rc;
   /* collect first: the escalations write to the table being read */
   if ((rc = db_prepare(env->db, &st, sql, e)) != CG_OK) return rc;
   db_bindf(st, "ii", now, now);

@@ -66,16 +66,22 @@ seen_get(struct seen *m, const char *no)
   return &m->s[i];
 }
 
-/* Hex text to the first 16 bytes. */
+static int
+nibble(char c)
+{
+  return c >= '0' && c <= '9'   ? c - '0'
+         : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                : 0;
+}
+
+/* Hex text to the first 16 bytes (zeros where the text ends). */
 static void
 half(const char *hex, unsigned char out[16])
 {
   memset(out, 0, 16);
-  for (int i = 0; i < 16 && hex[2 * i] && hex[2 * i + 1]; i++) {
-    unsigned v;
-    sscanf(hex + 2 * i, "%2x", &v);
-    out[i] = (unsigned char)v;
-  }
+  for (int i = 0; i < 16 && hex[2 * i] && hex[2 * i + 1]; i++)
+    out[i] = (unsigned char)(nibble(hex[2 * i]) << 4 | nibble(hex[2 * i + 1]));
 }
 
 int
@@ -92,11 +98,10 @@ case_verify(struct db *db,
 
   *events = 0;
   head[0] = 0;
-  /* rowid order is insertion order, which is district order while nobody
-  ** tampered; a gseq out of step is itself reported */
+  /* district order: the table's key */
   rc = db_prepare(db, &st, "SELECT case_no, seq, gseq, at, actor, role,"
                   " action, from_state, to_state, note, data, prev, hash"
-                  " FROM event ORDER BY rowid", e);
+                  " FROM event ORDER BY gseq", e);
   if (rc != CG_OK) return rc;
   while ((rc = db_step(st, e)) == DB_ROW) {
     const char *no = db_col_text(st, 0), *prev = db_col_text(st, 11);

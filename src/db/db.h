@@ -32,7 +32,8 @@ enum {
 };
 
 /* Open the store at `where`: a file path for SQLite (WAL mode, foreign keys
-** on, busy timeout 5 s). On success *out is a connection the caller closes
+** on, busy timeout 5 s, synchronous FULL: a commit that returned is on
+** disk, so a client told a write succeeded never loses it). On success *out is a connection the caller closes
 ** with db_close(). Does not migrate: see db_migrate() in migrate.h. */
 int db_open(struct db **out, const char *where, int flags, struct cg_err *e);
 void db_close(struct db *db);

@@ -65,7 +65,8 @@ db_open(struct db **out, const char *where, int flags, struct cg_err *e)
   if (db_exec(db, "PRAGMA foreign_keys = ON", e) != CG_OK ||
       (!(flags & DB_READONLY) &&
        (db_exec(db, "PRAGMA journal_mode = WAL", e) != CG_OK ||
-        db_exec(db, "PRAGMA synchronous = NORMAL", e) != CG_OK))) {
+        db_exec(db, "PRAGMA synchronous = FULL", e) != CG_OK ||
+        db_exec(db, "PRAGMA cache_size = -65536", e) != CG_OK))) {
     cg_err_prefix(e, "cannot open database '%s'", where);
     db_close(db);
     return CG_EDB;

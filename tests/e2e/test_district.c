@@ -92,9 +92,9 @@ setup(void **state)
     return -1;
   }
   free(err);
-  if (tu_run(NULL, &err, "--data '%s' import categories '%s'", dir,
+  if (tu_run(NULL, NULL, "--data '%s' import categories '%s'", dir,
              tu_data("categories-cjt214.csv")) != 0 ||
-      tu_run(NULL, &err, "--data '%s' import categories '%s'", dir,
+      tu_run(NULL, NULL, "--data '%s' import categories '%s'", dir,
              tu_data("categories-gb47678.csv")) != 0)
     return -1;
   if (tu_run(&out, &err, "--data '%s' grid generate --cell 100", dir) != 0) {

@@ -108,8 +108,8 @@ CREATE TABLE cases (
   last_hash      TEXT NOT NULL DEFAULT ''       -- hash of the last event
 );
 CREATE INDEX cases_state ON cases (state, street_code);
-CREATE INDEX cases_geo ON cases (street_code, community_code, grid_code);
 CREATE INDEX cases_created ON cases (created_at);
+CREATE INDEX cases_dup ON cases (category_code, lat);  -- near-duplicates
 
 -- Dispatch tasks: one per department called to a case (派遣 / 吹哨报到).
 CREATE TABLE task (
@@ -129,12 +129,14 @@ CREATE TABLE task (
 CREATE INDEX task_dept ON task (dept_code, state);
 
 -- The history: append-only. hash = sha256 over the event's content and
--- prev (the hash of the case's previous event); gseq orders all events of
--- the district, and ledger keeps the district-wide chain head.
+-- prev (the hash of the case's previous event); gseq numbers all events of
+-- the district in the order they were written (the table's key, so the
+-- table is stored in that order), and ledger keeps the district-wide chain
+-- head over them.
 CREATE TABLE event (
+  gseq       BIGINT PRIMARY KEY,
   case_no    TEXT NOT NULL REFERENCES cases (no),
   seq        INTEGER NOT NULL,
-  gseq       BIGINT NOT NULL,
   at         BIGINT NOT NULL,
   actor      TEXT NOT NULL,
   role       TEXT NOT NULL,
@@ -144,10 +146,9 @@ CREATE TABLE event (
   note       TEXT NOT NULL DEFAULT '',
   data       TEXT NOT NULL DEFAULT '{}', -- JSON: task, departments, attachments
   prev       TEXT NOT NULL,
-  hash       TEXT NOT NULL,
-  PRIMARY KEY (case_no, seq)
+  hash       TEXT NOT NULL
 );
-CREATE UNIQUE INDEX event_gseq ON event (gseq);
+CREATE UNIQUE INDEX event_case ON event (case_no, seq);
 
 CREATE TABLE ledger (
   id     INTEGER PRIMARY KEY CHECK (id = 1),

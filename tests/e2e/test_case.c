@@ -1,0 +1,1082 @@
+/*
+** test_case.c — the closed loop of a case on the real district, through
+** the domain API with a clock the test controls: every action allowed for
+** its role and refused for the others; full lifecycles with returns,
+** wrong dispatch, extension, suspension, rework, self-handling and void;
+** several departments on one case; deadlines across a weekend, a holiday,
+** a make-up working day and the lunch break; escalation; counters against
+** a hand-computed history; tampering found by verify; duplicates; and bad
+** input refused with the case and its history unchanged.
+*/
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attach/attach.h"
+#include "case/case.h"
+
+static char *dir;
+static struct db *db;
+static struct case_setup cs;
+static struct case_env *env;
+static int64_t clock_now;
+static double plat, plon;    /* a point in grid `pgrid` of 北下街 */
+static char pgrid[16];
+static double olat, olon;    /* a point in another street */
+
+static int64_t
+fake_clock(void)
+{
+  return clock_now;
+}
+
+/* Local time in the district (UTC+8). */
+static int64_t
+local(int y, int m, int d, int hh, int mm)
+{
+  return cal_local_time(cs.cal, y, m, d, hh * 3600 + mm * 60);
+}
+
+enum { GW, GW2, OP, SL, DI, DH, DS, ST, LE, PU, PU2, AD, SY, NUSERS };
+static struct org_user users[NUSERS];
+
+static void
+user(int i, const char *login, int role, const char *scope, const char *dept)
+{
+  struct cg_err e = {0};
+  struct org_user *u = &users[i];
+  memset(u, 0, sizeof *u);
+  snprintf(u->login, sizeof u->login, "%s", login);
+  snprintf(u->name, sizeof u->name, "%s", login);
+  u->role = role;
+  snprintf(u->scope, sizeof u->scope, "%s", scope);
+  snprintf(u->dept, sizeof u->dept, "%s", dept);
+  if (role == ROLE_SYSTEM) return; /* not a stored account */
+  if (org_user_add(db, u, &e) != CG_OK) fail_msg("%s", e.msg);
+}
+
+/* A point at the centre of a full 100 m grid whose code starts with
+** prefix. */
+static void
+point_in(const char *prefix, double *lat, double *lon, char *grid)
+{
+  struct db_stmt *st;
+  struct cg_err e = {0};
+  char like[32];
+  snprintf(like, sizeof like, "%s%%", prefix);
+  assert_int_equal(db_prepare(db, &st, "SELECT code, (min_lat + max_lat) / 2,"
+                   " (min_lon + max_lon) / 2 FROM area WHERE level = 'grid'"
+                   " AND code LIKE ? AND area_m2 > 9900 ORDER BY code"
+                   " LIMIT 1", &e), CG_OK);
+  db_bindf(st, "t", like);
+  assert_int_equal(db_step(st, &e), DB_ROW);
+  if (grid) snprintf(grid, 16, "%s", db_col_text(st, 0));
+  *lat = db_col_double(st, 1);
+  *lon = db_col_double(st, 2);
+  db_finalize(st);
+}
+
+static int
+setup(void **state)
+{
+  struct cg_err e = {0};
+  char path[4400];
+  int n;
+
+  dir = tu_tmpdir();
+#define RUN(...) if (tu_run(NULL, NULL, __VA_ARGS__) != 0) return -1
+  RUN("--data '%s' init", dir);
+  RUN("--data '%s' import divisions '%s'", dir,
+      tu_data("guancheng-divisions.csv"));
+  RUN("--data '%s' import boundary '%s' --code 410104", dir,
+      tu_data("zhengzhou-districts-wgs84.geojson"));
+  RUN("--data '%s' import categories '%s'", dir,
+      tu_data("categories-gb47678.csv"));
+  RUN("--data '%s' grid generate", dir);
+  RUN("--data '%s' import departments '%s'", dir,
+      tu_data("config/departments.csv"));
+  RUN("--data '%s' import routing '%s'", dir, tu_data("config/routing.csv"));
+  RUN("--data '%s' import calendar '%s'", dir,
+      tu_data("calendar/cn-2026.csv"));
+#undef RUN
+  /* limits the tests can count on: 4 working hours to handle, 1 hour a
+  ** step, 2 hours for 道路不洁 (06012) */
+  snprintf(path, sizeof path, "%s/limits.csv", dir);
+  tu_write(path, "step,scheme,code_prefix,area_class,urgency,amount,unit\n"
+                 "disposal,,,,,4,hours\n"
+                 "disposal,gb47678,06012,,,2,hours\n"
+                 "disposal,,,,2,1,hours\n"
+                 "intake,,,,,1,hours\n"
+                 "file,,,,,1,hours\n");
+  snprintf(path, sizeof path, "%s/citygrid.db", dir);
+  if (db_open(&db, path, 0, &e) != CG_OK) return -1;
+  snprintf(path, sizeof path, "%s/limits.csv", dir);
+  if (case_import_limits(db, path, &n, &e) != CG_OK || n != 5) return -1;
+  if (case_setup_load(&cs, dir, db, &e) != CG_OK) {
+    fprintf(stderr, "%s\n", e.msg);
+    return -1;
+  }
+  env = &cs.env;
+  env->now = fake_clock;
+  clock_now = local(2026, 3, 2, 9, 0); /* a Monday morning */
+  point_in("410104001", &plat, &plon, pgrid);
+  point_in("410104010", &olat, &olon, NULL);
+  user(GW, "gw", ROLE_GRID_WORKER, "410104001", "");
+  user(GW2, "gw2", ROLE_GRID_WORKER, "410104010", "");
+  user(OP, "op", ROLE_OPERATOR, "", "");
+  user(SL, "sl", ROLE_SHIFT_LEADER, "", "");
+  user(DI, "di", ROLE_DISPATCHER, "", "");
+  user(DH, "dh", ROLE_DEPARTMENT, "", "hwc");
+  user(DS, "ds", ROLE_DEPARTMENT, "", "szc");
+  user(ST, "st", ROLE_STREET, "410104001", "");
+  user(LE, "le", ROLE_LEADER, "", "");
+  user(PU, "pu", ROLE_PUBLIC, "", "");
+  user(PU2, "pu2", ROLE_PUBLIC, "", "");
+  user(AD, "ad", ROLE_ADMIN, "", "");
+  user(SY, "system", ROLE_SYSTEM, "", "");
+  return 0;
+}
+
+static int
+teardown(void **state)
+{
+  case_setup_release(&cs);
+  db_close(db);
+  tu_rmrf(dir);
+  free(dir);
+  return 0;
+}
+
+/* Report 暴露垃圾 (06010, routed to hwc) at the test point as `who`. */
+static void
+report_as(int who, const char *code, double lat, double lon, char *no)
+{
+  struct case_report r;
+  struct cg_err e = {0};
+  memset(&r, 0, sizeof r);
+  r.scheme = "gb47678";
+  r.kind = "matter";
+  r.code = code ? code : "06010";
+  r.lat = lat;
+  r.lon = lon;
+  r.description = "路边暴露垃圾";
+  r.reporter_name = "王先生";
+  r.reporter_phone = "13800000000";
+  if (case_report(env, &users[who], &r, no, &e) != CG_OK)
+    fail_msg("report: %s", e.msg);
+}
+
+/* Apply an action; returns the result code and leaves the message in *e. */
+static int
+act_full(int who, const char *no, const char *action, const char *note,
+         int pass, const char *const *depts, int ndepts, int task,
+         struct cg_err *e)
+{
+  struct case_act a;
+  memset(&a, 0, sizeof a);
+  a.action = action;
+  a.note = note;
+  a.pass = pass;
+  a.depts = depts;
+  a.ndepts = ndepts;
+  a.task = task;
+  a.hours = 4;
+  a.rating = "satisfied";
+  return case_apply(env, &users[who], no, &a, e);
+}
+
+static void
+act(int who, const char *no, const char *action)
+{
+  struct cg_err e = {0};
+  if (act_full(who, no, action, "备注", 1, NULL, 0, 0, &e) != CG_OK)
+    fail_msg("%s as %s: %s", action, users[who].login, e.msg);
+}
+
+/* A field of the case row as text (caller frees) or integer. */
+static char *
+field(const char *no, const char *col)
+{
+  char sql[200];
+  struct db_stmt *st;
+  struct cg_err e = {0};
+  char *out = NULL;
+  snprintf(sql, sizeof sql, "SELECT %s FROM cases WHERE no = ?", col);
+  assert_int_equal(db_prepare(db, &st, sql, &e), CG_OK);
+  db_bindf(st, "t", no);
+  if (db_step(st, &e) == DB_ROW)
+    out = strdup(db_col_text(st, 0) ? db_col_text(st, 0) : "");
+  db_finalize(st);
+  return out;
+}
+
+static int64_t
+ifield(const char *no, const char *col)
+{
+  char *s = field(no, col);
+  int64_t v = s ? atoll(s) : -1;
+  free(s);
+  return v;
+}
+
+static void
+assert_field(const char *no, const char *col, const char *want)
+{
+  char *s = field(no, col);
+  if (strcmp(s, want)) fail_msg("case %s: %s is '%s', expected '%s'", no,
+                                col, s, want);
+  free(s);
+}
+
+static void
+assert_state(const char *no, const char *state)
+{
+  char *s = field(no, "state");
+  if (strcmp(s, state)) fail_msg("case %s is '%s', expected '%s'", no, s,
+                                 state);
+  free(s);
+}
+
+/* Store a tiny real PNG as an attachment. */
+static void
+png(struct case_attach *a, const char *stage)
+{
+  static const unsigned char bytes[] = {
+      0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13,
+      'I', 'H', 'D', 'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0};
+  struct attach_info info;
+  struct cg_err e = {0};
+  assert_int_equal(attach_put(dir, bytes, sizeof bytes, 0, NULL, &info, &e),
+                   CG_OK);
+  memcpy(a->sha256, info.sha256, 65);
+  a->mime = info.mime;
+  a->bytes = (int64_t)info.size;
+  a->stage = stage;
+}
+
+/* Drive a new case (reported by op) to state `to`; no gets its number. */
+static void
+reach(const char *to, char *no)
+{
+  if (strcmp(to, "draft") == 0 || strcmp(to, "self_handled") == 0) {
+    struct case_report r;
+    struct case_attach a;
+    struct cg_err e = {0};
+    memset(&r, 0, sizeof r);
+    r.scheme = "gb47678";
+    r.kind = "matter";
+    r.code = "06010";
+    r.lat = plat;
+    r.lon = plon;
+    r.draft = to[0] == 'd';
+    r.self_handled = !r.draft;
+    png(&a, "after");
+    r.att = &a;
+    r.natt = r.self_handled;
+    if (case_report(env, &users[GW], &r, no, &e) != CG_OK) fail_msg("%s",
+                                                                     e.msg);
+    return;
+  }
+  clock_now += 7200; /* no duplicates: each case a little later */
+  env->dup_window_s = 0;
+  report_as(OP, NULL, plat, plon, no);
+  env->dup_window_s = 72 * 3600;
+  if (!strcmp(to, "reported")) return;
+  if (!strcmp(to, "verifying") || !strcmp(to, "verified")) {
+    act(OP, no, "verify_request");
+    if (!strcmp(to, "verified")) act(GW, no, "verify");
+    return;
+  }
+  act(OP, no, "register");
+  if (!strcmp(to, "registered")) return;
+  act(SL, no, "file");
+  if (!strcmp(to, "filed")) return;
+  if (!strcmp(to, "deferred")) {
+    act(SL, no, "defer");
+    return;
+  }
+  act(DI, no, "dispatch");
+  if (!strcmp(to, "dispatched")) return;
+  if (!strcmp(to, "suspended")) {
+    act(DH, no, "suspend_request");
+    act(DI, no, "suspend_approve");
+    return;
+  }
+  act(DH, no, "handle");
+  if (!strcmp(to, "handled")) return;
+  act(OP, no, "check_request");
+  if (!strcmp(to, "checking")) return;
+  act(GW, no, "check");
+  if (!strcmp(to, "checked")) return;
+  act(SL, no, "close");
+}
+
+/* For each action: a state to try it in, pre-steps, and who may. */
+static const struct {
+  const char *action, *state, *pre;
+  int who;
+} cases_table[] = {
+    {"check", "checking", NULL, GW},
+    {"check_request", "handled", NULL, OP},
+    {"close", "checked", NULL, SL},
+    {"defer", "filed", NULL, SL},
+    {"dispatch", "filed", NULL, DI},
+    {"escalate", "dispatched", NULL, LE},
+    {"extend_approve", "dispatched", "extend_request", DI},
+    {"extend_refuse", "dispatched", "extend_request", DI},
+    {"extend_request", "dispatched", NULL, DH},
+    {"file", "registered", NULL, SL},
+    {"handle", "dispatched", NULL, DH},
+    {"rate", "closed", NULL, OP},
+    {"register", "reported", NULL, OP},
+    {"reject", "reported", NULL, OP},
+    {"resume", "suspended", NULL, DI},
+    {"return_approve", "dispatched", "return_request", DI},
+    {"return_refuse", "dispatched", "return_request", DI},
+    {"return_request", "dispatched", NULL, DH},
+    {"self_approve", "self_handled", NULL, SL},
+    {"self_reject", "self_handled", NULL, SL},
+    {"submit", "draft", NULL, GW},
+    {"suspend_approve", "dispatched", "suspend_request", DI},
+    {"suspend_refuse", "dispatched", "suspend_request", DI},
+    {"suspend_request", "dispatched", NULL, DH},
+    {"undefer", "deferred", NULL, SL},
+    {"verify", "verifying", NULL, GW},
+    {"verify_request", "reported", NULL, OP},
+    {"void", "registered", NULL, SL},
+};
+
+static void
+test_each_action_only_for_its_roles(void **state)
+{
+  int n;
+  const struct case_action_info *info = case_actions(&n);
+
+  /* the table above covers every action of the module */
+  assert_int_equal(n, (int)(sizeof cases_table / sizeof cases_table[0]));
+  for (int i = 0; i < n; i++) {
+    char no[32];
+    int64_t seq;
+    assert_string_equal(info[i].name, cases_table[i].action);
+    reach(cases_table[i].state, no);
+    if (cases_table[i].pre) act(DH, no, cases_table[i].pre); /* requests */
+    seq = ifield(no, "last_seq");
+    for (int u = 0; u < NUSERS; u++) {
+      struct cg_err e = {0};
+      int allowed = (info[i].roles & ROLE_BIT(users[u].role)) != 0;
+      if (allowed) continue;
+      assert_int_equal(act_full(u, no, info[i].name, "x", 1, NULL, 0, 0, &e),
+                       CG_EPERM);
+      assert_non_null(strstr(e.msg, "is for"));
+      assert_int_equal(ifield(no, "last_seq"), seq); /* nothing written */
+    }
+    {
+      struct cg_err e = {0};
+      if (act_full(cases_table[i].who, no, info[i].name, "理由", 1, NULL, 0,
+                   0, &e) != CG_OK)
+        fail_msg("%s by %s: %s", info[i].name,
+                 users[cases_table[i].who].login, e.msg);
+      assert_int_equal(ifield(no, "last_seq"), seq + 1);
+    }
+  }
+}
+
+static void
+test_refusals_name_state_and_role(void **state)
+{
+  struct cg_err e = {0};
+  char no[32];
+  int64_t seq;
+
+  reach("reported", no);
+  seq = ifield(no, "last_seq");
+  assert_int_equal(act_full(SL, no, "file", NULL, 0, NULL, 0, 0, &e),
+                   CG_ECONFLICT);
+  assert_non_null(strstr(e.msg, "it is 'reported'; 'file' needs "
+                                "'registered'"));
+  assert_int_equal(act_full(GW, no, "register", NULL, 0, NULL, 0, 0, &e),
+                   CG_EPERM);
+  assert_non_null(strstr(e.msg, "'register' is for 'operator', not "
+                                "'grid_worker'"));
+  assert_int_equal(act_full(OP, no, "fly", NULL, 0, NULL, 0, 0, &e),
+                   CG_EINVAL);
+  assert_int_equal(act_full(OP, "nope", "register", NULL, 0, NULL, 0, 0, &e),
+                   CG_ENOTFOUND);
+  /* a note is required where the loop needs a reason */
+  assert_int_equal(act_full(OP, no, "reject", "", 0, NULL, 0, 0, &e),
+                   CG_EINVAL);
+  assert_non_null(strstr(e.msg, "needs a note"));
+  assert_int_equal(ifield(no, "last_seq"), seq);
+  assert_state(no, "reported");
+  /* a second close */
+  reach("closed", no);
+  seq = ifield(no, "last_seq");
+  assert_int_equal(act_full(SL, no, "close", NULL, 0, NULL, 0, 0, &e),
+                   CG_ECONFLICT);
+  assert_non_null(strstr(e.msg, "it is 'closed'"));
+  assert_int_equal(ifield(no, "last_seq"), seq);
+  /* scope: a grid worker of another street; a department not called */
+  reach("verifying", no);
+  assert_int_equal(act_full(GW2, no, "verify", NULL, 1, NULL, 0, 0, &e),
+                   CG_EPERM);
+  assert_non_null(strstr(e.msg, "outside the area of 'gw2'"));
+  reach("dispatched", no);
+  assert_int_equal(act_full(DS, no, "handle", "done", 0, NULL, 0, 0, &e),
+                   CG_EPERM);
+  assert_non_null(strstr(e.msg, "was not sent to department 'szc'"));
+}
+
+static void
+test_lifecycle_return_wrong_dispatch_extension(void **state)
+{
+  const char *szc[] = {"szc"}, *hwc[] = {"hwc"};
+  struct cg_err e = {0};
+  char no[32], *due1, *due2;
+
+  reach("dispatched", no);
+  assert_field(no, "dept_code", "hwc"); /* by routing */
+  /* hwc: not ours; approved; re-dispatched to szc = wrong dispatch */
+  act(DH, no, "return_request");
+  act(DI, no, "return_approve");
+  assert_state(no, "filed");
+  assert_int_equal(act_full(DI, no, "dispatch", NULL, 0, szc, 1, 0, &e),
+                   CG_OK);
+  assert_int_equal(ifield(no, "n_wrong"), 1);
+  assert_int_equal(ifield(no, "n_return"), 1);
+  assert_field(no, "dept_code", "szc");
+  /* szc asks for 4 more working hours: granted, the deadline moves */
+  due1 = field(no, "due_at");
+  act(DS, no, "extend_request");
+  act(DI, no, "extend_approve");
+  due2 = field(no, "due_at");
+  assert_true(atoll(due2) > atoll(due1));
+  assert_int_equal(ifield(no, "n_extend"), 1);
+  act(DS, no, "handle");
+  act(OP, no, "check_request");
+  act(GW, no, "check");
+  act(SL, no, "close");
+  assert_state(no, "closed");
+  free(due1);
+  free(due2);
+  /* a return to the same department again is not a wrong dispatch */
+  reach("dispatched", no);
+  act(DH, no, "return_request");
+  act(DI, no, "return_approve");
+  assert_int_equal(act_full(DI, no, "dispatch", NULL, 0, hwc, 1, 0, &e),
+                   CG_OK);
+  assert_int_equal(ifield(no, "n_wrong"), 0);
+}
+
+static void
+test_suspension_stops_the_clock(void **state)
+{
+  char no[32];
+  int64_t due, due2;
+
+  clock_now = local(2026, 3, 9, 9, 0); /* Monday */
+  reach("dispatched", no);
+  due = ifield(no, "due_at"); /* 4 working hours */
+  act(DH, no, "suspend_request");
+  act(DI, no, "suspend_approve");
+  assert_state(no, "suspended");
+  clock_now = local(2026, 3, 11, 9, 0); /* two working days later */
+  act(DI, no, "resume");
+  assert_state(no, "dispatched");
+  due2 = ifield(no, "due_at");
+  /* the deadline moved by the working time the case was parked */
+  assert_int_equal(cal_between(cs.cal, due, due2),
+                   cal_between(cs.cal, local(2026, 3, 9, 11, 0),
+                               local(2026, 3, 11, 9, 0)));
+  assert_int_equal(ifield(no, "n_suspend"), 1);
+}
+
+static void
+test_rework_twice(void **state)
+{
+  char no[32];
+  struct cg_err e = {0};
+  struct db_stmt *st;
+
+  reach("checking", no);
+  for (int round = 0; round < 2; round++) {
+    assert_int_equal(act_full(GW, no, "check", "未清理干净", 0, NULL, 0, 0,
+                              &e), CG_OK);
+    assert_state(no, "dispatched"); /* back to the same department */
+    act(DH, no, "handle");
+    act(OP, no, "check_request");
+  }
+  act(GW, no, "check");
+  act(SL, no, "close");
+  assert_int_equal(ifield(no, "n_rework"), 2);
+  assert_int_equal(ifield(no, "n_wrong"), 0);
+  assert_int_equal(db_prepare(db, &st, "SELECT group_concat(dept_code || ':'"
+                   " || state || ':' || rework, ' ') FROM (SELECT * FROM task"
+                   " WHERE case_no = ? ORDER BY n)", &e), CG_OK);
+  db_bindf(st, "t", no);
+  assert_int_equal(db_step(st, &e), DB_ROW);
+  assert_string_equal(db_col_text(st, 0),
+                      "hwc:reworked:0 hwc:reworked:1 hwc:handled:1");
+  db_finalize(st);
+}
+
+static void
+test_self_handled_and_void(void **state)
+{
+  char no[32];
+  struct case_report r;
+  struct cg_err e = {0};
+
+  reach("self_handled", no);
+  act(SL, no, "self_approve");
+  assert_state(no, "closed");
+  assert_int_equal(ifield(no, "on_time"), 1);
+  reach("self_handled", no);
+  act(SL, no, "self_reject");
+  assert_state(no, "void");
+  reach("filed", no);
+  act(SL, no, "void");
+  assert_state(no, "void");
+  /* self-handling needs a photo of the result, and is for grid workers */
+  memset(&r, 0, sizeof r);
+  r.scheme = "gb47678";
+  r.kind = "matter";
+  r.code = "06010";
+  r.lat = plat;
+  r.lon = plon;
+  r.self_handled = 1;
+  assert_int_equal(case_report(env, &users[GW], &r, no, &e), CG_EINVAL);
+  assert_non_null(strstr(e.msg, "photo of the result"));
+  assert_int_equal(case_report(env, &users[OP], &r, no, &e), CG_EPERM);
+  /* a draft is sent by its reporter only */
+  reach("draft", no);
+  assert_int_equal(act_full(GW, no, "submit", NULL, 0, NULL, 0, 0, &e),
+                   CG_OK);
+  assert_state(no, "reported");
+}
+
+static void
+test_several_departments_one_case(void **state)
+{
+  const char *both[] = {"hwc", "szc"}, *third[] = {"sthj"};
+  struct cg_err e = {0};
+  char no[32];
+
+  reach("filed", no);
+  /* the street calls two departments in (吹哨报到) */
+  assert_int_equal(act_full(ST, no, "dispatch", "联合整治", 0, both, 2, 0,
+                            &e), CG_OK);
+  {
+    int64_t n;
+    assert_int_equal(db_query_int(db, &n, 0, &e, "SELECT count(*) FROM task"
+                     " WHERE case_no = ? AND state = 'open'", "t", no), CG_OK);
+    assert_int_equal(n, 2);
+  }
+  /* a third joins while the others work */
+  assert_int_equal(act_full(DI, no, "dispatch", NULL, 0, third, 1, 0, &e),
+                   CG_OK);
+  /* calling one already working is refused */
+  assert_int_equal(act_full(DI, no, "dispatch", NULL, 0, third, 1, 0, &e),
+                   CG_ECONFLICT);
+  act(DH, no, "handle");
+  assert_state(no, "dispatched"); /* szc and sthj still working */
+  act(DS, no, "handle");
+  assert_state(no, "dispatched");
+  {
+    struct org_user u = users[DS];
+    snprintf(u.dept, sizeof u.dept, "sthj");
+    snprintf(u.login, sizeof u.login, "dsthj");
+    assert_int_equal(org_user_add(db, &u, &e), CG_OK);
+    assert_int_equal(case_apply(env, &u, no, &(struct case_act){
+                                                 .action = "handle",
+                                                 .note = "已处理"},
+                                &e),
+                     CG_OK);
+  }
+  assert_state(no, "handled"); /* closes only when all are done */
+  assert_int_equal(ifield(no, "n_wrong"), 0);
+}
+
+/* Dispatch a new case at local time t; return its task's due time. */
+static int64_t
+due_after_dispatch(int64_t t, const char *code)
+{
+  char no[32];
+  clock_now = t;
+  env->dup_window_s = 0;
+  report_as(OP, code, plat, plon, no);
+  env->dup_window_s = 72 * 3600;
+  act(OP, no, "register");
+  act(SL, no, "file");
+  act(DI, no, "dispatch");
+  return ifield(no, "due_at");
+}
+
+static void
+test_deadlines_on_the_working_calendar(void **state)
+{
+  /* lunch break: 2 hours (06012) from 11:00 end at 15:30 */
+  assert_int_equal(due_after_dispatch(local(2026, 3, 3, 11, 0), "06012"),
+                   local(2026, 3, 3, 15, 30));
+  /* weekend: 4 hours from Friday 16:00 end Monday 10:30 */
+  assert_int_equal(due_after_dispatch(local(2026, 3, 6, 16, 0), "06010"),
+                   local(2026, 3, 9, 10, 30));
+  /* make-up working day: Friday 2026-02-13 16:00 + 4 h ends on Saturday
+  ** 02-14, a working day (春节调休), at 10:30 */
+  assert_int_equal(due_after_dispatch(local(2026, 2, 13, 16, 0), "06010"),
+                   local(2026, 2, 14, 10, 30));
+  /* holiday: Saturday 02-14 17:00 + 4 h: one hour that day, then 春节
+  ** (02-15 to 02-23) is off, so 08:30 + 3 h on Tuesday 02-24 */
+  assert_int_equal(due_after_dispatch(local(2026, 2, 14, 17, 0), "06010"),
+                   local(2026, 2, 24, 11, 30));
+  /* urgency 2: 1 hour */
+  {
+    char no[32];
+    struct case_report r;
+    struct cg_err e = {0};
+    clock_now = local(2026, 3, 3, 9, 0);
+    memset(&r, 0, sizeof r);
+    r.scheme = "gb47678";
+    r.kind = "matter";
+    r.code = "06036";
+    r.lat = plat;
+    r.lon = plon;
+    r.urgency = 2;
+    assert_int_equal(case_report(env, &users[OP], &r, no, &e), CG_OK);
+    act(OP, no, "register");
+    act(SL, no, "file");
+    act(DI, no, "dispatch");
+    assert_int_equal(ifield(no, "due_at"), local(2026, 3, 3, 10, 0));
+  }
+}
+
+static void
+test_overdue_escalates(void **state)
+{
+  char no[32];
+  int n;
+  struct cg_err e = {0};
+  int64_t due;
+
+  clock_now = local(2026, 3, 16, 9, 0);
+  reach("dispatched", no);
+  due = ifield(no, "due_at"); /* 13:00 + ... : 4 working hours */
+  assert_int_equal(case_sweep(env, due - 60, &n, &e), CG_OK);
+  assert_int_equal(ifield(no, "escalation"), 0);
+  assert_int_equal(case_sweep(env, due + 600, &n, &e), CG_OK);
+  assert_true(n >= 1);
+  assert_int_equal(ifield(no, "escalation"), 1);
+  /* once per level */
+  assert_int_equal(case_sweep(env, due + 700, &n, &e), CG_OK);
+  assert_int_equal(ifield(no, "escalation"), 1);
+  /* past 150 % of the limit: the next level up */
+  assert_int_equal(case_sweep(env, cal_add(cs.cal, due, 2 * 3600 + 60), &n,
+                              &e), CG_OK);
+  assert_int_equal(ifield(no, "escalation"), 2);
+  {
+    int64_t k;
+    assert_int_equal(db_query_int(db, &k, 0, &e, "SELECT count(*) FROM event"
+                     " WHERE case_no = ? AND action = 'escalate' AND"
+                     " actor = 'system'", "t", no), CG_OK);
+    assert_int_equal(k, 2);
+  }
+  /* a suspended case's clock is stopped: not escalated */
+  reach("suspended", no);
+  assert_int_equal(case_sweep(env, clock_now + 30 * 86400, &n, &e), CG_OK);
+  assert_int_equal(ifield(no, "escalation"), 0);
+}
+
+static void
+test_counters_on_a_scripted_history(void **state)
+{
+  const char *sthj[] = {"sthj"};
+  struct cg_err e = {0};
+  char no[32];
+
+  /* returned once and refused once (推诿), returned and approved, sent
+  ** elsewhere (错误派遣), extended twice (one refused), suspended and
+  ** resumed, reworked once, closed late */
+  clock_now = local(2026, 3, 23, 9, 0);
+  reach("dispatched", no);
+  act(DH, no, "return_request");
+  act(DI, no, "return_refuse");
+  act(DH, no, "return_request");
+  act(DI, no, "return_approve");
+  assert_int_equal(act_full(DI, no, "dispatch", NULL, 0, sthj, 1, 0, &e),
+                   CG_OK);
+  {
+    struct org_user u;
+    assert_int_equal(org_user_get(db, "dsthj", &u, &e), CG_OK);
+    for (int i = 0; i < 2; i++) {
+      assert_int_equal(case_apply(env, &u, no, &(struct case_act){
+                                                   .action = "extend_request",
+                                                   .note = "等材料",
+                                                   .hours = 2},
+                                  &e), CG_OK);
+      act(DI, no, i ? "extend_refuse" : "extend_approve");
+    }
+    assert_int_equal(case_apply(env, &u, no, &(struct case_act){
+                                                 .action = "suspend_request",
+                                                 .note = "待定"},
+                                &e), CG_OK);
+    act(DI, no, "suspend_approve");
+    act(DI, no, "resume");
+    clock_now += 7 * 86400; /* late */
+    assert_int_equal(case_apply(env, &u, no, &(struct case_act){
+                                                 .action = "handle",
+                                                 .note = "已处理"},
+                                &e), CG_OK);
+    act(OP, no, "check_request");
+    assert_int_equal(act_full(GW, no, "check", "未完成", 0, NULL, 0, 0, &e),
+                     CG_OK);
+    assert_int_equal(case_apply(env, &u, no, &(struct case_act){
+                                                 .action = "handle",
+                                                 .note = "已处理"},
+                                &e), CG_OK);
+  }
+  act(OP, no, "check_request");
+  act(GW, no, "check");
+  act(SL, no, "close");
+  assert_int_equal(ifield(no, "n_shirk"), 1);
+  assert_int_equal(ifield(no, "n_return"), 1);
+  assert_int_equal(ifield(no, "n_wrong"), 1);
+  assert_int_equal(ifield(no, "n_extend"), 1);
+  assert_int_equal(ifield(no, "n_suspend"), 1);
+  assert_int_equal(ifield(no, "n_rework"), 1);
+  assert_int_equal(ifield(no, "on_time"), 0);
+  assert_int_equal(ifield(no, "deferred"), 0);
+}
+
+static void
+test_duplicates_linked(void **state)
+{
+  char a[32], b[32], c[32], d[32], f[32];
+
+  clock_now = local(2026, 4, 1, 9, 0);
+  report_as(PU, "06042", plat, plon, a);
+  clock_now += 3600;
+  /* same category, 20 m away, an hour later: linked */
+  report_as(PU2, "06042", plat + 20 / 111195.0, plon, b);
+  assert_state(b, "duplicate");
+  assert_field(b, "duplicate_of", a);
+  assert_string_not_equal(a, b); /* the reporter still gets a number */
+  /* another category at the same place: a case of its own */
+  report_as(PU2, "06012", plat, plon, c);
+  assert_state(c, "reported");
+  /* far away: its own */
+  report_as(PU2, "06042", olat, olon, d);
+  assert_state(d, "reported");
+  /* after the window: its own */
+  clock_now += 73 * 3600;
+  report_as(PU2, "06042", plat, plon, f);
+  assert_state(f, "reported");
+}
+
+static void
+test_privacy_and_visibility(void **state)
+{
+  struct cg_err e = {0};
+  char no[32];
+  json_t *j;
+
+  clock_now += 86400;
+  report_as(PU, "06017", plat, plon, no);
+  /* the reporter sees their contact details; staff who take reports in
+  ** too; the other public user, a department or a leader do not */
+  j = case_get_json(env, &users[PU], no, 1, &e);
+  assert_non_null(json_object_get(j, "reporter"));
+  json_decref(j);
+  j = case_get_json(env, &users[OP], no, 1, &e);
+  assert_string_equal(json_string_value(json_object_get(
+                          json_object_get(j, "reporter"), "phone")),
+                      "13800000000");
+  json_decref(j);
+  j = case_get_json(env, &users[PU2], no, 1, &e);
+  assert_non_null(j);
+  assert_null(json_object_get(j, "reporter"));
+  {
+    char *text = json_dumps(j, 0);
+    assert_null(strstr(text, "13800000000"));
+    free(text);
+  }
+  assert_null(json_object_get(json_array_get(json_object_get(j, "history"),
+                                             0), "actor"));
+  json_decref(j);
+  j = case_get_json(env, &users[LE], no, 1, &e);
+  assert_null(json_object_get(j, "reporter"));
+  json_decref(j);
+  assert_null(case_get_json(env, &users[GW2], no, 0, &e)); /* other street */
+  assert_int_equal(e.code, CG_EPERM);
+  /* lists: the public lists its own only */
+  {
+    struct case_filter f;
+    memset(&f, 0, sizeof f);
+    f.limit = 1000;
+    j = case_list_json(env, &users[PU2], &f, &e);
+    assert_non_null(j);
+    for (size_t i = 0; i < json_array_size(json_object_get(j, "cases")); i++)
+      assert_string_not_equal(json_string_value(json_object_get(
+          json_array_get(json_object_get(j, "cases"), i), "no")), no);
+    json_decref(j);
+    f.state = "reported";
+    f.area = "410104001";
+    j = case_list_json(env, &users[GW], &f, &e);
+    assert_true(json_integer_value(json_object_get(j, "total")) > 0);
+    json_decref(j);
+    j = case_list_json(env, &users[GW2], &f, &e);
+    assert_int_equal(json_integer_value(json_object_get(j, "total")), 0);
+    json_decref(j);
+  }
+}
+
+static void
+test_bad_reports_refused(void **state)
+{
+  struct case_report r;
+  struct cg_err e = {0};
+  char no[32];
+  int64_t before, after;
+
+  assert_int_equal(db_query_int(db, &before, 0, &e, "SELECT count(*) FROM"
+                                " event", ""), CG_OK);
+  memset(&r, 0, sizeof r);
+  r.scheme = "gb47678";
+  r.kind = "matter";
+  r.code = "99999";
+  r.lat = plat;
+  r.lon = plon;
+  assert_int_equal(case_report(env, &users[OP], &r, no, &e), CG_EINVAL);
+  assert_non_null(strstr(e.msg, "unknown category gb47678 matter '99999'"));
+  r.code = "06010";
+  r.lat = 31.23; /* Shanghai */
+  r.lon = 121.47;
+  assert_int_equal(case_report(env, &users[OP], &r, no, &e), CG_EINVAL);
+  assert_non_null(strstr(e.msg, "outside the district"));
+  r.lat = 91;
+  assert_int_equal(case_report(env, &users[OP], &r, no, &e), CG_EINVAL);
+  r.lat = plat;
+  r.lon = plon;
+  r.urgency = 7;
+  assert_int_equal(case_report(env, &users[OP], &r, no, &e), CG_EINVAL);
+  r.urgency = 0;
+  r.source = "rumour";
+  assert_int_equal(case_report(env, &users[OP], &r, no, &e), CG_EINVAL);
+  r.source = NULL;
+  assert_int_equal(case_report(env, &users[DI], &r, no, &e), CG_EPERM);
+  assert_int_equal(db_query_int(db, &after, 0, &e, "SELECT count(*) FROM"
+                                " event", ""), CG_OK);
+  assert_int_equal(before, after);
+  /* GCJ-02 input lands in the same grid */
+  {
+    double glon, glat;
+    geo_gcj02_from_wgs84(plon, plat, &glon, &glat);
+    r.lat = glat;
+    r.lon = glon;
+    r.crs = GEO_GCJ02;
+    r.code = "06044";
+    assert_int_equal(case_report(env, &users[OP], &r, no, &e), CG_OK);
+    assert_field(no, "grid_code", pgrid);
+  }
+}
+
+/* verify's findings, collected. */
+struct found {
+  int n;
+  char text[2048];
+};
+static void
+collect(const char *no, const char *problem, void *arg)
+{
+  struct found *f = arg;
+  size_t len = strlen(f->text);
+  f->n++;
+  snprintf(f->text + len, sizeof f->text - len, "%s: %s\n", no, problem);
+}
+
+static int
+run_verify(struct found *f)
+{
+  int64_t events;
+  char head[65];
+  struct cg_err e = {0};
+  memset(f, 0, sizeof *f);
+  assert_int_equal(case_verify(db, collect, f, &events, head, &e), CG_OK);
+  assert_true(events > 0);
+  return f->n;
+}
+
+static void
+test_verify_finds_tampering(void **state)
+{
+  struct found f;
+  struct cg_err e = {0};
+  char a[32], b[32], c[32], sql[300];
+
+  assert_int_equal(run_verify(&f), 0);
+  reach("closed", a);
+  reach("closed", b);
+  reach("closed", c);
+  assert_int_equal(run_verify(&f), 0);
+  assert_int_equal(db_exec(db, "SAVEPOINT t", &e), CG_OK);
+  /* an edited note */
+  snprintf(sql, sizeof sql, "UPDATE event SET note = '已按时处置' WHERE"
+           " case_no = '%s' AND seq = 5", a);
+  assert_int_equal(db_exec(db, sql, &e), CG_OK);
+  assert_true(run_verify(&f) >= 1);
+  assert_non_null(strstr(f.text, a));
+  assert_non_null(strstr(f.text, "event 5 was altered"));
+  assert_int_equal(db_exec(db, "ROLLBACK TO t", &e), CG_OK);
+  /* a deleted event in the middle */
+  snprintf(sql, sizeof sql, "DELETE FROM event WHERE case_no = '%s' AND"
+           " seq = 3", b);
+  assert_int_equal(db_exec(db, sql, &e), CG_OK);
+  assert_true(run_verify(&f) >= 1);
+  assert_non_null(strstr(f.text, b));
+  assert_int_equal(db_exec(db, "ROLLBACK TO t", &e), CG_OK);
+  /* the last event deleted */
+  snprintf(sql, sizeof sql, "DELETE FROM event WHERE case_no = '%s' AND"
+           " seq = (SELECT max(seq) FROM event WHERE case_no = '%s')", b, b);
+  assert_int_equal(db_exec(db, sql, &e), CG_OK);
+  assert_true(run_verify(&f) >= 1);
+  assert_non_null(strstr(f.text, b));
+  assert_int_equal(db_exec(db, "ROLLBACK TO t", &e), CG_OK);
+  /* two events swapped */
+  snprintf(sql, sizeof sql, "UPDATE event SET seq = -seq WHERE case_no = '%s'"
+           " AND seq IN (2, 3); UPDATE event SET seq = 5 + seq WHERE case_no ="
+           " '%s' AND seq = -2; UPDATE event SET seq = 2 WHERE case_no = '%s'"
+           " AND seq = -3", c, c, c);
+  assert_int_equal(db_exec(db, sql, &e), CG_OK);
+  assert_true(run_verify(&f) >= 1);
+  assert_non_null(strstr(f.text, c));
+  assert_int_equal(db_exec(db, "ROLLBACK TO t", &e), CG_OK);
+  assert_int_equal(db_exec(db, "RELEASE t", &e), CG_OK);
+  assert_int_equal(run_verify(&f), 0);
+  assert_int_equal(db_open_statements(db), 0);
+}
+
+static void
+test_cli_drives_the_loop(void **state)
+{
+  char *out = NULL, *err = NULL, no[32], path[4400];
+
+  assert_int_equal(tu_run(&out, &err, "--data '%s' case report --as op "
+                          "--category gb47678:matter:06010 --lat %.7f --lon "
+                          "%.7f --description 垃圾 --reporter-phone 139",
+                          dir, plat, plon), 0);
+  snprintf(no, sizeof no, "%.19s", out);
+  free(out);
+  free(err);
+  assert_int_equal(tu_run(NULL, NULL, "--data '%s' case register %s --as op",
+                          dir, no), 0);
+  assert_int_equal(tu_run(NULL, &err, "--data '%s' case close %s --as sl",
+                          dir, no), 1);
+  assert_non_null(strstr(err, "needs 'checked'"));
+  free(err);
+  assert_int_equal(tu_run(NULL, &err, "--data '%s' case file %s", dir, no), 1);
+  assert_non_null(strstr(err, "--as USER"));
+  free(err);
+  assert_int_equal(tu_run(NULL, &err, "--data '%s' case fly %s --as sl", dir,
+                          no), 2);
+  free(err);
+  /* an attachment that is not an image is refused, nothing stored */
+  snprintf(path, sizeof path, "%s/fake.jpg", dir);
+  tu_write(path, "<html>not a photo</html>");
+  assert_int_equal(tu_run(NULL, &err, "--data '%s' case file %s --as sl "
+                          "--photo '%s'", dir, no, path), 1);
+  assert_non_null(strstr(err, "not a JPEG, PNG, WebP or PDF"));
+  free(err);
+  assert_int_equal(tu_run(&out, NULL, "--data '%s' case show %s --as sl",
+                          dir, no), 0);
+  assert_non_null(strstr(out, "已登记"));
+  assert_non_null(strstr(out, "you may   file, void"));
+  free(out);
+  assert_int_equal(tu_run(&out, NULL, "--data '%s' case show %s --as op "
+                          "--json", dir, no), 0);
+  assert_non_null(strstr(out, "\"phone\": \"139\""));
+  free(out);
+  assert_int_equal(tu_run(&out, NULL, "--data '%s' verify", dir), 0);
+  assert_non_null(strstr(out, "ok: "));
+  free(out);
+}
+
+static void
+test_replay_fills_every_state(void **state)
+{
+  char *out = NULL, *d2 = tu_tmpdir();
+  struct db *db2;
+  struct cg_err e = {0};
+  char path[4300];
+  int64_t n;
+  static const char *const want[] = {
+      "reported", "rejected", "verifying", "registered", "filed", "void",
+      "dispatched", "suspended", "handled", "checking", "checked", "closed",
+      "deferred", "duplicate"};
+
+  assert_int_equal(tu_run(NULL, NULL, "--data '%s' init && '%s' --data '%s'"
+                          " import divisions '%s'", d2, getenv("CG_BIN"), d2,
+                          tu_data("guancheng-divisions.csv")), 0);
+  assert_int_equal(tu_run(NULL, NULL, "--data '%s' import boundary '%s' "
+                          "--code 410104", d2,
+                          tu_data("zhengzhou-districts-wgs84.geojson")), 0);
+  assert_int_equal(tu_run(NULL, NULL, "--data '%s' import categories '%s'",
+                          d2, tu_data("categories-gb47678.csv")), 0);
+  assert_int_equal(tu_run(NULL, NULL, "--data '%s' grid generate --cell 200",
+                          d2), 0);
+  assert_int_equal(tu_run(NULL, NULL, "--data '%s' import departments '%s'",
+                          d2, tu_data("config/departments.csv")), 0);
+  assert_int_equal(tu_run(NULL, NULL, "--data '%s' import routing '%s'", d2,
+                          tu_data("config/routing.csv")), 0);
+  {
+    char *err = NULL;
+    if (tu_run(&out, &err, "--data '%s' import cases '%s' --map '%s'", d2,
+               tu_data("sample-cases.csv"),
+               tu_data("config/nyc311-categories.csv")) != 0)
+      fail_msg("import cases: %s", err);
+    free(err);
+  }
+  assert_non_null(strstr(out, "of 2000 cases"));
+  free(out);
+  snprintf(path, sizeof path, "%s/citygrid.db", d2);
+  assert_int_equal(db_open(&db2, path, 0, &e), CG_OK);
+  for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+    assert_int_equal(db_query_int(db2, &n, 0, &e, "SELECT count(*) FROM cases"
+                                  " WHERE state = ?", "t", want[i]), CG_OK);
+    if (n == 0) fail_msg("no replayed case is '%s'", want[i]);
+  }
+  assert_int_equal(db_query_int(db2, &n, 0, &e, "SELECT count(*) FROM cases"
+                                " WHERE n_rework > 0", ""), CG_OK);
+  assert_true(n > 0);
+  assert_int_equal(db_query_int(db2, &n, 0, &e, "SELECT count(*) FROM cases"
+                                " WHERE escalation > 0", ""), CG_OK);
+  assert_true(n > 0); /* some overdue */
+  db_close(db2);
+  assert_int_equal(tu_run(&out, NULL, "--data '%s' verify", d2), 0);
+  free(out);
+  tu_rmrf(d2);
+  free(d2);
+}
+
+int
+main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_each_action_only_for_its_roles),
+      cmocka_unit_test(test_refusals_name_state_and_role),
+      cmocka_unit_test(test_lifecycle_return_wrong_dispatch_extension),
+      cmocka_unit_test(test_suspension_stops_the_clock),
+      cmocka_unit_test(test_rework_twice),
+      cmocka_unit_test(test_self_handled_and_void),
+      cmocka_unit_test(test_several_departments_one_case),
+      cmocka_unit_test(test_deadlines_on_the_working_calendar),
+      cmocka_unit_test(test_overdue_escalates),
+      cmocka_unit_test(test_counters_on_a_scripted_history),
+      cmocka_unit_test(test_duplicates_linked),
+      cmocka_unit_test(test_privacy_and_visibility),
+      cmocka_unit_test(test_bad_reports_refused),
+      cmocka_unit_test(test_verify_finds_tampering),
+      cmocka_unit_test(test_cli_drives_the_loop),
+      cmocka_unit_test(test_replay_fills_every_state),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
