@@ -72,9 +72,9 @@ uniform(void)
 
 /* Categories reports are drawn from (all routed in the sample config). */
 static const char *const codes[] = {
-    "06010", "06011", "06012", "06013", "06017", "06028", "06034", "06036",
-    "06042", "07001", "08004", "09001", "09005", "09009", "09010", "01037",
-    "01001", "02014", "03005", "06050"};
+    "06010", "06011", "06012", "06013", "06017", "06028", "06034",
+    "06036", "06042", "07001", "08004", "09001", "09005", "09009",
+    "09010", "01037", "01001", "02014", "03005", "06050"};
 #define NCODES (sizeof codes / sizeof codes[0])
 
 int
@@ -86,8 +86,8 @@ main(int argc, char **argv)
   struct case_setup cs;
   struct org_user op = {0}, sl = {0}, di = {0}, dh = {0};
   struct area_counts ac;
-  double (*pts)[2], b[4], t0, t_city, t_base, t_more, t_verify;
-  char (*nos)[32];
+  double(*pts)[2], b[4], t0, t_city, t_base, t_more, t_verify;
+  char(*nos)[32];
   struct db *db, *bdb;
   struct db_stmt *st;
   int k, ngrids;
@@ -97,10 +97,11 @@ main(int argc, char **argv)
   snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
   if (system(cmd) != 0) return 1;
   db = fresh(dir, "citygrid.db");
-  check(area_import_divisions(db, "data/guancheng-divisions.csv", &ac, &e),
-        &e, "divisions");
+  check(area_import_divisions(db, "data/guancheng-divisions.csv", &ac, &e), &e,
+        "divisions");
   check(area_import_boundary(db, "data/zhengzhou-districts-wgs84.geojson",
-                             GEO_WGS84, "410104", &e), &e, "boundary");
+                             GEO_WGS84, "410104", &e),
+        &e, "boundary");
   check(category_import(db, "data/categories-gb47678.csv", NULL, &k, &e), &e,
         "categories");
   check(area_generate(db, 100, &ngrids, &e), &e, "grids");
@@ -108,8 +109,7 @@ main(int argc, char **argv)
         "departments");
   check(case_import_routing(db, "data/config/routing.csv", &k, &e), &e,
         "routing");
-  check(case_import_limits(db, "data/config/limits.csv", &k, &e), &e,
-        "limits");
+  check(case_import_limits(db, "data/config/limits.csv", &k, &e), &e, "limits");
   check(case_import_calendar(dir, "data/calendar/cn-2025.csv", &k, &e), &e,
         "calendar");
   check(case_import_calendar(dir, "data/calendar/cn-2026.csv", &k, &e), &e,
@@ -125,10 +125,14 @@ main(int argc, char **argv)
   snprintf(dh.login, sizeof dh.login, "dept");
 
   /* random points in the district: rejection sampling on its bbox */
-  check(db_prepare(db, &st, "SELECT min_lon, min_lat, max_lon, max_lat FROM"
-                   " area WHERE level = 'district'", &e), &e, "bbox");
+  check(db_prepare(db, &st,
+                   "SELECT min_lon, min_lat, max_lon, max_lat FROM"
+                   " area WHERE level = 'district'",
+                   &e),
+        &e, "bbox");
   db_step(st, &e);
-  for (int i = 0; i < 4; i++) b[i] = db_col_double(st, i);
+  for (int i = 0; i < 4; i++)
+    b[i] = db_col_double(st, i);
   db_finalize(st);
   pts = malloc(n * sizeof *pts);
   nos = malloc(n * sizeof *nos);
@@ -199,10 +203,14 @@ main(int argc, char **argv)
         {"register", "reported", "registered"},
         {"file", "registered", "filed"},
         {"dispatch", "filed", "dispatched"}};
-    const char *hash = "0f3c2a9d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f";
+    const char *hash =
+        "0f3c2a9d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f";
     int64_t gseq = 0;
-    check(db_exec(bdb, "INSERT INTO department (code, name) VALUES ('hwc',"
-                  " 'x')", &e), &e, "dept");
+    check(db_exec(bdb,
+                  "INSERT INTO department (code, name) VALUES ('hwc',"
+                  " 'x')",
+                  &e),
+          &e, "dept");
     t0 = secs();
     for (long i = 0; i < n; i += 1000) {
       check(db_begin(bdb, &e), &e, "begin");
@@ -215,15 +223,13 @@ main(int argc, char **argv)
         db_prepare_cached(bdb, &st, csql, &e);
         db_bindf(st, "tddttttiiiit", no, codes[j % NCODES], pts[j][1],
                  pts[j][0], p.code[AREA_GRID], p.code[AREA_COMMUNITY],
-                 p.code[AREA_STREET], at, at + 180, at + 180, at + 3600,
-                 hash);
+                 p.code[AREA_STREET], at, at + 180, at + 180, at + 3600, hash);
         db_step(st, &e);
         db_finalize(st);
         for (int s = 0; s < 4; s++) {
           db_prepare_cached(bdb, &st, esql, &e);
-          db_bindf(st, "tiiittttt", no, (int64_t)(s + 1), ++gseq,
-                   at + 60 * s, acts[s][0], acts[s][1], acts[s][2], hash,
-                   hash);
+          db_bindf(st, "tiiittttt", no, (int64_t)(s + 1), ++gseq, at + 60 * s,
+                   acts[s][0], acts[s][1], acts[s][2], hash, hash);
           db_step(st, &e);
           db_finalize(st);
         }

@@ -168,10 +168,11 @@ tu_http(int port, const char *method, const char *path,
     close(fd);
     return -1;
   }
-  if (asprintf(&req, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+  if (asprintf(&req,
+               "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                "Connection: close\r\nContent-Type: %s\r\n"
-               "Content-Length: %zu\r\n\r\n%s", method, path,
-               content_type ? content_type : "application/json",
+               "Content-Length: %zu\r\n\r\n%s",
+               method, path, content_type ? content_type : "application/json",
                body ? strlen(body) : 0, body ? body : "") < 0)
     abort();
   if (write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {

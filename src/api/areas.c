@@ -37,7 +37,8 @@ areas_get_api(struct http_req *r)
   json_t *fc;
 
   if (bb && parse_bbox(bb, box) != 0)
-    return http_reply_error(r, 400, "invalid", "bbox must be minlon,minlat,"
+    return http_reply_error(r, 400, "invalid",
+                            "bbox must be minlon,minlat,"
                             "maxlon,maxlat with min <= max");
   if (crs_name && geo_crs_parse(crs_name, &crs, &e) != CG_OK)
     return http_reply_err(r, &e);
@@ -74,15 +75,16 @@ locate_get_api(struct http_req *r)
       (crs_name && geo_crs_parse(crs_name, &crs, &e) != CG_OK))
     return http_reply_err(r, &e);
   if (!api_app(r)->loc)
-    return http_reply_error(r, 503, "unavailable", "no areas to locate in: "
+    return http_reply_error(r, 503, "unavailable",
+                            "no areas to locate in: "
                             "the district has no grids yet");
   geo_convert_point(crs, GEO_WGS84, &lon, &lat);
   found = area_locate(api_app(r)->loc, lon, lat, &p);
   j = json_pack("{s:b}", "inside", found);
   for (int l = 0; l < 4 && found; l++)
     if (p.code[l])
-      json_object_set_new(j, area_level_name(l),
-                          json_pack("{s:s, s:s}", "code", p.code[l], "name",
-                                    p.name[l]));
+      json_object_set_new(
+          j, area_level_name(l),
+          json_pack("{s:s, s:s}", "code", p.code[l], "name", p.name[l]));
   return http_reply_json(r, 200, j);
 }

@@ -52,7 +52,8 @@ void
 api_close_all(void)
 {
   pthread_mutex_lock(&conns_lock);
-  for (int i = 0; i < nconns; i++) db_close(conns[i]);
+  for (int i = 0; i < nconns; i++)
+    db_close(conns[i]);
   free(conns);
   conns = NULL;
   nconns = 0;

@@ -35,11 +35,16 @@ area_level_of_code(const char *code)
   for (size_t i = 0; i < n; i++)
     if (!isdigit((unsigned char)code[i])) return -1;
   switch (n) {
-  case 6: return AREA_DISTRICT;
-  case 9: return AREA_STREET;
-  case 12: return AREA_COMMUNITY;
-  case 15: return AREA_GRID;
-  default: return -1;
+  case 6:
+    return AREA_DISTRICT;
+  case 9:
+    return AREA_STREET;
+  case 12:
+    return AREA_COMMUNITY;
+  case 15:
+    return AREA_GRID;
+  default:
+    return -1;
   }
 }
 
@@ -90,7 +95,8 @@ area_put_geometry(struct db *db, const char *code, const GEOSGeometry *g,
   rc = db_prepare(db, &st,
                   "UPDATE area SET geometry = ?, area_m2 = ?, min_lon = ?,"
                   " min_lat = ?, max_lon = ?, max_lat = ?, generated = ?,"
-                  " source = ? WHERE code = ?", e);
+                  " source = ? WHERE code = ?",
+                  e);
   if (rc == CG_OK) {
     if (db_bindf(st, "tddddditt", text, geo_area_m2(g), x0, y0, x1, y1,
                  (int64_t)generated, source, code) != CG_OK)
@@ -113,8 +119,10 @@ area_get_geometry(struct db *db, const char *code, int *generated,
   GEOSGeometry *g = NULL;
   struct db_stmt *st;
 
-  if (db_prepare(db, &st, "SELECT geometry, generated FROM area"
-                 " WHERE code = ?", e) != CG_OK)
+  if (db_prepare(db, &st,
+                 "SELECT geometry, generated FROM area"
+                 " WHERE code = ?",
+                 e) != CG_OK)
     return NULL;
   db_bindf(st, "t", code);
   if (db_step(st, e) == DB_ROW && !db_col_is_null(st, 0)) {
@@ -166,8 +174,10 @@ area_read_features(const char *path, struct cg_err *e)
     out = json_array();
     json_array_append_new(out, f);
   } else {
-    cg_fail(e, CG_EINVAL, "%s: not GeoJSON: type is '%s', expected a "
-            "FeatureCollection, Feature or Polygon", path, t);
+    cg_fail(e, CG_EINVAL,
+            "%s: not GeoJSON: type is '%s', expected a "
+            "FeatureCollection, Feature or Polygon",
+            path, t);
   }
   json_decref(root);
   return out;

@@ -19,10 +19,10 @@
 #include "geo/geo.h"
 
 enum area_level {
-  AREA_DISTRICT = 0, /* 6-digit code */
-  AREA_STREET = 1,   /* 9 digits: district + 3 */
-  AREA_COMMUNITY = 2,/* 12 digits: street + 3 */
-  AREA_GRID = 3      /* 15 digits: community + 3 */
+  AREA_DISTRICT = 0,  /* 6-digit code */
+  AREA_STREET = 1,    /* 9 digits: district + 3 */
+  AREA_COMMUNITY = 2, /* 12 digits: street + 3 */
+  AREA_GRID = 3       /* 15 digits: community + 3 */
 };
 
 /* "district", "street", "community", "grid"; static strings. */
@@ -72,8 +72,7 @@ int area_import_grids(struct db *db, const char *path, enum geo_crs crs,
 ** boundary, and unit grids of about cell_m metres square in every
 ** community, replacing the stored grids, all marked generated. Needs the
 ** district boundary and the division list. *ngrids gets the grid count. */
-int area_generate(struct db *db, double cell_m, int *ngrids,
-                  struct cg_err *e);
+int area_generate(struct db *db, double cell_m, int *ngrids, struct cg_err *e);
 
 /* A GeoJSON FeatureCollection of the stored areas of one level, geometry
 ** in the CRS asked for, with properties code, name, level, parent_code,

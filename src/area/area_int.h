@@ -17,8 +17,8 @@ int area_put_geometry(struct db *db, const char *code, const GEOSGeometry *g,
 /* The stored geometry of `code` as a new GEOS geometry (caller frees with
 ** GEOSGeom_destroy_r), or NULL with *e filled (CG_ENOTFOUND when the row
 ** or its geometry is missing). *generated gets the flag if not NULL. */
-GEOSGeometry *area_get_geometry(struct db *db, const char *code,
-                                int *generated, struct cg_err *e);
+GEOSGeometry *area_get_geometry(struct db *db, const char *code, int *generated,
+                                struct cg_err *e);
 
 /* Read a GeoJSON file and return its features as a new JSON array (caller
 ** decrefs): a FeatureCollection's features, a lone Feature wrapped in an
@@ -37,7 +37,6 @@ GEOSGeometry *area_geom_from_json(json_t *geometry, enum geo_crs crs,
 const char *area_basename(const char *path);
 
 /* Fraction of g's area lying outside `within`, 0..1. */
-double area_outside_fraction(const GEOSGeometry *g,
-                             const GEOSGeometry *within);
+double area_outside_fraction(const GEOSGeometry *g, const GEOSGeometry *within);
 
 #endif

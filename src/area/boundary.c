@@ -30,8 +30,10 @@ stored_district(struct db *db, char *buf, size_t n, struct cg_err *e)
   struct db_stmt *st;
   int rc;
 
-  if ((rc = db_prepare(db, &st, "SELECT code FROM area WHERE level ="
-                       " 'district'", e)) != CG_OK)
+  if ((rc = db_prepare(db, &st,
+                       "SELECT code FROM area WHERE level ="
+                       " 'district'",
+                       e)) != CG_OK)
     return rc;
   rc = db_step(st, e);
   if (rc == DB_ROW) snprintf(buf, n, "%s", db_col_text(st, 0));
@@ -55,15 +57,16 @@ area_import_boundary(struct db *db, const char *path, enum geo_crs crs,
   if (code) {
     if (area_level_of_code(code) != AREA_DISTRICT) {
       json_decref(features);
-      return cg_fail(e, CG_EINVAL, "'%s' is not a 6-digit district code",
-                     code);
+      return cg_fail(e, CG_EINVAL, "'%s' is not a 6-digit district code", code);
     }
     snprintf(want, sizeof want, "%s", code);
   } else if (stored_district(db, want, sizeof want, NULL) != CG_OK &&
              json_array_size(features) != 1) {
     json_decref(features);
-    return cg_fail(e, CG_EINVAL, "%s holds %zu features: name the district "
-                   "with --code", path, json_array_size(features));
+    return cg_fail(e, CG_EINVAL,
+                   "%s holds %zu features: name the district "
+                   "with --code",
+                   path, json_array_size(features));
   }
   for (i = 0; i < json_array_size(features); i++) {
     json_t *f = json_array_get(features, i);
@@ -78,8 +81,10 @@ area_import_boundary(struct db *db, const char *path, enum geo_crs crs,
   }
   if (!pick) {
     json_decref(features);
-    return cg_fail(e, CG_ENOTFOUND, "%s: no feature with adcode or code "
-                   "'%s'", path, want);
+    return cg_fail(e, CG_ENOTFOUND,
+                   "%s: no feature with adcode or code "
+                   "'%s'",
+                   path, want);
   }
   snprintf(where, sizeof where, "%s: feature %zu ('%s')", path, ipick, want);
   if (area_level_of_code(want) != AREA_DISTRICT) {
@@ -98,14 +103,20 @@ area_import_boundary(struct db *db, const char *path, enum geo_crs crs,
   if ((rc = db_begin(db, e)) == CG_OK) {
     struct db_stmt *st;
     int64_t other;
-    rc = db_query_int(db, &other, 0, e, "SELECT count(*) FROM area WHERE"
-                      " level = 'district' AND code <> ?", "t", want);
+    rc = db_query_int(db, &other, 0, e,
+                      "SELECT count(*) FROM area WHERE"
+                      " level = 'district' AND code <> ?",
+                      "t", want);
     if (rc == CG_OK && other)
-      rc = cg_fail(e, CG_ECONFLICT, "%s: the store holds another district; "
-                   "one data directory serves one district", where);
+      rc = cg_fail(e, CG_ECONFLICT,
+                   "%s: the store holds another district; "
+                   "one data directory serves one district",
+                   where);
     if (rc == CG_OK)
-      rc = db_prepare(db, &st, "INSERT INTO area (code, level, name) VALUES"
-                      " (?, 'district', ?) ON CONFLICT (code) DO NOTHING", e);
+      rc = db_prepare(db, &st,
+                      "INSERT INTO area (code, level, name) VALUES"
+                      " (?, 'district', ?) ON CONFLICT (code) DO NOTHING",
+                      e);
     if (rc == CG_OK) {
       db_bindf(st, "tt", want, name ? name : want);
       rc = db_step(st, e);
@@ -142,29 +153,39 @@ check_feature_code(struct db *db, const struct feat *f, const char *where,
   int rc;
 
   if (f->level == AREA_DISTRICT)
-    return cg_fail(e, CG_EINVAL, "%s: district outlines are imported with "
-                   "'citygrid import boundary'", where);
+    return cg_fail(e, CG_EINVAL,
+                   "%s: district outlines are imported with "
+                   "'citygrid import boundary'",
+                   where);
   if (f->level != AREA_GRID) {
-    rc = db_query_int(db, &n, 0, e, "SELECT count(*) FROM area WHERE code = ?"
-                      " AND level = ?", "tt", f->code,
-                      area_level_name(f->level));
+    rc = db_query_int(db, &n, 0, e,
+                      "SELECT count(*) FROM area WHERE code = ?"
+                      " AND level = ?",
+                      "tt", f->code, area_level_name(f->level));
     if (rc != CG_OK) return rc;
     if (!n)
-      return cg_fail(e, CG_EINVAL, "%s: unknown %s code '%s' (import the "
-                     "division list first)", where,
-                     area_level_name(f->level), f->code);
+      return cg_fail(e, CG_EINVAL,
+                     "%s: unknown %s code '%s' (import the "
+                     "division list first)",
+                     where, area_level_name(f->level), f->code);
     return CG_OK;
   }
   snprintf(parent, sizeof parent, "%.12s", f->code);
-  rc = db_query_int(db, &n, 0, e, "SELECT count(*) FROM area WHERE code = ?"
-                    " AND level = 'community'", "t", parent);
+  rc = db_query_int(db, &n, 0, e,
+                    "SELECT count(*) FROM area WHERE code = ?"
+                    " AND level = 'community'",
+                    "t", parent);
   if (rc != CG_OK) return rc;
   if (!n)
-    return cg_fail(e, CG_EINVAL, "%s: grid '%s' names unknown community "
-                   "'%s'", where, f->code, parent);
+    return cg_fail(e, CG_EINVAL,
+                   "%s: grid '%s' names unknown community "
+                   "'%s'",
+                   where, f->code, parent);
   if (strcmp(f->code + 12, "000") == 0)
-    return cg_fail(e, CG_EINVAL, "%s: grid sequence 000 in '%s' (grids are "
-                   "numbered from 001)", where, f->code);
+    return cg_fail(e, CG_EINVAL,
+                   "%s: grid sequence 000 in '%s' (grids are "
+                   "numbered from 001)",
+                   where, f->code);
   return CG_OK;
 }
 
@@ -182,8 +203,10 @@ write_features(struct db *db, struct feat *fs, size_t n, const char *source,
   if (has_grids) {
     rc = db_exec(db, "DELETE FROM area WHERE level = 'grid'", e);
     if (rc == CG_OK)
-      rc = db_prepare(db, &ins, "INSERT INTO area (code, level, name,"
-                      " parent_code) VALUES (?, 'grid', ?, ?)", e);
+      rc = db_prepare(db, &ins,
+                      "INSERT INTO area (code, level, name,"
+                      " parent_code) VALUES (?, 'grid', ?, ?)",
+                      e);
   }
   for (size_t i = 0; i < n && rc == CG_OK; i++) {
     struct feat *f = &fs[i];
@@ -234,7 +257,8 @@ area_import_grids(struct db *db, const char *path, enum geo_crs crs,
   if ((rc = stored_district(db, dcode, sizeof dcode, e)) != CG_OK ||
       !(district = area_get_geometry(db, dcode, NULL, e))) {
     json_decref(features);
-    cg_fail(e, CG_EINVAL, "no district boundary in the store: run 'citygrid "
+    cg_fail(e, CG_EINVAL,
+            "no district boundary in the store: run 'citygrid "
             "import boundary' first");
     return CG_EINVAL;
   }
@@ -254,8 +278,10 @@ area_import_grids(struct db *db, const char *path, enum geo_crs crs,
     snprintf(where, sizeof where, "%s: feature %zu ('%s')", path, i, code);
     fs[i].level = area_level_of_code(code);
     if (fs[i].level < 0 || strncmp(code, dcode, 6) != 0) {
-      rc = cg_fail(e, CG_EINVAL, "%s: code must be 9, 12 or 15 digits "
-                   "starting with the district code %s", where, dcode);
+      rc = cg_fail(e, CG_EINVAL,
+                   "%s: code must be 9, 12 or 15 digits "
+                   "starting with the district code %s",
+                   where, dcode);
       break;
     }
     snprintf(fs[i].code, sizeof fs[i].code, "%s", code);
@@ -269,13 +295,14 @@ area_import_grids(struct db *db, const char *path, enum geo_crs crs,
       break;
     }
     if (area_outside_fraction(fs[i].g, district) > 0.01) {
-      rc = cg_fail(e, CG_EINVAL, "%s: more than 1%% of it lies outside the "
-                   "district (wrong --crs?)", where);
+      rc = cg_fail(e, CG_EINVAL,
+                   "%s: more than 1%% of it lies outside the "
+                   "district (wrong --crs?)",
+                   where);
       break;
     }
   }
-  if (rc == CG_OK)
-    rc = write_features(db, fs, n, area_basename(path), out, e);
+  if (rc == CG_OK) rc = write_features(db, fs, n, area_basename(path), out, e);
   if (rc == CG_OK) rc = db_commit(db, e);
   if (rc != CG_OK) {
     db_rollback(db);

@@ -29,8 +29,10 @@ check_row(struct db *db, const char *where, int level, const char *code,
   size_t plen = strlen(parent);
 
   if (level < 0 || level == AREA_GRID)
-    return cg_fail(e, CG_EINVAL, "%s: unknown level (expected district, "
-                   "street or community)", where);
+    return cg_fail(e, CG_EINVAL,
+                   "%s: unknown level (expected district, "
+                   "street or community)",
+                   where);
   if (clevel != level)
     return cg_fail(e, CG_EINVAL, "%s: code '%s' is not a %s code (%d digits)",
                    where, code, area_level_name(level), 6 + 3 * level);
@@ -38,14 +40,18 @@ check_row(struct db *db, const char *where, int level, const char *code,
     return cg_fail(e, CG_EINVAL, "%s: empty name for '%s'", where, code);
   if (level == AREA_DISTRICT) return CG_OK;
   if (plen != strlen(code) - 3 || strncmp(code, parent, plen) != 0)
-    return cg_fail(e, CG_EINVAL, "%s: code '%s' does not belong to parent "
-                   "'%s'", where, code, parent);
+    return cg_fail(e, CG_EINVAL,
+                   "%s: code '%s' does not belong to parent "
+                   "'%s'",
+                   where, code, parent);
   switch (parent_exists(db, parent, e)) {
-  case 1: return CG_OK;
+  case 1:
+    return CG_OK;
   case 0:
     return cg_fail(e, CG_EINVAL, "%s: unknown parent '%s' of '%s'", where,
                    parent, code);
-  default: return CG_EDB;
+  default:
+    return CG_EDB;
   }
 }
 
@@ -59,7 +65,8 @@ put_row(struct db *db, int level, const char *code, const char *name,
                       "INSERT INTO area (code, level, name, parent_code,"
                       " source) VALUES (?, ?, ?, ?, ?)"
                       " ON CONFLICT (code) DO UPDATE SET name = excluded.name,"
-                      " parent_code = excluded.parent_code", e);
+                      " parent_code = excluded.parent_code",
+                      e);
   if (rc != CG_OK) return rc;
   db_bindf(st, "ttttt", code, area_level_name(level), name,
            level == AREA_DISTRICT ? NULL : parent, source);
@@ -96,8 +103,10 @@ area_import_divisions(struct db *db, const char *path, struct area_counts *out,
   cn = csv_column(&c, "name");
   cp = csv_column(&c, "parent_code");
   if (cl < 0 || cc < 0 || cn < 0 || cp < 0) {
-    rc = cg_fail(e, CG_EINVAL, "%s:1: header must name the columns level, "
-                 "code, name, parent_code", path);
+    rc = cg_fail(e, CG_EINVAL,
+                 "%s:1: header must name the columns level, "
+                 "code, name, parent_code",
+                 path);
     goto done;
   }
   if ((rc = db_begin(db, e)) != CG_OK) goto done;
@@ -113,11 +122,13 @@ area_import_divisions(struct db *db, const char *path, struct area_counts *out,
     level = area_level_parse(c.field[cl]);
     rc = check_row(db, where, level, c.field[cc], c.field[cn], c.field[cp], e);
     if (rc == CG_OK && level == AREA_DISTRICT) {
-      rc = db_query_int(db, &districts, 0, e, "SELECT count(*) FROM area"
-                        " WHERE level = 'district' AND code <> ?", "t",
-                        c.field[cc]);
+      rc = db_query_int(db, &districts, 0, e,
+                        "SELECT count(*) FROM area"
+                        " WHERE level = 'district' AND code <> ?",
+                        "t", c.field[cc]);
       if (rc == CG_OK && districts)
-        rc = cg_fail(e, CG_ECONFLICT, "%s: the store already holds another "
+        rc = cg_fail(e, CG_ECONFLICT,
+                     "%s: the store already holds another "
                      "district; one data directory serves one district",
                      where);
     }

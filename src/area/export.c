@@ -64,16 +64,18 @@ area_geojson(struct db *db, int level, const double *bbox, enum geo_crs crs,
                          " AND min_lat <= ? ORDER BY code"
                        : "SELECT code, name, parent_code, geometry, area_m2,"
                          " generated FROM area WHERE level = ?"
-                         " AND geometry IS NOT NULL ORDER BY code", e);
+                         " AND geometry IS NOT NULL ORDER BY code",
+                  e);
   if (rc != CG_OK) return NULL;
   db_bindf(st, "t", area_level_name(level));
-  if (bbox) db_bindf(st, "tdddd", area_level_name(level), bbox[0], bbox[2],
-                     bbox[1], bbox[3]);
+  if (bbox)
+    db_bindf(st, "tdddd", area_level_name(level), bbox[0], bbox[2], bbox[1],
+             bbox[3]);
   features = json_array();
   fc = json_pack("{s:s, s:o}", "type", "FeatureCollection", "features",
                  features);
-  json_object_set_new(fc, "coordinate_system", json_string(crs == GEO_WGS84 ? "WGS84"
-                                                                   : "GCJ-02"));
+  json_object_set_new(fc, "coordinate_system",
+                      json_string(crs == GEO_WGS84 ? "WGS84" : "GCJ-02"));
   while ((rc = db_step(st, e)) == DB_ROW) {
     const char *code = db_col_text(st, 0);
     json_t *geom = geometry_json(db_col_text(st, 3), crs, code, e);
@@ -85,10 +87,9 @@ area_geojson(struct db *db, int level, const double *bbox, enum geo_crs crs,
         features,
         json_pack("{s:s, s:o, s:{s:s, s:s, s:s, s:s?, s:f, s:b}}", "type",
                   "Feature", "geometry", geom, "properties", "code", code,
-                  "name", db_col_text(st, 1), "level",
-                  area_level_name(level), "parent_code", db_col_text(st, 2),
-                  "area_m2", db_col_double(st, 4), "generated",
-                  (int)db_col_int(st, 5)));
+                  "name", db_col_text(st, 1), "level", area_level_name(level),
+                  "parent_code", db_col_text(st, 2), "area_m2",
+                  db_col_double(st, 4), "generated", (int)db_col_int(st, 5)));
   }
   db_finalize(st);
   if (rc < 0) {

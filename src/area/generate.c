@@ -26,8 +26,10 @@ load_level(struct db *db, int level, struct geo_area **out, char ***names,
   *out = NULL;
   *names = NULL;
   *n = 0;
-  rc = db_prepare(db, &st, "SELECT code, name, parent_code, geometry,"
-                  " generated FROM area WHERE level = ? ORDER BY code", e);
+  rc = db_prepare(db, &st,
+                  "SELECT code, name, parent_code, geometry,"
+                  " generated FROM area WHERE level = ? ORDER BY code",
+                  e);
   if (rc != CG_OK) return rc;
   db_bindf(st, "t", area_level_name(level));
   while ((rc = db_step(st, e)) == DB_ROW) {
@@ -72,16 +74,15 @@ free_level(struct geo_area *a, char **names, int n)
 
 /* Write the generated result. */
 static int
-write_result(struct db *db, struct geo_gen *g, char **cnames,
-             struct cg_err *e)
+write_result(struct db *db, struct geo_gen *g, char **cnames, struct cg_err *e)
 {
   struct db_stmt *ins = NULL;
   int rc;
 
   for (int i = 0; i < g->nstreets; i++)
     if (g->streets[i].generated &&
-        (rc = area_put_geometry(db, g->streets[i].code, g->streets[i].geom,
-                                1, "grid generate", e)) != CG_OK)
+        (rc = area_put_geometry(db, g->streets[i].code, g->streets[i].geom, 1,
+                                "grid generate", e)) != CG_OK)
       return rc;
   for (int i = 0; i < g->ncommunities; i++)
     if (g->communities[i].generated &&
@@ -91,8 +92,10 @@ write_result(struct db *db, struct geo_gen *g, char **cnames,
       return rc;
   if ((rc = db_exec(db, "DELETE FROM area WHERE level = 'grid'", e)) != CG_OK)
     return rc;
-  rc = db_prepare(db, &ins, "INSERT INTO area (code, level, name, parent_code)"
-                  " VALUES (?, 'grid', ?, ?)", e);
+  rc = db_prepare(db, &ins,
+                  "INSERT INTO area (code, level, name, parent_code)"
+                  " VALUES (?, 'grid', ?, ?)",
+                  e);
   for (int i = 0; i < g->ngrids && rc == CG_OK; i++) {
     const struct geo_grid *gr = &g->grids[i];
     char name[256];
@@ -121,14 +124,17 @@ area_generate(struct db *db, double cell_m, int *ngrids, struct cg_err *e)
 
   memset(&g, 0, sizeof g);
   *ngrids = 0;
-  if ((rc = db_prepare(db, &st, "SELECT code FROM area WHERE level ="
-                       " 'district' AND geometry IS NOT NULL", e)) != CG_OK)
+  if ((rc = db_prepare(db, &st,
+                       "SELECT code FROM area WHERE level ="
+                       " 'district' AND geometry IS NOT NULL",
+                       e)) != CG_OK)
     return rc;
   if (db_step(st, e) == DB_ROW)
     snprintf(dcode, sizeof dcode, "%s", db_col_text(st, 0));
   db_finalize(st);
   if (!*dcode)
-    return cg_fail(e, CG_EINVAL, "no district boundary in the store: run "
+    return cg_fail(e, CG_EINVAL,
+                   "no district boundary in the store: run "
                    "'citygrid import boundary' first");
   if (!(district = area_get_geometry(db, dcode, NULL, e))) return e->code;
   rc = load_level(db, AREA_STREET, &g.streets, &snames, &g.nstreets, e);
@@ -136,10 +142,12 @@ area_generate(struct db *db, double cell_m, int *ngrids, struct cg_err *e)
     rc = load_level(db, AREA_COMMUNITY, &g.communities, &cnames,
                     &g.ncommunities, e);
   if (rc == CG_OK && (g.nstreets == 0 || g.ncommunities == 0))
-    rc = cg_fail(e, CG_EINVAL, "no streets or communities in the store: run "
+    rc = cg_fail(e, CG_EINVAL,
+                 "no streets or communities in the store: run "
                  "'citygrid import divisions' first");
   /* Link communities to streets; a street's weight is its community count. */
-  for (int i = 0; rc == CG_OK && i < g.nstreets; i++) g.streets[i].weight = 0;
+  for (int i = 0; rc == CG_OK && i < g.nstreets; i++)
+    g.streets[i].weight = 0;
   for (int c = 0; rc == CG_OK && c < g.ncommunities; c++) {
     for (int s = 0; s < g.nstreets; s++)
       if (strncmp(g.communities[c].code, g.streets[s].code, 9) == 0) {

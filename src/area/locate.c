@@ -16,22 +16,23 @@ struct loc_area {
 };
 
 struct area_locator {
-  int level;                  /* level indexed by ix */
+  int level; /* level indexed by ix */
   struct geo_index *ix;
-  struct loc_area *a[4];      /* areas per level */
+  struct loc_area *a[4]; /* areas per level */
   int n[4];
 };
 
 /* Load code, name and parent index of every area of `level`. */
 static int
-load_names(struct db *db, struct area_locator *loc, int level,
-           struct cg_err *e)
+load_names(struct db *db, struct area_locator *loc, int level, struct cg_err *e)
 {
   struct db_stmt *st;
   int rc, cap = 0;
 
-  rc = db_prepare(db, &st, "SELECT code, name FROM area WHERE level = ?"
-                  " ORDER BY code", e);
+  rc = db_prepare(db, &st,
+                  "SELECT code, name FROM area WHERE level = ?"
+                  " ORDER BY code",
+                  e);
   if (rc != CG_OK) return rc;
   db_bindf(st, "t", area_level_name(level));
   while ((rc = db_step(st, e)) == DB_ROW) {
@@ -82,8 +83,10 @@ build_index(struct db *db, struct area_locator *loc, int level,
   struct db_stmt *st;
   int rc, k = 0;
 
-  rc = db_prepare(db, &st, "SELECT code, geometry FROM area WHERE level = ?"
-                  " ORDER BY code", e);
+  rc = db_prepare(db, &st,
+                  "SELECT code, geometry FROM area WHERE level = ?"
+                  " ORDER BY code",
+                  e);
   if (rc == CG_OK) {
     db_bindf(st, "t", area_level_name(level));
     while ((rc = db_step(st, e)) == DB_ROW && k < loc->n[level]) {
@@ -118,20 +121,23 @@ area_locator_load(struct db *db, struct area_locator **out, struct cg_err *e)
 
   *out = NULL;
   if (!loc) return cg_fail(e, CG_ENOMEM, "out of memory");
-  for (int l = 0; l < 4 && rc == CG_OK; l++) rc = load_names(db, loc, l, e);
+  for (int l = 0; l < 4 && rc == CG_OK; l++)
+    rc = load_names(db, loc, l, e);
   if (rc == CG_OK) {
     link_parents(loc);
     loc->level = -1;
     for (int l = AREA_GRID; l >= AREA_DISTRICT && loc->level < 0; l--) {
       int64_t n;
-      rc = db_query_int(db, &n, 0, e, "SELECT count(*) FROM area WHERE level"
-                        " = ? AND geometry IS NOT NULL", "t",
-                        area_level_name(l));
+      rc = db_query_int(db, &n, 0, e,
+                        "SELECT count(*) FROM area WHERE level"
+                        " = ? AND geometry IS NOT NULL",
+                        "t", area_level_name(l));
       if (rc != CG_OK) break;
       if (n > 0) loc->level = l;
     }
     if (rc == CG_OK && loc->level < 0)
-      rc = cg_fail(e, CG_ENOTFOUND, "no area has a boundary yet: run "
+      rc = cg_fail(e, CG_ENOTFOUND,
+                   "no area has a boundary yet: run "
                    "'citygrid import boundary' and 'citygrid grid generate'");
   }
   if (rc == CG_OK) rc = build_index(db, loc, loc->level, e);
@@ -148,7 +154,8 @@ area_locator_free(struct area_locator *loc)
 {
   if (!loc) return;
   for (int l = 0; l < 4; l++) {
-    for (int i = 0; i < loc->n[l]; i++) free(loc->a[l][i].name);
+    for (int i = 0; i < loc->n[l]; i++)
+      free(loc->a[l][i].name);
     free(loc->a[l]);
   }
   geo_index_free(loc->ix);

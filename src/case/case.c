@@ -20,14 +20,14 @@
 static const struct {
   const char *name, *zh;
 } states[CS_COUNT] = {
-    {"draft", "草稿"},          {"reported", "已上报"},
-    {"rejected", "不予受理"},   {"verifying", "核实中"},
-    {"verified", "已核实"},     {"registered", "已登记"},
-    {"filed", "已立案"},        {"void", "已作废"},
-    {"dispatched", "处置中"},   {"suspended", "挂账"},
-    {"handled", "已处置"},      {"checking", "核查中"},
-    {"checked", "核查通过"},    {"closed", "已结案"},
-    {"deferred", "缓办"},       {"self_handled", "自处理待审核"},
+    {"draft", "草稿"},        {"reported", "已上报"},
+    {"rejected", "不予受理"}, {"verifying", "核实中"},
+    {"verified", "已核实"},   {"registered", "已登记"},
+    {"filed", "已立案"},      {"void", "已作废"},
+    {"dispatched", "处置中"}, {"suspended", "挂账"},
+    {"handled", "已处置"},    {"checking", "核查中"},
+    {"checked", "核查通过"},  {"closed", "已结案"},
+    {"deferred", "缓办"},     {"self_handled", "自处理待审核"},
     {"duplicate", "重复"},
 };
 
@@ -204,13 +204,14 @@ static size_t
 memo_slot(const char *key)
 {
   uint64_t h = 1469598103934665603ull;
-  for (; *key; key++) h = (h ^ (unsigned char)*key) * 1099511628211ull;
+  for (; *key; key++)
+    h = (h ^ (unsigned char)*key) * 1099511628211ull;
   return (size_t)h & (MEMO_SLOTS - 1);
 }
 
 int
-case_memo_get(struct case_env *env, const char *key, int64_t *num,
-              char *text, size_t n)
+case_memo_get(struct case_env *env, const char *key, int64_t *num, char *text,
+              size_t n)
 {
   struct case_batch *b = env->batch;
   if (!env->in_tx || !b) return 0;
@@ -238,8 +239,7 @@ case_memo_put(struct case_env *env, const char *key, int64_t num,
     if (!b->memo[i].key[0]) {
       snprintf(b->memo[i].key, sizeof b->memo[i].key, "%s", key);
       b->memo[i].num = num;
-      snprintf(b->memo[i].text, sizeof b->memo[i].text, "%s",
-               text ? text : "");
+      snprintf(b->memo[i].text, sizeof b->memo[i].text, "%s", text ? text : "");
       b->nmemo++;
       return;
     }
@@ -390,8 +390,10 @@ case_load(struct db *db, const char *no, struct kase *k, struct cg_err *e)
 static void
 bind_time(struct db_stmt *st, int i, int64_t t)
 {
-  if (t) db_bind_int(st, i, t);
-  else db_bind_null(st, i);
+  if (t)
+    db_bind_int(st, i, t);
+  else
+    db_bind_null(st, i);
 }
 
 int
@@ -429,8 +431,10 @@ case_save(struct db *db, struct kase *k, struct cg_err *e)
   bind_time(st, 7, k->due_at);
   bind_time(st, 8, k->suspended_at);
   bind_time(st, 9, k->closed_at);
-  if (k->on_time >= 0) db_bind_int(st, 10, k->on_time);
-  else db_bind_null(st, 10);
+  if (k->on_time >= 0)
+    db_bind_int(st, 10, k->on_time);
+  else
+    db_bind_null(st, 10);
   db_bind_int(st, 11, k->escalation);
   db_bind_int(st, 12, k->n_rework);
   db_bind_int(st, 13, k->n_wrong);
@@ -570,8 +574,7 @@ case_event(struct case_env *env, struct kase *k, int64_t at,
 
   struct case_batch *b = env->in_tx ? env->batch : NULL;
 
-  text = data ? json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS)
-              : strdup("{}");
+  text = data ? json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS) : strdup("{}");
   if (!text) return cg_fail(e, CG_ENOMEM, "out of memory");
   if (b && b->ledger_loaded) {
     gseq = b->ledger_events + 1;
@@ -627,8 +630,7 @@ out:
 
 int
 case_add_attachments(struct db *db, const char *no, int seq,
-                     const struct case_attach *att, int natt,
-                     struct cg_err *e)
+                     const struct case_attach *att, int natt, struct cg_err *e)
 {
   static const char sql[] =
       "INSERT INTO attachment (case_no, sha256, mime, bytes, stage, seq)"
@@ -640,11 +642,13 @@ case_add_attachments(struct db *db, const char *no, int seq,
     int rc;
     if (strcmp(stage, "before") && strcmp(stage, "after") &&
         strcmp(stage, "document"))
-      return cg_fail(e, CG_EINVAL, "unknown attachment stage '%s' (before, "
-                     "after or document)", stage);
+      return cg_fail(e, CG_EINVAL,
+                     "unknown attachment stage '%s' (before, "
+                     "after or document)",
+                     stage);
     if ((rc = db_prepare_cached(db, &st, sql, e)) != CG_OK) return rc;
-    db_bindf(st, "tttiti", no, att[i].sha256, att[i].mime, att[i].bytes,
-             stage, (int64_t)seq);
+    db_bindf(st, "tttiti", no, att[i].sha256, att[i].mime, att[i].bytes, stage,
+             (int64_t)seq);
     rc = db_step(st, e);
     db_finalize(st);
     if (rc < 0) return -rc;

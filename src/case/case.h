@@ -25,29 +25,29 @@
 
 /* Case states, stored by name. Keep in step with state_names in flow.c. */
 enum case_state {
-  CS_DRAFT = 0,       /* 草稿: a grid worker's report not yet sent */
-  CS_REPORTED,        /* 已上报: waiting for intake */
-  CS_REJECTED,        /* 不予受理 (terminal) */
-  CS_VERIFYING,       /* 核实中: sent to a grid worker to verify on site */
-  CS_VERIFIED,        /* 已核实: waiting for registration */
-  CS_REGISTERED,      /* 已登记: waiting for filing */
-  CS_FILED,           /* 已立案: waiting for dispatch (again) */
-  CS_VOID,            /* 作废 (terminal) */
-  CS_DISPATCHED,      /* 处置中: tasks open at departments */
-  CS_SUSPENDED,       /* 挂账: parked, clock stopped */
-  CS_HANDLED,         /* 已处置: every task fed back; waiting for a check */
-  CS_CHECKING,        /* 核查中: sent to a grid worker to check on site */
-  CS_CHECKED,         /* 核查通过: waiting to be closed */
-  CS_CLOSED,          /* 结案 (terminal but for the rating) */
-  CS_DEFERRED,        /* 缓办: put off, clock stopped */
-  CS_SELF_HANDLED,    /* 自处理: fixed on the spot, waiting for approval */
-  CS_DUPLICATE,       /* 重复: linked to an open case (terminal) */
+  CS_DRAFT = 0,    /* 草稿: a grid worker's report not yet sent */
+  CS_REPORTED,     /* 已上报: waiting for intake */
+  CS_REJECTED,     /* 不予受理 (terminal) */
+  CS_VERIFYING,    /* 核实中: sent to a grid worker to verify on site */
+  CS_VERIFIED,     /* 已核实: waiting for registration */
+  CS_REGISTERED,   /* 已登记: waiting for filing */
+  CS_FILED,        /* 已立案: waiting for dispatch (again) */
+  CS_VOID,         /* 作废 (terminal) */
+  CS_DISPATCHED,   /* 处置中: tasks open at departments */
+  CS_SUSPENDED,    /* 挂账: parked, clock stopped */
+  CS_HANDLED,      /* 已处置: every task fed back; waiting for a check */
+  CS_CHECKING,     /* 核查中: sent to a grid worker to check on site */
+  CS_CHECKED,      /* 核查通过: waiting to be closed */
+  CS_CLOSED,       /* 结案 (terminal but for the rating) */
+  CS_DEFERRED,     /* 缓办: put off, clock stopped */
+  CS_SELF_HANDLED, /* 自处理: fixed on the spot, waiting for approval */
+  CS_DUPLICATE,    /* 重复: linked to an open case (terminal) */
   CS_COUNT
 };
 
-const char *case_state_name(int state);   /* "filed"; static */
-const char *case_state_zh(int state);     /* "已立案"; static */
-int case_state_parse(const char *s);      /* -1 if unknown */
+const char *case_state_name(int state); /* "filed"; static */
+const char *case_state_zh(int state);   /* "已立案"; static */
+int case_state_parse(const char *s);    /* -1 if unknown */
 
 /* What the case functions need. The caller owns every pointer. */
 struct case_env {
@@ -60,9 +60,9 @@ struct case_env {
   int64_t dup_window_s;           /*   and this recent; 0 turns it off */
   int escalate_pct[4];            /* 督办 levels at these % of a limit */
   int nescalate;
-  int64_t (*now)(void);           /* clock; NULL: time(NULL) */
-  int in_tx;                      /* set by case_begin(): no own BEGIN */
-  struct case_batch *batch;       /* what case_begin() keeps in memory
+  int64_t (*now)(void);     /* clock; NULL: time(NULL) */
+  int in_tx;                /* set by case_begin(): no own BEGIN */
+  struct case_batch *batch; /* what case_begin() keeps in memory
                                   ** until case_commit(); owned */
 };
 
@@ -89,31 +89,31 @@ void case_rollback(struct case_env *env);
 /* An attachment already stored with attach_put() (src/attach/attach.h). */
 struct case_attach {
   char sha256[65];
-  const char *mime;  /* static, from attach_sniff() */
+  const char *mime; /* static, from attach_sniff() */
   int64_t bytes;
   const char *stage; /* "before", "after" or "document" */
 };
 
 /* A new report. Strings may be NULL where optional. */
 struct case_report {
-  const char *kind;        /* component | event | matter */
-  const char *scheme;      /* cjt214 | gb47678 | a local scheme */
-  const char *code;        /* category code within the scheme */
-  const char *source;      /* patrol public hotline sensor referral inspection */
-  const char *case_type;   /* daily (default) | inspection | other */
-  double lat, lon;         /* position in crs */
+  const char *kind;      /* component | event | matter */
+  const char *scheme;    /* cjt214 | gb47678 | a local scheme */
+  const char *code;      /* category code within the scheme */
+  const char *source;    /* patrol public hotline sensor referral inspection */
+  const char *case_type; /* daily (default) | inspection | other */
+  double lat, lon;       /* position in crs */
   enum geo_crs crs;
   const char *address;
   const char *description;
-  int urgency;             /* 0 normal, 1 urgent, 2 emergency */
-  const char *area_class;  /* A, B or C; NULL: B */
+  int urgency;                /* 0 normal, 1 urgent, 2 emergency */
+  const char *area_class;     /* A, B or C; NULL: B */
   const char *reporter_name;  /* kept private */
   const char *reporter_phone; /* kept private */
-  int draft;               /* grid worker: keep as a draft */
-  int self_handled;        /* grid worker: fixed on the spot (自处理) */
+  int draft;                  /* grid worker: keep as a draft */
+  int self_handled;           /* grid worker: fixed on the spot (自处理) */
   const struct case_attach *att;
   int natt;
-  int64_t at;              /* report time; 0: now (replays pass the past) */
+  int64_t at; /* report time; 0: now (replays pass the past) */
 };
 
 /* File a report. The position is located into grid, community and street
@@ -129,18 +129,18 @@ int case_report(struct case_env *env, const struct org_user *who,
 /* A workflow action on an existing case. Fields a given action does not
 ** use are ignored. */
 struct case_act {
-  const char *action;       /* see case_actions() */
+  const char *action; /* see case_actions() */
   const char *note;
   const char *const *depts; /* dispatch: department codes (default: routing) */
   int ndepts;
-  int task;                 /* department actions: task number (0: the
+  int task;           /* department actions: task number (0: the
                             ** actor's department's open task) */
-  double hours;             /* extend_request: working hours asked for */
-  int pass;                 /* verify, check: 1 passed, 0 failed */
-  const char *rating;       /* rate: satisfied | basic | unsatisfied */
+  double hours;       /* extend_request: working hours asked for */
+  int pass;           /* verify, check: 1 passed, 0 failed */
+  const char *rating; /* rate: satisfied | basic | unsatisfied */
   const struct case_attach *att;
   int natt;
-  int64_t at;               /* time of the action; 0: now */
+  int64_t at; /* time of the action; 0: now */
 };
 
 /* Apply an action to case `no` as `who`. A refused action leaves the case
@@ -151,8 +151,8 @@ struct case_act {
 **   grid_worker
 ** Returns CG_OK, CG_ENOTFOUND, CG_ECONFLICT (state), CG_EPERM (role or
 ** scope) or CG_EINVAL (missing or bad fields). */
-int case_apply(struct case_env *env, const struct org_user *who,
-               const char *no, const struct case_act *a, struct cg_err *e);
+int case_apply(struct case_env *env, const struct org_user *who, const char *no,
+               const struct case_act *a, struct cg_err *e);
 
 /* One action's description, for help and for the API reference. */
 struct case_action_info {
@@ -182,15 +182,15 @@ json_t *case_get_json(struct case_env *env, const struct org_user *who,
 
 /* Filters for case_list_json(). Zero/NULL fields do not filter. */
 struct case_filter {
-  const char *state;       /* a state name, or "open" */
+  const char *state; /* a state name, or "open" */
   const char *scheme, *code_prefix;
-  const char *area;        /* street, community or grid code */
-  const char *dept;        /* cases with a task at this department */
+  const char *area; /* street, community or grid code */
+  const char *dept; /* cases with a task at this department */
   const char *source;
-  int overdue;             /* 1: only cases past a deadline */
-  int64_t from, to;        /* created_at in [from, to) */
-  const char *text;        /* words in address or description */
-  int limit, offset;       /* paging; limit 0: 50, at most 1000 */
+  int overdue;       /* 1: only cases past a deadline */
+  int64_t from, to;  /* created_at in [from, to) */
+  const char *text;  /* words in address or description */
+  int limit, offset; /* paging; limit 0: 50, at most 1000 */
 };
 
 /* Cases `who` may see that match f, newest first, as
@@ -258,14 +258,14 @@ struct case_setup {
   struct area_locator *loc; /* NULL while the district has no areas */
   char district[8];
   char data_dir[4096];
-  struct case_env env;      /* ready to use */
+  struct case_env env; /* ready to use */
 };
 
 /* Load s from data_dir using the open store db. A district without areas
 ** yet still gets an env (reports will be refused as outside). Release with
 ** case_setup_release(). */
-int case_setup_load(struct case_setup *s, const char *data_dir,
-                    struct db *db, struct cg_err *e);
+int case_setup_load(struct case_setup *s, const char *data_dir, struct db *db,
+                    struct cg_err *e);
 void case_setup_release(struct case_setup *s);
 
 /* Check a holiday calendar file against those already in

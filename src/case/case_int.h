@@ -12,13 +12,13 @@
 
 /* Task states, stored by name. */
 enum task_state {
-  TS_OPEN = 0,    /* at the department */
-  TS_RETURNING,   /* department asked to give it back (申请退回) */
-  TS_SUSPENDING,  /* department asked to park it (申请挂账) */
-  TS_HANDLED,     /* fed back (处置反馈) */
-  TS_RETURNED,    /* given back, approved (回退) */
-  TS_CANCELLED,   /* closed without handling */
-  TS_REWORKED,    /* handled, but the check failed: sent again (返工) */
+  TS_OPEN = 0,   /* at the department */
+  TS_RETURNING,  /* department asked to give it back (申请退回) */
+  TS_SUSPENDING, /* department asked to park it (申请挂账) */
+  TS_HANDLED,    /* fed back (处置反馈) */
+  TS_RETURNED,   /* given back, approved (回退) */
+  TS_CANCELLED,  /* closed without handling */
+  TS_REWORKED,   /* handled, but the check failed: sent again (返工) */
   TS_COUNT
 };
 const char *task_state_name(int s);
@@ -30,7 +30,7 @@ struct task {
   int state;
   int64_t dispatched_at, limit_s, due_at, extra_s, handled_at, request_s;
   int rework;
-  int dirty, fresh;      /* changed / new: write back */
+  int dirty, fresh; /* changed / new: write back */
 };
 
 /* A case as loaded for an action. */
@@ -90,15 +90,13 @@ int case_memo_get(struct case_env *env, const char *key, int64_t *num,
 void case_memo_put(struct case_env *env, const char *key, int64_t num,
                    const char *text);
 
-
 /* Begin/commit unless the caller holds a transaction (env->in_tx). */
 int case_tx_begin(struct case_env *env, struct cg_err *e);
 int case_tx_commit(struct case_env *env, struct cg_err *e);
 void case_tx_rollback(struct case_env *env);
 
 /* Load case `no` and its tasks into *k. CG_ENOTFOUND if absent. */
-int case_load(struct db *db, const char *no, struct kase *k,
-              struct cg_err *e);
+int case_load(struct db *db, const char *no, struct kase *k, struct cg_err *e);
 
 /* Write the mutable fields of k and its dirty or fresh tasks. */
 int case_save(struct db *db, struct kase *k, struct cg_err *e);
@@ -107,8 +105,8 @@ int case_save(struct db *db, struct kase *k, struct cg_err *e);
 ** event and to the district-wide ledger; updates k->last_seq/last_hash.
 ** data: a JSON object (borrowed) or NULL. */
 int case_event(struct case_env *env, struct kase *k, int64_t at,
-               const struct org_user *who, const char *action, int from,
-               int to, const char *note, json_t *data, struct cg_err *e);
+               const struct org_user *who, const char *action, int from, int to,
+               const char *note, json_t *data, struct cg_err *e);
 
 /* The hash of an event's content (hex into out[65]). */
 void case_event_hash(const char *no, int seq, int64_t gseq, int64_t at,
@@ -127,8 +125,8 @@ int case_add_attachments(struct db *db, const char *no, int seq,
 /* Working seconds of a limit for `step` ('disposal', 'verify', ...) for
 ** the case's category, area class and urgency; 0 if none is configured
 ** (for 'disposal' the fallback is 5 working days). */
-int64_t case_limit(struct case_env *env, const struct kase *k,
-                   const char *step, struct cg_err *e);
+int64_t case_limit(struct case_env *env, const struct kase *k, const char *step,
+                   struct cg_err *e);
 
 /* Set k's step deadline for its current state, starting at `at`. */
 int case_set_step(struct case_env *env, struct kase *k, int64_t at,
@@ -136,8 +134,8 @@ int case_set_step(struct case_env *env, struct kase *k, int64_t at,
 
 /* Department responsible for k's category by routing, into buf ("" when
 ** no rule matches). */
-int case_route(struct case_env *env, const struct kase *k, char *buf,
-               size_t n, struct cg_err *e);
+int case_route(struct case_env *env, const struct kase *k, char *buf, size_t n,
+               struct cg_err *e);
 
 /* case_load() that reuses the case the batch wrote last. */
 int case_load_env(struct case_env *env, const char *no, struct kase *k,

@@ -15,12 +15,12 @@
 ** order; fills idx. On failure the reader is released and the file
 ** closed. */
 static int
-open_csv(const char *path, const char *const *cols, int n, int *idx,
-         FILE **f, struct csv *c, struct cg_err *e)
+open_csv(const char *path, const char *const *cols, int n, int *idx, FILE **f,
+         struct csv *c, struct cg_err *e)
 {
   int r;
-  if (!(*f = fopen(path, "rb"))) return cg_fail(e, CG_EIO, "cannot open '%s'",
-                                                path);
+  if (!(*f = fopen(path, "rb")))
+    return cg_fail(e, CG_EIO, "cannot open '%s'", path);
   if (csv_init(c, *f, path, e) != CG_OK) {
     fclose(*f);
     return CG_ENOMEM;
@@ -45,7 +45,7 @@ bad:
 int
 case_import_routing(struct db *db, const char *path, int *n, struct cg_err *e)
 {
-  static const char *const cols[] = {"scheme", "kind", "code_prefix",
+  static const char *const cols[] = {"scheme", "kind",       "code_prefix",
                                      "street", "area_class", "dept"};
   struct db_stmt *st = NULL;
   struct csv c;
@@ -57,22 +57,27 @@ case_import_routing(struct db *db, const char *path, int *n, struct cg_err *e)
   if ((rc = db_begin(db, e)) == CG_OK)
     rc = db_exec(db, "DELETE FROM routing", e);
   if (rc == CG_OK)
-    rc = db_prepare(db, &st, "INSERT INTO routing (scheme, kind, code_prefix,"
+    rc = db_prepare(db, &st,
+                    "INSERT INTO routing (scheme, kind, code_prefix,"
                     " street_code, area_class, dept_code) VALUES (?, ?, ?, ?,"
-                    " ?, ?)", e);
+                    " ?, ?)",
+                    e);
   while (rc == CG_OK && (r = csv_read(&c, e)) == 1) {
     char *v[6];
     if (c.nfield == 1 && !c.field[0][0]) continue;
     if (c.nfield != 6) {
-      rc = cg_fail(e, CG_EINVAL, "%s:%ld: %d fields, expected 6", path,
-                   c.line, c.nfield);
+      rc = cg_fail(e, CG_EINVAL, "%s:%ld: %d fields, expected 6", path, c.line,
+                   c.nfield);
       break;
     }
-    for (int i = 0; i < 6; i++) v[i] = c.field[idx[i]];
+    for (int i = 0; i < 6; i++)
+      v[i] = c.field[idx[i]];
     if (!*v[0] || (strcmp(v[1], "component") && strcmp(v[1], "event") &&
                    strcmp(v[1], "matter"))) {
-      rc = cg_fail(e, CG_EINVAL, "%s:%ld: need a scheme and a kind "
-                   "(component, event or matter)", path, c.line);
+      rc = cg_fail(e, CG_EINVAL,
+                   "%s:%ld: need a scheme and a kind "
+                   "(component, event or matter)",
+                   path, c.line);
       break;
     }
     if (*v[4] && strcmp(v[4], "A") && strcmp(v[4], "B") && strcmp(v[4], "C")) {
@@ -84,8 +89,10 @@ case_import_routing(struct db *db, const char *path, int *n, struct cg_err *e)
     db_bindf(st, "tttttt", v[0], v[1], v[2], v[3], v[4], v[5]);
     rc = db_step(st, e);
     if (rc == -CG_ECONFLICT)
-      rc = cg_fail(e, CG_EINVAL, "%s:%ld: unknown department '%s', or the "
-                   "same rule twice", path, c.line, v[5]);
+      rc = cg_fail(e, CG_EINVAL,
+                   "%s:%ld: unknown department '%s', or the "
+                   "same rule twice",
+                   path, c.line, v[5]);
     else
       rc = rc < 0 ? -rc : CG_OK;
     if (rc == CG_OK) (*n)++;
@@ -103,13 +110,13 @@ case_import_routing(struct db *db, const char *path, int *n, struct cg_err *e)
 }
 
 static const char *const steps[] = {
-    "disposal", "intake", "verify", "register", "file",
-    "dispatch", "check_request", "check", "close", "self_approve"};
+    "disposal", "intake",        "verify", "register", "file",
+    "dispatch", "check_request", "check",  "close",    "self_approve"};
 
 int
 case_import_limits(struct db *db, const char *path, int *n, struct cg_err *e)
 {
-  static const char *const cols[] = {"step", "scheme", "code_prefix",
+  static const char *const cols[] = {"step",       "scheme",  "code_prefix",
                                      "area_class", "urgency", "amount",
                                      "unit"};
   struct db_stmt *st = NULL;
@@ -122,20 +129,23 @@ case_import_limits(struct db *db, const char *path, int *n, struct cg_err *e)
   if ((rc = db_begin(db, e)) == CG_OK)
     rc = db_exec(db, "DELETE FROM time_limit", e);
   if (rc == CG_OK)
-    rc = db_prepare(db, &st, "INSERT INTO time_limit (step, scheme,"
+    rc = db_prepare(db, &st,
+                    "INSERT INTO time_limit (step, scheme,"
                     " code_prefix, area_class, urgency, amount, unit)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)", e);
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    e);
   while (rc == CG_OK && (r = csv_read(&c, e)) == 1) {
     char *v[7], *end;
     size_t k;
     double amount, urgency = -1;
     if (c.nfield == 1 && !c.field[0][0]) continue;
     if (c.nfield != 7) {
-      rc = cg_fail(e, CG_EINVAL, "%s:%ld: %d fields, expected 7", path,
-                   c.line, c.nfield);
+      rc = cg_fail(e, CG_EINVAL, "%s:%ld: %d fields, expected 7", path, c.line,
+                   c.nfield);
       break;
     }
-    for (int i = 0; i < 7; i++) v[i] = c.field[idx[i]];
+    for (int i = 0; i < 7; i++)
+      v[i] = c.field[idx[i]];
     for (k = 0; k < sizeof steps / sizeof steps[0]; k++)
       if (strcmp(v[0], steps[k]) == 0) break;
     if (k == sizeof steps / sizeof steps[0]) {
@@ -146,16 +156,20 @@ case_import_limits(struct db *db, const char *path, int *n, struct cg_err *e)
     if (*v[4]) {
       urgency = strtod(v[4], &end);
       if (*end || urgency < 0 || urgency > 2) {
-        rc = cg_fail(e, CG_EINVAL, "%s:%ld: urgency '%s' is not 0, 1 or 2 "
-                     "(or empty for any)", path, c.line, v[4]);
+        rc = cg_fail(e, CG_EINVAL,
+                     "%s:%ld: urgency '%s' is not 0, 1 or 2 "
+                     "(or empty for any)",
+                     path, c.line, v[4]);
         break;
       }
     }
     amount = strtod(v[5], &end);
     if (*end || !*v[5] || amount <= 0 ||
         (strcmp(v[6], "hours") && strcmp(v[6], "days"))) {
-      rc = cg_fail(e, CG_EINVAL, "%s:%ld: a limit is a positive amount of "
-                   "'hours' or 'days'", path, c.line);
+      rc = cg_fail(e, CG_EINVAL,
+                   "%s:%ld: a limit is a positive amount of "
+                   "'hours' or 'days'",
+                   path, c.line);
       break;
     }
     if (*v[3] && strcmp(v[3], "A") && strcmp(v[3], "B") && strcmp(v[3], "C")) {
@@ -168,8 +182,7 @@ case_import_limits(struct db *db, const char *path, int *n, struct cg_err *e)
              v[6]);
     rc = db_step(st, e);
     if (rc == -CG_ECONFLICT)
-      rc = cg_fail(e, CG_EINVAL, "%s:%ld: the same limit twice", path,
-                   c.line);
+      rc = cg_fail(e, CG_EINVAL, "%s:%ld: the same limit twice", path, c.line);
     else
       rc = rc < 0 ? -rc : CG_OK;
     if (rc == CG_OK) (*n)++;
@@ -207,8 +220,7 @@ case_route(struct case_env *env, const struct kase *k, char *buf, size_t n,
            k->kind, k->code, k->street, k->area_class);
   if (case_memo_get(env, key, NULL, buf, n)) return CG_OK;
   if ((rc = db_prepare_cached(env->db, &st, sql, e)) != CG_OK) return rc;
-  db_bindf(st, "ttttt", k->scheme, k->kind, k->code, k->street,
-           k->area_class);
+  db_bindf(st, "ttttt", k->scheme, k->kind, k->code, k->street, k->area_class);
   rc = db_step(st, e);
   if (rc == DB_ROW) snprintf(buf, n, "%s", db_col_text(st, 0));
   db_finalize(st);
@@ -259,16 +271,26 @@ static const char *
 state_step(int state)
 {
   switch (state) {
-  case CS_REPORTED: return "intake";
-  case CS_VERIFYING: return "verify";
-  case CS_VERIFIED: return "register";
-  case CS_REGISTERED: return "file";
-  case CS_FILED: return "dispatch";
-  case CS_HANDLED: return "check_request";
-  case CS_CHECKING: return "check";
-  case CS_CHECKED: return "close";
-  case CS_SELF_HANDLED: return "self_approve";
-  default: return NULL;
+  case CS_REPORTED:
+    return "intake";
+  case CS_VERIFYING:
+    return "verify";
+  case CS_VERIFIED:
+    return "register";
+  case CS_REGISTERED:
+    return "file";
+  case CS_FILED:
+    return "dispatch";
+  case CS_HANDLED:
+    return "check_request";
+  case CS_CHECKING:
+    return "check";
+  case CS_CHECKED:
+    return "close";
+  case CS_SELF_HANDLED:
+    return "self_approve";
+  default:
+    return NULL;
   }
 }
 

@@ -23,8 +23,8 @@ struct step {
   const struct case_act *a;
   struct kase *k;
   int64_t at;
-  int to;            /* the state after the action; preset to the current */
-  json_t *data;      /* event data; the function may add to it */
+  int to;       /* the state after the action; preset to the current */
+  json_t *data; /* event data; the function may add to it */
   struct cg_err *e;
 };
 
@@ -74,25 +74,28 @@ find_task(struct step *s, int want)
       cg_fail(s->e, CG_ENOTFOUND, "case '%s' has no task %d", k->no,
               s->a->task);
     else
-      cg_fail(s->e, CG_ECONFLICT, "case '%s' has no task that is '%s'%s",
-              k->no, task_state_name(want),
+      cg_fail(s->e, CG_ECONFLICT, "case '%s' has no task that is '%s'%s", k->no,
+              task_state_name(want),
               s->who->role == ROLE_DEPARTMENT ? " at your department" : "");
     return NULL;
   }
   if (nhit > 1) {
-    cg_fail(s->e, CG_EINVAL, "case '%s' has several tasks that are '%s': "
-            "name one with its number", k->no, task_state_name(want));
+    cg_fail(s->e, CG_EINVAL,
+            "case '%s' has several tasks that are '%s': "
+            "name one with its number",
+            k->no, task_state_name(want));
     return NULL;
   }
   if (hit->state != want) {
     cg_fail(s->e, CG_ECONFLICT, "task %d of case '%s' is '%s', not '%s'",
-            hit->n, k->no, task_state_name(hit->state),
-            task_state_name(want));
+            hit->n, k->no, task_state_name(hit->state), task_state_name(want));
     return NULL;
   }
   if (s->who->role == ROLE_DEPARTMENT && strcmp(hit->dept, s->who->dept)) {
-    cg_fail(s->e, CG_EPERM, "task %d of case '%s' belongs to department "
-            "'%s'", hit->n, k->no, hit->dept);
+    cg_fail(s->e, CG_EPERM,
+            "task %d of case '%s' belongs to department "
+            "'%s'",
+            hit->n, k->no, hit->dept);
     return NULL;
   }
   json_object_set_new(s->data, "task", json_integer(hit->n));
@@ -110,8 +113,10 @@ add_task(struct step *s, const char *dept, int rework)
   int64_t limit;
 
   if (k->ntasks >= CASE_MAX_TASKS)
-    return cg_fail(s->e, CG_ECONFLICT, "case '%s' has %d tasks, the most "
-                   "one case may have", k->no, CASE_MAX_TASKS);
+    return cg_fail(s->e, CG_ECONFLICT,
+                   "case '%s' has %d tasks, the most "
+                   "one case may have",
+                   k->no, CASE_MAX_TASKS);
   {
     char key[48];
     snprintf(key, sizeof key, "d|%s", dept);
@@ -218,8 +223,7 @@ act_close(struct step *s)
   int late = 0;
   /* on time: no round of the work was handed in after its deadline */
   for (int i = 0; i < k->ntasks; i++)
-    if ((k->tasks[i].state == TS_HANDLED ||
-         k->tasks[i].state == TS_REWORKED) &&
+    if ((k->tasks[i].state == TS_HANDLED || k->tasks[i].state == TS_REWORKED) &&
         k->tasks[i].handled_at > k->tasks[i].due_at)
       late = 1;
   k->closed_at = s->at;
@@ -251,9 +255,10 @@ act_dispatch(struct step *s)
   json_object_set_new(s->data, "depts", list);
   if (n == 0) {
     if (!*k->dept)
-      return cg_fail(s->e, CG_EINVAL, "no department for case '%s': routing "
-                     "has none for %s %s %s, so name one", k->no, k->scheme,
-                     k->kind, k->code);
+      return cg_fail(s->e, CG_EINVAL,
+                     "no department for case '%s': routing "
+                     "has none for %s %s %s, so name one",
+                     k->no, k->scheme, k->kind, k->code);
     routed[0] = k->dept;
     depts = routed;
     n = 1;
@@ -274,8 +279,10 @@ act_dispatch(struct step *s)
     added++;
   }
   if (!added)
-    return cg_fail(s->e, CG_ECONFLICT, "every department named already has "
-                   "an open task on case '%s'", k->no);
+    return cg_fail(s->e, CG_ECONFLICT,
+                   "every department named already has "
+                   "an open task on case '%s'",
+                   k->no);
   if (s->k->state == CS_FILED && wrong) {
     k->n_wrong++; /* 错误派遣: the first department was the wrong one */
     json_object_set_new(s->data, "wrong_dispatch", json_true());
@@ -302,8 +309,10 @@ act_extend_approve(struct step *s)
   int64_t want;
   if (!(t = find_task(s, TS_OPEN))) return s->e->code;
   if (!(want = t->request_s))
-    return cg_fail(s->e, CG_ECONFLICT, "task %d of case '%s' has no "
-                   "extension asked for", t->n, s->k->no);
+    return cg_fail(s->e, CG_ECONFLICT,
+                   "task %d of case '%s' has no "
+                   "extension asked for",
+                   t->n, s->k->no);
   t->extra_s += want;
   t->due_at = cal_add(s->env->cal, t->due_at, want);
   t->request_s = 0;
@@ -320,8 +329,10 @@ act_extend_refuse(struct step *s)
   struct task *t;
   if (!(t = find_task(s, TS_OPEN))) return s->e->code;
   if (!t->request_s)
-    return cg_fail(s->e, CG_ECONFLICT, "task %d of case '%s' has no "
-                   "extension asked for", t->n, s->k->no);
+    return cg_fail(s->e, CG_ECONFLICT,
+                   "task %d of case '%s' has no "
+                   "extension asked for",
+                   t->n, s->k->no);
   t->request_s = 0;
   t->dirty = 1;
   return CG_OK;
@@ -332,13 +343,16 @@ act_extend_request(struct step *s)
 {
   struct task *t;
   if (!(s->a->hours > 0) || s->a->hours > 24 * 365)
-    return cg_fail(s->e, CG_EINVAL, "'extend_request' needs the working "
+    return cg_fail(s->e, CG_EINVAL,
+                   "'extend_request' needs the working "
                    "hours asked for (more than 0)");
   if (need_note(s, "say why more time is needed") != CG_OK) return CG_EINVAL;
   if (!(t = find_task(s, TS_OPEN))) return s->e->code;
   if (t->request_s)
-    return cg_fail(s->e, CG_ECONFLICT, "task %d of case '%s' already waits "
-                   "for an extension", t->n, s->k->no);
+    return cg_fail(s->e, CG_ECONFLICT,
+                   "task %d of case '%s' already waits "
+                   "for an extension",
+                   t->n, s->k->no);
   t->request_s = (int64_t)(s->a->hours * 3600);
   t->dirty = 1;
   json_object_set_new(s->data, "seconds", json_integer(t->request_s));
@@ -373,11 +387,11 @@ act_rate(struct step *s)
   const char *r = s->a->rating;
   if (!r || (strcmp(r, "satisfied") && strcmp(r, "basic") &&
              strcmp(r, "unsatisfied")))
-    return cg_fail(s->e, CG_EINVAL, "rating must be satisfied, basic or "
+    return cg_fail(s->e, CG_EINVAL,
+                   "rating must be satisfied, basic or "
                    "unsatisfied (满意, 基本满意, 不满意)");
   if (*s->k->rating)
-    return cg_fail(s->e, CG_ECONFLICT, "case '%s' was rated already",
-                   s->k->no);
+    return cg_fail(s->e, CG_ECONFLICT, "case '%s' was rated already", s->k->no);
   snprintf(s->k->rating, sizeof s->k->rating, "%s", r);
   json_object_set_new(s->data, "rating", json_string(r));
   return CG_OK;
@@ -506,7 +520,8 @@ static int
 act_undefer(struct step *s)
 {
   int active = 0;
-  for (int i = 0; i < s->k->ntasks; i++) active += task_active(&s->k->tasks[i]);
+  for (int i = 0; i < s->k->ntasks; i++)
+    active += task_active(&s->k->tasks[i]);
   restart_clock(s);
   s->to = active ? CS_DISPATCHED : CS_FILED;
   return CG_OK;
@@ -516,8 +531,7 @@ static int
 act_verify(struct step *s)
 {
   json_object_set_new(s->data, "pass", json_boolean(s->a->pass));
-  if (!s->a->pass &&
-      need_note(s, "say what was found on site") != CG_OK)
+  if (!s->a->pass && need_note(s, "say what was found on site") != CG_OK)
     return CG_EINVAL;
   s->to = s->a->pass ? CS_VERIFIED : CS_REJECTED;
   return CG_OK;
@@ -539,69 +553,87 @@ act_void(struct step *s)
 }
 
 /* Open states: where a case can be supervised (督办). */
-#define OPEN_STATES                                                          \
-  (S(CS_REPORTED) | S(CS_VERIFYING) | S(CS_VERIFIED) | S(CS_REGISTERED) |    \
-   S(CS_FILED) | S(CS_DISPATCHED) | S(CS_SUSPENDED) | S(CS_HANDLED) |        \
+#define OPEN_STATES                                                            \
+  (S(CS_REPORTED) | S(CS_VERIFYING) | S(CS_VERIFIED) | S(CS_REGISTERED) |      \
+   S(CS_FILED) | S(CS_DISPATCHED) | S(CS_SUSPENDED) | S(CS_HANDLED) |          \
    S(CS_CHECKING) | S(CS_CHECKED) | S(CS_DEFERRED) | S(CS_SELF_HANDLED))
 
 /* The action table. Keep sorted by name: case_apply() uses bsearch. */
 static const struct action actions[] = {
     {{"check", "核查", S(CS_CHECKING), R(ROLE_GRID_WORKER),
-      "pass, note (required on fail), attachments"}, act_check},
+      "pass, note (required on fail), attachments"},
+     act_check},
     {{"check_request", "发核查", S(CS_HANDLED), R(ROLE_OPERATOR), "note"},
      act_check_request},
-    {{"close", "结案", S(CS_CHECKED), R(ROLE_SHIFT_LEADER), "note"},
-     act_close},
+    {{"close", "结案", S(CS_CHECKED), R(ROLE_SHIFT_LEADER), "note"}, act_close},
     {{"defer", "缓办", S(CS_FILED) | S(CS_DISPATCHED), R(ROLE_SHIFT_LEADER),
-      "note (required)"}, act_defer},
+      "note (required)"},
+     act_defer},
     {{"dispatch", "派遣", S(CS_FILED) | S(CS_DISPATCHED),
       R(ROLE_DISPATCHER) | R(ROLE_STREET), "depts (default: routing), note"},
      act_dispatch},
-    {{"escalate", "督办", OPEN_STATES, R(ROLE_LEADER) | R(ROLE_SYSTEM),
-      "note"}, act_escalate},
+    {{"escalate", "督办", OPEN_STATES, R(ROLE_LEADER) | R(ROLE_SYSTEM), "note"},
+     act_escalate},
     {{"extend_approve", "延期审批", S(CS_DISPATCHED), R(ROLE_DISPATCHER),
-      "task, note"}, act_extend_approve},
+      "task, note"},
+     act_extend_approve},
     {{"extend_refuse", "延期驳回", S(CS_DISPATCHED), R(ROLE_DISPATCHER),
-      "task, note"}, act_extend_refuse},
+      "task, note"},
+     act_extend_refuse},
     {{"extend_request", "申请延期", S(CS_DISPATCHED), R(ROLE_DEPARTMENT),
-      "task, hours, note (required)"}, act_extend_request},
+      "task, hours, note (required)"},
+     act_extend_request},
     {{"file", "立案", S(CS_REGISTERED), R(ROLE_SHIFT_LEADER), "note"},
      act_file},
     {{"handle", "处置反馈", S(CS_DISPATCHED), R(ROLE_DEPARTMENT),
-      "task, note (required), attachments (after photos)"}, act_handle},
+      "task, note (required), attachments (after photos)"},
+     act_handle},
     {{"rate", "回访评价", S(CS_CLOSED), R(ROLE_PUBLIC) | R(ROLE_OPERATOR),
-      "rating, note"}, act_rate},
+      "rating, note"},
+     act_rate},
     {{"register", "登记", S(CS_REPORTED) | S(CS_VERIFIED), R(ROLE_OPERATOR),
-      "note"}, act_register},
+      "note"},
+     act_register},
     {{"reject", "不予受理", S(CS_REPORTED) | S(CS_VERIFIED), R(ROLE_OPERATOR),
-      "note (required)"}, act_reject},
+      "note (required)"},
+     act_reject},
     {{"resume", "挂账恢复", S(CS_SUSPENDED), R(ROLE_DISPATCHER), "note"},
      act_resume},
     {{"return_approve", "回退审批", S(CS_DISPATCHED), R(ROLE_DISPATCHER),
-      "task, note"}, act_return_approve},
+      "task, note"},
+     act_return_approve},
     {{"return_refuse", "回退驳回", S(CS_DISPATCHED), R(ROLE_DISPATCHER),
-      "task, note"}, act_return_refuse},
+      "task, note"},
+     act_return_refuse},
     {{"return_request", "申请回退", S(CS_DISPATCHED), R(ROLE_DEPARTMENT),
-      "task, note (required)"}, act_return_request},
+      "task, note (required)"},
+     act_return_request},
     {{"self_approve", "自处理审核", S(CS_SELF_HANDLED), R(ROLE_SHIFT_LEADER),
-      "note"}, act_self_approve},
+      "note"},
+     act_self_approve},
     {{"self_reject", "自处理无效", S(CS_SELF_HANDLED), R(ROLE_SHIFT_LEADER),
-      "note (required)"}, act_self_reject},
+      "note (required)"},
+     act_self_reject},
     {{"submit", "上报", S(CS_DRAFT), R(ROLE_GRID_WORKER), "note"}, act_submit},
     {{"suspend_approve", "挂账审批", S(CS_DISPATCHED), R(ROLE_DISPATCHER),
-      "task, note"}, act_suspend_approve},
+      "task, note"},
+     act_suspend_approve},
     {{"suspend_refuse", "挂账驳回", S(CS_DISPATCHED), R(ROLE_DISPATCHER),
-      "task, note"}, act_suspend_refuse},
+      "task, note"},
+     act_suspend_refuse},
     {{"suspend_request", "申请挂账", S(CS_DISPATCHED), R(ROLE_DEPARTMENT),
-      "task, note (required)"}, act_suspend_request},
+      "task, note (required)"},
+     act_suspend_request},
     {{"undefer", "恢复办理", S(CS_DEFERRED), R(ROLE_SHIFT_LEADER), "note"},
      act_undefer},
     {{"verify", "核实", S(CS_VERIFYING), R(ROLE_GRID_WORKER),
-      "pass, note (required on fail), attachments"}, act_verify},
+      "pass, note (required on fail), attachments"},
+     act_verify},
     {{"verify_request", "发核实", S(CS_REPORTED), R(ROLE_OPERATOR), "note"},
      act_verify_request},
     {{"void", "作废", S(CS_REGISTERED) | S(CS_FILED), R(ROLE_SHIFT_LEADER),
-      "note (required)"}, act_void},
+      "note (required)"},
+     act_void},
 };
 static const int nactions = sizeof actions / sizeof actions[0];
 
@@ -609,7 +641,8 @@ const struct case_action_info *
 case_actions(int *n)
 {
   static struct case_action_info info[sizeof actions / sizeof actions[0]];
-  for (int i = 0; i < nactions; i++) info[i] = actions[i].info;
+  for (int i = 0; i < nactions; i++)
+    info[i] = actions[i].info;
   *n = nactions;
   return info;
 }
@@ -629,18 +662,20 @@ find_action(const char *name)
 
 /* Names of the states or roles in a bit set, "a, b or c", into buf. */
 static void
-names(unsigned set, const char *(*name)(int), int count, char *buf,
-      size_t n)
+names(unsigned set, const char *(*name)(int), int count, char *buf, size_t n)
 {
   int total = 0, seen = 0;
   size_t len = 0;
-  for (int i = 0; i < count; i++) total += (set >> i) & 1;
+  for (int i = 0; i < count; i++)
+    total += (set >> i) & 1;
   buf[0] = 0;
   for (int i = 0; i < count && len < n; i++)
     if ((set >> i) & 1) {
       seen++;
       len += snprintf(buf + len, n - len, "%s'%s'",
-                      seen == 1 ? "" : seen == total ? " or " : ", ",
+                      seen == 1       ? ""
+                      : seen == total ? " or "
+                                      : ", ",
                       name(i));
     }
 }
@@ -661,14 +696,14 @@ in_scope(const struct org_user *who, const struct kase *k, struct cg_err *e)
                    k->no, who->dept);
   }
   if (org_in_scope(who, k->grid)) return CG_OK;
-  return cg_fail(e, CG_EPERM, "case '%s' lies outside the area of '%s'",
-                 k->no, who->login);
+  return cg_fail(e, CG_EPERM, "case '%s' lies outside the area of '%s'", k->no,
+                 who->login);
 }
 
 /* Check an action against a loaded case: known, state, role, scope. */
 static const struct action *
-check_action(const struct org_user *who, const struct kase *k,
-             const char *name, struct cg_err *e)
+check_action(const struct org_user *who, const struct kase *k, const char *name,
+             struct cg_err *e)
 {
   const struct action *act = find_action(name);
   char buf[400];
@@ -689,8 +724,10 @@ check_action(const struct org_user *who, const struct kase *k,
   }
   if (!(act->info.from & S(k->state))) {
     names(act->info.from, case_state_name, CS_COUNT, buf, sizeof buf);
-    cg_fail(e, CG_ECONFLICT, "cannot '%s' case '%s': it is '%s'; '%s' needs "
-            "%s", name, k->no, case_state_name(k->state), name, buf);
+    cg_fail(e, CG_ECONFLICT,
+            "cannot '%s' case '%s': it is '%s'; '%s' needs "
+            "%s",
+            name, k->no, case_state_name(k->state), name, buf);
     return NULL;
   }
   if (in_scope(who, k, e) != CG_OK) return NULL;
@@ -717,8 +754,7 @@ check_attachments(struct step *s)
     fclose(f);
     json_array_append_new(
         list, json_pack("{s:s, s:s}", "sha256", s->a->att[i].sha256, "stage",
-                        s->a->att[i].stage ? s->a->att[i].stage
-                                           : "document"));
+                        s->a->att[i].stage ? s->a->att[i].stage : "document"));
   }
   return CG_OK;
 }
@@ -753,8 +789,8 @@ case_apply(struct case_env *env, const struct org_user *who, const char *no,
     if (s.to != from || strcmp(a->action, "dispatch") == 0) {
       if ((rc = case_set_step(env, &k, s.at, e)) != CG_OK) goto done;
     }
-    rc = case_event(env, &k, s.at, who, a->action, from, s.to, a->note,
-                    s.data, e);
+    rc = case_event(env, &k, s.at, who, a->action, from, s.to, a->note, s.data,
+                    e);
   }
   if (rc == CG_OK)
     rc = case_add_attachments(env->db, k.no, k.last_seq, a->att, a->natt, e);

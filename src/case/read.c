@@ -22,9 +22,12 @@ case_light(const struct cal *cal, int64_t start, int64_t due, int64_t now,
   int64_t limit = cal_between(cal, start, due);
   double used;
 
-  if (limit <= 0) used = at > due ? 101 : 0;
-  else if (at <= due) used = 100.0 * cal_between(cal, start, at) / limit;
-  else used = 100.0 + 100.0 * cal_between(cal, due, at) / limit;
+  if (limit <= 0)
+    used = at > due ? 101 : 0;
+  else if (at <= due)
+    used = 100.0 * cal_between(cal, start, at) / limit;
+  else
+    used = 100.0 + 100.0 * cal_between(cal, due, at) / limit;
   if (at > due && used <= 100) used = 100.01; /* past due off hours */
   if (pct) *pct = used;
   return used < 80 ? "green" : used <= 100 ? "yellow" : "red";
@@ -50,13 +53,14 @@ visibility(const struct org_user *who, const struct kase *k)
   switch (who->role) {
   case ROLE_PUBLIC:
     return strcmp(k->reporter, who->login) == 0 ? 2
-           : k->state == CS_DRAFT                ? 0
-                                                 : 1;
+           : k->state == CS_DRAFT               ? 0
+                                                : 1;
   case ROLE_DEPARTMENT:
     for (int i = 0; i < k->ntasks; i++)
       if (strcmp(k->tasks[i].dept, who->dept) == 0) return 2;
     return 0;
-  case ROLE_SYSTEM: return 2;
+  case ROLE_SYSTEM:
+    return 2;
   default:
     if (k->state == CS_DRAFT && strcmp(k->reporter, who->login)) return 0;
     return org_in_scope(who, k->grid) ? 2 : 0;
@@ -72,8 +76,10 @@ sees_contact(const struct org_user *who, const struct kase *k)
   case ROLE_OPERATOR:
   case ROLE_SHIFT_LEADER:
   case ROLE_DISPATCHER:
-  case ROLE_ADMIN: return 1;
-  default: return 0;
+  case ROLE_ADMIN:
+    return 1;
+  default:
+    return 0;
   }
 }
 
@@ -118,13 +124,12 @@ tasks_json(struct case_env *env, const struct kase *k, int64_t now)
     light = case_light(env->cal, t->dispatched_at, t->due_at,
                        t->handled_at ? t->handled_at : now,
                        t->handled_at ? 0 : k->suspended_at, &pct);
-    j = json_pack("{s:i, s:s, s:s, s:s, s:o, s:o, s:I, s:I, s:o, s:b}",
-                  "n", t->n, "dept", t->dept, "dept_name", name, "state",
-                  task_state_name(t->state), "dispatched_at",
-                  jtime(t->dispatched_at), "due_at", jtime(t->due_at),
-                  "limit_s", (json_int_t)t->limit_s, "extended_s",
-                  (json_int_t)t->extra_s, "handled_at", jtime(t->handled_at),
-                  "rework", t->rework);
+    j = json_pack(
+        "{s:i, s:s, s:s, s:s, s:o, s:o, s:I, s:I, s:o, s:b}", "n", t->n, "dept",
+        t->dept, "dept_name", name, "state", task_state_name(t->state),
+        "dispatched_at", jtime(t->dispatched_at), "due_at", jtime(t->due_at),
+        "limit_s", (json_int_t)t->limit_s, "extended_s", (json_int_t)t->extra_s,
+        "handled_at", jtime(t->handled_at), "rework", t->rework);
     if (t->request_s)
       json_object_set_new(j, "extension_asked_s", json_integer(t->request_s));
     if (t->state <= TS_HANDLED) {
@@ -150,8 +155,8 @@ attachments_json(struct db *db, const char *no)
   while (db_step(st, NULL) == DB_ROW)
     json_array_append_new(
         list, json_pack("{s:s, s:s, s:I, s:s, s:i}", "sha256",
-                        db_col_text(st, 0), "mime", db_col_text(st, 1),
-                        "bytes", (json_int_t)db_col_int(st, 2), "stage",
+                        db_col_text(st, 0), "mime", db_col_text(st, 1), "bytes",
+                        (json_int_t)db_col_int(st, 2), "stage",
                         db_col_text(st, 3), "event", (int)db_col_int(st, 4)));
   db_finalize(st);
   return list;
@@ -171,12 +176,11 @@ history_json(struct db *db, const char *no, int full)
   db_bindf(st, "t", no);
   while (db_step(st, NULL) == DB_ROW) {
     json_t *data = json_loads(db_col_text(st, 8), 0, NULL);
-    json_t *ev = json_pack("{s:i, s:o, s:s, s:s, s:s, s:s}", "seq",
-                           (int)db_col_int(st, 0), "at",
-                           jtime(db_col_int(st, 1)), "role",
-                           db_col_text(st, 3), "action", db_col_text(st, 4),
-                           "from", db_col_text(st, 5), "to",
-                           db_col_text(st, 6));
+    json_t *ev =
+        json_pack("{s:i, s:o, s:s, s:s, s:s, s:s}", "seq",
+                  (int)db_col_int(st, 0), "at", jtime(db_col_int(st, 1)),
+                  "role", db_col_text(st, 3), "action", db_col_text(st, 4),
+                  "from", db_col_text(st, 5), "to", db_col_text(st, 6));
     if (full) {
       json_object_set_new(ev, "actor", json_string(db_col_text(st, 2)));
       json_object_set_new(ev, "note", json_string(db_col_text(st, 7)));
@@ -237,21 +241,22 @@ case_json(struct case_env *env, const struct org_user *who,
       json_object_set_new(j, "created_at", jtime(db_col_int(st, 4)));
       json_object_set_new(j, "updated_at", jtime(db_col_int(st, 5)));
       if (vis == 2 && sees_contact(who, k)) {
-        json_object_set_new(
-            j, "reporter",
-            json_pack("{s:s, s:s?, s:s?}", "login", k->reporter, "name",
-                      db_col_text(st, 2), "phone", db_col_text(st, 3)));
+        json_object_set_new(j, "reporter",
+                            json_pack("{s:s, s:s?, s:s?}", "login", k->reporter,
+                                      "name", db_col_text(st, 2), "phone",
+                                      db_col_text(st, 3)));
       }
       if (*k->rating)
         json_object_set_new(j, "rating",
-                            json_pack("{s:s, s:s?}", "value", k->rating,
-                                      "note", db_col_text(st, 6)));
+                            json_pack("{s:s, s:s?}", "value", k->rating, "note",
+                                      db_col_text(st, 6)));
     }
     db_finalize(st);
   }
-  json_object_set_new(j, "dept", *k->dept ? json_pack("{s:s, s:s}", "code",
-                                                      k->dept, "name", dept)
-                                          : json_null());
+  json_object_set_new(
+      j, "dept",
+      *k->dept ? json_pack("{s:s, s:s}", "code", k->dept, "name", dept)
+               : json_null());
   json_object_set_new(j, "dispatched_at", jtime(k->dispatched_at));
   json_object_set_new(j, "due_at", jtime(k->due_at));
   json_object_set_new(j, "closed_at", jtime(k->closed_at));
@@ -260,8 +265,8 @@ case_json(struct case_env *env, const struct org_user *who,
   if (*k->duplicate_of)
     json_object_set_new(j, "duplicate_of", json_string(k->duplicate_of));
   if (k->step_due && k->state != CS_CLOSED) {
-    const char *light = case_light(env->cal, k->step_started, k->step_due,
-                                   now, 0, &pct);
+    const char *light =
+        case_light(env->cal, k->step_started, k->step_due, now, 0, &pct);
     json_object_set_new(j, "step",
                         json_pack("{s:o, s:o, s:s, s:f}", "started_at",
                                   jtime(k->step_started), "due_at",
@@ -282,27 +287,25 @@ case_json(struct case_env *env, const struct org_user *who,
         worst = l;
     }
     if (!worst && k->step_due && k->state != CS_CLOSED)
-      worst = case_light(env->cal, k->step_started, k->step_due, now, 0,
-                         NULL);
+      worst = case_light(env->cal, k->step_started, k->step_due, now, 0, NULL);
     json_object_set_new(j, "light", worst ? json_string(worst) : json_null());
   }
   if (vis == 2) {
     json_object_set_new(j, "escalation", json_integer(k->escalation));
     json_object_set_new(
         j, "counters",
-        json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:b}", "rework",
-                  k->n_rework, "wrong_dispatch", k->n_wrong, "returned",
-                  k->n_return, "extended", k->n_extend, "suspended",
-                  k->n_suspend, "shirked", k->n_shirk, "deferred",
-                  k->deferred));
+        json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:b}", "rework", k->n_rework,
+                  "wrong_dispatch", k->n_wrong, "returned", k->n_return,
+                  "extended", k->n_extend, "suspended", k->n_suspend, "shirked",
+                  k->n_shirk, "deferred", k->deferred));
   }
   if (with_tasks) json_object_set_new(j, "tasks", tasks_json(env, k, now));
   return j;
 }
 
 json_t *
-case_get_json(struct case_env *env, const struct org_user *who,
-              const char *no, int history, struct cg_err *e)
+case_get_json(struct case_env *env, const struct org_user *who, const char *no,
+              int history, struct cg_err *e)
 {
   struct kase k;
   json_t *j;
@@ -316,8 +319,8 @@ case_get_json(struct case_env *env, const struct org_user *who,
   }
   j = case_json(env, who, &k, vis, 1);
   json_object_set_new(j, "attachments", attachments_json(env->db, no));
-  if (history) json_object_set_new(j, "history", history_json(env->db, no,
-                                                              vis == 2));
+  if (history)
+    json_object_set_new(j, "history", history_json(env->db, no, vis == 2));
   if (vis == 2) {
     json_t *acts = case_allowed_actions(env, who, no, NULL);
     json_object_set_new(j, "actions", acts ? acts : json_array());
@@ -370,8 +373,10 @@ static void
 q_bind(struct q *q, struct db_stmt *st)
 {
   for (int i = 0; i < q->n; i++) {
-    if (q->kind[i] == 't') db_bind_text(st, i + 1, q->text[i]);
-    else db_bind_int(st, i + 1, q->num[i]);
+    if (q->kind[i] == 't')
+      db_bind_text(st, i + 1, q->text[i]);
+    else
+      db_bind_int(st, i + 1, q->num[i]);
   }
 }
 
@@ -399,24 +404,34 @@ q_where(struct q *q, struct case_env *env, const struct org_user *who,
             f->code_prefix);
   if (f->area) {
     switch (area_level_of_code(f->area)) {
-    case AREA_STREET: q_text(q, " AND c.street_code = ?", f->area); break;
+    case AREA_STREET:
+      q_text(q, " AND c.street_code = ?", f->area);
+      break;
     case AREA_COMMUNITY:
       q_text(q, " AND c.community_code = ?", f->area);
       break;
-    case AREA_GRID: q_text(q, " AND c.grid_code = ?", f->area); break;
-    case AREA_DISTRICT: break;
-    default: return cg_fail(e, CG_EINVAL, "'%s' is not an area code", f->area);
+    case AREA_GRID:
+      q_text(q, " AND c.grid_code = ?", f->area);
+      break;
+    case AREA_DISTRICT:
+      break;
+    default:
+      return cg_fail(e, CG_EINVAL, "'%s' is not an area code", f->area);
     }
   }
   if (f->dept)
-    q_text(q, " AND EXISTS (SELECT 1 FROM task t WHERE t.case_no = c.no AND"
-              " t.dept_code = ?)", f->dept);
+    q_text(q,
+           " AND EXISTS (SELECT 1 FROM task t WHERE t.case_no = c.no AND"
+           " t.dept_code = ?)",
+           f->dept);
   if (f->source) q_text(q, " AND c.source = ?", f->source);
   if (f->overdue) {
     q_num(q, " AND ((c.state = 'dispatched' AND c.due_at < ?)", now);
-    q_num(q, " OR (c.state NOT IN ('closed', 'void', 'rejected', 'duplicate',"
-             " 'draft', 'suspended', 'deferred', 'dispatched') AND"
-             " c.step_due < ?))", now);
+    q_num(q,
+          " OR (c.state NOT IN ('closed', 'void', 'rejected', 'duplicate',"
+          " 'draft', 'suspended', 'deferred', 'dispatched') AND"
+          " c.step_due < ?))",
+          now);
   }
   if (f->from) q_num(q, " AND c.created_at >= ?", f->from);
   if (f->to) q_num(q, " AND c.created_at < ?", f->to);
@@ -426,17 +441,21 @@ q_where(struct q *q, struct case_env *env, const struct org_user *who,
   }
   /* visibility, as in visibility() above */
   switch (who->role) {
-  case ROLE_PUBLIC: q_text(q, " AND c.reporter_login = ?", who->login); break;
-  case ROLE_DEPARTMENT:
-    q_text(q, " AND EXISTS (SELECT 1 FROM task t WHERE t.case_no = c.no AND"
-              " t.dept_code = ?)", who->dept);
+  case ROLE_PUBLIC:
+    q_text(q, " AND c.reporter_login = ?", who->login);
     break;
-  case ROLE_SYSTEM: break;
+  case ROLE_DEPARTMENT:
+    q_text(q,
+           " AND EXISTS (SELECT 1 FROM task t WHERE t.case_no = c.no AND"
+           " t.dept_code = ?)",
+           who->dept);
+    break;
+  case ROLE_SYSTEM:
+    break;
   default: {
     const char *s = who->scope;
     int k = 0;
-    q_text(q, " AND (c.state <> 'draft' OR c.reporter_login = ?)",
-           who->login);
+    q_text(q, " AND (c.state <> 'draft' OR c.reporter_login = ?)", who->login);
     if (!*s) break;
     q_add(q, " AND (1 = 0");
     while (*s && k < 16) {
@@ -488,8 +507,8 @@ case_list_json(struct case_env *env, const struct org_user *who,
   if (db_prepare(env->db, &st, q.sql, e) != CG_OK) return NULL;
   q_bind(&q, st);
   list = json_array();
-  out = json_pack("{s:I, s:i, s:i, s:o}", "total", (json_int_t)total,
-                  "limit", limit, "offset", f->offset, "cases", list);
+  out = json_pack("{s:I, s:i, s:i, s:o}", "total", (json_int_t)total, "limit",
+                  limit, "offset", f->offset, "cases", list);
   while ((rc = db_step(st, e)) == DB_ROW) {
     struct kase k;
     char no[32];
@@ -498,8 +517,8 @@ case_list_json(struct case_env *env, const struct org_user *who,
       rc = -CG_EDB;
       break;
     }
-    json_array_append_new(list, case_json(env, who, &k, visibility(who, &k),
-                                          0));
+    json_array_append_new(list,
+                          case_json(env, who, &k, visibility(who, &k), 0));
   }
   db_finalize(st);
   if (rc < 0) {

@@ -54,8 +54,8 @@ load_map(const char *path, struct mapping **out, int *n, struct cg_err *e)
   while ((r = csv_read(&c, e)) == 1) {
     if (c.nfield == 1 && !c.field[0][0]) continue;
     if (c.nfield != 4) {
-      rc = cg_fail(e, CG_EINVAL, "%s:%ld: %d fields, expected 4", path,
-                   c.line, c.nfield);
+      rc = cg_fail(e, CG_EINVAL, "%s:%ld: %d fields, expected 4", path, c.line,
+                   c.nfield);
       goto out;
     }
     if (*n == cap) {
@@ -118,8 +118,9 @@ read_row(struct csv *c, const int *idx, const char *path, struct row *r,
     ;
   if (rc <= 0) return rc;
   if (c->nfield != 7)
-    return cg_fail(e, CG_EINVAL, "%s:%ld: %d fields, expected 7", path,
-                   c->line, c->nfield), -1;
+    return cg_fail(e, CG_EINVAL, "%s:%ld: %d fields, expected 7", path, c->line,
+                   c->nfield),
+           -1;
   r->line = c->line;
   snprintf(r->id, sizeof r->id, "%s", c->field[idx[0]]);
   snprintf(r->category, sizeof r->category, "%s", c->field[idx[1]]);
@@ -128,10 +129,10 @@ read_row(struct csv *c, const int *idx, const char *path, struct row *r,
   r->closed = iso_time(c->field[idx[3]]);
   r->lat = strtod(c->field[idx[5]], &end1);
   r->lon = strtod(c->field[idx[6]], &end2);
-  if (r->opened <= 0 || r->closed < 0 || *end1 || *end2 ||
-      !*c->field[idx[5]] || (r->closed && r->closed < r->opened))
-    return cg_fail(e, CG_EINVAL, "%s:%ld: bad time or position", path,
-                   c->line), -1;
+  if (r->opened <= 0 || r->closed < 0 || *end1 || *end2 || !*c->field[idx[5]] ||
+      (r->closed && r->closed < r->opened))
+    return cg_fail(e, CG_EINVAL, "%s:%ld: bad time or position", path, c->line),
+           -1;
   return 1;
 }
 
@@ -181,8 +182,10 @@ act(struct case_env *env, const struct org_user *who, const char *no,
 {
   struct case_act a;
   int rc;
-  if (extra) a = *extra;
-  else memset(&a, 0, sizeof a);
+  if (extra)
+    a = *extra;
+  else
+    memset(&a, 0, sizeof a);
   a.action = action;
   a.at = at;
   a.note = note ? note : a.note;
@@ -212,8 +215,8 @@ work(struct case_env *env, struct cast *c, const char *no, unsigned h,
   case 1: /* the wrong department: returned, re-dispatched elsewhere */
     if ((rc = act(env, &c->dept, no, "return_request", t, "不属于本单位职责",
                   NULL, e)) ||
-        (rc = act(env, &c->disp, no, "return_approve", t + step / 4, NULL,
-                  NULL, e)))
+        (rc = act(env, &c->disp, no, "return_approve", t + step / 4, NULL, NULL,
+                  e)))
       return rc;
     case_text(env, other_sql, dept, other, sizeof other);
     {
@@ -221,8 +224,8 @@ work(struct case_env *env, struct cast *c, const char *no, unsigned h,
       memset(&x, 0, sizeof x);
       x.depts = d;
       x.ndepts = 1;
-      if ((rc = act(env, &c->disp, no, "dispatch", t + step / 2, "改派", &x,
-                    e)))
+      if ((rc =
+               act(env, &c->disp, no, "dispatch", t + step / 2, "改派", &x, e)))
         return rc;
     }
     snprintf(c->dept.dept, sizeof c->dept.dept, "%s", other);
@@ -230,15 +233,15 @@ work(struct case_env *env, struct cast *c, const char *no, unsigned h,
   case 2: /* more time asked and granted */
     memset(&x, 0, sizeof x);
     x.hours = 8;
-    if ((rc = act(env, &c->dept, no, "extend_request", t, "需协调多部门",
-                  &x, e)) ||
-        (rc = act(env, &c->disp, no, "extend_approve", t + step / 4, NULL,
-                  NULL, e)))
+    if ((rc = act(env, &c->dept, no, "extend_request", t, "需协调多部门", &x,
+                  e)) ||
+        (rc = act(env, &c->disp, no, "extend_approve", t + step / 4, NULL, NULL,
+                  e)))
       return rc;
     break;
   case 5: /* tried to give it back without cause */
-    if ((rc = act(env, &c->dept, no, "return_request", t, "非本单位职责",
-                  NULL, e)) ||
+    if ((rc = act(env, &c->dept, no, "return_request", t, "非本单位职责", NULL,
+                  e)) ||
         (rc = act(env, &c->disp, no, "return_refuse", t + step / 4,
                   "属于本单位职责", NULL, e)))
       return rc;
@@ -257,26 +260,27 @@ work(struct case_env *env, struct cast *c, const char *no, unsigned h,
 
 /* Run the path a row's status implies. */
 static int
-drive(struct case_env *env, struct cast *c, const char *no,
-      const struct row *r, int64_t shift, int64_t now, int *closed,
-      struct cg_err *e)
+drive(struct case_env *env, struct cast *c, const char *no, const struct row *r,
+      int64_t shift, int64_t now, int *closed, struct cg_err *e)
 {
   unsigned h = 0;
   int64_t t0 = r->opened + shift, t1, step;
   int rc;
 
-  for (const char *p = r->id; *p; p++) h = h * 31 + (unsigned char)*p;
+  for (const char *p = r->id; *p; p++)
+    h = h * 31 + (unsigned char)*p;
   if (h % 10 == 9) { /* checked on site before registration */
     struct case_act x = {0};
     x.pass = 1;
-    if ((rc = act(env, &c->op, no, "verify_request", t0 + 300, NULL, NULL,
-                  e)) ||
+    if ((rc =
+             act(env, &c->op, no, "verify_request", t0 + 300, NULL, NULL, e)) ||
         (rc = act(env, &c->grid, no, "verify", t0 + 900, "情况属实", &x, e)))
       return rc;
   }
   if (strcmp(r->status, "Open") == 0) {
     switch (h % 7) {
-    case 0: return CG_OK; /* waiting for intake */
+    case 0:
+      return CG_OK; /* waiting for intake */
     case 1:
       return act(env, &c->op, no, "reject", t0 + 600, "不属于受理范围", NULL,
                  e);
@@ -312,16 +316,17 @@ drive(struct case_env *env, struct cast *c, const char *no,
       return act(env, &c->disp, no, "suspend_approve", t0 + 6 * step, NULL,
                  NULL, e);
     case 1:
-      return act(env, &c->shift, no, "defer", t0 + 5 * step, "待规划实施",
-                 NULL, e);
-    case 5: return CG_OK; /* at the department */
+      return act(env, &c->shift, no, "defer", t0 + 5 * step, "待规划实施", NULL,
+                 e);
+    case 5:
+      return CG_OK; /* at the department */
     }
-    if ((rc = act(env, &c->dept, no, "handle", t0 + 5 * step, "已处置",
-                  NULL, e)) ||
+    if ((rc = act(env, &c->dept, no, "handle", t0 + 5 * step, "已处置", NULL,
+                  e)) ||
         h % 6 == 2)
       return rc;
-    if ((rc = act(env, &c->op, no, "check_request", t0 + 6 * step, NULL,
-                  NULL, e)) ||
+    if ((rc = act(env, &c->op, no, "check_request", t0 + 6 * step, NULL, NULL,
+                  e)) ||
         h % 6 == 3)
       return rc;
     x.pass = 1;
@@ -354,8 +359,8 @@ int
 case_replay(struct case_env *env, const char *path, const char *map,
             struct case_replay_stats *st, struct cg_err *e)
 {
-  static const char *const cols[] = {"id", "category", "opened_at",
-                                     "closed_at", "status", "lat", "lon"};
+  static const char *const cols[] = {
+      "id", "category", "opened_at", "closed_at", "status", "lat", "lon"};
   double fb[4] = {1e9, 1e9, -1e9, -1e9}, db[4]; /* min lon/lat, max lon/lat */
   struct mapping *m = NULL;
   struct cast cast;
@@ -367,18 +372,22 @@ case_replay(struct case_env *env, const char *path, const char *map,
 
   memset(st, 0, sizeof *st);
   if (!env->loc)
-    return cg_fail(e, CG_EINVAL, "the district has no grids yet: run "
+    return cg_fail(e, CG_EINVAL,
+                   "the district has no grids yet: run "
                    "'citygrid grid generate' first");
   if ((rc = load_map(map, &m, &nm, e)) != CG_OK) return rc;
   {
     struct db_stmt *q;
-    if ((rc = db_prepare(env->db, &q, "SELECT min_lon, min_lat, max_lon,"
-                         " max_lat FROM area WHERE level = 'district'", e))) {
+    if ((rc = db_prepare(env->db, &q,
+                         "SELECT min_lon, min_lat, max_lon,"
+                         " max_lat FROM area WHERE level = 'district'",
+                         e))) {
       free(m);
       return rc;
     }
     rc = db_step(q, e) == DB_ROW ? CG_OK : CG_ENOTFOUND;
-    for (int i = 0; i < 4 && rc == CG_OK; i++) db[i] = db_col_double(q, i);
+    for (int i = 0; i < 4 && rc == CG_OK; i++)
+      db[i] = db_col_double(q, i);
     db_finalize(q);
     if (rc != CG_OK) {
       free(m);
@@ -427,8 +436,10 @@ case_replay(struct case_env *env, const char *path, const char *map,
         continue;
       }
       /* the file's extent onto the district's; pull inward until inside */
-      lon = db[0] + (r.lon - fb[0]) / fmax(fb[2] - fb[0], 1e-9) * (db[2] - db[0]);
-      lat = db[1] + (r.lat - fb[1]) / fmax(fb[3] - fb[1], 1e-9) * (db[3] - db[1]);
+      lon =
+          db[0] + (r.lon - fb[0]) / fmax(fb[2] - fb[0], 1e-9) * (db[2] - db[0]);
+      lat =
+          db[1] + (r.lat - fb[1]) / fmax(fb[3] - fb[1], 1e-9) * (db[3] - db[1]);
       for (int i = 0; i < 40 && !area_locate(env->loc, lon, lat, &p); i++) {
         lon = (db[0] + db[2]) / 2 + 0.9 * (lon - (db[0] + db[2]) / 2);
         lat = (db[1] + db[3]) / 2 + 0.9 * (lat - (db[1] + db[3]) / 2);

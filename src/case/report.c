@@ -11,8 +11,8 @@
 #include <string.h>
 #include <time.h>
 
-static const char *const sources[] = {"patrol", "public", "hotline", "sensor",
-                                      "referral", "inspection"};
+static const char *const sources[] = {"patrol", "public",   "hotline",
+                                      "sensor", "referral", "inspection"};
 
 static int
 one_of(const char *s, const char *const *set, size_t n)
@@ -27,10 +27,14 @@ static const char *
 default_source(int role)
 {
   switch (role) {
-  case ROLE_PUBLIC: return "public";
-  case ROLE_OPERATOR: return "hotline";
-  case ROLE_SYSTEM: return "sensor";
-  default: return "patrol";
+  case ROLE_PUBLIC:
+    return "public";
+  case ROLE_OPERATOR:
+    return "hotline";
+  case ROLE_SYSTEM:
+    return "sensor";
+  default:
+    return "patrol";
   }
 }
 
@@ -46,8 +50,7 @@ category_known(struct case_env *env, const struct case_report *r,
   int64_t n = 0;
   int rc;
 
-  snprintf(key, sizeof key, "c|%.16s|%.16s|%.16s", r->scheme, r->kind,
-           r->code);
+  snprintf(key, sizeof key, "c|%.16s|%.16s|%.16s", r->scheme, r->kind, r->code);
   if (case_memo_get(env, key, &n, NULL, 0)) return n > 0;
   if ((rc = db_prepare_cached(env->db, &st, sql, e)) != CG_OK) return -1;
   db_bindf(st, "ttt", r->scheme, r->kind, r->code);
@@ -75,39 +78,50 @@ check_report(struct case_env *env, const struct org_user *who,
     return cg_fail(e, CG_EPERM, "cannot report: 'report' is not for '%s'",
                    org_role_name(who->role));
   if (!r->kind || !r->scheme || !r->code)
-    return cg_fail(e, CG_EINVAL, "a report needs a category: scheme, kind "
+    return cg_fail(e, CG_EINVAL,
+                   "a report needs a category: scheme, kind "
                    "and code");
   switch (category_known(env, r, e)) {
   case 0:
     return cg_fail(e, CG_EINVAL, "unknown category %s %s '%s'", r->scheme,
                    r->kind, r->code);
-  case -1: return CG_EDB;
+  case -1:
+    return CG_EDB;
   }
   if (r->source && !one_of(r->source, sources, 6))
-    return cg_fail(e, CG_EINVAL, "unknown source '%s' (patrol, public, "
-                   "hotline, sensor, referral or inspection)", r->source);
+    return cg_fail(e, CG_EINVAL,
+                   "unknown source '%s' (patrol, public, "
+                   "hotline, sensor, referral or inspection)",
+                   r->source);
   if (r->case_type && strcmp(r->case_type, "daily") &&
       strcmp(r->case_type, "inspection") && strcmp(r->case_type, "other"))
-    return cg_fail(e, CG_EINVAL, "unknown case type '%s' (daily, inspection "
-                   "or other)", r->case_type);
+    return cg_fail(e, CG_EINVAL,
+                   "unknown case type '%s' (daily, inspection "
+                   "or other)",
+                   r->case_type);
   if (r->urgency < 0 || r->urgency > 2)
-    return cg_fail(e, CG_EINVAL, "urgency %d is not 0 (normal), 1 (urgent) "
-                   "or 2 (emergency)", r->urgency);
+    return cg_fail(e, CG_EINVAL,
+                   "urgency %d is not 0 (normal), 1 (urgent) "
+                   "or 2 (emergency)",
+                   r->urgency);
   if (r->area_class && strcmp(r->area_class, "A") &&
       strcmp(r->area_class, "B") && strcmp(r->area_class, "C"))
     return cg_fail(e, CG_EINVAL, "area class '%s' is not A, B or C",
                    r->area_class);
   if ((r->draft || r->self_handled) && who->role != ROLE_GRID_WORKER)
-    return cg_fail(e, CG_EPERM, "only grid workers keep drafts or handle "
+    return cg_fail(e, CG_EPERM,
+                   "only grid workers keep drafts or handle "
                    "cases themselves");
   if (r->draft && r->self_handled)
-    return cg_fail(e, CG_EINVAL, "a report is a draft or self-handled, not "
+    return cg_fail(e, CG_EINVAL,
+                   "a report is a draft or self-handled, not "
                    "both");
   for (int i = 0; i < r->natt; i++)
     if (r->att[i].stage && strcmp(r->att[i].stage, "after") == 0)
       have_after = 1;
   if (r->self_handled && !have_after)
-    return cg_fail(e, CG_EINVAL, "a self-handled report needs a photo of the "
+    return cg_fail(e, CG_EINVAL,
+                   "a self-handled report needs a photo of the "
                    "result (stage 'after')");
   if (r->description && strlen(r->description) > 4000)
     return cg_fail(e, CG_EINVAL, "description longer than 4000 bytes");
@@ -224,14 +238,16 @@ case_report(struct case_env *env, const struct org_user *who,
   if ((rc = check_report(env, who, r, e)) != CG_OK) return rc;
   geo_convert_point(r->crs, GEO_WGS84, &lon, &lat);
   if (!env->loc || !area_locate(env->loc, lon, lat, &p))
-    return cg_fail(e, CG_EINVAL, "position %.6f, %.6f is outside the "
-                   "district", r->lat, r->lon);
+    return cg_fail(e, CG_EINVAL,
+                   "position %.6f, %.6f is outside the "
+                   "district",
+                   r->lat, r->lon);
   memset(&k, 0, sizeof k);
   snprintf(k.kind, sizeof k.kind, "%s", r->kind);
   snprintf(k.scheme, sizeof k.scheme, "%s", r->scheme);
   snprintf(k.code, sizeof k.code, "%s", r->code);
-  snprintf(k.grid, sizeof k.grid, "%s", p.code[AREA_GRID] ? p.code[AREA_GRID]
-                                                          : "");
+  snprintf(k.grid, sizeof k.grid, "%s",
+           p.code[AREA_GRID] ? p.code[AREA_GRID] : "");
   snprintf(k.community, sizeof k.community, "%s",
            p.code[AREA_COMMUNITY] ? p.code[AREA_COMMUNITY] : "");
   snprintf(k.street, sizeof k.street, "%s",
@@ -258,8 +274,8 @@ case_report(struct case_env *env, const struct org_user *who,
   if ((rc = db_prepare_cached(env->db, &st, sql, e)) != CG_OK) goto fail;
   db_bindf(st, "ttttttddttttti", k.no, k.kind, k.scheme, k.code,
            r->source ? r->source : default_source(who->role),
-           r->case_type ? r->case_type : "daily", lat, lon, k.grid,
-           k.community, k.street, r->address ? r->address : "",
+           r->case_type ? r->case_type : "daily", lat, lon, k.grid, k.community,
+           k.street, r->address ? r->address : "",
            r->description ? r->description : "", (int64_t)k.urgency);
   db_bind_text(st, 15, k.area_class);
   db_bind_text(st, 16, who->login);
@@ -281,8 +297,8 @@ case_report(struct case_env *env, const struct org_user *who,
                    r->source ? r->source : default_source(who->role));
   if (*k.duplicate_of)
     json_object_set_new(data, "duplicate_of", json_string(k.duplicate_of));
-  rc = case_event(env, &k, at, who, "report", -1, k.state, r->description,
-                  data, e);
+  rc = case_event(env, &k, at, who, "report", -1, k.state, r->description, data,
+                  e);
   json_decref(data);
   if (rc == CG_OK)
     rc = case_add_attachments(env->db, k.no, 1, r->att, r->natt, e);

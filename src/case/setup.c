@@ -66,8 +66,10 @@ case_setup_load(struct case_setup *s, const char *data_dir, struct db *db,
     case_setup_release(s);
     return rc;
   }
-  if ((rc = db_prepare(db, &st, "SELECT code FROM area WHERE level ="
-                       " 'district'", e)) != CG_OK) {
+  if ((rc = db_prepare(db, &st,
+                       "SELECT code FROM area WHERE level ="
+                       " 'district'",
+                       e)) != CG_OK) {
     case_setup_release(s);
     return rc;
   }
@@ -119,8 +121,10 @@ case_import_calendar(const char *data_dir, const char *path, int *n,
     size_t len = strlen(base);
     if (len < 5 || strcmp(base + len - 4, ".csv") || base[0] == '.') {
       cal_free(cal);
-      return cg_fail(e, CG_EINVAL, "a calendar file's name must end in "
-                     "'.csv': '%s'", base);
+      return cg_fail(e, CG_EINVAL,
+                     "a calendar file's name must end in "
+                     "'.csv': '%s'",
+                     base);
     }
   }
   /* the others first (less the one being replaced), then this one: a

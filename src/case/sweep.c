@@ -28,8 +28,8 @@ static int
 sweep_case(struct case_env *env, const char *no, int64_t now, int *done,
            struct cg_err *e)
 {
-  static const struct org_user sweeper = {
-      "system", "督办", ROLE_SYSTEM, "", "", "", 0};
+  static const struct org_user sweeper = {"system", "督办", ROLE_SYSTEM, "", "",
+                                          "",       0};
   struct kase k;
   double worst = 0, pct;
   int which = 0, level, rc;
@@ -57,11 +57,15 @@ sweep_case(struct case_env *env, const char *no, int64_t now, int *done,
   level = level_for(env, worst);
   if (level <= k.escalation) return CG_OK;
   if (which)
-    snprintf(note, sizeof note, "督办 level %d: task %d has used %.0f%% of "
-             "its limit", level, which, worst);
+    snprintf(note, sizeof note,
+             "督办 level %d: task %d has used %.0f%% of "
+             "its limit",
+             level, which, worst);
   else
-    snprintf(note, sizeof note, "督办 level %d: step '%s' has used %.0f%% of "
-             "its limit", level, case_state_name(k.state), worst);
+    snprintf(note, sizeof note,
+             "督办 level %d: step '%s' has used %.0f%% of "
+             "its limit",
+             level, case_state_name(k.state), worst);
   k.escalation = level;
   data = json_pack("{s:i, s:f}", "level", level, "used_pct", worst);
   if (which) json_object_set_new(data, "task", json_integer(which));
@@ -82,7 +86,7 @@ case_sweep(struct case_env *env, int64_t now, int *n, struct cg_err *e)
       " 'filed', 'handled', 'checking', 'checked', 'self_handled')"
       " AND step_due < ?) ORDER BY no";
   struct db_stmt *st;
-  char (*nos)[32] = NULL;
+  char(*nos)[32] = NULL;
   int count = 0, cap = 0, rc;
 
   *n = 0;
@@ -106,8 +110,10 @@ case_sweep(struct case_env *env, int64_t now, int *n, struct cg_err *e)
     int done = 0;
     if ((rc = case_tx_begin(env, e)) != CG_OK) break;
     rc = sweep_case(env, nos[i], now, &done, e);
-    if (rc == CG_OK) rc = case_tx_commit(env, e);
-    else case_tx_rollback(env);
+    if (rc == CG_OK)
+      rc = case_tx_commit(env, e);
+    else
+      case_tx_rollback(env);
     if (rc != CG_OK) break;
     *n += done;
   }

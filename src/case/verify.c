@@ -17,10 +17,10 @@
 /* Per-case state while scanning: open addressing on a 64-bit hash of the
 ** case number. 32 bytes a case keep a million cases in 64 MiB. */
 struct slot {
-  uint64_t key;          /* 0 = empty */
-  int32_t seq;           /* last seq seen */
-  int32_t bad;           /* a problem was reported already */
-  unsigned char hash[16];/* first half of the last event's hash */
+  uint64_t key;           /* 0 = empty */
+  int32_t seq;            /* last seq seen */
+  int32_t bad;            /* a problem was reported already */
+  unsigned char hash[16]; /* first half of the last event's hash */
 };
 
 struct seen {
@@ -32,7 +32,8 @@ static uint64_t
 key_of(const char *no)
 {
   uint64_t h = 1469598103934665603ull; /* FNV-1a */
-  for (; *no; no++) h = (h ^ (unsigned char)*no) * 1099511628211ull;
+  for (; *no; no++)
+    h = (h ^ (unsigned char)*no) * 1099511628211ull;
   return h ? h : 1;
 }
 
@@ -49,7 +50,8 @@ seen_get(struct seen *m, const char *no)
     for (size_t j = 0; j < m->cap; j++)
       if (m->s[j].key) {
         size_t p = m->s[j].key & (g.cap - 1);
-        while (g.s[p].key) p = (p + 1) & (g.cap - 1);
+        while (g.s[p].key)
+          p = (p + 1) & (g.cap - 1);
         g.s[p] = m->s[j];
         g.n++;
       }
@@ -99,9 +101,11 @@ case_verify(struct db *db,
   *events = 0;
   head[0] = 0;
   /* district order: the table's key */
-  rc = db_prepare(db, &st, "SELECT case_no, seq, gseq, at, actor, role,"
+  rc = db_prepare(db, &st,
+                  "SELECT case_no, seq, gseq, at, actor, role,"
                   " action, from_state, to_state, note, data, prev, hash"
-                  " FROM event ORDER BY gseq", e);
+                  " FROM event ORDER BY gseq",
+                  e);
   if (rc != CG_OK) return rc;
   while ((rc = db_step(st, e)) == DB_ROW) {
     const char *no = db_col_text(st, 0), *prev = db_col_text(st, 11);
@@ -113,20 +117,23 @@ case_verify(struct db *db,
 
     (*events)++;
     if (gseq != expect && ordered) {
-      snprintf(msg, sizeof msg, "event %d is number %lld of the district, "
-               "expected %lld: events were removed or reordered", seq,
-               (long long)gseq, (long long)expect);
+      snprintf(msg, sizeof msg,
+               "event %d is number %lld of the district, "
+               "expected %lld: events were removed or reordered",
+               seq, (long long)gseq, (long long)expect);
       fn(no, msg, arg);
       ordered = 0;
     }
     expect = gseq + 1;
     case_event_hash(no, seq, gseq, db_col_int(st, 3), db_col_text(st, 4),
-                    db_col_text(st, 5), db_col_text(st, 6),
-                    db_col_text(st, 7), db_col_text(st, 8),
-                    db_col_text(st, 9), db_col_text(st, 10), prev, calc);
+                    db_col_text(st, 5), db_col_text(st, 6), db_col_text(st, 7),
+                    db_col_text(st, 8), db_col_text(st, 9), db_col_text(st, 10),
+                    prev, calc);
     if (strcmp(calc, stored) != 0) {
-      snprintf(msg, sizeof msg, "event %d was altered (its content does not "
-               "match its hash)", seq);
+      snprintf(msg, sizeof msg,
+               "event %d was altered (its content does not "
+               "match its hash)",
+               seq);
       fn(no, msg, arg);
       c->bad = 1;
     }
@@ -134,8 +141,10 @@ case_verify(struct db *db,
     if (seq != c->seq + 1 ||
         memcmp(p16, c->seq ? c->hash : (const unsigned char *)zero, 16)) {
       if (!c->bad) {
-        snprintf(msg, sizeof msg, "event %d does not follow event %d: events "
-                 "were removed, inserted or reordered", seq, c->seq);
+        snprintf(msg, sizeof msg,
+                 "event %d does not follow event %d: events "
+                 "were removed, inserted or reordered",
+                 seq, c->seq);
         fn(no, msg, arg);
       }
       c->bad = 1;
@@ -157,9 +166,10 @@ case_verify(struct db *db,
     half(db_col_text(st, 2), h16);
     if (c->bad) continue;
     if (c->seq != (int)db_col_int(st, 1) || memcmp(c->hash, h16, 16)) {
-      snprintf(msg, sizeof msg, "the case records %d events but its history "
-               "holds %d: events were removed", (int)db_col_int(st, 1),
-               c->seq);
+      snprintf(msg, sizeof msg,
+               "the case records %d events but its history "
+               "holds %d: events were removed",
+               (int)db_col_int(st, 1), c->seq);
       fn(no, msg, arg);
     }
   }
@@ -171,9 +181,11 @@ case_verify(struct db *db,
   if ((rc = db_step(st, e)) == DB_ROW) {
     ledger_events = db_col_int(st, 0);
     if (ledger_events != *events || strcmp(db_col_text(st, 1), head)) {
-      snprintf(msg, sizeof msg, "the district chain records %lld events but "
+      snprintf(msg, sizeof msg,
+               "the district chain records %lld events but "
                "%lld are stored, or its head differs: the history was "
-               "rewritten", (long long)ledger_events, (long long)*events);
+               "rewritten",
+               (long long)ledger_events, (long long)*events);
       fn("", msg, arg);
     }
   }

@@ -30,24 +30,32 @@ check_row(const char *where, const char *scheme, char **f, const int *col,
 
   if (strcmp(kind, "component") && strcmp(kind, "event") &&
       strcmp(kind, "matter"))
-    return cg_fail(e, CG_EINVAL, "%s: unknown kind '%s' (component, event "
-                   "or matter)", where, kind);
+    return cg_fail(e, CG_EINVAL,
+                   "%s: unknown kind '%s' (component, event "
+                   "or matter)",
+                   where, kind);
   if (!all_digits(major) || strlen(major) != 2 || !all_digits(code) ||
       strncmp(code, major, 2) != 0)
-    return cg_fail(e, CG_EINVAL, "%s: code '%s' is not a 2-digit major '%s' "
-                   "followed by digits", where, code, major);
+    return cg_fail(e, CG_EINVAL,
+                   "%s: code '%s' is not a 2-digit major '%s' "
+                   "followed by digits",
+                   where, code, major);
   if ((strcmp(scheme, "cjt214") == 0 && w != 4) ||
       (strcmp(scheme, "gb47678") == 0 && w != 5))
-    return cg_fail(e, CG_EINVAL, "%s: code '%s' has the wrong width for "
-                   "scheme '%s'", where, code, scheme);
+    return cg_fail(e, CG_EINVAL,
+                   "%s: code '%s' has the wrong width for "
+                   "scheme '%s'",
+                   where, code, scheme);
   if (!*f[col[4]] || !*f[col[2]])
     return cg_fail(e, CG_EINVAL, "%s: empty name", where);
   if (*f[col[6]]) {
     char *end;
     double h = strtod(f[col[6]], &end);
     if (*end || h <= 0)
-      return cg_fail(e, CG_EINVAL, "%s: default_deadline_hours '%s' is not a "
-                     "positive number", where, f[col[6]]);
+      return cg_fail(e, CG_EINVAL,
+                     "%s: default_deadline_hours '%s' is not a "
+                     "positive number",
+                     where, f[col[6]]);
   }
   return CG_OK;
 }
@@ -57,8 +65,8 @@ category_import(struct db *db, const char *path, const char *scheme, int *n,
                 struct cg_err *e)
 {
   static const char *const names[] = {
-      "kind", "major_code", "major_name_zh", "minor_code", "minor_name_zh",
-      "minor_name_en", "default_deadline_hours"};
+      "kind",          "major_code",    "major_name_zh",         "minor_code",
+      "minor_name_zh", "minor_name_en", "default_deadline_hours"};
   FILE *in = fopen(path, "rb");
   struct db_stmt *st = NULL;
   struct csv c;
@@ -91,7 +99,8 @@ category_import(struct db *db, const char *path, const char *scheme, int *n,
                   " major_code = excluded.major_code,"
                   " major_name = excluded.major_name,"
                   " name_zh = excluded.name_zh, name_en = excluded.name_en,"
-                  " deadline_hours = excluded.deadline_hours", e);
+                  " deadline_hours = excluded.deadline_hours",
+                  e);
   while (rc == CG_OK && (r = csv_read(&c, e)) == 1) {
     if (c.nfield == 1 && !c.field[0][0]) continue;
     snprintf(where, sizeof where, "%s:%ld", path, c.line);

@@ -17,7 +17,7 @@
 ** ones). A scheme other than those two marks its rows local. Rows that
 ** exist are updated; the whole file applies or none of it. *n gets the
 ** number of rows. */
-int category_import(struct db *db, const char *path, const char *scheme,
-                    int *n, struct cg_err *e);
+int category_import(struct db *db, const char *path, const char *scheme, int *n,
+                    struct cg_err *e);
 
 #endif

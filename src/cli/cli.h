@@ -42,11 +42,11 @@ struct cli;
 struct cmd {
   const char *name;
   int (*fn)(struct cli *cli, struct opts *o);
-  const char *args;      /* e.g. "LAT LON" */
-  int flags;             /* CMD_* below */
+  const char *args; /* e.g. "LAT LON" */
+  int flags;        /* CMD_* below */
   const char *summary;
   const struct opt *opts;
-  int min_pos, max_pos;  /* bounds on positional arguments */
+  int min_pos, max_pos; /* bounds on positional arguments */
 };
 
 enum {
@@ -55,9 +55,9 @@ enum {
 
 /* State handed to every command. */
 struct cli {
-  const char *data_dir;   /* --data, $CITYGRID_DATA or ./citygrid-data */
-  char db_path[4096];     /* data_dir/citygrid.db */
-  struct db *db;          /* open when the command has CMD_STORE */
+  const char *data_dir; /* --data, $CITYGRID_DATA or ./citygrid-data */
+  char db_path[4096];   /* data_dir/citygrid.db */
+  struct db *db;        /* open when the command has CMD_STORE */
   const struct cmd *cmd;
 };
 
@@ -77,8 +77,7 @@ void cmd_usage(const struct cmd *cmd, FILE *f);
 int cli_fail(const struct cg_err *e);
 
 /* Parse a decimal number in full; CG_OK or CG_EINVAL naming `what`. */
-int cli_number(const char *s, const char *what, double *out,
-               struct cg_err *e);
+int cli_number(const char *s, const char *what, double *out, struct cg_err *e);
 
 /* Open the command's data directory store (creating it when `create`),
 ** migrating its schema. Fills cli->db. */

@@ -52,8 +52,8 @@ store_files(struct case_setup *cs, struct opts *o, struct case_attach *att,
     used += strlen(v) + 1;
     for (int i = 0; i < nf; i++) {
       struct attach_info info;
-      if (*n >= max) return cg_fail(e, CG_EINVAL, "more than %d attachments",
-                                    max);
+      if (*n >= max)
+        return cg_fail(e, CG_EINVAL, "more than %d attachments", max);
       if (attach_put_file(cs->data_dir, files[i], limit, NULL, &info, e) !=
           CG_OK) {
         cg_err_prefix(e, "'%s'", files[i]);
@@ -72,8 +72,8 @@ store_files(struct case_setup *cs, struct opts *o, struct case_attach *att,
 /* Parse a time: "@UNIX", "YYYY-MM-DD" (local midnight), or
 ** "YYYY-MM-DDTHH:MM[:SS]Z" (UTC). */
 static int
-parse_time(const struct cal *cal, const char *s, const char *what,
-           int64_t *t, struct cg_err *e)
+parse_time(const struct cal *cal, const char *s, const char *what, int64_t *t,
+           struct cg_err *e)
 {
   int y, m, d, hh, mm, ss = 0, n = 0;
   char *end;
@@ -84,17 +84,21 @@ parse_time(const struct cal *cal, const char *s, const char *what,
   } else if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && !s[n]) {
     *t = cal_local_time(cal, y, m, d, 0);
     return CG_OK;
-  } else if ((sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &m, &d, &hh, &mm,
-                     &ss, &n) == 6 && !s[n]) ||
-             (n = 0, sscanf(s, "%4d-%2d-%2dT%2d:%2dZ%n", &y, &m, &d, &hh,
-                            &mm, &n) == 5 && n && !s[n])) {
+  } else if ((sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &m, &d, &hh, &mm, &ss,
+                     &n) == 6 &&
+              !s[n]) ||
+             (n = 0, sscanf(s, "%4d-%2d-%2dT%2d:%2dZ%n", &y, &m, &d, &hh, &mm,
+                            &n) == 5 &&
+                         n && !s[n])) {
     /* local_time() counts from local midnight: add the offset back */
     *t = cal_local_time(cal, y, m, d, hh * 3600 + mm * 60 + ss) +
          cal_utc_offset(cal);
     return CG_OK;
   }
-  return cg_fail(e, CG_EINVAL, "bad %s '%s' (YYYY-MM-DD, "
-                 "YYYY-MM-DDTHH:MM:SSZ or @unix-seconds)", what, s);
+  return cg_fail(e, CG_EINVAL,
+                 "bad %s '%s' (YYYY-MM-DD, "
+                 "YYYY-MM-DDTHH:MM:SSZ or @unix-seconds)",
+                 what, s);
 }
 
 /* The acting user named by --as. */
@@ -103,8 +107,7 @@ acting_user(struct cli *cli, struct opts *o, struct org_user *u,
             struct cg_err *e)
 {
   const char *login = opt_get(o, "as");
-  if (!login)
-    return cg_fail(e, CG_EINVAL, "say who acts with --as USER");
+  if (!login) return cg_fail(e, CG_EINVAL, "say who acts with --as USER");
   if (org_user_get(cli->db, login, u, e) != CG_OK) return e->code;
   if (u->disabled) return cg_fail(e, CG_EPERM, "user '%s' is disabled", login);
   return CG_OK;
@@ -131,14 +134,17 @@ case_report_cmd(struct cli *cli, struct case_setup *cs, struct opts *o,
 
   memset(&r, 0, sizeof r);
   if (!opt_get(o, "category") || !opt_get(o, "lat") || !opt_get(o, "lon")) {
-    cg_fail(&e, CG_EINVAL, "a report needs --category SCHEME:KIND:CODE, "
+    cg_fail(&e, CG_EINVAL,
+            "a report needs --category SCHEME:KIND:CODE, "
             "--lat and --lon");
     return cli_fail(&e);
   }
   snprintf(cat, sizeof cat, "%s", opt_get(o, "category"));
   if (!(p1 = strchr(cat, ':')) || !(p2 = strchr(p1 + 1, ':'))) {
-    cg_fail(&e, CG_EINVAL, "category '%s' is not SCHEME:KIND:CODE, e.g. "
-            "gb47678:matter:06010", cat);
+    cg_fail(&e, CG_EINVAL,
+            "category '%s' is not SCHEME:KIND:CODE, e.g. "
+            "gb47678:matter:06010",
+            cat);
     return cli_fail(&e);
   }
   *p1 = *p2 = 0;
@@ -190,19 +196,18 @@ print_case(json_t *c)
          json_string_value(json_object_get(c, "state_zh")),
          json_string_value(json_object_get(c, "state")));
   printf("  category  %s %s %s\n",
-         json_string_value(json_object_get(json_object_get(c, "category"),
-                                           "code")),
-         json_string_value(json_object_get(json_object_get(c, "category"),
-                                           "name")),
-         json_string_value(json_object_get(json_object_get(c, "category"),
-                                           "scheme")));
-  printf("  where     %s %s, %s\n",
-         json_string_value(json_object_get(json_object_get(c, "street"),
-                                           "name")),
-         json_string_value(json_object_get(json_object_get(c, "community"),
-                                           "name")),
-         json_string_value(json_object_get(json_object_get(c, "grid"),
-                                           "code")));
+         json_string_value(
+             json_object_get(json_object_get(c, "category"), "code")),
+         json_string_value(
+             json_object_get(json_object_get(c, "category"), "name")),
+         json_string_value(
+             json_object_get(json_object_get(c, "category"), "scheme")));
+  printf(
+      "  where     %s %s, %s\n",
+      json_string_value(json_object_get(json_object_get(c, "street"), "name")),
+      json_string_value(
+          json_object_get(json_object_get(c, "community"), "name")),
+      json_string_value(json_object_get(json_object_get(c, "grid"), "code")));
   if (json_string_length(json_object_get(c, "address")))
     printf("  address   %s\n",
            json_string_value(json_object_get(c, "address")));
@@ -214,36 +219,36 @@ print_case(json_t *c)
            json_string_value(json_object_get(c, "due_at")),
            json_string_value(json_object_get(c, "light")));
   json_array_foreach(tasks, i, v)
-    printf("  task %lld  %s %s  %s  due %s  %s\n",
-           (long long)json_integer_value(json_object_get(v, "n")),
-           json_string_value(json_object_get(v, "dept")),
-           json_string_value(json_object_get(v, "dept_name")),
-           json_string_value(json_object_get(v, "state")),
-           json_string_value(json_object_get(v, "due_at")),
-           json_is_string(json_object_get(v, "light"))
-               ? json_string_value(json_object_get(v, "light"))
-               : "");
+      printf("  task %lld  %s %s  %s  due %s  %s\n",
+             (long long)json_integer_value(json_object_get(v, "n")),
+             json_string_value(json_object_get(v, "dept")),
+             json_string_value(json_object_get(v, "dept_name")),
+             json_string_value(json_object_get(v, "state")),
+             json_string_value(json_object_get(v, "due_at")),
+             json_is_string(json_object_get(v, "light"))
+                 ? json_string_value(json_object_get(v, "light"))
+                 : "");
   if ((hist = json_object_get(c, "history"))) {
     printf("  history\n");
     json_array_foreach(hist, i, v)
-      printf("    %2lld %s %-14s %-12s %s -> %s  %s\n",
-             (long long)json_integer_value(json_object_get(v, "seq")),
-             json_string_value(json_object_get(v, "at")),
-             json_string_value(json_object_get(v, "action")),
-             json_is_string(json_object_get(v, "actor"))
-                 ? json_string_value(json_object_get(v, "actor"))
-                 : json_string_value(json_object_get(v, "role")),
-             json_string_value(json_object_get(v, "from")),
-             json_string_value(json_object_get(v, "to")),
-             json_is_string(json_object_get(v, "note"))
-                 ? json_string_value(json_object_get(v, "note"))
-                 : "");
+        printf("    %2lld %s %-14s %-12s %s -> %s  %s\n",
+               (long long)json_integer_value(json_object_get(v, "seq")),
+               json_string_value(json_object_get(v, "at")),
+               json_string_value(json_object_get(v, "action")),
+               json_is_string(json_object_get(v, "actor"))
+                   ? json_string_value(json_object_get(v, "actor"))
+                   : json_string_value(json_object_get(v, "role")),
+               json_string_value(json_object_get(v, "from")),
+               json_string_value(json_object_get(v, "to")),
+               json_is_string(json_object_get(v, "note"))
+                   ? json_string_value(json_object_get(v, "note"))
+                   : "");
   }
   if ((v = json_object_get(c, "actions")) && json_array_size(v)) {
     json_t *a;
     printf("  you may   ");
-    json_array_foreach(v, i, a) printf("%s%s", i ? ", " : "",
-                                       json_string_value(a));
+    json_array_foreach(v, i, a)
+        printf("%s%s", i ? ", " : "", json_string_value(a));
     printf("\n");
   }
 }
@@ -287,25 +292,22 @@ case_list_cmd(struct cli *cli, struct case_setup *cs, struct opts *o,
     f.limit = (int)v;
   }
   if (opt_get(o, "offset")) {
-    if (cli_number(opt_get(o, "offset"), "offset", &v, &e))
-      return cli_fail(&e);
+    if (cli_number(opt_get(o, "offset"), "offset", &v, &e)) return cli_fail(&e);
     f.offset = (int)v;
   }
   if (!(out = case_list_json(&cs->env, who, &f, &e))) return cli_fail(&e);
   if (opt_get(o, "json")) return print_json(out);
-  json_array_foreach(json_object_get(out, "cases"), i, c)
-    printf("%s  %-12s %-6s %s %s  %s\n",
-           json_string_value(json_object_get(c, "no")),
-           json_string_value(json_object_get(c, "state")),
-           json_is_string(json_object_get(c, "light"))
-               ? json_string_value(json_object_get(c, "light"))
-               : "-",
-           json_string_value(json_object_get(json_object_get(c, "category"),
-                                             "code")),
-           json_string_value(json_object_get(json_object_get(c, "category"),
-                                             "name")),
-           json_string_value(json_object_get(json_object_get(c, "street"),
-                                             "name")));
+  json_array_foreach(json_object_get(out, "cases"), i, c) printf(
+      "%s  %-12s %-6s %s %s  %s\n", json_string_value(json_object_get(c, "no")),
+      json_string_value(json_object_get(c, "state")),
+      json_is_string(json_object_get(c, "light"))
+          ? json_string_value(json_object_get(c, "light"))
+          : "-",
+      json_string_value(
+          json_object_get(json_object_get(c, "category"), "code")),
+      json_string_value(
+          json_object_get(json_object_get(c, "category"), "name")),
+      json_string_value(json_object_get(json_object_get(c, "street"), "name")));
   printf("%lld cases\n",
          (long long)json_integer_value(json_object_get(out, "total")));
   json_decref(out);
@@ -422,7 +424,8 @@ cmd_case(struct cli *cli, struct opts *o)
   } else if (strcmp(sub, "report") == 0) {
     rc = o->npos == 1 ? case_report_cmd(cli, &cs, o, &who)
                       : (fprintf(stderr, "citygrid case report: takes no "
-                                 "arguments, only options\n"), EXIT_USAGE);
+                                         "arguments, only options\n"),
+                         EXIT_USAGE);
   } else if (strcmp(sub, "show") == 0) {
     json_t *c;
     if (o->npos != 2) {
@@ -445,8 +448,10 @@ cmd_case(struct cli *cli, struct opts *o)
     for (int i = 0; i < na; i++)
       if (strcmp(acts[i].name, sub) == 0) known = 1;
     if (!known) {
-      fprintf(stderr, "citygrid case: unknown action '%s' (see 'citygrid "
-              "case actions')\n", sub);
+      fprintf(stderr,
+              "citygrid case: unknown action '%s' (see 'citygrid "
+              "case actions')\n",
+              sub);
       rc = EXIT_USAGE;
     } else {
       rc = case_action_cmd(cli, &cs, o, &who, sub);

@@ -20,8 +20,10 @@ cmd_export(struct cli *cli, struct opts *o)
   json_t *fc;
 
   if (level < AREA_DISTRICT) {
-    fprintf(stderr, "citygrid export: unknown level '%s' (grids, communities,"
-            " streets or district)\n", o->pos[0]);
+    fprintf(stderr,
+            "citygrid export: unknown level '%s' (grids, communities,"
+            " streets or district)\n",
+            o->pos[0]);
     return EXIT_USAGE;
   }
   if (fmt && strcmp(fmt, "geojson") != 0) {

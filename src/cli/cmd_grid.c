@@ -30,7 +30,7 @@ cmd_grid(struct cli *cli, struct opts *o)
   if (area_generate(cli->db, cell, &n, &e) != CG_OK) return cli_fail(&e);
   clock_gettime(CLOCK_MONOTONIC, &t1);
   printf("generated %d unit grids of about %g m x %g m in %.1f s\n", n, cell,
-         cell, (double)(t1.tv_sec - t0.tv_sec) +
-                   (t1.tv_nsec - t0.tv_nsec) / 1e9);
+         cell,
+         (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
   return 0;
 }

@@ -40,7 +40,8 @@ import_cases(struct cli *cli, const char *path, const char *map)
   int rc, n = 0;
 
   if (!map) {
-    cg_fail(&e, CG_EINVAL, "replaying cases needs --map FILE (foreign "
+    cg_fail(&e, CG_EINVAL,
+            "replaying cases needs --map FILE (foreign "
             "category -> scheme,kind,code)");
     return cli_fail(&e);
   }
@@ -51,8 +52,8 @@ import_cases(struct cli *cli, const char *path, const char *map)
   case_setup_release(&cs);
   if (rc != CG_OK) return cli_fail(&e);
   printf("replayed %d of %d cases from '%s' (%d closed, %d skipped: no "
-         "category mapping); escalated %d\n", st.created, st.read, path,
-         st.closed, st.skipped, n);
+         "category mapping); escalated %d\n",
+         st.created, st.read, path, st.closed, st.skipped, n);
   return 0;
 }
 
@@ -93,8 +94,7 @@ cmd_import(struct cli *cli, struct opts *o)
       return cli_fail(&e);
     printf("imported %d routing rules from '%s'\n", n, path);
   } else if (strcmp(what, "limits") == 0) {
-    if (case_import_limits(cli->db, path, &n, &e) != CG_OK)
-      return cli_fail(&e);
+    if (case_import_limits(cli->db, path, &n, &e) != CG_OK) return cli_fail(&e);
     printf("imported %d time limits from '%s'\n", n, path);
   } else if (strcmp(what, "calendar") == 0) {
     if (case_import_calendar(cli->data_dir, path, &n, &e) != CG_OK)
@@ -103,8 +103,10 @@ cmd_import(struct cli *cli, struct opts *o)
   } else if (strcmp(what, "cases") == 0) {
     return import_cases(cli, path, opt_get(o, "map"));
   } else {
-    fprintf(stderr, "citygrid import: unknown kind '%s' (see 'citygrid "
-            "import --help')\n", what);
+    fprintf(stderr,
+            "citygrid import: unknown kind '%s' (see 'citygrid "
+            "import --help')\n",
+            what);
     return EXIT_USAGE;
   }
   return 0;

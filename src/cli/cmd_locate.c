@@ -18,13 +18,13 @@ print_place(double lat, double lon, int found, const struct area_place *p,
             int as_json)
 {
   if (as_json) {
-    json_t *j = json_pack("{s:f, s:f, s:b}", "lat", lat, "lon", lon,
-                          "inside", found);
+    json_t *j =
+        json_pack("{s:f, s:f, s:b}", "lat", lat, "lon", lon, "inside", found);
     for (int l = 0; l < 4 && found; l++)
       if (p->code[l])
-        json_object_set_new(j, area_level_name(l),
-                            json_pack("{s:s, s:s}", "code", p->code[l],
-                                      "name", p->name[l]));
+        json_object_set_new(
+            j, area_level_name(l),
+            json_pack("{s:s, s:s}", "code", p->code[l], "name", p->name[l]));
     json_dumpf(j, stdout, JSON_COMPACT | JSON_REAL_PRECISION(10));
     putchar('\n');
     json_decref(j);
@@ -66,11 +66,14 @@ locate_csv(const struct area_locator *loc, const char *path, enum geo_crs crs,
   clat = csv_column(&c, "lat");
   clon = csv_column(&c, "lon");
   if (clat < 0 || clon < 0) {
-    rc = cg_fail(e, CG_EINVAL, "%s:1: header must name columns 'lat' and "
-                 "'lon'", path);
+    rc = cg_fail(e, CG_EINVAL,
+                 "%s:1: header must name columns 'lat' and "
+                 "'lon'",
+                 path);
     goto out;
   }
-  for (int i = 0; i < c.nfield; i++) csv_out(c.field[i], ",");
+  for (int i = 0; i < c.nfield; i++)
+    csv_out(c.field[i], ",");
   printf("grid,community,street,district\n");
   while ((r = csv_read(&c, e)) == 1) {
     struct area_place p;
@@ -92,7 +95,8 @@ locate_csv(const struct area_locator *loc, const char *path, enum geo_crs crs,
     }
     geo_convert_point(crs, GEO_WGS84, &lon, &lat);
     area_locate(loc, lon, lat, &p);
-    for (int i = 0; i < c.nfield; i++) csv_out(c.field[i], ",");
+    for (int i = 0; i < c.nfield; i++)
+      csv_out(c.field[i], ",");
     csv_out(p.code[AREA_GRID], ",");
     csv_out(p.code[AREA_COMMUNITY], ",");
     csv_out(p.code[AREA_STREET], ",");

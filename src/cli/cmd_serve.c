@@ -37,7 +37,7 @@ cmd_serve(struct cli *cli, struct opts *o)
     if (!colon || colon == listen || (size_t)(colon - listen) >= sizeof host ||
         cli_number(colon + 1, "port", &v, &e) != CG_OK) {
       fprintf(stderr, "citygrid serve: --listen wants ADDR:PORT, e.g. "
-              "127.0.0.1:8080\n");
+                      "127.0.0.1:8080\n");
       return EXIT_USAGE;
     }
     snprintf(host, sizeof host, "%.*s", (int)(colon - listen), listen);

@@ -16,8 +16,10 @@ fields(struct opts *o, struct org_user *u, struct cg_err *e)
   const char *v;
   if ((v = opt_get(o, "name"))) snprintf(u->name, sizeof u->name, "%s", v);
   if ((v = opt_get(o, "role")) && (u->role = org_role_parse(v)) < 0)
-    return cg_fail(e, CG_EINVAL, "unknown role '%s' (see 'citygrid user "
-                   "--help')", v);
+    return cg_fail(e, CG_EINVAL,
+                   "unknown role '%s' (see 'citygrid user "
+                   "--help')",
+                   v);
   if ((v = opt_get(o, "scope"))) snprintf(u->scope, sizeof u->scope, "%s", v);
   if ((v = opt_get(o, "dept"))) snprintf(u->dept, sizeof u->dept, "%s", v);
   if ((v = opt_get(o, "phone"))) snprintf(u->phone, sizeof u->phone, "%s", v);
@@ -76,7 +78,9 @@ cmd_user(struct cli *cli, struct opts *o)
     printf("%sd %s\n", sub, u.login);
     return 0;
   }
-  fprintf(stderr, "citygrid user: unknown action '%s' (add, update, show, "
-          "list, disable, enable)\n", sub);
+  fprintf(stderr,
+          "citygrid user: unknown action '%s' (add, update, show, "
+          "list, disable, enable)\n",
+          sub);
   return EXIT_USAGE;
 }

@@ -14,8 +14,10 @@ report(const char *no, const char *problem, void *arg)
 {
   int *n = arg;
   (*n)++;
-  if (*no) fprintf(stdout, "case %s: %s\n", no, problem);
-  else fprintf(stdout, "district: %s\n", problem);
+  if (*no)
+    fprintf(stdout, "case %s: %s\n", no, problem);
+  else
+    fprintf(stdout, "district: %s\n", problem);
 }
 
 int
@@ -27,8 +29,8 @@ cmd_verify(struct cli *cli, struct opts *o)
   int problems = 0;
 
   if (case_verify(cli->db, report, &problems, &events, head, &e) != CG_OK ||
-      db_query_int(cli->db, &cases, 0, &e, "SELECT count(*) FROM cases",
-                   "") != CG_OK)
+      db_query_int(cli->db, &cases, 0, &e, "SELECT count(*) FROM cases", "") !=
+          CG_OK)
     return cli_fail(&e);
   if (problems) {
     printf("%d problems in %lld events of %lld cases\n", problems,

@@ -14,10 +14,12 @@
 #include "db/migrate.h"
 
 static const struct opt case_opts[] = {
-    {"as", "USER", "act as this user (required, but for 'actions' and "
-                   "'sweep')"},
-    {"category", "S:K:CODE", "report: category, e.g. gb47678:matter:06010; "
-                             "list: a scheme and code prefix"},
+    {"as", "USER",
+     "act as this user (required, but for 'actions' and "
+     "'sweep')"},
+    {"category", "S:K:CODE",
+     "report: category, e.g. gb47678:matter:06010; "
+     "list: a scheme and code prefix"},
     {"lat", "LAT", "report: latitude"},
     {"lon", "LON", "report: longitude"},
     {"crs", "CRS", "report: wgs84 (default) or gcj02"},
@@ -41,8 +43,9 @@ static const struct opt case_opts[] = {
     {"pass", NULL, "verify, check: passed"},
     {"fail", NULL, "verify, check: failed"},
     {"rating", "R", "rate: satisfied, basic or unsatisfied"},
-    {"at", "TIME", "when it happened (default now); sweep: the time to "
-                   "sweep at"},
+    {"at", "TIME",
+     "when it happened (default now); sweep: the time to "
+     "sweep at"},
     {"state", "STATE", "list: a state, or 'open'"},
     {"area", "CODE", "list: street, community or grid code"},
     {"overdue", NULL, "list: only cases past a deadline"},
@@ -64,31 +67,36 @@ static const struct opt grid_opts[] = {
 static const struct opt import_opts[] = {
     {"crs", "CRS", "coordinates of a GeoJSON file: wgs84 (default) or gcj02"},
     {"code", "CODE", "boundary: the district's 6-digit code (adcode)"},
-    {"scheme", "NAME", "categories: cjt214 or gb47678 (default: from the "
-                       "code width)"},
+    {"scheme", "NAME",
+     "categories: cjt214 or gb47678 (default: from the "
+     "code width)"},
     {"map", "FILE", "cases: foreign category -> scheme,kind,code"},
     {NULL, NULL, NULL}};
 static const struct opt init_opts[] = {{NULL, NULL, NULL}};
 static const struct opt user_opts[] = {
     {"name", "NAME", "the person's name"},
-    {"role", "ROLE", "grid_worker, operator, shift_leader, dispatcher, "
-                     "department, street, community, road_chief, leader, "
-                     "public, admin"},
-    {"scope", "CODES", "area codes the user works in (default: the whole "
-                       "district)"},
+    {"role", "ROLE",
+     "grid_worker, operator, shift_leader, dispatcher, "
+     "department, street, community, road_chief, leader, "
+     "public, admin"},
+    {"scope", "CODES",
+     "area codes the user works in (default: the whole "
+     "district)"},
     {"dept", "CODE", "the department of department staff"},
     {"phone", "PHONE", "contact phone"},
     {NULL, NULL, NULL}};
 static const struct opt locate_opts[] = {
     {"crs", "CRS", "coordinates given: wgs84 (default) or gcj02"},
-    {"csv", "FILE", "locate every row of FILE (columns lat,lon; '-' reads "
-                    "standard input) and write CSV"},
+    {"csv", "FILE",
+     "locate every row of FILE (columns lat,lon; '-' reads "
+     "standard input) and write CSV"},
     {"json", NULL, "print JSON"},
     {NULL, NULL, NULL}};
 static const struct opt serve_opts[] = {
     {"listen", "ADDR:PORT", "address to listen on (default 127.0.0.1:8080)"},
-    {"port", "PORT", "port on the listen address; 0 picks a free one and "
-                     "prints it"},
+    {"port", "PORT",
+     "port on the listen address; 0 picks a free one and "
+     "prints it"},
     {"threads", "N", "worker threads (default 2)"},
     {NULL, NULL, NULL}};
 static const struct opt none_opts[] = {{NULL, NULL, NULL}};
@@ -106,8 +114,10 @@ const struct cmd cli_commands[] = {
      "Cut the district into streets, communities (where no real boundary\n"
      "is stored) and unit grids of about --cell metres square.",
      grid_opts, 1, 1},
-    {"help", cmd_help, "[COMMAND]", 0, "Show the commands, or one command's "
-     "help.", none_opts, 0, 1},
+    {"help", cmd_help, "[COMMAND]", 0,
+     "Show the commands, or one command's "
+     "help.",
+     none_opts, 0, 1},
     {"import", cmd_import, "KIND FILE", CMD_STORE,
      "Load data into the store, whole or not at all. KIND is one of:\n"
      "  divisions FILE.csv      the official streets and communities\n"
@@ -129,14 +139,13 @@ const struct cmd cli_commands[] = {
      locate_opts, 0, 2},
     {"serve", cmd_serve, NULL, CMD_STORE,
      "Serve the HTTP API and the dashboard.", serve_opts, 0, 0},
-    {"user", cmd_user, "add|update|show|list|disable|enable [LOGIN]",
-     CMD_STORE, "Manage the people who use citygrid and their roles.",
-     user_opts, 1, 2},
+    {"user", cmd_user, "add|update|show|list|disable|enable [LOGIN]", CMD_STORE,
+     "Manage the people who use citygrid and their roles.", user_opts, 1, 2},
     {"verify", cmd_verify, NULL, CMD_STORE,
-     "Check that no case history was altered, removed or reordered.",
-     none_opts, 0, 0},
-    {"version", cmd_version, NULL, 0, "Print citygrid's version.", none_opts,
+     "Check that no case history was altered, removed or reordered.", none_opts,
      0, 0},
+    {"version", cmd_version, NULL, 0, "Print citygrid's version.", none_opts, 0,
+     0},
 };
 const int cli_ncommands = sizeof cli_commands / sizeof cli_commands[0];
 
@@ -204,11 +213,9 @@ int
 cli_number(const char *s, const char *what, double *out, struct cg_err *e)
 {
   char *end;
-  if (!s || !*s)
-    return cg_fail(e, CG_EINVAL, "missing %s", what);
+  if (!s || !*s) return cg_fail(e, CG_EINVAL, "missing %s", what);
   *out = strtod(s, &end);
-  if (*end)
-    return cg_fail(e, CG_EINVAL, "%s '%s' is not a number", what, s);
+  if (*end) return cg_fail(e, CG_EINVAL, "%s '%s' is not a number", what, s);
   return CG_OK;
 }
 
@@ -219,9 +226,10 @@ cli_open_store(struct cli *cli, int create, struct cg_err *e)
   int rc;
 
   if (!create && stat(cli->db_path, &sb) != 0)
-    return cg_fail(e, CG_ENOTFOUND, "no citygrid data in '%s': run "
-                   "'citygrid --data %s init' first", cli->data_dir,
-                   cli->data_dir);
+    return cg_fail(e, CG_ENOTFOUND,
+                   "no citygrid data in '%s': run "
+                   "'citygrid --data %s init' first",
+                   cli->data_dir, cli->data_dir);
   rc = db_open(&cli->db, cli->db_path, create ? DB_CREATE : 0, e);
   if (rc == CG_OK && (rc = db_migrate(cli->db, e)) != CG_OK) {
     db_close(cli->db);

@@ -52,8 +52,8 @@ opt_parse(const struct cmd *cmd, int argc, char **argv, struct opts *o)
     size_t len;
 
     if (only_pos || a[0] != '-' || a[1] == 0 ||
-        (a[1] != '-' && a[1] != 'h' && (a[1] == '.' || (a[1] >= '0' &&
-                                                        a[1] <= '9')))) {
+        (a[1] != '-' && a[1] != 'h' &&
+         (a[1] == '.' || (a[1] >= '0' && a[1] <= '9')))) {
       /* positional (a lone "-" and negative numbers included) */
       if (o->npos == POS_MAX) {
         fprintf(stderr, "citygrid %s: too many arguments\n", cmd->name);
@@ -81,8 +81,10 @@ opt_parse(const struct cmd *cmd, int argc, char **argv, struct opts *o)
           strncmp(cmd->opts[j].name, a + 2, len) == 0)
         k = j;
     if (k < 0) {
-      fprintf(stderr, "citygrid %s: unknown option '%.*s' (see 'citygrid %s "
-              "--help')\n", cmd->name, (int)len + 2, a, cmd->name);
+      fprintf(stderr,
+              "citygrid %s: unknown option '%.*s' (see 'citygrid %s "
+              "--help')\n",
+              cmd->name, (int)len + 2, a, cmd->name);
       return EXIT_USAGE;
     }
     if (!cmd->opts[k].arg) {

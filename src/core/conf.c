@@ -46,8 +46,8 @@ static int
 set_offset(struct conf *c, const char *v)
 {
   int h, m = 0, sign;
-  if ((v[0] != '+' && v[0] != '-') ||
-      sscanf(v + 1, "%d:%d", &h, &m) < 1 || h > 14 || m < 0 || m > 59)
+  if ((v[0] != '+' && v[0] != '-') || sscanf(v + 1, "%d:%d", &h, &m) < 1 ||
+      h > 14 || m < 0 || m > 59)
     return -1;
   sign = v[0] == '-' ? -1 : 1;
   c->utc_offset = sign * (h * 3600 + m * 60);
@@ -76,8 +76,10 @@ set_escalate(struct conf *c, const char *v)
     if (end == v || p <= last || p > 10000) return -1;
     c->escalate_pct[n++] = (int)(last = (int)p);
     v = end;
-    if (*v == ',') v++;
-    else if (*v) return -1;
+    if (*v == ',')
+      v++;
+    else if (*v)
+      return -1;
   }
   if (*v || n == 0) return -1;
   c->nescalate = n;
@@ -118,9 +120,11 @@ static char *
 trim(char *s)
 {
   char *end;
-  while (isspace((unsigned char)*s)) s++;
+  while (isspace((unsigned char)*s))
+    s++;
   end = s + strlen(s);
-  while (end > s && isspace((unsigned char)end[-1])) *--end = 0;
+  while (end > s && isspace((unsigned char)end[-1]))
+    *--end = 0;
   return s;
 }
 
@@ -148,13 +152,12 @@ conf_load(struct conf *c, const char *path, struct cg_err *e)
       if (strcmp(keys[i].key, key) == 0) break;
     if (i == sizeof keys / sizeof keys[0]) {
       fclose(f);
-      return cg_fail(e, CG_EINVAL, "%s:%d: unknown setting '%s'", path, n,
-                     key);
+      return cg_fail(e, CG_EINVAL, "%s:%d: unknown setting '%s'", path, n, key);
     }
     if (keys[i].set(c, val) != 0) {
       fclose(f);
-      return cg_fail(e, CG_EINVAL, "%s:%d: bad %s '%s': want %s", path, n,
-                     key, val, keys[i].what);
+      return cg_fail(e, CG_EINVAL, "%s:%d: bad %s '%s': want %s", path, n, key,
+                     val, keys[i].what);
     }
   }
   fclose(f);

@@ -13,14 +13,14 @@
 
 /* The settings, with their defaults from conf_init(). */
 struct conf {
-  char work_hours[128];     /* "08:30-12:00,14:30-18:00" */
-  int utc_offset;           /* seconds east of UTC: 28800 */
-  double dup_radius_m;      /* duplicates within this distance: 50 */
-  double dup_window_h;      /* ... and this many hours: 72 */
-  int escalate_pct[4];      /* 督办 thresholds: 100,150,200 */
+  char work_hours[128]; /* "08:30-12:00,14:30-18:00" */
+  int utc_offset;       /* seconds east of UTC: 28800 */
+  double dup_radius_m;  /* duplicates within this distance: 50 */
+  double dup_window_h;  /* ... and this many hours: 72 */
+  int escalate_pct[4];  /* 督办 thresholds: 100,150,200 */
   int nescalate;
-  double attach_limit_mb;   /* largest attachment: 10 */
-  char listen[64];          /* serve's default: 127.0.0.1:8080 */
+  double attach_limit_mb; /* largest attachment: 10 */
+  char listen[64];        /* serve's default: 127.0.0.1:8080 */
 };
 
 void conf_init(struct conf *c);

@@ -16,7 +16,8 @@ csv_init(struct csv *c, FILE *in, const char *name, struct cg_err *e)
   c->name = name ? name : "-";
   c->next_line = 1;
   c->buf = malloc(CSV_MAX_RECORD + 1);
-  if (!c->buf) return cg_fail(e, CG_ENOMEM, "out of memory reading '%s'", c->name);
+  if (!c->buf)
+    return cg_fail(e, CG_ENOMEM, "out of memory reading '%s'", c->name);
   return CG_OK;
 }
 
@@ -34,8 +35,11 @@ utf8_valid(const unsigned char *s, size_t n)
   size_t i = 0;
   while (i < n) {
     unsigned char b = s[i];
-    int len = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3
-            : (b >> 3) == 30 ? 4 : 0;
+    int len = b < 0x80         ? 1
+              : (b >> 5) == 6  ? 2
+              : (b >> 4) == 14 ? 3
+              : (b >> 3) == 30 ? 4
+                               : 0;
     if (!len || i + len > n) return 0;
     for (int k = 1; k < len; k++)
       if ((s[i + k] & 0xC0) != 0x80) return 0;
@@ -54,13 +58,14 @@ csv_read(struct csv *c, struct cg_err *e)
 
   c->line = c->next_line;
   c->nfield = 0;
-  if (c->line == 1) {            /* skip a UTF-8 byte-order mark */
+  if (c->line == 1) { /* skip a UTF-8 byte-order mark */
     int b0 = getc(c->in);
     if (b0 == 0xEF) {
       int b1 = getc(c->in), b2 = getc(c->in);
       if (b1 != 0xBB || b2 != 0xBF)
         return cg_fail(e, CG_EINVAL, "%s:1: invalid UTF-8 at start of file",
-                       c->name), -1;
+                       c->name),
+               -1;
     } else if (b0 != EOF) {
       ungetc(b0, c->in);
     }
@@ -71,20 +76,24 @@ csv_read(struct csv *c, struct cg_err *e)
   for (;; ch = getc(c->in)) {
     if (n >= CSV_MAX_RECORD)
       return cg_fail(e, CG_EINVAL, "%s:%ld: record longer than %d bytes",
-                     c->name, c->line, CSV_MAX_RECORD), -1;
+                     c->name, c->line, CSV_MAX_RECORD),
+             -1;
     if (ch == EOF) {
       if (st == QUOTED)
         return cg_fail(e, CG_EINVAL, "%s:%ld: unterminated quoted field",
-                       c->name, c->line), -1;
+                       c->name, c->line),
+               -1;
       break;
     }
     if (ch == '\n') c->next_line++;
     if (st == QUOTED) {
-      if (ch == '"') st = QUOTE_SEEN;
-      else c->buf[n++] = (char)ch;
+      if (ch == '"')
+        st = QUOTE_SEEN;
+      else
+        c->buf[n++] = (char)ch;
       continue;
     }
-    if (st == QUOTE_SEEN && ch == '"') {   /* "" inside quotes */
+    if (st == QUOTE_SEEN && ch == '"') { /* "" inside quotes */
       c->buf[n++] = '"';
       st = QUOTED;
       continue;
@@ -92,7 +101,8 @@ csv_read(struct csv *c, struct cg_err *e)
     if (ch == ',') {
       if (c->nfield >= CSV_MAX_FIELDS)
         return cg_fail(e, CG_EINVAL, "%s:%ld: more than %d fields", c->name,
-                       c->line, CSV_MAX_FIELDS), -1;
+                       c->line, CSV_MAX_FIELDS),
+               -1;
       c->buf[n++] = 0;
       c->field[c->nfield++] = c->buf + n;
       st = START;
@@ -100,29 +110,36 @@ csv_read(struct csv *c, struct cg_err *e)
     }
     if (ch == '\r') {
       int nx = getc(c->in);
-      if (nx == '\n') { c->next_line++; break; }
+      if (nx == '\n') {
+        c->next_line++;
+        break;
+      }
       if (nx != EOF) ungetc(nx, c->in);
       return cg_fail(e, CG_EINVAL, "%s:%ld: stray carriage return", c->name,
-                     c->line), -1;
+                     c->line),
+             -1;
     }
     if (ch == '\n') break;
     if (ch == '"') {
       if (st != START)
-        return cg_fail(e, CG_EINVAL, "%s:%ld: stray quote in field %d",
-                       c->name, c->line, c->nfield), -1;
+        return cg_fail(e, CG_EINVAL, "%s:%ld: stray quote in field %d", c->name,
+                       c->line, c->nfield),
+               -1;
       st = QUOTED;
       continue;
     }
     if (st == QUOTE_SEEN)
-      return cg_fail(e, CG_EINVAL, "%s:%ld: text after closing quote in "
-                     "field %d", c->name, c->line, c->nfield), -1;
+      return cg_fail(e, CG_EINVAL,
+                     "%s:%ld: text after closing quote in "
+                     "field %d",
+                     c->name, c->line, c->nfield),
+             -1;
     st = PLAIN;
     c->buf[n++] = (char)ch;
   }
   c->buf[n] = 0;
   if (!utf8_valid((unsigned char *)c->buf, n))
-    return cg_fail(e, CG_EINVAL, "%s:%ld: invalid UTF-8", c->name, c->line),
-           -1;
+    return cg_fail(e, CG_EINVAL, "%s:%ld: invalid UTF-8", c->name, c->line), -1;
   return 1;
 }
 

@@ -13,8 +13,8 @@
 
 #include "err.h"
 
-#define CSV_MAX_FIELDS 64      /* a record with more fields is an error */
-#define CSV_MAX_RECORD 65536   /* bytes in one record, quotes included */
+#define CSV_MAX_FIELDS 64    /* a record with more fields is an error */
+#define CSV_MAX_RECORD 65536 /* bytes in one record, quotes included */
 
 struct csv {
   FILE *in;                    /* not owned */

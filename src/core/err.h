@@ -28,9 +28,9 @@ enum cg_code {
 };
 
 struct cg_err {
-  int code;          /* enum cg_code */
-  int http_status;   /* the status an HTTP reply should carry */
-  char msg[512];     /* lowercase, problem first, subject quoted */
+  int code;        /* enum cg_code */
+  int http_status; /* the status an HTTP reply should carry */
+  char msg[512];   /* lowercase, problem first, subject quoted */
 };
 
 /* Fill *e (if e is not NULL) with code, its HTTP status and a printf-style

@@ -27,8 +27,8 @@ enum { DB_DONE = 0, DB_ROW = 1 };
 
 /* Flags for db_open(). */
 enum {
-  DB_CREATE = 1,   /* create the database if it does not exist */
-  DB_READONLY = 2  /* open for reading only */
+  DB_CREATE = 1,  /* create the database if it does not exist */
+  DB_READONLY = 2 /* open for reading only */
 };
 
 /* Open the store at `where`: a file path for SQLite (WAL mode, foreign keys
@@ -109,8 +109,8 @@ int db_open_statements(const struct db *db);
 
 /* Placeholder dialects for db_sql_translate(). */
 enum db_dialect {
-  DB_QMARK = 0,  /* `?` as written (SQLite) */
-  DB_DOLLAR = 1  /* `$1`, `$2`, ... (PostgreSQL) */
+  DB_QMARK = 0, /* `?` as written (SQLite) */
+  DB_DOLLAR = 1 /* `$1`, `$2`, ... (PostgreSQL) */
 };
 
 /* Copy sql into out (size n) with each `?` placeholder outside string

@@ -20,7 +20,7 @@ db_sql_translate(const char *sql, enum db_dialect d, char *out, int n)
 
     buf[0] = *p;
     buf[1] = 0;
-    if (quote) {                         /* inside '...', "..." or -- */
+    if (quote) { /* inside '...', "..." or -- */
       if ((quote == '-' && *p == '\n') || (quote != '-' && *p == quote))
         quote = 0;
     } else if (*p == '\'' || *p == '"') {
@@ -32,7 +32,8 @@ db_sql_translate(const char *sql, enum db_dialect d, char *out, int n)
       if (d == DB_DOLLAR) len = snprintf(buf, sizeof buf, "$%d", np);
     }
     if (k + len >= n) return -1;
-    for (int i = 0; i < len; i++) out[k++] = emit[i];
+    for (int i = 0; i < len; i++)
+      out[k++] = emit[i];
   }
   if (k >= n) return -1;
   out[k] = 0;

@@ -25,7 +25,7 @@ struct db_stmt {
 struct db {
   sqlite3 *h;
   char path[1024];
-  int nstmt;              /* statements handed out and not finalized */
+  int nstmt; /* statements handed out and not finalized */
   struct db_stmt *cache[CACHE_SLOTS]; /* open addressing on the sql pointer */
 };
 
@@ -45,8 +45,8 @@ int
 db_open(struct db **out, const char *where, int flags, struct cg_err *e)
 {
   struct db *db = calloc(1, sizeof *db);
-  int oflags = (flags & DB_READONLY) ? SQLITE_OPEN_READONLY
-                                     : SQLITE_OPEN_READWRITE;
+  int oflags =
+      (flags & DB_READONLY) ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
 
   *out = NULL;
   if (!db) return cg_fail(e, CG_ENOMEM, "out of memory");
@@ -172,7 +172,8 @@ db_bind_text(struct db_stmt *st, int i, const char *v)
 {
   if (!v) return db_bind_null(st, i);
   return sqlite3_bind_text(st->h, i, v, -1, SQLITE_TRANSIENT) == SQLITE_OK
-             ? CG_OK : CG_EDB;
+             ? CG_OK
+             : CG_EDB;
 }
 
 int
@@ -197,7 +198,8 @@ int
 db_bind_blob(struct db_stmt *st, int i, const void *p, int n)
 {
   return sqlite3_bind_blob(st->h, i, p, n, SQLITE_TRANSIENT) == SQLITE_OK
-             ? CG_OK : CG_EDB;
+             ? CG_OK
+             : CG_EDB;
 }
 
 /* Bind by format; shared by db_bindf() and db_query_int(). */
@@ -207,16 +209,25 @@ bind_va(struct db_stmt *st, const char *fmt, va_list ap)
   int rc = CG_OK;
   for (int i = 1; fmt && *fmt && rc == CG_OK; fmt++, i++) {
     switch (*fmt) {
-    case 't': rc = db_bind_text(st, i, va_arg(ap, const char *)); break;
-    case 'i': rc = db_bind_int(st, i, va_arg(ap, int64_t)); break;
-    case 'd': rc = db_bind_double(st, i, va_arg(ap, double)); break;
-    case 'n': rc = db_bind_null(st, i); break;
+    case 't':
+      rc = db_bind_text(st, i, va_arg(ap, const char *));
+      break;
+    case 'i':
+      rc = db_bind_int(st, i, va_arg(ap, int64_t));
+      break;
+    case 'd':
+      rc = db_bind_double(st, i, va_arg(ap, double));
+      break;
+    case 'n':
+      rc = db_bind_null(st, i);
+      break;
     case 'b': {
       const void *p = va_arg(ap, const void *);
       rc = db_bind_blob(st, i, p, va_arg(ap, int));
       break;
     }
-    default: return CG_EINVAL;
+    default:
+      return CG_EINVAL;
     }
   }
   return rc;

@@ -28,8 +28,8 @@ db_schema_version(struct db *db, int *version, struct cg_err *e)
 
   *version = 0;
   if ((rc = db_exec(db, create_version_table, e)) != CG_OK) return rc;
-  rc = db_query_int(db, &v, 0, e, "SELECT max(version) FROM schema_version",
-                    "");
+  rc =
+      db_query_int(db, &v, 0, e, "SELECT max(version) FROM schema_version", "");
   *version = (int)v;
   return rc;
 }
@@ -56,10 +56,12 @@ db_migrate(struct db *db, struct cg_err *e)
     strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
     if ((rc = db_begin(db, e)) != CG_OK) return rc;
     rc = db_exec(db, m->sql, e);
-    if (rc == CG_OK) rc = db_prepare(db, &st,
-                                     "INSERT INTO schema_version"
-                                     " (version, name, applied_at)"
-                                     " VALUES (?, ?, ?)", e);
+    if (rc == CG_OK)
+      rc = db_prepare(db, &st,
+                      "INSERT INTO schema_version"
+                      " (version, name, applied_at)"
+                      " VALUES (?, ?, ?)",
+                      e);
     if (rc == CG_OK) {
       db_bindf(st, "itt", (int64_t)m->version, m->name, now);
       rc = db_step(st, e) < 0 ? CG_EDB : CG_OK;

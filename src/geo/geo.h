@@ -31,7 +31,7 @@ void geo_ctx_finish(void);
 /* Coordinate systems a caller may name on input or output. */
 enum geo_crs {
   GEO_WGS84 = 0, /* GPS; what citygrid stores */
-  GEO_GCJ02 = 1  /* the offset system of Chinese map apps (高德, 腾讯, WeChat) */
+  GEO_GCJ02 = 1 /* the offset system of Chinese map apps (高德, 腾讯, WeChat) */
 };
 
 /* Parse "wgs84" or "gcj02" (case-insensitive). Returns CG_OK or CG_EINVAL. */
@@ -95,10 +95,10 @@ struct geo_gen {
   int nstreets;
   struct geo_area *communities; /* each with parent set */
   int ncommunities;
-  double cell_m;                /* grid cell edge in metres, e.g. 100 */
-  int max_grids;                /* refuse above this many (0: 200000) */
+  double cell_m; /* grid cell edge in metres, e.g. 100 */
+  int max_grids; /* refuse above this many (0: 200000) */
   /* out */
-  struct geo_grid *grids;       /* owned; freed by geo_gen_release() */
+  struct geo_grid *grids; /* owned; freed by geo_gen_release() */
   int ngrids;
 };
 

@@ -21,20 +21,20 @@ struct MHD_Connection;
 /* A request being handled. Everything here belongs to the server and is
 ** freed after the reply is sent. */
 struct http_req {
-  const char *method;         /* "GET", "POST", ... */
-  const char *path;           /* without the query string */
-  const char *body;           /* NUL-terminated; "" when none */
+  const char *method; /* "GET", "POST", ... */
+  const char *path;   /* without the query string */
+  const char *body;   /* NUL-terminated; "" when none */
   size_t body_len;
-  char id[20];                /* request id, also sent as X-Request-Id */
+  char id[20]; /* request id, also sent as X-Request-Id */
   struct MHD_Connection *conn;
-  void *app;                  /* the application pointer given to serve */
+  void *app; /* the application pointer given to serve */
 
   /* The reply, filled by the handler (or by http_reply_* helpers). */
   int status;
-  json_t *json;               /* owned; sent as application/json */
-  char *text;                 /* owned (malloc); sent with content_type */
+  json_t *json; /* owned; sent as application/json */
+  char *text;   /* owned (malloc); sent with content_type */
   size_t text_len;
-  const char *content_type;   /* static string */
+  const char *content_type; /* static string */
 };
 
 typedef int (*http_handler)(struct http_req *r);
@@ -55,10 +55,10 @@ struct http_route {
 
 /* Options of http_serve(). */
 struct http_opts {
-  const char *host;         /* e.g. "127.0.0.1" */
-  int port;                 /* 0: pick a free port */
-  int threads;              /* worker threads, >= 1 */
-  size_t body_limit;        /* bytes; larger bodies get 413 */
+  const char *host;  /* e.g. "127.0.0.1" */
+  int port;          /* 0: pick a free port */
+  int threads;       /* worker threads, >= 1 */
+  size_t body_limit; /* bytes; larger bodies get 413 */
   const struct http_route *routes;
   int nroutes;
   void *app;
@@ -82,7 +82,8 @@ int http_reply_json(struct http_req *r, int status, json_t *j);
 ** error (its HTTP status), or for a given status, code name and message. */
 int http_reply_err(struct http_req *r, const struct cg_err *e);
 int http_reply_error(struct http_req *r, int status, const char *code,
-                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+                     const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* Check that a sorted route table really is sorted and unique; returns the
 ** index of the first entry out of order, or -1. */

@@ -23,7 +23,7 @@
 
 struct req_state {
   struct http_req r;
-  char *buf;            /* body being collected */
+  char *buf; /* body being collected */
   size_t len, cap;
   int too_large;
   int routed;
@@ -60,9 +60,9 @@ http_reply_error(struct http_req *r, int status, const char *code,
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  return http_reply_json(r, status,
-                         json_pack("{s:{s:s, s:s}}", "error", "code", code,
-                                   "message", msg));
+  return http_reply_json(
+      r, status,
+      json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg));
 }
 
 int
@@ -103,8 +103,10 @@ route(struct http_req *r)
   for (int i = 0; i < opts->nroutes; i++)
     if (strcmp(opts->routes[i].path, r->path) == 0) path_known = 1;
   if (path_known)
-    http_reply_error(r, 405, "method_not_allowed", "method '%s' is not "
-                     "allowed on '%s'", r->method, r->path);
+    http_reply_error(r, 405, "method_not_allowed",
+                     "method '%s' is not "
+                     "allowed on '%s'",
+                     r->method, r->path);
   else
     http_reply_error(r, 404, "not_found", "no resource at '%s'", r->path);
   return NULL;
@@ -152,7 +154,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
   struct req_state *s = *con_cls;
   const struct http_route *rt;
 
-  if (!s) {                               /* first call: set up, return */
+  if (!s) { /* first call: set up, return */
     if (!(s = calloc(1, sizeof *s))) return MHD_NO;
     clock_gettime(CLOCK_MONOTONIC, &s->t0);
     s->r.method = method;
@@ -165,7 +167,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
     atomic_fetch_add(&in_flight, 1);
     return MHD_YES;
   }
-  if (*upload_size) {                     /* body arrives in pieces */
+  if (*upload_size) { /* body arrives in pieces */
     if (s->len + *upload_size > opts->body_limit) {
       s->too_large = 1;
     } else if (!s->too_large) {
@@ -186,8 +188,10 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
   s->r.body = s->buf ? (s->buf[s->len] = 0, s->buf) : "";
   s->r.body_len = s->len;
   if (s->too_large)
-    http_reply_error(&s->r, 413, "too_large", "request body larger than %zu "
-                     "bytes", opts->body_limit);
+    http_reply_error(&s->r, 413, "too_large",
+                     "request body larger than %zu "
+                     "bytes",
+                     opts->body_limit);
   else if ((rt = route(&s->r)) != NULL)
     s->r.status = rt->fn(&s->r);
   if (!s->r.status) s->r.status = 500;
@@ -206,8 +210,8 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
   fprintf(stdout, "%s %s %d %zu %.1fms %s%s\n", s->r.method, s->r.path,
           s->r.status, s->reply_bytes,
           (t1.tv_sec - s->t0.tv_sec) * 1e3 + (t1.tv_nsec - s->t0.tv_nsec) / 1e6,
-          s->r.id, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ""
-                                                            : " aborted");
+          s->r.id,
+          toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
   fflush(stdout);
   json_decref(s->r.json);
   free(s->r.text);
@@ -243,8 +247,8 @@ http_serve(const struct http_opts *o, struct cg_err *e)
   sigaddset(&set, SIGPIPE);
   pthread_sigmask(SIG_BLOCK, &set, NULL);
   d = MHD_start_daemon(
-      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC, 0, NULL, NULL,
-      on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC, 0, NULL,
+      NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
       MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads > 0 ? o->threads : 1),
       MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
       MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);

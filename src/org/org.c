@@ -71,10 +71,12 @@ check_user(struct db *db, const struct org_user *u, struct cg_err *e)
     return cg_fail(e, CG_EINVAL, "login must be 1 to 63 characters");
   for (size_t i = 0; i < n; i++)
     if (!isalnum((unsigned char)u->login[i]) && !strchr("._-", u->login[i]))
-      return cg_fail(e, CG_EINVAL, "login '%s' may only hold letters, "
-                     "digits, '.', '_' and '-'", u->login);
-  if (!*u->name) return cg_fail(e, CG_EINVAL, "user '%s' needs a name",
-                                u->login);
+      return cg_fail(e, CG_EINVAL,
+                     "login '%s' may only hold letters, "
+                     "digits, '.', '_' and '-'",
+                     u->login);
+  if (!*u->name)
+    return cg_fail(e, CG_EINVAL, "user '%s' needs a name", u->login);
   if (u->role < 0 || u->role >= ROLE_COUNT)
     return cg_fail(e, CG_EINVAL, "unknown role");
   if (u->role == ROLE_DEPARTMENT && !*u->dept)
@@ -95,8 +97,7 @@ check_user(struct db *db, const struct org_user *u, struct cg_err *e)
     if (db_query_int(db, &k, 0, e, "SELECT count(*) FROM area WHERE code = ?",
                      "t", code) != CG_OK)
       return CG_EDB;
-    if (!k)
-      return cg_fail(e, CG_EINVAL, "scope names unknown area '%s'", code);
+    if (!k) return cg_fail(e, CG_EINVAL, "scope names unknown area '%s'", code);
     s += len;
     if (*s == ',') s++;
   }
@@ -127,7 +128,8 @@ org_user_add(struct db *db, const struct org_user *u, struct cg_err *e)
 {
   int rc = check_user(db, u, e);
   if (rc != CG_OK) return rc;
-  return write_user(db, "INSERT INTO app_user (name, role, scope, dept_code,"
+  return write_user(db,
+                    "INSERT INTO app_user (name, role, scope, dept_code,"
                     " phone, login, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     u, e);
 }
@@ -141,7 +143,8 @@ org_user_update(struct db *db, const struct org_user *u, struct cg_err *e)
   if ((rc = org_user_get(db, u->login, &old, e)) != CG_OK) return rc;
   if ((rc = check_user(db, u, e)) != CG_OK) return rc;
   /* the trailing "? > 0" takes the time write_user() binds last */
-  return write_user(db, "UPDATE app_user SET name = ?, role = ?, scope = ?,"
+  return write_user(db,
+                    "UPDATE app_user SET name = ?, role = ?, scope = ?,"
                     " dept_code = ?, phone = ? WHERE login = ? AND ? > 0",
                     u, e);
 }
@@ -151,20 +154,24 @@ org_user_disable(struct db *db, const char *login, int disabled,
                  struct cg_err *e)
 {
   struct db_stmt *st;
-  int rc = db_prepare(db, &st, "UPDATE app_user SET disabled = ? WHERE"
-                      " login = ?", e);
+  int rc = db_prepare(db, &st,
+                      "UPDATE app_user SET disabled = ? WHERE"
+                      " login = ?",
+                      e);
   if (rc != CG_OK) return rc;
   db_bindf(st, "it", (int64_t)(disabled != 0), login);
   rc = db_step(st, e);
-  rc = rc < 0 ? -rc : db_changes(db) ? CG_OK
-                    : cg_fail(e, CG_ENOTFOUND, "no user '%s'", login);
+  rc = rc < 0           ? -rc
+       : db_changes(db) ? CG_OK
+                        : cg_fail(e, CG_ENOTFOUND, "no user '%s'", login);
   db_finalize(st);
   return rc;
 }
 
 /* Fill *u from a row of the columns listed in USER_COLS. */
-#define USER_COLS "login, name, role, scope, coalesce(dept_code, ''),"      \
-                  " coalesce(phone, ''), disabled"
+#define USER_COLS                                                              \
+  "login, name, role, scope, coalesce(dept_code, ''),"                         \
+  " coalesce(phone, ''), disabled"
 static void
 row_user(struct db_stmt *st, struct org_user *u)
 {
@@ -183,8 +190,10 @@ org_user_get(struct db *db, const char *login, struct org_user *u,
              struct cg_err *e)
 {
   struct db_stmt *st;
-  int rc = db_prepare(db, &st, "SELECT " USER_COLS " FROM app_user WHERE"
-                      " login = ?", e);
+  int rc = db_prepare(db, &st,
+                      "SELECT " USER_COLS " FROM app_user WHERE"
+                      " login = ?",
+                      e);
   if (rc != CG_OK) return rc;
   db_bindf(st, "t", login);
   rc = db_step(st, e);
@@ -200,8 +209,10 @@ org_user_each(struct db *db, int (*fn)(const struct org_user *, void *),
 {
   struct db_stmt *st;
   struct org_user u;
-  int rc = db_prepare(db, &st, "SELECT " USER_COLS " FROM app_user ORDER BY"
-                      " login", e);
+  int rc = db_prepare(db, &st,
+                      "SELECT " USER_COLS " FROM app_user ORDER BY"
+                      " login",
+                      e);
   if (rc != CG_OK) return rc;
   while ((rc = db_step(st, e)) == DB_ROW) {
     row_user(st, &u);
@@ -216,16 +227,18 @@ org_dept_name(struct db *db, const char *code, char *buf, size_t n,
               struct cg_err *e)
 {
   struct db_stmt *st;
-  int rc = db_prepare(db, &st, "SELECT name FROM department WHERE code = ?"
-                      " AND active = 1", e);
+  int rc = db_prepare(db, &st,
+                      "SELECT name FROM department WHERE code = ?"
+                      " AND active = 1",
+                      e);
   if (rc != CG_OK) return rc;
   db_bindf(st, "t", code);
   rc = db_step(st, e);
   if (rc == DB_ROW) snprintf(buf, n, "%s", db_col_text(st, 0));
   db_finalize(st);
   if (rc == DB_ROW) return CG_OK;
-  return rc < 0 ? -rc : cg_fail(e, CG_ENOTFOUND, "unknown department '%s'",
-                                code);
+  return rc < 0 ? -rc
+                : cg_fail(e, CG_ENOTFOUND, "unknown department '%s'", code);
 }
 
 int
@@ -250,14 +263,18 @@ org_dept_import(struct db *db, const char *path, int *n, struct cg_err *e)
   cn = csv_column(&c, "name");
   cp = csv_column(&c, "phone");
   if (cc < 0 || cn < 0) {
-    rc = cg_fail(e, CG_EINVAL, "%s:1: header must name the columns code and "
-                 "name", path);
+    rc = cg_fail(e, CG_EINVAL,
+                 "%s:1: header must name the columns code and "
+                 "name",
+                 path);
     goto out;
   }
   if ((rc = db_begin(db, e)) != CG_OK) goto out;
-  rc = db_prepare(db, &st, "INSERT INTO department (code, name, phone) VALUES"
+  rc = db_prepare(db, &st,
+                  "INSERT INTO department (code, name, phone) VALUES"
                   " (?, ?, ?) ON CONFLICT (code) DO UPDATE SET name ="
-                  " excluded.name, phone = excluded.phone, active = 1", e);
+                  " excluded.name, phone = excluded.phone, active = 1",
+                  e);
   while (rc == CG_OK && (r = csv_read(&c, e)) == 1) {
     const char *code, *name;
     if (c.nfield == 1 && !c.field[0][0]) continue;
@@ -268,8 +285,10 @@ org_dept_import(struct db *db, const char *path, int *n, struct cg_err *e)
     code = c.field[cc];
     name = c.field[cn];
     if (!*code || strlen(code) > 31 || strchr(code, ',') || !*name) {
-      rc = cg_fail(e, CG_EINVAL, "%s:%ld: a department needs a code (up to "
-                   "31 characters, no commas) and a name", path, c.line);
+      rc = cg_fail(e, CG_EINVAL,
+                   "%s:%ld: a department needs a code (up to "
+                   "31 characters, no commas) and a name",
+                   path, c.line);
       break;
     }
     db_reset(st);

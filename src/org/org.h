@@ -12,18 +12,19 @@
 
 /* Roles (DESIGN.md §1). Stable numbers: stored by name, used as bits. */
 enum org_role {
-  ROLE_GRID_WORKER = 0,  /* 网格员 / 监督员: patrols, reports, verifies, checks */
-  ROLE_OPERATOR = 1,     /* 受理员: intake, registration, verify/check requests */
+  ROLE_GRID_WORKER =
+      0, /* 网格员 / 监督员: patrols, reports, verifies, checks */
+  ROLE_OPERATOR = 1, /* 受理员: intake, registration, verify/check requests */
   ROLE_SHIFT_LEADER = 2, /* 值班长: files or voids, closes */
-  ROLE_DISPATCHER = 3,   /* 派遣员: dispatches, approves returns/extensions */
-  ROLE_DEPARTMENT = 4,   /* 专业部门: handles the tasks sent to it */
-  ROLE_STREET = 5,       /* 街道: calls departments in (吹哨), sees its area */
-  ROLE_COMMUNITY = 6,    /* 社区: sees its area */
-  ROLE_ROAD_CHIEF = 7,   /* 路长 / 河长 */
-  ROLE_LEADER = 8,       /* 领导: sees all, supervises */
-  ROLE_PUBLIC = 9,       /* 公众: reports, follows own reports, rates */
-  ROLE_ADMIN = 10,       /* 管理员 */
-  ROLE_SYSTEM = 11,      /* sensors and the escalation sweep */
+  ROLE_DISPATCHER = 3, /* 派遣员: dispatches, approves returns/extensions */
+  ROLE_DEPARTMENT = 4, /* 专业部门: handles the tasks sent to it */
+  ROLE_STREET = 5,    /* 街道: calls departments in (吹哨), sees its area */
+  ROLE_COMMUNITY = 6, /* 社区: sees its area */
+  ROLE_ROAD_CHIEF = 7, /* 路长 / 河长 */
+  ROLE_LEADER = 8,     /* 领导: sees all, supervises */
+  ROLE_PUBLIC = 9,     /* 公众: reports, follows own reports, rates */
+  ROLE_ADMIN = 10,     /* 管理员 */
+  ROLE_SYSTEM = 11,    /* sensors and the escalation sweep */
   ROLE_COUNT = 12
 };
 
@@ -40,8 +41,8 @@ struct org_user {
   char login[64];
   char name[128];
   int role;
-  char scope[512];  /* comma-separated area codes; "" = whole district */
-  char dept[32];    /* department code of department staff, else "" */
+  char scope[512]; /* comma-separated area codes; "" = whole district */
+  char dept[32];   /* department code of department staff, else "" */
   char phone[32];
   int disabled;
 };
@@ -56,8 +57,7 @@ int org_user_get(struct db *db, const char *login, struct org_user *u,
                  struct cg_err *e);
 
 /* Change role, scope and department of a user (checked as in add). */
-int org_user_update(struct db *db, const struct org_user *u,
-                    struct cg_err *e);
+int org_user_update(struct db *db, const struct org_user *u, struct cg_err *e);
 
 /* Disable (1) or enable (0) a user. */
 int org_user_disable(struct db *db, const char *login, int disabled,
@@ -75,8 +75,7 @@ int org_in_scope(const struct org_user *u, const char *code);
 
 /* Load departments from a CSV with the header code,name[,phone]; rows
 ** that exist are updated. Whole file or nothing. *n gets the row count. */
-int org_dept_import(struct db *db, const char *path, int *n,
-                    struct cg_err *e);
+int org_dept_import(struct db *db, const char *path, int *n, struct cg_err *e);
 
 /* Name of department `code` into buf; CG_ENOTFOUND if it does not exist
 ** or is inactive. */

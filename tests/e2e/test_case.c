@@ -22,9 +22,9 @@ static struct db *db;
 static struct case_setup cs;
 static struct case_env *env;
 static int64_t clock_now;
-static double plat, plon;    /* a point in grid `pgrid` of 北下街 */
+static double plat, plon; /* a point in grid `pgrid` of 北下街 */
 static char pgrid[16];
-static double olat, olon;    /* a point in another street */
+static double olat, olon; /* a point in another street */
 
 static int64_t
 fake_clock(void)
@@ -66,10 +66,14 @@ point_in(const char *prefix, double *lat, double *lon, char *grid)
   struct cg_err e = {0};
   char like[32];
   snprintf(like, sizeof like, "%s%%", prefix);
-  assert_int_equal(db_prepare(db, &st, "SELECT code, (min_lat + max_lat) / 2,"
-                   " (min_lon + max_lon) / 2 FROM area WHERE level = 'grid'"
-                   " AND code LIKE ? AND area_m2 > 9900 ORDER BY code"
-                   " LIMIT 1", &e), CG_OK);
+  assert_int_equal(
+      db_prepare(db, &st,
+                 "SELECT code, (min_lat + max_lat) / 2,"
+                 " (min_lon + max_lon) / 2 FROM area WHERE level = 'grid'"
+                 " AND code LIKE ? AND area_m2 > 9900 ORDER BY code"
+                 " LIMIT 1",
+                 &e),
+      CG_OK);
   db_bindf(st, "t", like);
   assert_int_equal(db_step(st, &e), DB_ROW);
   if (grid) snprintf(grid, 16, "%s", db_col_text(st, 0));
@@ -86,7 +90,8 @@ setup(void **state)
   int n;
 
   dir = tu_tmpdir();
-#define RUN(...) if (tu_run(NULL, NULL, __VA_ARGS__) != 0) return -1
+#define RUN(...)                                                               \
+  if (tu_run(NULL, NULL, __VA_ARGS__) != 0) return -1
   RUN("--data '%s' init", dir);
   RUN("--data '%s' import divisions '%s'", dir,
       tu_data("guancheng-divisions.csv"));
@@ -98,8 +103,7 @@ setup(void **state)
   RUN("--data '%s' import departments '%s'", dir,
       tu_data("config/departments.csv"));
   RUN("--data '%s' import routing '%s'", dir, tu_data("config/routing.csv"));
-  RUN("--data '%s' import calendar '%s'", dir,
-      tu_data("calendar/cn-2026.csv"));
+  RUN("--data '%s' import calendar '%s'", dir, tu_data("calendar/cn-2026.csv"));
 #undef RUN
   /* limits the tests can count on: 4 working hours to handle, 1 hour a
   ** step, 2 hours for 道路不洁 (06012) */
@@ -225,8 +229,8 @@ static void
 assert_field(const char *no, const char *col, const char *want)
 {
   char *s = field(no, col);
-  if (strcmp(s, want)) fail_msg("case %s: %s is '%s', expected '%s'", no,
-                                col, s, want);
+  if (strcmp(s, want))
+    fail_msg("case %s: %s is '%s', expected '%s'", no, col, s, want);
   free(s);
 }
 
@@ -234,8 +238,8 @@ static void
 assert_state(const char *no, const char *state)
 {
   char *s = field(no, "state");
-  if (strcmp(s, state)) fail_msg("case %s is '%s', expected '%s'", no, s,
-                                 state);
+  if (strcmp(s, state))
+    fail_msg("case %s is '%s', expected '%s'", no, s, state);
   free(s);
 }
 
@@ -244,8 +248,8 @@ static void
 png(struct case_attach *a, const char *stage)
 {
   static const unsigned char bytes[] = {
-      0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13,
-      'I', 'H', 'D', 'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0};
+      0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 'I', 'H', 'D',
+      'R',  0,   0,   0,   1,    0,    0,    0,    1, 8, 2, 0,  0,   0};
   struct attach_info info;
   struct cg_err e = {0};
   assert_int_equal(attach_put(dir, bytes, sizeof bytes, 0, NULL, &info, &e),
@@ -275,8 +279,8 @@ reach(const char *to, char *no)
     png(&a, "after");
     r.att = &a;
     r.natt = r.self_handled;
-    if (case_report(env, &users[GW], &r, no, &e) != CG_OK) fail_msg("%s",
-                                                                     e.msg);
+    if (case_report(env, &users[GW], &r, no, &e) != CG_OK)
+      fail_msg("%s", e.msg);
     return;
   }
   clock_now += 7200; /* no duplicates: each case a little later */
@@ -374,10 +378,10 @@ test_each_action_only_for_its_roles(void **state)
     }
     {
       struct cg_err e = {0};
-      if (act_full(cases_table[i].who, no, info[i].name, "理由", 1, NULL, 0,
-                   0, &e) != CG_OK)
-        fail_msg("%s by %s: %s", info[i].name,
-                 users[cases_table[i].who].login, e.msg);
+      if (act_full(cases_table[i].who, no, info[i].name, "理由", 1, NULL, 0, 0,
+                   &e) != CG_OK)
+        fail_msg("%s by %s: %s", info[i].name, users[cases_table[i].who].login,
+                 e.msg);
       assert_int_equal(ifield(no, "last_seq"), seq + 1);
     }
   }
@@ -400,8 +404,7 @@ test_refusals_name_state_and_role(void **state)
                    CG_EPERM);
   assert_non_null(strstr(e.msg, "'register' is for 'operator', not "
                                 "'grid_worker'"));
-  assert_int_equal(act_full(OP, no, "fly", NULL, 0, NULL, 0, 0, &e),
-                   CG_EINVAL);
+  assert_int_equal(act_full(OP, no, "fly", NULL, 0, NULL, 0, 0, &e), CG_EINVAL);
   assert_int_equal(act_full(OP, "nope", "register", NULL, 0, NULL, 0, 0, &e),
                    CG_ENOTFOUND);
   /* a note is required where the loop needs a reason */
@@ -441,8 +444,7 @@ test_lifecycle_return_wrong_dispatch_extension(void **state)
   act(DH, no, "return_request");
   act(DI, no, "return_approve");
   assert_state(no, "filed");
-  assert_int_equal(act_full(DI, no, "dispatch", NULL, 0, szc, 1, 0, &e),
-                   CG_OK);
+  assert_int_equal(act_full(DI, no, "dispatch", NULL, 0, szc, 1, 0, &e), CG_OK);
   assert_int_equal(ifield(no, "n_wrong"), 1);
   assert_int_equal(ifield(no, "n_return"), 1);
   assert_field(no, "dept_code", "szc");
@@ -464,8 +466,7 @@ test_lifecycle_return_wrong_dispatch_extension(void **state)
   reach("dispatched", no);
   act(DH, no, "return_request");
   act(DI, no, "return_approve");
-  assert_int_equal(act_full(DI, no, "dispatch", NULL, 0, hwc, 1, 0, &e),
-                   CG_OK);
+  assert_int_equal(act_full(DI, no, "dispatch", NULL, 0, hwc, 1, 0, &e), CG_OK);
   assert_int_equal(ifield(no, "n_wrong"), 0);
 }
 
@@ -486,9 +487,9 @@ test_suspension_stops_the_clock(void **state)
   assert_state(no, "dispatched");
   due2 = ifield(no, "due_at");
   /* the deadline moved by the working time the case was parked */
-  assert_int_equal(cal_between(cs.cal, due, due2),
-                   cal_between(cs.cal, local(2026, 3, 9, 11, 0),
-                               local(2026, 3, 11, 9, 0)));
+  assert_int_equal(
+      cal_between(cs.cal, due, due2),
+      cal_between(cs.cal, local(2026, 3, 9, 11, 0), local(2026, 3, 11, 9, 0)));
   assert_int_equal(ifield(no, "n_suspend"), 1);
 }
 
@@ -501,8 +502,8 @@ test_rework_twice(void **state)
 
   reach("checking", no);
   for (int round = 0; round < 2; round++) {
-    assert_int_equal(act_full(GW, no, "check", "未清理干净", 0, NULL, 0, 0,
-                              &e), CG_OK);
+    assert_int_equal(act_full(GW, no, "check", "未清理干净", 0, NULL, 0, 0, &e),
+                     CG_OK);
     assert_state(no, "dispatched"); /* back to the same department */
     act(DH, no, "handle");
     act(OP, no, "check_request");
@@ -511,9 +512,13 @@ test_rework_twice(void **state)
   act(SL, no, "close");
   assert_int_equal(ifield(no, "n_rework"), 2);
   assert_int_equal(ifield(no, "n_wrong"), 0);
-  assert_int_equal(db_prepare(db, &st, "SELECT group_concat(dept_code || ':'"
-                   " || state || ':' || rework, ' ') FROM (SELECT * FROM task"
-                   " WHERE case_no = ? ORDER BY n)", &e), CG_OK);
+  assert_int_equal(
+      db_prepare(db, &st,
+                 "SELECT group_concat(dept_code || ':'"
+                 " || state || ':' || rework, ' ') FROM (SELECT * FROM task"
+                 " WHERE case_no = ? ORDER BY n)",
+                 &e),
+      CG_OK);
   db_bindf(st, "t", no);
   assert_int_equal(db_step(st, &e), DB_ROW);
   assert_string_equal(db_col_text(st, 0),
@@ -551,8 +556,7 @@ test_self_handled_and_void(void **state)
   assert_int_equal(case_report(env, &users[OP], &r, no, &e), CG_EPERM);
   /* a draft is sent by its reporter only */
   reach("draft", no);
-  assert_int_equal(act_full(GW, no, "submit", NULL, 0, NULL, 0, 0, &e),
-                   CG_OK);
+  assert_int_equal(act_full(GW, no, "submit", NULL, 0, NULL, 0, 0, &e), CG_OK);
   assert_state(no, "reported");
 }
 
@@ -565,12 +569,15 @@ test_several_departments_one_case(void **state)
 
   reach("filed", no);
   /* the street calls two departments in (吹哨报到) */
-  assert_int_equal(act_full(ST, no, "dispatch", "联合整治", 0, both, 2, 0,
-                            &e), CG_OK);
+  assert_int_equal(act_full(ST, no, "dispatch", "联合整治", 0, both, 2, 0, &e),
+                   CG_OK);
   {
     int64_t n;
-    assert_int_equal(db_query_int(db, &n, 0, &e, "SELECT count(*) FROM task"
-                     " WHERE case_no = ? AND state = 'open'", "t", no), CG_OK);
+    assert_int_equal(db_query_int(db, &n, 0, &e,
+                                  "SELECT count(*) FROM task"
+                                  " WHERE case_no = ? AND state = 'open'",
+                                  "t", no),
+                     CG_OK);
     assert_int_equal(n, 2);
   }
   /* a third joins while the others work */
@@ -588,11 +595,11 @@ test_several_departments_one_case(void **state)
     snprintf(u.dept, sizeof u.dept, "sthj");
     snprintf(u.login, sizeof u.login, "dsthj");
     assert_int_equal(org_user_add(db, &u, &e), CG_OK);
-    assert_int_equal(case_apply(env, &u, no, &(struct case_act){
-                                                 .action = "handle",
-                                                 .note = "已处理"},
-                                &e),
-                     CG_OK);
+    assert_int_equal(
+        case_apply(env, &u, no,
+                   &(struct case_act){.action = "handle", .note = "已处理"},
+                   &e),
+        CG_OK);
   }
   assert_state(no, "handled"); /* closes only when all are done */
   assert_int_equal(ifield(no, "n_wrong"), 0);
@@ -671,14 +678,18 @@ test_overdue_escalates(void **state)
   assert_int_equal(case_sweep(env, due + 700, &n, &e), CG_OK);
   assert_int_equal(ifield(no, "escalation"), 1);
   /* past 150 % of the limit: the next level up */
-  assert_int_equal(case_sweep(env, cal_add(cs.cal, due, 2 * 3600 + 60), &n,
-                              &e), CG_OK);
+  assert_int_equal(case_sweep(env, cal_add(cs.cal, due, 2 * 3600 + 60), &n, &e),
+                   CG_OK);
   assert_int_equal(ifield(no, "escalation"), 2);
   {
     int64_t k;
-    assert_int_equal(db_query_int(db, &k, 0, &e, "SELECT count(*) FROM event"
+    assert_int_equal(
+        db_query_int(db, &k, 0, &e,
+                     "SELECT count(*) FROM event"
                      " WHERE case_no = ? AND action = 'escalate' AND"
-                     " actor = 'system'", "t", no), CG_OK);
+                     " actor = 'system'",
+                     "t", no),
+        CG_OK);
     assert_int_equal(k, 2);
   }
   /* a suspended case's clock is stopped: not escalated */
@@ -709,31 +720,35 @@ test_counters_on_a_scripted_history(void **state)
     struct org_user u;
     assert_int_equal(org_user_get(db, "dsthj", &u, &e), CG_OK);
     for (int i = 0; i < 2; i++) {
-      assert_int_equal(case_apply(env, &u, no, &(struct case_act){
-                                                   .action = "extend_request",
-                                                   .note = "等材料",
-                                                   .hours = 2},
-                                  &e), CG_OK);
+      assert_int_equal(case_apply(env, &u, no,
+                                  &(struct case_act){.action = "extend_request",
+                                                     .note = "等材料",
+                                                     .hours = 2},
+                                  &e),
+                       CG_OK);
       act(DI, no, i ? "extend_refuse" : "extend_approve");
     }
-    assert_int_equal(case_apply(env, &u, no, &(struct case_act){
-                                                 .action = "suspend_request",
-                                                 .note = "待定"},
-                                &e), CG_OK);
+    assert_int_equal(case_apply(env, &u, no,
+                                &(struct case_act){.action = "suspend_request",
+                                                   .note = "待定"},
+                                &e),
+                     CG_OK);
     act(DI, no, "suspend_approve");
     act(DI, no, "resume");
     clock_now += 7 * 86400; /* late */
-    assert_int_equal(case_apply(env, &u, no, &(struct case_act){
-                                                 .action = "handle",
-                                                 .note = "已处理"},
-                                &e), CG_OK);
+    assert_int_equal(
+        case_apply(env, &u, no,
+                   &(struct case_act){.action = "handle", .note = "已处理"},
+                   &e),
+        CG_OK);
     act(OP, no, "check_request");
     assert_int_equal(act_full(GW, no, "check", "未完成", 0, NULL, 0, 0, &e),
                      CG_OK);
-    assert_int_equal(case_apply(env, &u, no, &(struct case_act){
-                                                 .action = "handle",
-                                                 .note = "已处理"},
-                                &e), CG_OK);
+    assert_int_equal(
+        case_apply(env, &u, no,
+                   &(struct case_act){.action = "handle", .note = "已处理"},
+                   &e),
+        CG_OK);
   }
   act(OP, no, "check_request");
   act(GW, no, "check");
@@ -800,8 +815,8 @@ test_privacy_and_visibility(void **state)
     assert_null(strstr(text, "13800000000"));
     free(text);
   }
-  assert_null(json_object_get(json_array_get(json_object_get(j, "history"),
-                                             0), "actor"));
+  assert_null(json_object_get(json_array_get(json_object_get(j, "history"), 0),
+                              "actor"));
   json_decref(j);
   j = case_get_json(env, &users[LE], no, 1, &e);
   assert_null(json_object_get(j, "reporter"));
@@ -816,8 +831,10 @@ test_privacy_and_visibility(void **state)
     j = case_list_json(env, &users[PU2], &f, &e);
     assert_non_null(j);
     for (size_t i = 0; i < json_array_size(json_object_get(j, "cases")); i++)
-      assert_string_not_equal(json_string_value(json_object_get(
-          json_array_get(json_object_get(j, "cases"), i), "no")), no);
+      assert_string_not_equal(
+          json_string_value(json_object_get(
+              json_array_get(json_object_get(j, "cases"), i), "no")),
+          no);
     json_decref(j);
     f.state = "reported";
     f.area = "410104001";
@@ -838,8 +855,11 @@ test_bad_reports_refused(void **state)
   char no[32];
   int64_t before, after;
 
-  assert_int_equal(db_query_int(db, &before, 0, &e, "SELECT count(*) FROM"
-                                " event", ""), CG_OK);
+  assert_int_equal(db_query_int(db, &before, 0, &e,
+                                "SELECT count(*) FROM"
+                                " event",
+                                ""),
+                   CG_OK);
   memset(&r, 0, sizeof r);
   r.scheme = "gb47678";
   r.kind = "matter";
@@ -864,8 +884,11 @@ test_bad_reports_refused(void **state)
   assert_int_equal(case_report(env, &users[OP], &r, no, &e), CG_EINVAL);
   r.source = NULL;
   assert_int_equal(case_report(env, &users[DI], &r, no, &e), CG_EPERM);
-  assert_int_equal(db_query_int(db, &after, 0, &e, "SELECT count(*) FROM"
-                                " event", ""), CG_OK);
+  assert_int_equal(db_query_int(db, &after, 0, &e,
+                                "SELECT count(*) FROM"
+                                " event",
+                                ""),
+                   CG_OK);
   assert_int_equal(before, after);
   /* GCJ-02 input lands in the same grid */
   {
@@ -920,32 +943,40 @@ test_verify_finds_tampering(void **state)
   assert_int_equal(run_verify(&f), 0);
   assert_int_equal(db_exec(db, "SAVEPOINT t", &e), CG_OK);
   /* an edited note */
-  snprintf(sql, sizeof sql, "UPDATE event SET note = '已按时处置' WHERE"
-           " case_no = '%s' AND seq = 5", a);
+  snprintf(sql, sizeof sql,
+           "UPDATE event SET note = '已按时处置' WHERE"
+           " case_no = '%s' AND seq = 5",
+           a);
   assert_int_equal(db_exec(db, sql, &e), CG_OK);
   assert_true(run_verify(&f) >= 1);
   assert_non_null(strstr(f.text, a));
   assert_non_null(strstr(f.text, "event 5 was altered"));
   assert_int_equal(db_exec(db, "ROLLBACK TO t", &e), CG_OK);
   /* a deleted event in the middle */
-  snprintf(sql, sizeof sql, "DELETE FROM event WHERE case_no = '%s' AND"
-           " seq = 3", b);
+  snprintf(sql, sizeof sql,
+           "DELETE FROM event WHERE case_no = '%s' AND"
+           " seq = 3",
+           b);
   assert_int_equal(db_exec(db, sql, &e), CG_OK);
   assert_true(run_verify(&f) >= 1);
   assert_non_null(strstr(f.text, b));
   assert_int_equal(db_exec(db, "ROLLBACK TO t", &e), CG_OK);
   /* the last event deleted */
-  snprintf(sql, sizeof sql, "DELETE FROM event WHERE case_no = '%s' AND"
-           " seq = (SELECT max(seq) FROM event WHERE case_no = '%s')", b, b);
+  snprintf(sql, sizeof sql,
+           "DELETE FROM event WHERE case_no = '%s' AND"
+           " seq = (SELECT max(seq) FROM event WHERE case_no = '%s')",
+           b, b);
   assert_int_equal(db_exec(db, sql, &e), CG_OK);
   assert_true(run_verify(&f) >= 1);
   assert_non_null(strstr(f.text, b));
   assert_int_equal(db_exec(db, "ROLLBACK TO t", &e), CG_OK);
   /* two events swapped */
-  snprintf(sql, sizeof sql, "UPDATE event SET seq = -seq WHERE case_no = '%s'"
+  snprintf(sql, sizeof sql,
+           "UPDATE event SET seq = -seq WHERE case_no = '%s'"
            " AND seq IN (2, 3); UPDATE event SET seq = 5 + seq WHERE case_no ="
            " '%s' AND seq = -2; UPDATE event SET seq = 2 WHERE case_no = '%s'"
-           " AND seq = -3", c, c, c);
+           " AND seq = -3",
+           c, c, c);
   assert_int_equal(db_exec(db, sql, &e), CG_OK);
   assert_true(run_verify(&f) >= 1);
   assert_non_null(strstr(f.text, c));
@@ -960,39 +991,47 @@ test_cli_drives_the_loop(void **state)
 {
   char *out = NULL, *err = NULL, no[32], path[4400];
 
-  assert_int_equal(tu_run(&out, &err, "--data '%s' case report --as op "
+  assert_int_equal(tu_run(&out, &err,
+                          "--data '%s' case report --as op "
                           "--category gb47678:matter:06010 --lat %.7f --lon "
                           "%.7f --description 垃圾 --reporter-phone 139",
-                          dir, plat, plon), 0);
+                          dir, plat, plon),
+                   0);
   snprintf(no, sizeof no, "%.19s", out);
   free(out);
   free(err);
-  assert_int_equal(tu_run(NULL, NULL, "--data '%s' case register %s --as op",
-                          dir, no), 0);
-  assert_int_equal(tu_run(NULL, &err, "--data '%s' case close %s --as sl",
-                          dir, no), 1);
+  assert_int_equal(
+      tu_run(NULL, NULL, "--data '%s' case register %s --as op", dir, no), 0);
+  assert_int_equal(
+      tu_run(NULL, &err, "--data '%s' case close %s --as sl", dir, no), 1);
   assert_non_null(strstr(err, "needs 'checked'"));
   free(err);
   assert_int_equal(tu_run(NULL, &err, "--data '%s' case file %s", dir, no), 1);
   assert_non_null(strstr(err, "--as USER"));
   free(err);
-  assert_int_equal(tu_run(NULL, &err, "--data '%s' case fly %s --as sl", dir,
-                          no), 2);
+  assert_int_equal(
+      tu_run(NULL, &err, "--data '%s' case fly %s --as sl", dir, no), 2);
   free(err);
   /* an attachment that is not an image is refused, nothing stored */
   snprintf(path, sizeof path, "%s/fake.jpg", dir);
   tu_write(path, "<html>not a photo</html>");
-  assert_int_equal(tu_run(NULL, &err, "--data '%s' case file %s --as sl "
-                          "--photo '%s'", dir, no, path), 1);
+  assert_int_equal(tu_run(NULL, &err,
+                          "--data '%s' case file %s --as sl "
+                          "--photo '%s'",
+                          dir, no, path),
+                   1);
   assert_non_null(strstr(err, "not a JPEG, PNG, WebP or PDF"));
   free(err);
-  assert_int_equal(tu_run(&out, NULL, "--data '%s' case show %s --as sl",
-                          dir, no), 0);
+  assert_int_equal(
+      tu_run(&out, NULL, "--data '%s' case show %s --as sl", dir, no), 0);
   assert_non_null(strstr(out, "已登记"));
   assert_non_null(strstr(out, "you may   file, void"));
   free(out);
-  assert_int_equal(tu_run(&out, NULL, "--data '%s' case show %s --as op "
-                          "--json", dir, no), 0);
+  assert_int_equal(tu_run(&out, NULL,
+                          "--data '%s' case show %s --as op "
+                          "--json",
+                          dir, no),
+                   0);
   assert_non_null(strstr(out, "\"phone\": \"139\""));
   free(out);
   assert_int_equal(tu_run(&out, NULL, "--data '%s' verify", dir), 0);
@@ -1009,24 +1048,32 @@ test_replay_fills_every_state(void **state)
   char path[4300];
   int64_t n;
   static const char *const want[] = {
-      "reported", "rejected", "verifying", "registered", "filed", "void",
-      "dispatched", "suspended", "handled", "checking", "checked", "closed",
-      "deferred", "duplicate"};
+      "reported", "rejected",   "verifying", "registered", "filed",
+      "void",     "dispatched", "suspended", "handled",    "checking",
+      "checked",  "closed",     "deferred",  "duplicate"};
 
-  assert_int_equal(tu_run(NULL, NULL, "--data '%s' init && '%s' --data '%s'"
-                          " import divisions '%s'", d2, getenv("CG_BIN"), d2,
-                          tu_data("guancheng-divisions.csv")), 0);
-  assert_int_equal(tu_run(NULL, NULL, "--data '%s' import boundary '%s' "
-                          "--code 410104", d2,
-                          tu_data("zhengzhou-districts-wgs84.geojson")), 0);
-  assert_int_equal(tu_run(NULL, NULL, "--data '%s' import categories '%s'",
-                          d2, tu_data("categories-gb47678.csv")), 0);
-  assert_int_equal(tu_run(NULL, NULL, "--data '%s' grid generate --cell 200",
-                          d2), 0);
-  assert_int_equal(tu_run(NULL, NULL, "--data '%s' import departments '%s'",
-                          d2, tu_data("config/departments.csv")), 0);
+  assert_int_equal(tu_run(NULL, NULL,
+                          "--data '%s' init && '%s' --data '%s'"
+                          " import divisions '%s'",
+                          d2, getenv("CG_BIN"), d2,
+                          tu_data("guancheng-divisions.csv")),
+                   0);
+  assert_int_equal(tu_run(NULL, NULL,
+                          "--data '%s' import boundary '%s' "
+                          "--code 410104",
+                          d2, tu_data("zhengzhou-districts-wgs84.geojson")),
+                   0);
+  assert_int_equal(tu_run(NULL, NULL, "--data '%s' import categories '%s'", d2,
+                          tu_data("categories-gb47678.csv")),
+                   0);
+  assert_int_equal(
+      tu_run(NULL, NULL, "--data '%s' grid generate --cell 200", d2), 0);
+  assert_int_equal(tu_run(NULL, NULL, "--data '%s' import departments '%s'", d2,
+                          tu_data("config/departments.csv")),
+                   0);
   assert_int_equal(tu_run(NULL, NULL, "--data '%s' import routing '%s'", d2,
-                          tu_data("config/routing.csv")), 0);
+                          tu_data("config/routing.csv")),
+                   0);
   {
     char *err = NULL;
     if (tu_run(&out, &err, "--data '%s' import cases '%s' --map '%s'", d2,
@@ -1040,15 +1087,24 @@ test_replay_fills_every_state(void **state)
   snprintf(path, sizeof path, "%s/citygrid.db", d2);
   assert_int_equal(db_open(&db2, path, 0, &e), CG_OK);
   for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
-    assert_int_equal(db_query_int(db2, &n, 0, &e, "SELECT count(*) FROM cases"
-                                  " WHERE state = ?", "t", want[i]), CG_OK);
+    assert_int_equal(db_query_int(db2, &n, 0, &e,
+                                  "SELECT count(*) FROM cases"
+                                  " WHERE state = ?",
+                                  "t", want[i]),
+                     CG_OK);
     if (n == 0) fail_msg("no replayed case is '%s'", want[i]);
   }
-  assert_int_equal(db_query_int(db2, &n, 0, &e, "SELECT count(*) FROM cases"
-                                " WHERE n_rework > 0", ""), CG_OK);
+  assert_int_equal(db_query_int(db2, &n, 0, &e,
+                                "SELECT count(*) FROM cases"
+                                " WHERE n_rework > 0",
+                                ""),
+                   CG_OK);
   assert_true(n > 0);
-  assert_int_equal(db_query_int(db2, &n, 0, &e, "SELECT count(*) FROM cases"
-                                " WHERE escalation > 0", ""), CG_OK);
+  assert_int_equal(db_query_int(db2, &n, 0, &e,
+                                "SELECT count(*) FROM cases"
+                                " WHERE escalation > 0",
+                                ""),
+                   CG_OK);
   assert_true(n > 0); /* some overdue */
   db_close(db2);
   assert_int_equal(tu_run(&out, NULL, "--data '%s' verify", d2), 0);

@@ -15,8 +15,8 @@
 static void
 test_help_lists_every_command(void **state)
 {
-  static const char *const cmds[] = {"export", "grid", "help", "import",
-                                     "init", "locate", "serve", "version"};
+  static const char *const cmds[] = {"export", "grid",   "help",  "import",
+                                     "init",   "locate", "serve", "version"};
   char *out = NULL;
 
   assert_int_equal(tu_run(&out, NULL, "help"), 0);
@@ -67,8 +67,7 @@ test_data_directory(void **state)
   struct stat sb;
 
   /* never initialised: told to run init, status 1 */
-  assert_int_equal(tu_run(NULL, &err, "--data '%s/none' export grids", dir),
-                   1);
+  assert_int_equal(tu_run(NULL, &err, "--data '%s/none' export grids", dir), 1);
   assert_non_null(strstr(err, "run 'citygrid --data"));
   free(err);
   snprintf(path, sizeof path, "%s/none", dir);

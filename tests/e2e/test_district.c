@@ -18,7 +18,7 @@
 #include "db/db.h"
 #include "geo/geo.h"
 
-static char *dir;           /* the data directory, shared by the tests */
+static char *dir; /* the data directory, shared by the tests */
 static char dbpath[4200];
 
 /* Open the test's store read-only. */
@@ -43,16 +43,25 @@ fingerprint(void)
   size_t len = 0;
   FILE *f = open_memstream(&out, &len);
 
-  assert_int_equal(db_prepare(db, &st, "SELECT code, name, level,"
-                   " coalesce(parent_code, ''), coalesce(geometry, ''),"
-                   " generated FROM area ORDER BY code", &e), CG_OK);
+  assert_int_equal(
+      db_prepare(db, &st,
+                 "SELECT code, name, level,"
+                 " coalesce(parent_code, ''), coalesce(geometry, ''),"
+                 " generated FROM area ORDER BY code",
+                 &e),
+      CG_OK);
   while (db_step(st, &e) == DB_ROW)
-    for (int i = 0; i < 6; i++) fprintf(f, "%s|", db_col_text(st, i));
+    for (int i = 0; i < 6; i++)
+      fprintf(f, "%s|", db_col_text(st, i));
   db_finalize(st);
-  assert_int_equal(db_prepare(db, &st, "SELECT scheme, kind, code, name_zh"
-                   " FROM category ORDER BY 1, 2, 3", &e), CG_OK);
+  assert_int_equal(db_prepare(db, &st,
+                              "SELECT scheme, kind, code, name_zh"
+                              " FROM category ORDER BY 1, 2, 3",
+                              &e),
+                   CG_OK);
   while (db_step(st, &e) == DB_ROW)
-    for (int i = 0; i < 4; i++) fprintf(f, "%s|", db_col_text(st, i));
+    for (int i = 0; i < 4; i++)
+      fprintf(f, "%s|", db_col_text(st, i));
   db_finalize(st);
   db_close(db);
   fclose(f);
@@ -85,9 +94,10 @@ setup(void **state)
   }
   free(out);
   free(err);
-  if (tu_run(NULL, &err, "--data '%s' import boundary '%s' --crs gcj02 "
-             "--code 410104", dir,
-             tu_data("zhengzhou-districts.geojson")) != 0) {
+  if (tu_run(NULL, &err,
+             "--data '%s' import boundary '%s' --crs gcj02 "
+             "--code 410104",
+             dir, tu_data("zhengzhou-districts.geojson")) != 0) {
     fprintf(stderr, "%s", err);
     return -1;
   }
@@ -129,9 +139,12 @@ load(const char *level, GEOSGeometry ***gs, char ***codes, char ***parents)
 
   *gs = NULL;
   *codes = *parents = NULL;
-  assert_int_equal(db_prepare(db, &st, "SELECT code, coalesce(parent_code,"
-                   " ''), geometry FROM area WHERE level = ? ORDER BY code",
-                   &e), CG_OK);
+  assert_int_equal(
+      db_prepare(db, &st,
+                 "SELECT code, coalesce(parent_code,"
+                 " ''), geometry FROM area WHERE level = ? ORDER BY code",
+                 &e),
+      CG_OK);
   db_bindf(st, "t", level);
   while (db_step(st, &e) == DB_ROW) {
     if (n == cap) {
@@ -171,20 +184,27 @@ test_divisions_and_boundary(void **state)
   assert_int_equal(count("SELECT count(*) FROM area WHERE level = 'street'"),
                    14);
   assert_int_equal(count("SELECT count(*) FROM area WHERE level ="
-                         " 'community'"), 155);
+                         " 'community'"),
+                   155);
   assert_int_equal(count("SELECT count(*) FROM area WHERE level = 'community'"
-                         " AND parent_code = '410104001'"), 7); /* 北下街 */
+                         " AND parent_code = '410104001'"),
+                   7); /* 北下街 */
   assert_int_equal(count("SELECT count(*) FROM area WHERE level = 'community'"
-                         " AND parent_code = '410104008'"), 20); /* 紫荆山南路 */
+                         " AND parent_code = '410104008'"),
+                   20); /* 紫荆山南路 */
   assert_int_equal(count("SELECT count(*) FROM area WHERE level = 'community'"
-                         " AND parent_code = '410104202'"), 3); /* 圃田乡 */
+                         " AND parent_code = '410104202'"),
+                   3); /* 圃田乡 */
   /* 213.9 km² by the data's README */
   assert_int_equal(count("SELECT count(*) FROM area WHERE code = '410104'"
-                         " AND area_m2 BETWEEN 213.0e6 AND 214.8e6"), 1);
+                         " AND area_m2 BETWEEN 213.0e6 AND 214.8e6"),
+                   1);
   assert_int_equal(count("SELECT count(*) FROM category WHERE scheme ="
-                         " 'cjt214'"), 115);
+                         " 'cjt214'"),
+                   115);
   assert_int_equal(count("SELECT count(*) FROM category WHERE scheme ="
-                         " 'gb47678'"), 403);
+                         " 'gb47678'"),
+                   403);
 }
 
 static void
@@ -197,20 +217,25 @@ test_grid_codes_follow_hierarchy(void **state)
   assert_int_equal(count("SELECT count(*) FROM area WHERE level = 'grid' AND"
                          " (length(code) <> 15 OR code GLOB '*[^0-9]*' OR"
                          " substr(code, 1, 12) <> parent_code OR generated"
-                         " <> 1)"), 0);
+                         " <> 1)"),
+                   0);
   assert_int_equal(count("SELECT count(*) FROM area g JOIN area c ON"
                          " c.code = g.parent_code WHERE g.level = 'grid'"
-                         " AND c.level = 'community'"), n);
+                         " AND c.level = 'community'"),
+                   n);
   assert_int_equal(count("SELECT count(*) FROM (SELECT parent_code,"
                          " count(*) AS k, max(CAST(substr(code, 13) AS"
                          " INTEGER)) AS top, min(substr(code, 13)) AS low"
                          " FROM area WHERE level = 'grid' GROUP BY"
-                         " parent_code) WHERE k <> top OR low <> '001'"), 0);
+                         " parent_code) WHERE k <> top OR low <> '001'"),
+                   0);
   assert_int_equal(count("SELECT count(DISTINCT parent_code) FROM area WHERE"
-                         " level = 'grid'"), 155);
+                         " level = 'grid'"),
+                   155);
   assert_int_equal(count("SELECT count(*) FROM area WHERE level IN ('street',"
                          " 'community') AND (generated <> 1 OR geometry IS"
-                         " NULL)"), 0);
+                         " NULL)"),
+                   0);
 }
 
 static void
@@ -342,13 +367,13 @@ test_points_locate_into_their_street(void **state)
   fprintf(f, "jinshui,34.80,113.66\n"); /* 金水区, north-west of us */
   fprintf(f, "nowhere,0,0\n");
   fclose(f);
-  assert_int_equal(tu_run(&out, NULL, "--data '%s' locate --csv '%s'", dir,
-                          csv), 0);
+  assert_int_equal(
+      tu_run(&out, NULL, "--data '%s' locate --csv '%s'", dir, csv), 0);
   for (line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
     char id[32], street[32];
     /* id,lat,lon,grid,community,street,district */
-    if (sscanf(line, "%31[^,],%*[^,],%*[^,],%*[^,],%*[^,],%31[^,],410104",
-               id, street) == 2 &&
+    if (sscanf(line, "%31[^,],%*[^,],%*[^,],%*[^,],%*[^,],%31[^,],410104", id,
+               street) == 2 &&
         strcmp(id, street) == 0)
       ok++;
     if (strncmp(line, "jinshui,", 8) == 0 || strncmp(line, "nowhere,", 8) == 0)
@@ -371,19 +396,22 @@ test_locate_one_point_both_crs(void **state)
 
   GEOSGeomGetX_r(h, p, &x);
   GEOSGeomGetY_r(h, p, &y);
-  assert_int_equal(tu_run(&out, NULL, "--data '%s' locate %.9f %.9f", dir, y,
-                          x), 0);
+  assert_int_equal(
+      tu_run(&out, NULL, "--data '%s' locate %.9f %.9f", dir, y, x), 0);
   assert_non_null(strstr(out, codes[n / 2]));
   assert_non_null(strstr(out, "管城回族区"));
   free(out);
   geo_gcj02_from_wgs84(x, y, &gx, &gy);
-  assert_int_equal(tu_run(&out, NULL, "--data '%s' locate --json --crs gcj02"
-                          " %.9f %.9f", dir, gy, gx), 0);
+  assert_int_equal(tu_run(&out, NULL,
+                          "--data '%s' locate --json --crs gcj02"
+                          " %.9f %.9f",
+                          dir, gy, gx),
+                   0);
   assert_non_null(strstr(out, codes[n / 2]));
   free(out);
   /* outside, and out of range */
-  assert_int_equal(tu_run(&out, NULL, "--data '%s' locate 31.2304 121.4737",
-                          dir), 0);
+  assert_int_equal(
+      tu_run(&out, NULL, "--data '%s' locate 31.2304 121.4737", dir), 0);
   assert_non_null(strstr(out, "outside the district"));
   free(out);
   assert_int_equal(tu_run(NULL, &out, "--data '%s' locate 95 113.7", dir), 1);
@@ -403,28 +431,46 @@ test_export_both_crs(void **state)
   json_t *a, *b;
   double ax, bx, ay, by;
 
-  assert_int_equal(tu_run(&out, NULL, "--data '%s' export grids --format "
-                          "geojson", dir), 0);
-  assert_int_equal(tu_run(&gout, NULL, "--data '%s' export grids --crs gcj02",
-                          dir), 0);
+  assert_int_equal(tu_run(&out, NULL,
+                          "--data '%s' export grids --format "
+                          "geojson",
+                          dir),
+                   0);
+  assert_int_equal(
+      tu_run(&gout, NULL, "--data '%s' export grids --crs gcj02", dir), 0);
   a = json_loads(out, 0, NULL);
   b = json_loads(gout, 0, NULL);
   assert_non_null(a);
   assert_non_null(b);
   assert_int_equal(json_array_size(json_object_get(a, "features")),
                    count("SELECT count(*) FROM area WHERE level = 'grid'"));
-  assert_string_equal(json_string_value(json_object_get(
-      json_object_get(json_array_get(json_object_get(a, "features"), 0),
-                      "properties"), "level")), "grid");
+  assert_string_equal(
+      json_string_value(json_object_get(
+          json_object_get(json_array_get(json_object_get(a, "features"), 0),
+                          "properties"),
+          "level")),
+      "grid");
   /* the same first vertex, shifted by GCJ-02's offset here: about
   ** +0.0062° longitude and -0.0011° latitude */
   {
-    json_t *pa = json_array_get(json_array_get(json_object_get(
-        json_object_get(json_array_get(json_object_get(a, "features"), 0),
-                        "geometry"), "coordinates"), 0), 0);
-    json_t *pb = json_array_get(json_array_get(json_object_get(
-        json_object_get(json_array_get(json_object_get(b, "features"), 0),
-                        "geometry"), "coordinates"), 0), 0);
+    json_t *pa = json_array_get(
+        json_array_get(
+            json_object_get(
+                json_object_get(
+                    json_array_get(json_object_get(a, "features"), 0),
+                    "geometry"),
+                "coordinates"),
+            0),
+        0);
+    json_t *pb = json_array_get(
+        json_array_get(
+            json_object_get(
+                json_object_get(
+                    json_array_get(json_object_get(b, "features"), 0),
+                    "geometry"),
+                "coordinates"),
+            0),
+        0);
     ax = json_real_value(json_array_get(pa, 0));
     ay = json_real_value(json_array_get(pa, 1));
     bx = json_real_value(json_array_get(pb, 0));
@@ -441,8 +487,8 @@ test_export_both_crs(void **state)
   assert_int_equal(json_array_size(json_object_get(a, "features")), 14);
   json_decref(a);
   free(out);
-  assert_int_equal(tu_run(NULL, &out, "--data '%s' export grids --format kml",
-                          dir), 1);
+  assert_int_equal(
+      tu_run(NULL, &out, "--data '%s' export grids --format kml", dir), 1);
   assert_non_null(strstr(out, "unknown format 'kml'"));
   free(out);
 }
@@ -453,9 +499,12 @@ test_bad_input_refused_nothing_lost(void **state)
   static const struct {
     const char *file, *text, *cmd, *want;
   } bad[] = {
-      {"open.csv", "level,code,name,parent_code\ncommunity,410104001099,\"x,"
-       "410104001\n", "import divisions", "open.csv:2: unterminated quoted"},
-      {"parent.csv", "level,code,name,parent_code\nstreet,410104050,新街,"
+      {"open.csv",
+       "level,code,name,parent_code\ncommunity,410104001099,\"x,"
+       "410104001\n",
+       "import divisions", "open.csv:2: unterminated quoted"},
+      {"parent.csv",
+       "level,code,name,parent_code\nstreet,410104050,新街,"
        "410104\ncommunity,410104099001,某社区,410104099\n",
        "import divisions", "parent.csv:3: unknown parent '410104099'"},
       {"code.csv", "level,code,name,parent_code\nstreet,41010405,短,410104\n",
@@ -463,24 +512,28 @@ test_bad_input_refused_nothing_lost(void **state)
       {"header.csv", "a,b\n1,2\n", "import divisions", "header must name"},
       {"bad.geojson", "{\"type\": \"FeatureCollection\",\n \"features\": [}",
        "import boundary", "bad.geojson:2:"},
-      {"line.geojson", "{\"type\":\"Feature\",\"properties\":{\"adcode\":"
+      {"line.geojson",
+       "{\"type\":\"Feature\",\"properties\":{\"adcode\":"
        "\"410104\"},\"geometry\":{\"type\":\"LineString\",\"coordinates\":"
-       "[[113.7,34.7],[113.8,34.7]]}}", "import boundary --code 410104",
-       "is a LineString, not a Polygon"},
-      {"unknown.geojson", "{\"type\":\"FeatureCollection\",\"features\":[{"
+       "[[113.7,34.7],[113.8,34.7]]}}",
+       "import boundary --code 410104", "is a LineString, not a Polygon"},
+      {"unknown.geojson",
+       "{\"type\":\"FeatureCollection\",\"features\":[{"
        "\"type\":\"Feature\",\"properties\":{\"code\":\"410104001777\"},"
        "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[113.70,34.70],"
        "[113.71,34.70],[113.71,34.71],[113.70,34.70]]]}}]}",
        "import grids", "unknown community code '410104001777'"},
-      {"orphan.geojson", "{\"type\":\"FeatureCollection\",\"features\":[{"
+      {"orphan.geojson",
+       "{\"type\":\"FeatureCollection\",\"features\":[{"
        "\"type\":\"Feature\",\"properties\":{\"code\":\"410104001777001\"},"
        "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[113.70,34.70],"
        "[113.71,34.70],[113.71,34.71],[113.70,34.70]]]}}]}",
        "import grids", "names unknown community '410104001777'"},
-      {"cats.csv", "kind,major_code,major_name_zh,minor_code,minor_name_zh,"
+      {"cats.csv",
+       "kind,major_code,major_name_zh,minor_code,minor_name_zh,"
        "minor_name_en,default_deadline_hours\ncomponent,01,公用,0199,新,New,\n"
-       "gadget,01,公用,0198,新,New,\n", "import categories",
-       "cats.csv:3: unknown kind 'gadget'"},
+       "gadget,01,公用,0198,新,New,\n",
+       "import categories", "cats.csv:3: unknown kind 'gadget'"},
   };
   char *before = fingerprint();
 
@@ -488,36 +541,39 @@ test_bad_input_refused_nothing_lost(void **state)
     char path[4400], *err = NULL, *after;
     snprintf(path, sizeof path, "%s/%s", dir, bad[i].file);
     tu_write(path, bad[i].text);
-    assert_int_equal(tu_run(NULL, &err, "--data '%s' %s '%s'", dir,
-                            bad[i].cmd, path), 1);
+    assert_int_equal(
+        tu_run(NULL, &err, "--data '%s' %s '%s'", dir, bad[i].cmd, path), 1);
     if (!strstr(err, bad[i].want))
       fail_msg("%s: got '%s', want '%s'", bad[i].file, err, bad[i].want);
     free(err);
     after = fingerprint();
-    if (strcmp(before, after) != 0) fail_msg("%s changed the store",
-                                             bad[i].file);
+    if (strcmp(before, after) != 0)
+      fail_msg("%s changed the store", bad[i].file);
     free(after);
   }
   {
     char *err = NULL, *after;
     /* a cell size that would make millions of grids, and nonsense sizes */
-    assert_int_equal(tu_run(NULL, &err, "--data '%s' grid generate --cell 12",
-                            dir), 1);
+    assert_int_equal(
+        tu_run(NULL, &err, "--data '%s' grid generate --cell 12", dir), 1);
     assert_non_null(strstr(err, "grids"));
     free(err);
-    assert_int_equal(tu_run(NULL, &err, "--data '%s' grid generate --cell 5",
-                            dir), 1);
+    assert_int_equal(
+        tu_run(NULL, &err, "--data '%s' grid generate --cell 5", dir), 1);
     assert_non_null(strstr(err, "out of range"));
     free(err);
-    assert_int_equal(tu_run(NULL, &err, "--data '%s' grid generate --cell -3",
-                            dir), 1);
+    assert_int_equal(
+        tu_run(NULL, &err, "--data '%s' grid generate --cell -3", dir), 1);
     free(err);
-    assert_int_equal(tu_run(NULL, &err, "--data '%s' grid generate --cell x",
-                            dir), 1);
+    assert_int_equal(
+        tu_run(NULL, &err, "--data '%s' grid generate --cell x", dir), 1);
     assert_non_null(strstr(err, "cell size 'x' is not a number"));
     free(err);
-    assert_int_equal(tu_run(NULL, &err, "--data '%s' import divisions "
-                            "/nonexistent.csv", dir), 1);
+    assert_int_equal(tu_run(NULL, &err,
+                            "--data '%s' import divisions "
+                            "/nonexistent.csv",
+                            dir),
+                     1);
     assert_non_null(strstr(err, "cannot open '/nonexistent.csv'"));
     free(err);
     after = fingerprint();
@@ -542,29 +598,35 @@ test_server_serves_grids(void **state)
   json_decref(j);
   free(body);
   /* a bbox around the old city centre: some grids, far fewer than all */
-  assert_int_equal(tu_http(port, "GET", "/api/v1/grids?bbox=113.67,34.74,"
-                           "113.69,34.76", NULL, NULL, &body), 200);
+  assert_int_equal(tu_http(port, "GET",
+                           "/api/v1/grids?bbox=113.67,34.74,"
+                           "113.69,34.76",
+                           NULL, NULL, &body),
+                   200);
   j = json_loads(body, 0, NULL);
   assert_true(json_array_size(json_object_get(j, "features")) > 10);
   assert_true(json_array_size(json_object_get(j, "features")) < 2000);
   json_decref(j);
   free(body);
-  assert_int_equal(tu_http(port, "GET", "/api/v1/grids?bbox=1,2,3", NULL,
-                           NULL, &body), 400);
+  assert_int_equal(
+      tu_http(port, "GET", "/api/v1/grids?bbox=1,2,3", NULL, NULL, &body), 400);
   assert_non_null(strstr(body, "\"error\""));
   free(body);
   assert_int_equal(tu_http(port, "GET", "/api/v1/nothing", NULL, NULL, &body),
                    404);
   j = json_loads(body, 0, NULL);
-  assert_string_equal(json_string_value(json_object_get(
-      json_object_get(j, "error"), "code")), "not_found");
+  assert_string_equal(
+      json_string_value(json_object_get(json_object_get(j, "error"), "code")),
+      "not_found");
   json_decref(j);
   free(body);
-  assert_int_equal(tu_http(port, "DELETE", "/healthz", NULL, NULL, &body),
-                   405);
+  assert_int_equal(tu_http(port, "DELETE", "/healthz", NULL, NULL, &body), 405);
   free(body);
-  assert_int_equal(tu_http(port, "GET", "/api/v1/locate?lat=34.7555&"
-                           "lon=113.6790", NULL, NULL, &body), 200);
+  assert_int_equal(tu_http(port, "GET",
+                           "/api/v1/locate?lat=34.7555&"
+                           "lon=113.6790",
+                           NULL, NULL, &body),
+                   200);
   assert_non_null(strstr(body, "\"inside\":true"));
   free(body);
   assert_int_equal(tu_serve_stop(pid), 0);
@@ -578,18 +640,23 @@ test_real_boundaries_imported_instead(void **state)
   /* communities exported, then imported back as if surveyed: they become
   ** real, and generation keeps them and only cuts the grids */
   snprintf(path, sizeof path, "%s/communities.geojson", dir);
-  assert_int_equal(tu_run(NULL, NULL, "--data '%s' export communities -"
-                          "-output '%s'", dir, path), 0);
-  assert_int_equal(tu_run(&out, &err, "--data '%s' import grids '%s'", dir,
-                          path), 0);
+  assert_int_equal(tu_run(NULL, NULL,
+                          "--data '%s' export communities -"
+                          "-output '%s'",
+                          dir, path),
+                   0);
+  assert_int_equal(
+      tu_run(&out, &err, "--data '%s' import grids '%s'", dir, path), 0);
   assert_non_null(strstr(out, "imported 155 communities"));
   free(out);
   free(err);
   assert_int_equal(count("SELECT count(*) FROM area WHERE level ="
-                         " 'community' AND generated = 0"), 155);
+                         " 'community' AND generated = 0"),
+                   155);
   assert_int_equal(tu_run(NULL, NULL, "--data '%s' grid generate", dir), 0);
   assert_int_equal(count("SELECT count(*) FROM area WHERE level ="
-                         " 'community' AND generated = 0"), 155);
+                         " 'community' AND generated = 0"),
+                   155);
   assert_true(count("SELECT count(*) FROM area WHERE level = 'grid'") > 20000);
 }
 

@@ -17,7 +17,8 @@ read_all(const char *text, struct csv *c, FILE **f, struct cg_err *e)
   int n = 0, r;
   *f = fmemopen((void *)text, strlen(text), "r");
   csv_init(c, *f, "t.csv", e);
-  while ((r = csv_read(c, e)) == 1) n++;
+  while ((r = csv_read(c, e)) == 1)
+    n++;
   return r < 0 ? -1 : n;
 }
 

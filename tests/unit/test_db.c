@@ -47,12 +47,12 @@ test_migrate_once_and_record(void **state)
   assert_true(v >= 1);
   /* again: nothing to do, still one row per migration */
   assert_int_equal(db_migrate(db, &e), CG_OK);
-  assert_int_equal(db_query_int(db, &n, -1, &e,
-                                "SELECT count(*) FROM schema_version", ""),
-                   CG_OK);
+  assert_int_equal(
+      db_query_int(db, &n, -1, &e, "SELECT count(*) FROM schema_version", ""),
+      CG_OK);
   assert_int_equal(n, db_nmigrations);
-  assert_int_equal(db_query_int(db, &n, -1, &e,
-                                "SELECT count(*) FROM area", ""), CG_OK);
+  assert_int_equal(
+      db_query_int(db, &n, -1, &e, "SELECT count(*) FROM area", ""), CG_OK);
   assert_int_equal(n, 0);
   assert_int_equal(db_open_statements(db), 0);
   db_close(db);
@@ -68,14 +68,16 @@ test_newer_database_refused(void **state)
 
   assert_int_equal(db_open(&db, path, DB_CREATE, &e), CG_OK);
   assert_int_equal(db_migrate(db, &e), CG_OK);
-  snprintf(sql, sizeof sql, "INSERT INTO schema_version VALUES (%d, "
-           "'future.sql', 'x')", db_schema_latest() + 5);
+  snprintf(sql, sizeof sql,
+           "INSERT INTO schema_version VALUES (%d, "
+           "'future.sql', 'x')",
+           db_schema_latest() + 5);
   assert_int_equal(db_exec(db, sql, &e), CG_OK);
   assert_int_equal(db_migrate(db, &e), CG_EVERSION);
   assert_non_null(strstr(e.msg, "is newer than this citygrid"));
   assert_int_equal(db_query_int(db, &n, -1, &e,
-                                "SELECT max(version) FROM schema_version",
-                                ""), CG_OK);
+                                "SELECT max(version) FROM schema_version", ""),
+                   CG_OK);
   assert_int_equal(n, db_schema_latest() + 5);
   db_close(db);
   /* and through the binary: a clear message, exit status 1 */
@@ -85,8 +87,11 @@ test_newer_database_refused(void **state)
     assert_int_equal(tu_run(NULL, NULL, "--data '%s' init", ddir), 0);
     snprintf(dbp, sizeof dbp, "%s/citygrid.db", ddir);
     assert_int_equal(db_open(&db, dbp, 0, &e), CG_OK);
-    assert_int_equal(db_exec(db, "INSERT INTO schema_version VALUES (9999, "
-                             "'f', 'x')", &e), CG_OK);
+    assert_int_equal(db_exec(db,
+                             "INSERT INTO schema_version VALUES (9999, "
+                             "'f', 'x')",
+                             &e),
+                     CG_OK);
     db_close(db);
     assert_int_equal(tu_run(NULL, &err, "--data '%s' export grids", ddir), 1);
     assert_non_null(strstr(err, "database schema version 9999 is newer"));
@@ -105,18 +110,24 @@ test_foreign_keys_and_rollback(void **state)
   assert_int_equal(db_open(&db, path, DB_CREATE, &e), CG_OK);
   assert_int_equal(db_migrate(db, &e), CG_OK);
   /* a street whose district does not exist */
-  assert_int_equal(db_prepare(db, &st, "INSERT INTO area (code, level, name,"
-                              " parent_code) VALUES (?, ?, ?, ?)", &e), CG_OK);
+  assert_int_equal(db_prepare(db, &st,
+                              "INSERT INTO area (code, level, name,"
+                              " parent_code) VALUES (?, ?, ?, ?)",
+                              &e),
+                   CG_OK);
   db_bindf(st, "tttt", "999999001", "street", "x", "999999");
   assert_int_equal(db_step(st, &e), -CG_ECONFLICT);
   db_finalize(st);
   /* a transaction rolled back leaves nothing */
   assert_int_equal(db_begin(db, &e), CG_OK);
-  assert_int_equal(db_exec(db, "INSERT INTO area (code, level, name) VALUES"
-                           " ('410104', 'district', 'x')", &e), CG_OK);
+  assert_int_equal(db_exec(db,
+                           "INSERT INTO area (code, level, name) VALUES"
+                           " ('410104', 'district', 'x')",
+                           &e),
+                   CG_OK);
   db_rollback(db);
-  assert_int_equal(db_query_int(db, &n, -1, &e, "SELECT count(*) FROM area",
-                                ""), CG_OK);
+  assert_int_equal(
+      db_query_int(db, &n, -1, &e, "SELECT count(*) FROM area", ""), CG_OK);
   assert_int_equal(n, 0);
   assert_int_equal(db_open_statements(db), 0);
   db_close(db);
