@@ -55,18 +55,24 @@ check_row(struct db *db, const char *where, int level, const char *code,
   }
 }
 
-/* Insert or update one division row. */
+/* Insert or update one division row; where is "path:line", of which the
+** file's name is kept as the row's source. */
 static int
 put_row(struct db *db, int level, const char *code, const char *name,
-        const char *parent, const char *source, struct cg_err *e)
+        const char *parent, const char *where, struct cg_err *e)
 {
+  char source[256], *colon;
   struct db_stmt *st;
-  int rc = db_prepare(db, &st,
-                      "INSERT INTO area (code, level, name, parent_code,"
-                      " source) VALUES (?, ?, ?, ?, ?)"
-                      " ON CONFLICT (code) DO UPDATE SET name = excluded.name,"
-                      " parent_code = excluded.parent_code",
-                      e);
+  int rc;
+
+  snprintf(source, sizeof source, "%s", area_basename(where));
+  if ((colon = strrchr(source, ':'))) *colon = 0;
+  rc = db_prepare(db, &st,
+                  "INSERT INTO area (code, level, name, parent_code,"
+                  " source) VALUES (?, ?, ?, ?, ?)"
+                  " ON CONFLICT (code) DO UPDATE SET name = excluded.name,"
+                  " parent_code = excluded.parent_code",
+                  e);
   if (rc != CG_OK) return rc;
   db_bindf(st, "ttttt", code, area_level_name(level), name,
            level == AREA_DISTRICT ? NULL : parent, source);
@@ -76,82 +82,47 @@ put_row(struct db *db, int level, const char *code, const char *name,
   return rc;
 }
 
+/* One row of the division list: checked, then written. */
+static int
+put_division(struct db *db, const struct db_csv_row *row, void *arg,
+             struct cg_err *e)
+{
+  struct area_counts *out = arg;
+  const char *code = row->f[1], *name = row->f[2], *parent = row->f[3];
+  int level = area_level_parse(row->f[0]), rc;
+  int64_t others;
+
+  if ((rc = check_row(db, row->where, level, code, name, parent, e)) != CG_OK)
+    return rc;
+  if (level == AREA_DISTRICT) {
+    rc = db_query_int(db, &others, 0, e,
+                      "SELECT count(*) FROM area WHERE"
+                      " level = 'district' AND code <> ?",
+                      "t", code);
+    if (rc != CG_OK) return rc;
+    if (others)
+      return cg_fail(e, CG_ECONFLICT,
+                     "the store already holds another "
+                     "district; one data directory serves one district");
+  }
+  if ((rc = put_row(db, level, code, name, parent, row->where, e)) != CG_OK)
+    return rc;
+  out->n[level]++;
+  return CG_OK;
+}
+
 int
 area_import_divisions(struct db *db, const char *path, struct area_counts *out,
                       struct cg_err *e)
 {
-  FILE *f = fopen(path, "rb");
-  struct csv c;
-  int cl, cc, cn, cp, r, rc;
-  int64_t districts;
-  char where[600];
+  static const char *const cols[] = {"level", "code", "name", "parent_code"};
+  int n;
 
   memset(out, 0, sizeof *out);
-  if (!f) return cg_fail(e, CG_EIO, "cannot open '%s'", path);
-  if ((rc = csv_init(&c, f, path, e)) != CG_OK) {
-    fclose(f);
-    return rc;
-  }
-  r = csv_read(&c, e);
-  if (r <= 0) {
-    if (r == 0) cg_fail(e, CG_EINVAL, "%s: empty file", path);
-    rc = CG_EINVAL;
-    goto done;
-  }
-  cl = csv_column(&c, "level");
-  cc = csv_column(&c, "code");
-  cn = csv_column(&c, "name");
-  cp = csv_column(&c, "parent_code");
-  if (cl < 0 || cc < 0 || cn < 0 || cp < 0) {
-    rc = cg_fail(e, CG_EINVAL,
-                 "%s:1: header must name the columns level, "
-                 "code, name, parent_code",
-                 path);
-    goto done;
-  }
-  if ((rc = db_begin(db, e)) != CG_OK) goto done;
-  while ((r = csv_read(&c, e)) == 1) {
-    int level;
-    if (c.nfield == 1 && !c.field[0][0]) continue; /* blank line */
-    snprintf(where, sizeof where, "%s:%ld", path, c.line);
-    if (c.nfield <= cl || c.nfield <= cc || c.nfield <= cn || c.nfield <= cp) {
-      rc = cg_fail(e, CG_EINVAL, "%s: %d fields, expected at least 4", where,
-                   c.nfield);
-      break;
-    }
-    level = area_level_parse(c.field[cl]);
-    rc = check_row(db, where, level, c.field[cc], c.field[cn], c.field[cp], e);
-    if (rc == CG_OK && level == AREA_DISTRICT) {
-      rc = db_query_int(db, &districts, 0, e,
-                        "SELECT count(*) FROM area"
-                        " WHERE level = 'district' AND code <> ?",
-                        "t", c.field[cc]);
-      if (rc == CG_OK && districts)
-        rc = cg_fail(e, CG_ECONFLICT,
-                     "%s: the store already holds another "
-                     "district; one data directory serves one district",
-                     where);
-    }
-    if (rc == CG_OK)
-      rc = put_row(db, level, c.field[cc], c.field[cn], c.field[cp],
-                   area_basename(path), e);
-    if (rc != CG_OK) {
-      if (strncmp(e->msg, where, strlen(where)) != 0)
-        cg_err_prefix(e, "%s", where);
-      break;
-    }
-    out->n[level]++;
-  }
-  if (r < 0) rc = CG_EINVAL;
-  if (rc == CG_OK && out->n[0] + out->n[1] + out->n[2] == 0)
-    rc = cg_fail(e, CG_EINVAL, "%s: no divisions in the file", path);
-  if (rc == CG_OK) rc = db_commit(db, e);
-  if (rc != CG_OK) {
-    db_rollback(db);
+  if (db_load_csv(db, path, cols, 4, 4, NULL, put_division, out, "divisions",
+                  &n, e) != CG_OK) {
     memset(out, 0, sizeof *out);
+    return e->code;
   }
-done:
-  csv_release(&c);
-  fclose(f);
-  return rc;
+  return CG_OK;
 }

@@ -9,37 +9,41 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/csv.h"
-
-/* Open path, read its header and check it names `cols` (n of them) in any
-** order; fills idx. On failure the reader is released and the file
-** closed. */
 static int
-open_csv(const char *path, const char *const *cols, int n, int *idx, FILE **f,
-         struct csv *c, struct cg_err *e)
+one_of_classes(const char *v)
 {
-  int r;
-  if (!(*f = fopen(path, "rb")))
-    return cg_fail(e, CG_EIO, "cannot open '%s'", path);
-  if (csv_init(c, *f, path, e) != CG_OK) {
-    fclose(*f);
-    return CG_ENOMEM;
-  }
-  if ((r = csv_read(c, e)) <= 0) {
-    if (r == 0) cg_fail(e, CG_EINVAL, "%s: empty file", path);
-    goto bad;
-  }
-  for (int i = 0; i < n; i++)
-    if ((idx[i] = csv_column(c, cols[i])) < 0) {
-      cg_fail(e, CG_EINVAL, "%s:1: no column '%s' in the header", path,
-              cols[i]);
-      goto bad;
-    }
-  return CG_OK;
-bad:
-  csv_release(c);
-  fclose(*f);
-  return CG_EINVAL;
+  return !*v || !strcmp(v, "A") || !strcmp(v, "B") || !strcmp(v, "C");
+}
+
+/* One routing rule: scheme,kind,code_prefix,street,area_class,dept. */
+static int
+put_rule(struct db *db, const struct db_csv_row *row, void *arg,
+         struct cg_err *e)
+{
+  static const char sql[] =
+      "INSERT INTO routing (scheme, kind, code_prefix, street_code,"
+      " area_class, dept_code) VALUES (?, ?, ?, ?, ?, ?)";
+  char **v = row->f;
+  struct db_stmt *st;
+  int rc;
+
+  if (!*v[0] || (strcmp(v[1], "component") && strcmp(v[1], "event") &&
+                 strcmp(v[1], "matter")))
+    return cg_fail(e, CG_EINVAL,
+                   "need a scheme and a kind (component, "
+                   "event or matter)");
+  if (!one_of_classes(v[4]))
+    return cg_fail(e, CG_EINVAL, "area class '%s' is not A, B or C", v[4]);
+  if ((rc = db_prepare_cached(db, &st, sql, e)) != CG_OK) return rc;
+  db_bindf(st, "tttttt", v[0], v[1], v[2], v[3], v[4], v[5]);
+  rc = db_step(st, e);
+  db_finalize(st);
+  if (rc == -CG_ECONFLICT)
+    return cg_fail(e, CG_EINVAL,
+                   "unknown department '%s', or the same rule "
+                   "twice",
+                   v[5]);
+  return rc < 0 ? -rc : CG_OK;
 }
 
 int
@@ -47,71 +51,56 @@ case_import_routing(struct db *db, const char *path, int *n, struct cg_err *e)
 {
   static const char *const cols[] = {"scheme", "kind",       "code_prefix",
                                      "street", "area_class", "dept"};
-  struct db_stmt *st = NULL;
-  struct csv c;
-  FILE *f;
-  int idx[6], r = 0, rc;
-
-  *n = 0;
-  if ((rc = open_csv(path, cols, 6, idx, &f, &c, e)) != CG_OK) return rc;
-  if ((rc = db_begin(db, e)) == CG_OK)
-    rc = db_exec(db, "DELETE FROM routing", e);
-  if (rc == CG_OK)
-    rc = db_prepare(db, &st,
-                    "INSERT INTO routing (scheme, kind, code_prefix,"
-                    " street_code, area_class, dept_code) VALUES (?, ?, ?, ?,"
-                    " ?, ?)",
-                    e);
-  while (rc == CG_OK && (r = csv_read(&c, e)) == 1) {
-    char *v[6];
-    if (c.nfield == 1 && !c.field[0][0]) continue;
-    if (c.nfield != 6) {
-      rc = cg_fail(e, CG_EINVAL, "%s:%ld: %d fields, expected 6", path, c.line,
-                   c.nfield);
-      break;
-    }
-    for (int i = 0; i < 6; i++)
-      v[i] = c.field[idx[i]];
-    if (!*v[0] || (strcmp(v[1], "component") && strcmp(v[1], "event") &&
-                   strcmp(v[1], "matter"))) {
-      rc = cg_fail(e, CG_EINVAL,
-                   "%s:%ld: need a scheme and a kind "
-                   "(component, event or matter)",
-                   path, c.line);
-      break;
-    }
-    if (*v[4] && strcmp(v[4], "A") && strcmp(v[4], "B") && strcmp(v[4], "C")) {
-      rc = cg_fail(e, CG_EINVAL, "%s:%ld: area class '%s' is not A, B or C",
-                   path, c.line, v[4]);
-      break;
-    }
-    db_reset(st);
-    db_bindf(st, "tttttt", v[0], v[1], v[2], v[3], v[4], v[5]);
-    rc = db_step(st, e);
-    if (rc == -CG_ECONFLICT)
-      rc = cg_fail(e, CG_EINVAL,
-                   "%s:%ld: unknown department '%s', or the "
-                   "same rule twice",
-                   path, c.line, v[5]);
-    else
-      rc = rc < 0 ? -rc : CG_OK;
-    if (rc == CG_OK) (*n)++;
-  }
-  if (r < 0) rc = CG_EINVAL;
-  db_finalize(st);
-  if (rc == CG_OK) rc = db_commit(db, e);
-  if (rc != CG_OK) {
-    db_rollback(db);
-    *n = 0;
-  }
-  csv_release(&c);
-  fclose(f);
-  return rc;
+  return db_load_csv(db, path, cols, 6, 6, "DELETE FROM routing", put_rule,
+                     NULL, "routing rules", n, e);
 }
 
 static const char *const steps[] = {
     "disposal", "intake",        "verify", "register", "file",
     "dispatch", "check_request", "check",  "close",    "self_approve"};
+
+/* One time limit: step,scheme,code_prefix,area_class,urgency,amount,unit. */
+static int
+put_limit(struct db *db, const struct db_csv_row *row, void *arg,
+          struct cg_err *e)
+{
+  static const char sql[] =
+      "INSERT INTO time_limit (step, scheme, code_prefix, area_class,"
+      " urgency, amount, unit) VALUES (?, ?, ?, ?, ?, ?, ?)";
+  char **v = row->f, *end;
+  double amount, urgency = -1;
+  struct db_stmt *st;
+  size_t k;
+  int rc;
+
+  for (k = 0; k < sizeof steps / sizeof steps[0]; k++)
+    if (strcmp(v[0], steps[k]) == 0) break;
+  if (k == sizeof steps / sizeof steps[0])
+    return cg_fail(e, CG_EINVAL, "unknown step '%s'", v[0]);
+  if (*v[4]) {
+    urgency = strtod(v[4], &end);
+    if (*end || (urgency != 0 && urgency != 1 && urgency != 2))
+      return cg_fail(e, CG_EINVAL,
+                     "urgency '%s' is not 0, 1 or 2 (or empty "
+                     "for any)",
+                     v[4]);
+  }
+  amount = strtod(v[5], &end);
+  if (*end || !*v[5] || !(amount > 0) ||
+      (strcmp(v[6], "hours") && strcmp(v[6], "days")))
+    return cg_fail(e, CG_EINVAL,
+                   "a limit is a positive amount of 'hours' or "
+                   "'days'");
+  if (!one_of_classes(v[3]))
+    return cg_fail(e, CG_EINVAL, "area class '%s' is not A, B or C", v[3]);
+  if ((rc = db_prepare_cached(db, &st, sql, e)) != CG_OK) return rc;
+  db_bindf(st, "ttttidt", v[0], v[1], v[2], v[3], (int64_t)urgency, amount,
+           v[6]);
+  rc = db_step(st, e);
+  db_finalize(st);
+  if (rc == -CG_ECONFLICT) return cg_fail(e, CG_EINVAL, "the same limit twice");
+  return rc < 0 ? -rc : CG_OK;
+}
 
 int
 case_import_limits(struct db *db, const char *path, int *n, struct cg_err *e)
@@ -119,84 +108,8 @@ case_import_limits(struct db *db, const char *path, int *n, struct cg_err *e)
   static const char *const cols[] = {"step",       "scheme",  "code_prefix",
                                      "area_class", "urgency", "amount",
                                      "unit"};
-  struct db_stmt *st = NULL;
-  struct csv c;
-  FILE *f;
-  int idx[7], r = 0, rc;
-
-  *n = 0;
-  if ((rc = open_csv(path, cols, 7, idx, &f, &c, e)) != CG_OK) return rc;
-  if ((rc = db_begin(db, e)) == CG_OK)
-    rc = db_exec(db, "DELETE FROM time_limit", e);
-  if (rc == CG_OK)
-    rc = db_prepare(db, &st,
-                    "INSERT INTO time_limit (step, scheme,"
-                    " code_prefix, area_class, urgency, amount, unit)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    e);
-  while (rc == CG_OK && (r = csv_read(&c, e)) == 1) {
-    char *v[7], *end;
-    size_t k;
-    double amount, urgency = -1;
-    if (c.nfield == 1 && !c.field[0][0]) continue;
-    if (c.nfield != 7) {
-      rc = cg_fail(e, CG_EINVAL, "%s:%ld: %d fields, expected 7", path, c.line,
-                   c.nfield);
-      break;
-    }
-    for (int i = 0; i < 7; i++)
-      v[i] = c.field[idx[i]];
-    for (k = 0; k < sizeof steps / sizeof steps[0]; k++)
-      if (strcmp(v[0], steps[k]) == 0) break;
-    if (k == sizeof steps / sizeof steps[0]) {
-      rc = cg_fail(e, CG_EINVAL, "%s:%ld: unknown step '%s'", path, c.line,
-                   v[0]);
-      break;
-    }
-    if (*v[4]) {
-      urgency = strtod(v[4], &end);
-      if (*end || urgency < 0 || urgency > 2) {
-        rc = cg_fail(e, CG_EINVAL,
-                     "%s:%ld: urgency '%s' is not 0, 1 or 2 "
-                     "(or empty for any)",
-                     path, c.line, v[4]);
-        break;
-      }
-    }
-    amount = strtod(v[5], &end);
-    if (*end || !*v[5] || amount <= 0 ||
-        (strcmp(v[6], "hours") && strcmp(v[6], "days"))) {
-      rc = cg_fail(e, CG_EINVAL,
-                   "%s:%ld: a limit is a positive amount of "
-                   "'hours' or 'days'",
-                   path, c.line);
-      break;
-    }
-    if (*v[3] && strcmp(v[3], "A") && strcmp(v[3], "B") && strcmp(v[3], "C")) {
-      rc = cg_fail(e, CG_EINVAL, "%s:%ld: area class '%s' is not A, B or C",
-                   path, c.line, v[3]);
-      break;
-    }
-    db_reset(st);
-    db_bindf(st, "ttttidt", v[0], v[1], v[2], v[3], (int64_t)urgency, amount,
-             v[6]);
-    rc = db_step(st, e);
-    if (rc == -CG_ECONFLICT)
-      rc = cg_fail(e, CG_EINVAL, "%s:%ld: the same limit twice", path, c.line);
-    else
-      rc = rc < 0 ? -rc : CG_OK;
-    if (rc == CG_OK) (*n)++;
-  }
-  if (r < 0) rc = CG_EINVAL;
-  db_finalize(st);
-  if (rc == CG_OK) rc = db_commit(db, e);
-  if (rc != CG_OK) {
-    db_rollback(db);
-    *n = 0;
-  }
-  csv_release(&c);
-  fclose(f);
-  return rc;
+  return db_load_csv(db, path, cols, 7, 7, "DELETE FROM time_limit", put_limit,
+                     NULL, "time limits", n, e);
 }
 
 int

@@ -10,6 +10,7 @@
 */
 #include "case_int.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,90 +87,267 @@ half(const char *hex, unsigned char out[16])
     out[i] = (unsigned char)(nibble(hex[2 * i]) << 4 | nibble(hex[2 * i + 1]));
 }
 
+/* Events travel from the reader to the hasher in batches: the main
+** thread reads one batch from the store while the hasher thread computes
+** the content hashes and the district chain of the one before, then the
+** main thread checks each case's chain on it. Two cores, two stages. */
+#define VBATCH 4096
+enum {
+  F_NO,
+  F_ACTOR,
+  F_ROLE,
+  F_ACTION,
+  F_FROM,
+  F_TO,
+  F_NOTE,
+  F_DATA,
+  F_PREV,
+  F_HASH,
+  NF
+};
+
+struct vrow {
+  int64_t gseq, at;
+  int seq;
+  size_t off[NF]; /* strings in the batch's text */
+  char calc[65];  /* recomputed content hash */
+};
+
+struct vbatch {
+  struct vrow row[VBATCH];
+  int n;
+  char *text;
+  size_t len, cap;
+};
+
+struct hasher {
+  pthread_t thread;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  struct vbatch *job; /* to hash; NULL when idle */
+  int stop, done;
+  char head[65]; /* district chain so far */
+};
+
+static const char *
+vstr(const struct vbatch *b, const struct vrow *r, int f)
+{
+  return b->text + r->off[f];
+}
+
+static void
+hash_batch(struct hasher *h, struct vbatch *b)
+{
+  for (int i = 0; i < b->n; i++) {
+    struct vrow *r = &b->row[i];
+    case_event_hash(vstr(b, r, F_NO), r->seq, r->gseq, r->at,
+                    vstr(b, r, F_ACTOR), vstr(b, r, F_ROLE),
+                    vstr(b, r, F_ACTION), vstr(b, r, F_FROM), vstr(b, r, F_TO),
+                    vstr(b, r, F_NOTE), vstr(b, r, F_DATA), vstr(b, r, F_PREV),
+                    r->calc);
+    case_ledger_next(h->head, r->calc, h->head);
+  }
+}
+
+static void *
+hasher_main(void *arg)
+{
+  struct hasher *h = arg;
+  pthread_mutex_lock(&h->mu);
+  for (;;) {
+    while (!h->job && !h->stop)
+      pthread_cond_wait(&h->cv, &h->mu);
+    if (!h->job) break;
+    pthread_mutex_unlock(&h->mu);
+    hash_batch(h, h->job);
+    pthread_mutex_lock(&h->mu);
+    h->job = NULL;
+    h->done = 1;
+    pthread_cond_broadcast(&h->cv);
+  }
+  pthread_mutex_unlock(&h->mu);
+  return NULL;
+}
+
+static void
+hasher_give(struct hasher *h, struct vbatch *b)
+{
+  pthread_mutex_lock(&h->mu);
+  h->job = b;
+  h->done = 0;
+  pthread_cond_broadcast(&h->cv);
+  pthread_mutex_unlock(&h->mu);
+}
+
+static void
+hasher_wait(struct hasher *h)
+{
+  pthread_mutex_lock(&h->mu);
+  while (!h->done)
+    pthread_cond_wait(&h->cv, &h->mu);
+  pthread_mutex_unlock(&h->mu);
+}
+
+/* Read up to VBATCH events into b. Returns the count, or -1 on error.
+** *end is set once the statement is done: stepping it again would start
+** it over. */
+static int
+read_batch(struct db_stmt *st, struct vbatch *b, int *end, struct cg_err *e)
+{
+  static const int col[NF] = {0, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+  int rc = DB_ROW;
+
+  b->n = 0;
+  b->len = 0;
+  while (!*end && b->n < VBATCH && (rc = db_step(st, e)) == DB_ROW) {
+    struct vrow *r = &b->row[b->n++];
+    r->seq = (int)db_col_int(st, 1);
+    r->gseq = db_col_int(st, 2);
+    r->at = db_col_int(st, 3);
+    for (int f = 0; f < NF; f++) {
+      const char *v = db_col_text(st, col[f]);
+      size_t n = strlen(v ? v : "") + 1;
+      if (b->len + n > b->cap) {
+        b->cap = (b->len + n) * 2;
+        if (!(b->text = realloc(b->text, b->cap))) abort();
+      }
+      memcpy(b->text + b->len, v ? v : "", n);
+      r->off[f] = b->len;
+      b->len += n;
+    }
+  }
+  if (rc != DB_ROW) *end = 1;
+  return rc < 0 ? -1 : b->n;
+}
+
+/* The checks that follow each case's chain, in district order. */
+struct chain {
+  struct seen m;
+  int64_t expect, events;
+  int ordered;
+  void (*fn)(const char *no, const char *problem, void *arg);
+  void *arg;
+};
+
+static void
+check_batch(struct chain *c, const struct vbatch *b)
+{
+  static const unsigned char zero[16];
+  char msg[256];
+
+  for (int i = 0; i < b->n; i++) {
+    const struct vrow *r = &b->row[i];
+    const char *no = vstr(b, r, F_NO);
+    struct slot *s = seen_get(&c->m, no);
+    unsigned char p16[16];
+
+    c->events++;
+    if (r->gseq != c->expect && c->ordered) {
+      snprintf(msg, sizeof msg,
+               "event %d is number %lld of the district, expected %lld: "
+               "events were removed or reordered",
+               r->seq, (long long)r->gseq, (long long)c->expect);
+      c->fn(no, msg, c->arg);
+      c->ordered = 0;
+    }
+    c->expect = r->gseq + 1;
+    if (strcmp(r->calc, vstr(b, r, F_HASH)) != 0) {
+      snprintf(msg, sizeof msg,
+               "event %d was altered (its content does not match its hash)",
+               r->seq);
+      c->fn(no, msg, c->arg);
+      s->bad = 1;
+    }
+    half(vstr(b, r, F_PREV), p16);
+    if (r->seq != s->seq + 1 || memcmp(p16, s->seq ? s->hash : zero, 16)) {
+      if (!s->bad) {
+        snprintf(msg, sizeof msg,
+                 "event %d does not follow event %d: events were removed, "
+                 "inserted or reordered",
+                 r->seq, s->seq);
+        c->fn(no, msg, c->arg);
+      }
+      s->bad = 1;
+    }
+    s->seq = r->seq;
+    half(r->calc, s->hash);
+  }
+}
+
 int
 case_verify(struct db *db,
             void (*fn)(const char *no, const char *problem, void *arg),
             void *arg, int64_t *events, char head[65], struct cg_err *e)
 {
-  static const char zero[16];
-  struct seen m = {0};
-  struct db_stmt *st;
-  char msg[256], calc[65];
-  int64_t expect = 1, ledger_events = 0;
-  int rc, ordered = 1;
+  struct vbatch *b[2] = {calloc(1, sizeof **b), calloc(1, sizeof **b)};
+  struct hasher h = {0};
+  struct chain c = {{0}, 1, 0, 1, fn, arg};
+  struct db_stmt *st = NULL;
+  char msg[256];
+  int rc, n, i = 0, end = 0;
 
   *events = 0;
   head[0] = 0;
+  if (!b[0] || !b[1]) {
+    free(b[0]);
+    free(b[1]);
+    return cg_fail(e, CG_ENOMEM, "out of memory");
+  }
+  pthread_mutex_init(&h.mu, NULL);
+  pthread_cond_init(&h.cv, NULL);
+  if (pthread_create(&h.thread, NULL, hasher_main, &h) != 0) {
+    free(b[0]);
+    free(b[1]);
+    return cg_fail(e, CG_EINTERNAL, "cannot start a thread");
+  }
   /* district order: the table's key */
   rc = db_prepare(db, &st,
                   "SELECT case_no, seq, gseq, at, actor, role,"
                   " action, from_state, to_state, note, data, prev, hash"
                   " FROM event ORDER BY gseq",
                   e);
-  if (rc != CG_OK) return rc;
-  while ((rc = db_step(st, e)) == DB_ROW) {
-    const char *no = db_col_text(st, 0), *prev = db_col_text(st, 11);
-    const char *stored = db_col_text(st, 12);
-    int seq = (int)db_col_int(st, 1);
-    int64_t gseq = db_col_int(st, 2);
-    struct slot *c = seen_get(&m, no);
-    unsigned char p16[16], h16[16];
-
-    (*events)++;
-    if (gseq != expect && ordered) {
-      snprintf(msg, sizeof msg,
-               "event %d is number %lld of the district, "
-               "expected %lld: events were removed or reordered",
-               seq, (long long)gseq, (long long)expect);
-      fn(no, msg, arg);
-      ordered = 0;
-    }
-    expect = gseq + 1;
-    case_event_hash(no, seq, gseq, db_col_int(st, 3), db_col_text(st, 4),
-                    db_col_text(st, 5), db_col_text(st, 6), db_col_text(st, 7),
-                    db_col_text(st, 8), db_col_text(st, 9), db_col_text(st, 10),
-                    prev, calc);
-    if (strcmp(calc, stored) != 0) {
-      snprintf(msg, sizeof msg,
-               "event %d was altered (its content does not "
-               "match its hash)",
-               seq);
-      fn(no, msg, arg);
-      c->bad = 1;
-    }
-    half(prev, p16);
-    if (seq != c->seq + 1 ||
-        memcmp(p16, c->seq ? c->hash : (const unsigned char *)zero, 16)) {
-      if (!c->bad) {
-        snprintf(msg, sizeof msg,
-                 "event %d does not follow event %d: events "
-                 "were removed, inserted or reordered",
-                 seq, c->seq);
-        fn(no, msg, arg);
-      }
-      c->bad = 1;
-    }
-    c->seq = seq;
-    half(calc, h16);
-    memcpy(c->hash, h16, 16);
-    case_ledger_next(head, calc, head);
+  n = rc == CG_OK ? read_batch(st, b[0], &end, e) : -1;
+  while (n > 0) {
+    int next;
+    hasher_give(&h, b[i % 2]);
+    next = read_batch(st, b[(i + 1) % 2], &end, e); /* meanwhile */
+    hasher_wait(&h);
+    check_batch(&c, b[i % 2]);
+    n = next;
+    i++;
   }
+  pthread_mutex_lock(&h.mu);
+  h.stop = 1;
+  pthread_cond_broadcast(&h.cv);
+  pthread_mutex_unlock(&h.mu);
+  pthread_join(h.thread, NULL);
+  pthread_mutex_destroy(&h.mu);
+  pthread_cond_destroy(&h.cv);
   db_finalize(st);
-  if (rc < 0) goto out;
+  for (int k = 0; k < 2; k++) {
+    free(b[k]->text);
+    free(b[k]);
+  }
+  if (n < 0) {
+    rc = e ? e->code : CG_EDB;
+    goto out;
+  }
+  *events = c.events;
+  memcpy(head, h.head, 65);
   /* each case's cached last event */
   rc = db_prepare(db, &st, "SELECT no, last_seq, last_hash FROM cases", e);
   if (rc != CG_OK) goto out;
   while ((rc = db_step(st, e)) == DB_ROW) {
     const char *no = db_col_text(st, 0);
-    struct slot *c = seen_get(&m, no);
+    struct slot *s = seen_get(&c.m, no);
     unsigned char h16[16];
     half(db_col_text(st, 2), h16);
-    if (c->bad) continue;
-    if (c->seq != (int)db_col_int(st, 1) || memcmp(c->hash, h16, 16)) {
+    if (s->bad) continue;
+    if (s->seq != (int)db_col_int(st, 1) || memcmp(s->hash, h16, 16)) {
       snprintf(msg, sizeof msg,
-               "the case records %d events but its history "
-               "holds %d: events were removed",
-               (int)db_col_int(st, 1), c->seq);
+               "the case records %d events but its history holds %d: "
+               "events were removed",
+               (int)db_col_int(st, 1), s->seq);
       fn(no, msg, arg);
     }
   }
@@ -178,19 +356,16 @@ case_verify(struct db *db,
   /* the district-wide head */
   rc = db_prepare(db, &st, "SELECT events, head FROM ledger WHERE id = 1", e);
   if (rc != CG_OK) goto out;
-  if ((rc = db_step(st, e)) == DB_ROW) {
-    ledger_events = db_col_int(st, 0);
-    if (ledger_events != *events || strcmp(db_col_text(st, 1), head)) {
-      snprintf(msg, sizeof msg,
-               "the district chain records %lld events but "
-               "%lld are stored, or its head differs: the history was "
-               "rewritten",
-               (long long)ledger_events, (long long)*events);
-      fn("", msg, arg);
-    }
+  if ((rc = db_step(st, e)) == DB_ROW &&
+      (db_col_int(st, 0) != *events || strcmp(db_col_text(st, 1), head))) {
+    snprintf(msg, sizeof msg,
+             "the district chain records %lld events but %lld are stored, "
+             "or its head differs: the history was rewritten",
+             (long long)db_col_int(st, 0), (long long)*events);
+    fn("", msg, arg);
   }
   db_finalize(st);
 out:
-  free(m.s);
-  return rc < 0 ? -rc : CG_OK;
+  free(c.m.s);
+  return rc < 0 ? -rc : rc == DB_ROW || rc == DB_DONE ? CG_OK : rc;
 }

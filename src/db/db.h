@@ -107,6 +107,27 @@ int64_t db_changes(struct db *db);
 ** it to assert that nothing leaks). */
 int db_open_statements(const struct db *db);
 
+/* One record of a CSV file being loaded by db_load_csv(). */
+struct db_csv_row {
+  char **f;          /* the fields, in the order of the cols asked for;
+                     ** an optional column the file lacks reads "" */
+  const char *where; /* "path:line", for messages */
+};
+
+/* Load a CSV file into the store in one transaction: check the header
+** names every column in cols (the first nreq required, the rest
+** optional), run `before` (SQL such as "DELETE FROM routing", or NULL)
+** and then fn for every record. fn returns CG_OK or fails with *e filled
+** (its message is prefixed with "path:line: " unless it names the place
+** already). Blank lines are skipped; a record with another number of
+** fields than the header is refused. Any failure rolls everything back.
+** *n gets the records loaded; none at all is an error naming `noun`. */
+int db_load_csv(struct db *db, const char *path, const char *const *cols,
+                int ncols, int nreq, const char *before,
+                int (*fn)(struct db *db, const struct db_csv_row *row,
+                          void *arg, struct cg_err *e),
+                void *arg, const char *noun, int *n, struct cg_err *e);
+
 /* Placeholder dialects for db_sql_translate(). */
 enum db_dialect {
   DB_QMARK = 0, /* `?` as written (SQLite) */

@@ -8,8 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/csv.h"
-
 /* Indexed by enum org_role. */
 static const struct {
   const char *name, *zh;
@@ -241,74 +239,33 @@ org_dept_name(struct db *db, const char *code, char *buf, size_t n,
                 : cg_fail(e, CG_ENOTFOUND, "unknown department '%s'", code);
 }
 
+static int
+put_dept(struct db *db, const struct db_csv_row *row, void *arg,
+         struct cg_err *e)
+{
+  static const char sql[] =
+      "INSERT INTO department (code, name, phone) VALUES (?, ?, ?)"
+      " ON CONFLICT (code) DO UPDATE SET name = excluded.name,"
+      " phone = excluded.phone, active = 1";
+  const char *code = row->f[0], *name = row->f[1], *phone = row->f[2];
+  struct db_stmt *st;
+  int rc;
+
+  if (!*code || strlen(code) > 31 || strchr(code, ',') || !*name)
+    return cg_fail(e, CG_EINVAL,
+                   "a department needs a code (up to 31 "
+                   "characters, no commas) and a name");
+  if ((rc = db_prepare_cached(db, &st, sql, e)) != CG_OK) return rc;
+  db_bindf(st, "ttt", code, name, *phone ? phone : NULL);
+  rc = db_step(st, e);
+  db_finalize(st);
+  return rc < 0 ? -rc : CG_OK;
+}
+
 int
 org_dept_import(struct db *db, const char *path, int *n, struct cg_err *e)
 {
-  FILE *in = fopen(path, "rb");
-  struct db_stmt *st = NULL;
-  struct csv c;
-  int cc, cn, cp, r, rc;
-
-  *n = 0;
-  if (!in) return cg_fail(e, CG_EIO, "cannot open '%s'", path);
-  if ((rc = csv_init(&c, in, path, e)) != CG_OK) {
-    fclose(in);
-    return rc;
-  }
-  if ((r = csv_read(&c, e)) <= 0) {
-    rc = r == 0 ? cg_fail(e, CG_EINVAL, "%s: empty file", path) : CG_EINVAL;
-    goto out;
-  }
-  cc = csv_column(&c, "code");
-  cn = csv_column(&c, "name");
-  cp = csv_column(&c, "phone");
-  if (cc < 0 || cn < 0) {
-    rc = cg_fail(e, CG_EINVAL,
-                 "%s:1: header must name the columns code and "
-                 "name",
-                 path);
-    goto out;
-  }
-  if ((rc = db_begin(db, e)) != CG_OK) goto out;
-  rc = db_prepare(db, &st,
-                  "INSERT INTO department (code, name, phone) VALUES"
-                  " (?, ?, ?) ON CONFLICT (code) DO UPDATE SET name ="
-                  " excluded.name, phone = excluded.phone, active = 1",
-                  e);
-  while (rc == CG_OK && (r = csv_read(&c, e)) == 1) {
-    const char *code, *name;
-    if (c.nfield == 1 && !c.field[0][0]) continue;
-    if (c.nfield <= cc || c.nfield <= cn) {
-      rc = cg_fail(e, CG_EINVAL, "%s:%ld: missing fields", path, c.line);
-      break;
-    }
-    code = c.field[cc];
-    name = c.field[cn];
-    if (!*code || strlen(code) > 31 || strchr(code, ',') || !*name) {
-      rc = cg_fail(e, CG_EINVAL,
-                   "%s:%ld: a department needs a code (up to "
-                   "31 characters, no commas) and a name",
-                   path, c.line);
-      break;
-    }
-    db_reset(st);
-    db_bindf(st, "ttt", code, name,
-             cp >= 0 && cp < c.nfield && *c.field[cp] ? c.field[cp] : NULL);
-    rc = db_step(st, e);
-    rc = rc < 0 ? -rc : CG_OK;
-    if (rc == CG_OK) (*n)++;
-  }
-  if (r < 0) rc = CG_EINVAL;
-  if (rc == CG_OK && *n == 0)
-    rc = cg_fail(e, CG_EINVAL, "%s: no departments in the file", path);
-  db_finalize(st);
-  if (rc == CG_OK) rc = db_commit(db, e);
-  if (rc != CG_OK) {
-    db_rollback(db);
-    *n = 0;
-  }
-out:
-  csv_release(&c);
-  fclose(in);
-  return rc;
+  static const char *const cols[] = {"code", "name", "phone"};
+  return db_load_csv(db, path, cols, 3, 2, NULL, put_dept, NULL, "departments",
+                     n, e);
 }

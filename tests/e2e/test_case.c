@@ -903,6 +903,93 @@ test_bad_reports_refused(void **state)
   }
 }
 
+static void
+test_configuration_refused_whole(void **state)
+{
+  static const struct {
+    const char *kind, *text, *want;
+  } bad[] = {
+      {"routing",
+       "scheme,kind,code_prefix,street,area_class,dept\n"
+       "gb47678,matter,06,,,hwc\ngb47678,matter,07,,,nobody\n",
+       "bad.csv:3: unknown department 'nobody'"},
+      {"routing",
+       "scheme,kind,code_prefix,street,area_class,dept\n"
+       "gb47678,thing,06,,,hwc\n",
+       "bad.csv:2: need a scheme and a kind"},
+      {"routing", "scheme,kind,code_prefix\ngb47678,matter,06\n",
+       "bad.csv:1: no column 'street' in the header"},
+      {"limits",
+       "step,scheme,code_prefix,area_class,urgency,amount,unit\n"
+       "disposal,,,,,3,days\nlunch,,,,,1,hours\n",
+       "bad.csv:3: unknown step 'lunch'"},
+      {"limits",
+       "step,scheme,code_prefix,area_class,urgency,amount,unit\n"
+       "disposal,,,,,-3,days\n",
+       "bad.csv:2: a limit is a positive amount"},
+      {"limits",
+       "step,scheme,code_prefix,area_class,urgency,amount,unit\n"
+       "disposal,,,D,,3,days\n",
+       "bad.csv:2: area class 'D' is not A, B or C"},
+      {"limits",
+       "step,scheme,code_prefix,area_class,urgency,amount,unit\n"
+       "disposal,,,,,3\n",
+       "bad.csv:2: 6 fields, expected 7"},
+      {"departments", "code,name\nnew,新部门\nx,\n",
+       "bad.csv:3: a department needs a code"},
+      {"calendar", "date,kind,name\n2027-02-30,holiday,x\n",
+       "bad.csv:2: bad date '2027-02-30'"},
+  };
+  struct cg_err e = {0};
+  int64_t rules, limits, depts;
+
+  assert_int_equal(db_query_int(db, &rules, 0, &e,
+                                "SELECT count(*) FROM"
+                                " routing",
+                                ""),
+                   CG_OK);
+  assert_int_equal(db_query_int(db, &limits, 0, &e,
+                                "SELECT count(*) FROM"
+                                " time_limit",
+                                ""),
+                   CG_OK);
+  assert_int_equal(db_query_int(db, &depts, 0, &e,
+                                "SELECT count(*) FROM"
+                                " department",
+                                ""),
+                   CG_OK);
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    char path[4400], *err = NULL;
+    int64_t n;
+    snprintf(path, sizeof path, "%s/bad.csv", dir);
+    tu_write(path, bad[i].text);
+    assert_int_equal(tu_run(NULL, &err, "--data '%s' import %s '%s'", dir,
+                            bad[i].kind, path),
+                     1);
+    if (!strstr(err, bad[i].want))
+      fail_msg("%s: got '%s', want '%s'", bad[i].kind, err, bad[i].want);
+    free(err);
+    assert_int_equal(db_query_int(db, &n, 0, &e,
+                                  "SELECT count(*) FROM"
+                                  " routing",
+                                  ""),
+                     CG_OK);
+    assert_int_equal(n, rules); /* the old rules are all still there */
+    assert_int_equal(db_query_int(db, &n, 0, &e,
+                                  "SELECT count(*) FROM"
+                                  " time_limit",
+                                  ""),
+                     CG_OK);
+    assert_int_equal(n, limits);
+    assert_int_equal(db_query_int(db, &n, 0, &e,
+                                  "SELECT count(*) FROM"
+                                  " department",
+                                  ""),
+                     CG_OK);
+    assert_int_equal(n, depts);
+  }
+}
+
 /* verify's findings, collected. */
 struct found {
   int n;
@@ -1130,6 +1217,7 @@ main(void)
       cmocka_unit_test(test_duplicates_linked),
       cmocka_unit_test(test_privacy_and_visibility),
       cmocka_unit_test(test_bad_reports_refused),
+      cmocka_unit_test(test_configuration_refused_whole),
       cmocka_unit_test(test_verify_finds_tampering),
       cmocka_unit_test(test_cli_drives_the_loop),
       cmocka_unit_test(test_replay_fills_every_state),

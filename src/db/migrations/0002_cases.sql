@@ -109,7 +109,8 @@ CREATE TABLE cases (
 );
 CREATE INDEX cases_state ON cases (state, street_code);
 CREATE INDEX cases_created ON cases (created_at);
-CREATE INDEX cases_dup ON cases (category_code, lat);  -- near-duplicates
+-- near-duplicates: a band of latitude, the rest checked in the index
+CREATE INDEX cases_dup ON cases (category_code, lat, lon, created_at);
 
 -- Dispatch tasks: one per department called to a case (派遣 / 吹哨报到).
 CREATE TABLE task (
@@ -128,13 +129,14 @@ CREATE TABLE task (
 );
 CREATE INDEX task_dept ON task (dept_code, state);
 
--- The history: append-only. hash = sha256 over the event's content and
+-- The history: append-only. hash = BLAKE2b-256 over the event's content and
 -- prev (the hash of the case's previous event); gseq numbers all events of
 -- the district in the order they were written (the table's key, so the
 -- table is stored in that order), and ledger keeps the district-wide chain
 -- head over them.
 CREATE TABLE event (
-  gseq       BIGINT PRIMARY KEY,
+  gseq       INTEGER PRIMARY KEY,  -- SQLite: the rowid itself
+                                   -- (a backend with 32-bit INTEGER widens it)
   case_no    TEXT NOT NULL REFERENCES cases (no),
   seq        INTEGER NOT NULL,
   at         BIGINT NOT NULL,
