@@ -518,15 +518,12 @@ feed(crypto_generichash_state *s, const char *p, size_t n)
 }
 
 void
-case_event_hash(const char *no, int seq, int64_t gseq, int64_t at,
-                const char *actor, const char *role, const char *action,
-                const char *from, const char *to, const char *note,
-                const char *data, const char *prev, char out[65])
+case_event_hashn(const char *const part[9], const size_t len[9], int seq,
+                 int64_t gseq, int64_t at, char out[65])
 {
   crypto_generichash_state s;
   unsigned char d[32];
   char buf[24], *num;
-  const char *parts[] = {no, actor, role, action, from, to, note, data, prev};
   const int64_t nums[] = {seq, gseq, at};
 
   /* "cg1|seq|gseq|at|" then each part as "length:bytes", so that no two
@@ -535,31 +532,57 @@ case_event_hash(const char *no, int seq, int64_t gseq, int64_t at,
   feed(&s, "cg1|", 4);
   for (int i = 0; i < 3; i++) {
     num = decimal(nums[i], buf);
-    feed(&s, num, strlen(num));
+    feed(&s, num, (size_t)(buf + 23 - num));
     feed(&s, "|", 1);
   }
-  for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
-    size_t n = strlen(parts[i]);
-    num = decimal((int64_t)n, buf);
-    feed(&s, num, strlen(num));
+  for (int i = 0; i < 9; i++) {
+    num = decimal((int64_t)len[i], buf);
+    feed(&s, num, (size_t)(buf + 23 - num));
     feed(&s, ":", 1);
-    feed(&s, parts[i], n);
+    feed(&s, part[i], len[i]);
   }
   crypto_generichash_final(&s, d, sizeof d);
   hex(d, out);
 }
 
 void
+case_event_hash(const char *no, int seq, int64_t gseq, int64_t at,
+                const char *actor, const char *role, const char *action,
+                const char *from, const char *to, const char *note,
+                const char *data, const char *prev, char out[65])
+{
+  const char *const part[9] = {no, actor, role, action, from,
+                               to, note,  data, prev};
+  size_t len[9];
+  for (int i = 0; i < 9; i++)
+    len[i] = strlen(part[i]);
+  case_event_hashn(part, len, seq, gseq, at, out);
+}
+
+/* 32 bytes from 64 hex digits; zeros for anything else (the empty head
+** of a new district). */
+static void
+unhex(const char *h, unsigned char out[32])
+{
+  memset(out, 0, 32);
+  if (strlen(h) != 64) return;
+  for (int i = 0; i < 32; i++) {
+    int hi = h[2 * i], lo = h[2 * i + 1];
+    hi = hi <= '9' ? hi - '0' : (hi | 32) - 'a' + 10;
+    lo = lo <= '9' ? lo - '0' : (lo | 32) - 'a' + 10;
+    out[i] = (unsigned char)(hi << 4 | lo);
+  }
+}
+
+void
 case_ledger_next(const char *head, const char *hash, char out[65])
 {
-  crypto_generichash_state s;
-  unsigned char d[32];
+  unsigned char in[64], d[32];
 
-  crypto_generichash_init(&s, NULL, 0, sizeof d);
-  crypto_generichash_update(&s, (const unsigned char *)head, strlen(head));
-  crypto_generichash_update(&s, (const unsigned char *)"|", 1);
-  crypto_generichash_update(&s, (const unsigned char *)hash, strlen(hash));
-  crypto_generichash_final(&s, d, sizeof d);
+  /* over the two digests, not their hex: one BLAKE2b block */
+  unhex(head, in);
+  unhex(hash, in + 32);
+  crypto_generichash(d, sizeof d, in, sizeof in, NULL, 0);
   hex(d, out);
 }
 
