@@ -45,7 +45,7 @@ cg user add citizen     --role public       --name 市民 >/dev/null
 cg user add admin       --role admin        --name 管理员 >/dev/null
 cg user list
 
-cg import cases "$here/data/sample-cases.csv" --map "$here/data/config/nyc311-categories.csv"
+cg import cases "$here/data/sample-cases.csv" --map "$here/data/config/nyc311-categories.csv" --fit
 cg verify
 mv "$tmp" "$dir"
 echo "demo: data ready in '$dir'"

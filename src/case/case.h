@@ -235,15 +235,17 @@ int case_import_limits(struct db *db, const char *path, int *n,
 /* Replay a 311 workload (CSV: id,category,opened_at,closed_at,status,lat,
 ** lon, the format of data/sample-cases.csv) as cases of this district.
 ** map: CSV category,scheme,kind,code mapping foreign categories (rows
-** with an unmapped category are skipped and counted). Positions are
-** moved from the file's bounding box onto the district's (a point that
-** lands outside is moved to the nearest grid centre). Each case is driven
-** along the path its status implies, with times from the file. */
+** with an unmapped category are skipped and counted). With fit, positions
+** are moved from the file's bounding box onto the district's (a point that
+** lands outside is pulled toward the centre until inside); without it they
+** are taken as they are, and rows outside the district are skipped and
+** counted. Times shift so that the newest report is two hours old. Each
+** case is driven along the path its status implies. */
 struct case_replay_stats {
-  int read, created, skipped, closed;
+  int read, created, skipped, outside, closed;
 };
 int case_replay(struct case_env *env, const char *path, const char *map,
-                struct case_replay_stats *st, struct cg_err *e);
+                int fit, struct case_replay_stats *st, struct cg_err *e);
 
 /* ---- Setting up from a data directory ---------------------------------- */
 

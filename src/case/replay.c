@@ -356,7 +356,7 @@ drive(struct case_env *env, struct cast *c, const char *no, const struct row *r,
 }
 
 int
-case_replay(struct case_env *env, const char *path, const char *map,
+case_replay(struct case_env *env, const char *path, const char *map, int fit,
             struct case_replay_stats *st, struct cg_err *e)
 {
   static const char *const cols[] = {
@@ -435,14 +435,21 @@ case_replay(struct case_env *env, const char *path, const char *map,
         st->skipped++;
         continue;
       }
-      /* the file's extent onto the district's; pull inward until inside */
-      lon =
-          db[0] + (r.lon - fb[0]) / fmax(fb[2] - fb[0], 1e-9) * (db[2] - db[0]);
-      lat =
-          db[1] + (r.lat - fb[1]) / fmax(fb[3] - fb[1], 1e-9) * (db[3] - db[1]);
-      for (int i = 0; i < 40 && !area_locate(env->loc, lon, lat, &p); i++) {
-        lon = (db[0] + db[2]) / 2 + 0.9 * (lon - (db[0] + db[2]) / 2);
-        lat = (db[1] + db[3]) / 2 + 0.9 * (lat - (db[1] + db[3]) / 2);
+      lon = r.lon;
+      lat = r.lat;
+      if (fit) { /* the file's extent onto the district's; pull inward */
+        lon = db[0] +
+              (r.lon - fb[0]) / fmax(fb[2] - fb[0], 1e-9) * (db[2] - db[0]);
+        lat = db[1] +
+              (r.lat - fb[1]) / fmax(fb[3] - fb[1], 1e-9) * (db[3] - db[1]);
+        for (int i = 0; i < 40 && !area_locate(env->loc, lon, lat, &p); i++) {
+          lon = (db[0] + db[2]) / 2 + 0.9 * (lon - (db[0] + db[2]) / 2);
+          lat = (db[1] + db[3]) / 2 + 0.9 * (lat - (db[1] + db[3]) / 2);
+        }
+      }
+      if (!area_locate(env->loc, lon, lat, &p)) {
+        st->outside++;
+        continue;
       }
       memset(&rep, 0, sizeof rep);
       rep.scheme = mp->scheme;

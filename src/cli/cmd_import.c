@@ -32,7 +32,7 @@ print_counts(const struct area_counts *c, const char *path)
 
 /* Replay a 311 workload, then run the escalation sweep once. */
 static int
-import_cases(struct cli *cli, const char *path, const char *map)
+import_cases(struct cli *cli, const char *path, const char *map, int fit)
 {
   struct case_replay_stats st;
   struct case_setup cs;
@@ -47,13 +47,13 @@ import_cases(struct cli *cli, const char *path, const char *map)
   }
   if (case_setup_load(&cs, cli->data_dir, cli->db, &e) != CG_OK)
     return cli_fail(&e);
-  rc = case_replay(&cs.env, path, map, &st, &e);
+  rc = case_replay(&cs.env, path, map, fit, &st, &e);
   if (rc == CG_OK) rc = case_sweep(&cs.env, case_now(&cs.env), &n, &e);
   case_setup_release(&cs);
   if (rc != CG_OK) return cli_fail(&e);
-  printf("replayed %d of %d cases from '%s' (%d closed, %d skipped: no "
-         "category mapping); escalated %d\n",
-         st.created, st.read, path, st.closed, st.skipped, n);
+  printf("replayed %d of %d cases from '%s' (%d closed; skipped %d with no "
+         "category mapping, %d outside the district); escalated %d\n",
+         st.created, st.read, path, st.closed, st.skipped, st.outside, n);
   return 0;
 }
 
@@ -101,7 +101,8 @@ cmd_import(struct cli *cli, struct opts *o)
       return cli_fail(&e);
     printf("imported %d calendar days from '%s'\n", n, path);
   } else if (strcmp(what, "cases") == 0) {
-    return import_cases(cli, path, opt_get(o, "map"));
+    return import_cases(cli, path, opt_get(o, "map"),
+                        opt_get(o, "fit") != NULL);
   } else {
     fprintf(stderr,
             "citygrid import: unknown kind '%s' (see 'citygrid "

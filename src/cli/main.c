@@ -71,6 +71,9 @@ static const struct opt import_opts[] = {
      "categories: cjt214 or gb47678 (default: from the "
      "code width)"},
     {"map", "FILE", "cases: foreign category -> scheme,kind,code"},
+    {"fit", NULL,
+     "cases: move the file's positions into the district's "
+     "extent"},
     {NULL, NULL, NULL}};
 static const struct opt init_opts[] = {{NULL, NULL, NULL}};
 static const struct opt user_opts[] = {

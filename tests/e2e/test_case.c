@@ -1163,7 +1163,18 @@ test_replay_fills_every_state(void **state)
                    0);
   {
     char *err = NULL;
-    if (tu_run(&out, &err, "--data '%s' import cases '%s' --map '%s'", d2,
+    /* as they are, New York lies outside the district: all skipped */
+    assert_int_equal(tu_run(&out, &err,
+                            "--data '%s' import cases '%s' --map"
+                            " '%s'",
+                            d2, tu_data("sample-cases.csv"),
+                            tu_data("config/nyc311-categories.csv")),
+                     0);
+    assert_non_null(strstr(out, "replayed 0 of 2000"));
+    assert_non_null(strstr(out, "1482 outside the district"));
+    free(out);
+    free(err);
+    if (tu_run(&out, &err, "--data '%s' import cases '%s' --map '%s' --fit", d2,
                tu_data("sample-cases.csv"),
                tu_data("config/nyc311-categories.csv")) != 0)
       fail_msg("import cases: %s", err);
