@@ -70,10 +70,10 @@ seen_get(struct seen *m, const char *no)
   return &m->s[i];
 }
 
-/* Events travel from the reader to a hasher in batches: the main thread
-** reads one batch from the store while the hasher thread computes the
-** content hashes and the district chain of the one before; the main
-** thread then checks each case's chain on it. Two cores, about even. */
+/* Events travel from the reader to a checker in batches: the main thread
+** reads one batch from the store while the checker thread recomputes the
+** hashes, the district chain and each case's chain of the one before.
+** Problems are reported from the checker, in district order. */
 #define VBATCH 4096
 enum {
   F_NO,
@@ -104,13 +104,16 @@ struct vbatch {
   size_t len, cap;
 };
 
+struct chain;
+
 struct hasher {
   pthread_t thread;
   pthread_mutex_t mu;
   pthread_cond_t cv;
   struct vbatch *job; /* to hash; NULL when idle */
   int stop, done;
-  char head[65]; /* district chain so far */
+  char head[65];       /* district chain so far */
+  struct chain *chain; /* each case's chain, checked here */
 };
 
 static const char *
@@ -184,6 +187,7 @@ hash_batch(struct hasher *h, struct vbatch *b)
     case_event_hashn(part, r->len, r->seq, r->gseq, r->at, r->calc);
     case_ledger_next(h->head, r->calc, h->head);
   }
+  check_batch(h->chain, b);
 }
 
 static void *
@@ -278,6 +282,7 @@ case_verify(struct db *db,
     free(b[1]);
     return cg_fail(e, CG_ENOMEM, "out of memory");
   }
+  h.chain = &c;
   pthread_mutex_init(&h.mu, NULL);
   pthread_cond_init(&h.cv, NULL);
   if (pthread_create(&h.thread, NULL, hasher_main, &h) != 0) {
@@ -297,7 +302,6 @@ case_verify(struct db *db,
     hasher_give(&h, b[i % 2]);
     next = read_batch(st, b[(i + 1) % 2], &end, e); /* meanwhile */
     hasher_wait(&h);
-    check_batch(&c, b[i % 2]);
     n = next;
     i++;
   }
