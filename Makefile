@@ -25,6 +25,8 @@ demo: build
 	@sh scripts/demo.sh $(BUILD)/citygrid $(DATA)
 
 run: demo
+	@echo "demo users and their passwords (log in with POST /api/v1/login):"
+	@cat $(DATA)/demo-passwords.txt
 	@$(BUILD)/citygrid --data $(DATA) serve --listen $(LISTEN)
 
 # Every suite, in two builds: warnings as errors, and AddressSanitizer +

@@ -44,6 +44,17 @@ cg user add leader      --role leader       --name 区领导吴刚 >/dev/null
 cg user add citizen     --role public       --name 市民 >/dev/null
 cg user add admin       --role admin        --name 管理员 >/dev/null
 cg user list
+# A password for each, random to this demo, kept beside the data (readable
+# by its owner only) and printed by 'make run'.
+umask 077
+: > "$tmp/demo-passwords.txt"
+for u in gridworker operator shiftleader dispatcher dept-hwc street community \
+         roadchief leader citizen admin; do
+  pw=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  printf '%s\n' "$pw" | cg user passwd "$u" >/dev/null
+  printf '%-12s %s\n' "$u" "$pw" >> "$tmp/demo-passwords.txt"
+done
+umask 022
 
 cg import cases "$here/data/sample-cases.csv" --map "$here/data/config/nyc311-categories.csv" --fit
 cg verify

@@ -85,7 +85,7 @@ tu_run(char **out, char **err, const char *fmt, ...)
   va_end(ap);
   snprintf(outp, sizeof outp, "%s/out", dir);
   snprintf(errp, sizeof errp, "%s/err", dir);
-  if (asprintf(&cmd, "'%s' %s >'%s' 2>'%s' </dev/null", bin ? bin : "citygrid",
+  if (asprintf(&cmd, "'%s' </dev/null %s >'%s' 2>'%s'", bin ? bin : "citygrid",
                args, outp, errp) < 0)
     abort();
   st = system(cmd);
@@ -139,6 +139,7 @@ int
 tu_serve_stop(int pid)
 {
   int st;
+  if (pid <= 0) return -1; /* never signal a whole process group */
   kill(pid, SIGTERM);
   for (int i = 0; i < 2000; i++) {
     if (waitpid(pid, &st, WNOHANG) == pid)
@@ -153,6 +154,13 @@ tu_serve_stop(int pid)
 int
 tu_http(int port, const char *method, const char *path,
         const char *content_type, const char *body, char **resp)
+{
+  return tu_http_h(port, method, path, NULL, content_type, body, resp);
+}
+
+int
+tu_http_h(int port, const char *method, const char *path, const char *headers,
+          const char *content_type, const char *body, char **resp)
 {
   struct sockaddr_in sa = {0};
   char *req, *buf = NULL, *hdr_end;
@@ -170,9 +178,10 @@ tu_http(int port, const char *method, const char *path,
   }
   if (asprintf(&req,
                "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-               "Connection: close\r\nContent-Type: %s\r\n"
+               "Connection: close\r\n%sContent-Type: %s\r\n"
                "Content-Length: %zu\r\n\r\n%s",
-               method, path, content_type ? content_type : "application/json",
+               method, path, headers ? headers : "",
+               content_type ? content_type : "application/json",
                body ? strlen(body) : 0, body ? body : "") < 0)
     abort();
   if (write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {

@@ -51,4 +51,10 @@ int tu_serve_stop(int pid);
 int tu_http(int port, const char *method, const char *path,
             const char *content_type, const char *body, char **resp);
 
+/* The same with extra header lines (each ending in "\r\n"), e.g. an
+** "Authorization: Bearer ...\r\n"; NULL for none. */
+int tu_http_h(int port, const char *method, const char *path,
+              const char *headers, const char *content_type, const char *body,
+              char **resp);
+
 #endif

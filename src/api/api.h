@@ -10,6 +10,7 @@
 #include "area/area.h"
 #include "db/db.h"
 #include "http/http.h"
+#include "org/org.h"
 
 /* State shared by all requests; read-only while serving. */
 struct api_app {
@@ -19,6 +20,32 @@ struct api_app {
 
 /* The application state of a request. */
 struct api_app *api_app(struct http_req *r);
+
+/* What the API keeps for one request: its user, once authenticated.
+** Lives in a thread-local slot, valid until the thread's next request. */
+struct api_call {
+  struct org_user user;
+};
+struct api_call *api_call(struct http_req *r);
+
+/* One field of a JSON request body. */
+struct api_field {
+  const char *name;
+  int type; /* JSON_STRING, JSON_INTEGER, JSON_REAL (any number),
+                ** JSON_TRUE (a boolean), JSON_ARRAY, JSON_OBJECT */
+  int required;
+};
+
+/* The request body as a JSON object checked against fields (ending with
+** a NULL name): every missing, mistyped or unknown field is named in one
+** 400 reply; a body that is not application/json gets 415. Returns the
+** object (caller decrefs) or NULL with *status set to the reply's. */
+json_t *api_body(struct http_req *r, const struct api_field *fields,
+                 int *status);
+
+/* The router's authenticate callback: the bearer token names an open
+** session; sets r->user (a struct org_user) and r->role. */
+int api_authenticate(struct http_req *r);
 
 /* This worker thread's connection to the store, opened on first use and
 ** kept for the life of the thread (closed by api_close_all()). NULL with
@@ -34,6 +61,9 @@ extern const int api_nroutes;
 
 /* Handlers. */
 int health_get_api(struct http_req *r);
+int login_post_api(struct http_req *r);
+int logout_post_api(struct http_req *r);
+int me_get_api(struct http_req *r);
 int areas_get_api(struct http_req *r);
 int locate_get_api(struct http_req *r);
 

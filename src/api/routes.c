@@ -10,12 +10,15 @@
 /* Keep sorted by path, then method (strcmp): the router uses bsearch, and
 ** http_serve() refuses a table out of order. */
 const struct http_route api_routes[] = {
-    {"/api/v1/communities", "GET", areas_get_api, 0},
-    {"/api/v1/district", "GET", areas_get_api, 0},
-    {"/api/v1/grids", "GET", areas_get_api, 0},
-    {"/api/v1/locate", "GET", locate_get_api, 0},
-    {"/api/v1/streets", "GET", areas_get_api, 0},
-    {"/healthz", "GET", health_get_api, 0},
+    {"/api/v1/communities", "GET", areas_get_api, 0, 0},
+    {"/api/v1/district", "GET", areas_get_api, 0, 0},
+    {"/api/v1/grids", "GET", areas_get_api, 0, 0},
+    {"/api/v1/locate", "GET", locate_get_api, 0, 0},
+    {"/api/v1/login", "POST", login_post_api, ROUTE_WRITE, 0},
+    {"/api/v1/logout", "POST", logout_post_api, ROUTE_LOGIN, 0},
+    {"/api/v1/me", "GET", me_get_api, ROUTE_LOGIN, 0},
+    {"/api/v1/streets", "GET", areas_get_api, 0, 0},
+    {"/healthz", "GET", health_get_api, 0, 0},
 };
 const int api_nroutes = sizeof api_routes / sizeof api_routes[0];
 
@@ -23,6 +26,13 @@ struct api_app *
 api_app(struct http_req *r)
 {
   return r->app;
+}
+
+struct api_call *
+api_call(struct http_req *r)
+{
+  static __thread struct api_call call; /* one request at a time a thread */
+  return &call;
 }
 
 /* Connections opened by worker threads, for api_close_all(). */

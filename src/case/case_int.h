@@ -116,8 +116,8 @@ void case_event_hash(const char *no, int seq, int64_t gseq, int64_t at,
 
 /* The same, for strings whose lengths are known: part[] holds no, actor,
 ** role, action, from, to, note, data and prev, len[] their lengths. */
-void case_event_hashn(const char *const part[9], const size_t len[9],
-                      int seq, int64_t gseq, int64_t at, char out[65]);
+void case_event_hashn(const char *const part[9], const size_t len[9], int seq,
+                      int64_t gseq, int64_t at, char out[65]);
 
 /* The next district-wide chain head from head and an event hash. */
 void case_ledger_next(const char *head, const char *hash, char out[65]);

@@ -72,6 +72,7 @@ cmd_serve(struct cli *cli, struct opts *o)
   ho.nroutes = api_nroutes;
   ho.app = &app;
   ho.on_listen = on_listen;
+  ho.authenticate = api_authenticate;
   rc = http_serve(&ho, &e);
   api_close_all();
   area_locator_free(app.loc);

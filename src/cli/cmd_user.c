@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "auth/auth.h"
 #include "org/org.h"
 
 /* Fill the fields of u given on the command line. */
@@ -72,15 +73,30 @@ cmd_user(struct cli *cli, struct opts *o)
       return cli_fail(&e);
     return print_user(&u, NULL);
   }
+  if (strcmp(sub, "passwd") == 0) {
+    char pw[256];
+    size_t n;
+    if (!fgets(pw, sizeof pw, stdin)) {
+      cg_fail(&e, CG_EINVAL, "give the new password on standard input");
+      return cli_fail(&e);
+    }
+    n = strcspn(pw, "\r\n");
+    pw[n] = 0;
+    if (auth_set_password(cli->db, u.login, pw, &e) != CG_OK)
+      return cli_fail(&e);
+    printf("password of %s set; its sessions ended\n", u.login);
+    return 0;
+  }
   if (strcmp(sub, "disable") == 0 || strcmp(sub, "enable") == 0) {
-    if (org_user_disable(cli->db, u.login, sub[0] == 'd', &e) != CG_OK)
+    if (org_user_disable(cli->db, u.login, sub[0] == 'd', &e) != CG_OK ||
+        (sub[0] == 'd' && auth_revoke_user(cli->db, u.login, &e) != CG_OK))
       return cli_fail(&e);
     printf("%sd %s\n", sub, u.login);
     return 0;
   }
   fprintf(stderr,
           "citygrid user: unknown action '%s' (add, update, show, "
-          "list, disable, enable)\n",
+          "list, passwd, disable, enable)\n",
           sub);
   return EXIT_USAGE;
 }

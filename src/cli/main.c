@@ -142,8 +142,11 @@ const struct cmd cli_commands[] = {
      locate_opts, 0, 2},
     {"serve", cmd_serve, NULL, CMD_STORE,
      "Serve the HTTP API and the dashboard.", serve_opts, 0, 0},
-    {"user", cmd_user, "add|update|show|list|disable|enable [LOGIN]", CMD_STORE,
-     "Manage the people who use citygrid and their roles.", user_opts, 1, 2},
+    {"user", cmd_user, "add|update|show|list|passwd|disable|enable [LOGIN]",
+     CMD_STORE,
+     "Manage the people who use citygrid and their roles. 'passwd' reads\n"
+     "the new password (8 to 128 bytes) from standard input.",
+     user_opts, 1, 2},
     {"verify", cmd_verify, NULL, CMD_STORE,
      "Check that no case history was altered, removed or reordered.", none_opts,
      0, 0},

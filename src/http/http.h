@@ -25,9 +25,12 @@ struct http_req {
   const char *path;   /* without the query string */
   const char *body;   /* NUL-terminated; "" when none */
   size_t body_len;
-  char id[20]; /* request id, also sent as X-Request-Id */
+  char id[20];      /* request id, also sent as X-Request-Id */
+  char address[64]; /* the client's IP address */
   struct MHD_Connection *conn;
-  void *app; /* the application pointer given to serve */
+  void *app;  /* the application pointer given to serve */
+  void *user; /* set by the authenticate callback */
+  int role;   /* the user's role number, ditto; -1 before */
 
   /* The reply, filled by the handler (or by http_reply_* helpers). */
   int status;
@@ -41,7 +44,8 @@ typedef int (*http_handler)(struct http_req *r);
 
 /* Route flags, checked by the router before the handler runs. */
 enum {
-  ROUTE_WRITE = 1 /* changes the store: needs a body within the limit */
+  ROUTE_WRITE = 1, /* changes the store: needs a body within the limit */
+  ROUTE_LOGIN = 2  /* needs a logged-in user (the authenticate callback) */
 };
 
 /* One route. A table of them is sorted by path, then method
@@ -51,6 +55,7 @@ struct http_route {
   const char *method;
   http_handler fn;
   int flags;
+  unsigned roles; /* ROUTE_LOGIN: bit set of role numbers allowed; 0 any */
 };
 
 /* Options of http_serve(). */
@@ -64,12 +69,18 @@ struct http_opts {
   void *app;
   /* Called with the bound port once the server listens (for --port 0). */
   void (*on_listen)(int port, void *app);
+  /* For ROUTE_LOGIN routes: identify the caller, set r->user and r->role
+  ** and return 0, or set an error reply and return its status. */
+  int (*authenticate)(struct http_req *r);
 };
 
 /* Serve until SIGTERM or SIGINT, then stop accepting, let in-flight
 ** requests finish and return CG_OK. CG_EIO with *e filled if the server
 ** cannot start. Blocks SIGTERM/SIGINT/SIGPIPE in the calling thread. */
 int http_serve(const struct http_opts *o, struct cg_err *e);
+
+/* Request header `name` (case-insensitive), or NULL. */
+const char *http_header(struct http_req *r, const char *name);
 
 /* Query-string argument `name` of the request, or NULL. */
 const char *http_arg(struct http_req *r, const char *name);

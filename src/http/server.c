@@ -36,6 +36,12 @@ static atomic_ulong next_id;
 static atomic_int in_flight; /* requests begun and not completed */
 
 const char *
+http_header(struct http_req *r, const char *name)
+{
+  return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *
 http_arg(struct http_req *r, const char *name)
 {
   return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
@@ -94,7 +100,7 @@ http_routes_check(const struct http_route *t, int n)
 static const struct http_route *
 route(struct http_req *r)
 {
-  struct http_route key = {r->path, r->method, NULL, 0};
+  struct http_route key = {r->path, r->method, NULL, 0, 0};
   const struct http_route *hit =
       bsearch(&key, opts->routes, opts->nroutes, sizeof key, cmp_route);
   int path_known = 0;
@@ -146,6 +152,37 @@ send_reply(struct MHD_Connection *c, struct req_state *s)
   return ret;
 }
 
+/* The client's IP address as text into buf ("" if unknown). */
+static void
+client_address(struct MHD_Connection *c, char *buf, size_t n)
+{
+  const union MHD_ConnectionInfo *ci =
+      MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+  buf[0] = 0;
+  if (sa && sa->sa_family == AF_INET)
+    inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, n);
+  else if (sa && sa->sa_family == AF_INET6)
+    inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, n);
+}
+
+/* Enforce a route's flags, then run its handler; returns the status. */
+static int
+run_route(const struct http_route *rt, struct http_req *r)
+{
+  int st = 0;
+
+  if (rt->flags & ROUTE_LOGIN)
+    st = opts->authenticate
+             ? opts->authenticate(r)
+             : http_reply_error(r, 401, "unauthorized", "log in first");
+  if (!st && rt->roles && (r->role < 0 || !(rt->roles & (1u << r->role))))
+    st = http_reply_error(r, 403, "forbidden", "your role may not use '%s %s'",
+                          r->method, r->path);
+  return st ? st : rt->fn(r);
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url,
            const char *method, const char *version, const char *upload,
@@ -161,6 +198,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
     s->r.path = url;
     s->r.conn = c;
     s->r.app = opts->app;
+    s->r.role = -1;
+    client_address(c, s->r.address, sizeof s->r.address);
     snprintf(s->r.id, sizeof s->r.id, "%lx-%lu", (unsigned long)time(NULL),
              (unsigned long)atomic_fetch_add(&next_id, 1));
     *con_cls = s;
@@ -193,7 +232,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
                      "bytes",
                      opts->body_limit);
   else if ((rt = route(&s->r)) != NULL)
-    s->r.status = rt->fn(&s->r);
+    s->r.status = run_route(rt, &s->r);
   if (!s->r.status) s->r.status = 500;
   return send_reply(c, s);
 }

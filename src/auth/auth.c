@@ -1,0 +1,228 @@
+/*
+** auth.c — passwords, sessions and the per-account login limit (see
+** auth.h). Password hashes are argon2id strings from crypto_pwhash_str;
+** a session token is 32 random bytes in hex, and the store keeps only its
+** BLAKE2b-256 hash.
+*/
+#include "auth.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The stored form of a token. */
+static void
+token_hash(const char *token, char out[65])
+{
+  unsigned char d[32];
+  crypto_generichash(d, sizeof d, (const unsigned char *)token, strlen(token),
+                     NULL, 0);
+  sodium_bin2hex(out, 65, d, sizeof d);
+}
+
+static int
+init_sodium(struct cg_err *e)
+{
+  if (sodium_init() < 0)
+    return cg_fail(e, CG_EINTERNAL, "cannot initialise libsodium");
+  return CG_OK;
+}
+
+int
+auth_revoke_user(struct db *db, const char *login, struct cg_err *e)
+{
+  struct db_stmt *st;
+  int rc =
+      db_prepare(db, &st, "UPDATE session SET revoked = 1 WHERE login = ?", e);
+  if (rc != CG_OK) return rc;
+  db_bindf(st, "t", login);
+  rc = db_step(st, e);
+  db_finalize(st);
+  return rc < 0 ? -rc : CG_OK;
+}
+
+int
+auth_set_password(struct db *db, const char *login, const char *password,
+                  struct cg_err *e)
+{
+  char hash[crypto_pwhash_STRBYTES];
+  size_t n = strlen(password);
+  struct db_stmt *st;
+  int rc;
+
+  if ((rc = init_sodium(e)) != CG_OK) return rc;
+  if (n < 8 || n > 128)
+    return cg_fail(e, CG_EINVAL, "a password must be 8 to 128 bytes long");
+  if (crypto_pwhash_str(hash, password, n, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+    return cg_fail(e, CG_ENOMEM, "out of memory hashing the password");
+  if ((rc = db_begin(db, e)) != CG_OK) return rc;
+  rc = db_prepare(db, &st,
+                  "UPDATE app_user SET password_hash = ?,"
+                  " failed_logins = 0, locked_until = 0 WHERE login = ?",
+                  e);
+  if (rc == CG_OK) {
+    db_bindf(st, "tt", hash, login);
+    rc = db_step(st, e);
+    rc = rc < 0           ? -rc
+         : db_changes(db) ? CG_OK
+                          : cg_fail(e, CG_ENOTFOUND, "no user '%s'", login);
+    db_finalize(st);
+  }
+  if (rc == CG_OK) rc = auth_revoke_user(db, login, e);
+  if (rc == CG_OK) return db_commit(db, e);
+  db_rollback(db);
+  return rc;
+}
+
+/* Record a failed login; lock the account at the limit. */
+static int
+failed(struct db *db, const char *login, int failures, int64_t now,
+       struct cg_err *e)
+{
+  struct db_stmt *st;
+  int lock = failures + 1 >= AUTH_MAX_FAILURES;
+  int rc = db_prepare(db, &st,
+                      "UPDATE app_user SET failed_logins = ?,"
+                      " locked_until = ? WHERE login = ?",
+                      e);
+  if (rc != CG_OK) return rc;
+  db_bindf(st, "iit", (int64_t)(lock ? 0 : failures + 1),
+           lock ? now + AUTH_LOCK_S : (int64_t)0, login);
+  rc = db_step(st, e);
+  db_finalize(st);
+  return rc < 0 ? -rc : CG_OK;
+}
+
+int
+auth_login(struct db *db, const char *login, const char *password,
+           const char *address, int64_t now, char *token, int64_t *expires,
+           struct org_user *u, struct cg_err *e)
+{
+  /* verified against when the login is unknown, so that a wrong login
+  ** costs as long as a wrong password */
+  static char dummy[crypto_pwhash_STRBYTES];
+  char hash[crypto_pwhash_STRBYTES] = "", th[65];
+  unsigned char raw[32];
+  int failures = 0, known = 0, ok, rc;
+  int64_t locked = 0;
+  struct db_stmt *st;
+
+  token[0] = 0;
+  if ((rc = init_sodium(e)) != CG_OK) return rc;
+  if (!dummy[0] && crypto_pwhash_str(dummy, "not a password", 14,
+                                     crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                                     crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+    return cg_fail(e, CG_ENOMEM, "out of memory");
+  rc = db_prepare(db, &st,
+                  "SELECT coalesce(password_hash, ''),"
+                  " failed_logins, locked_until, disabled FROM app_user"
+                  " WHERE login = ?",
+                  e);
+  if (rc != CG_OK) return rc;
+  db_bindf(st, "t", login);
+  if ((rc = db_step(st, e)) == DB_ROW) {
+    snprintf(hash, sizeof hash, "%s", db_col_text(st, 0));
+    failures = (int)db_col_int(st, 1);
+    locked = db_col_int(st, 2);
+    known = !db_col_int(st, 3) && hash[0];
+  }
+  db_finalize(st);
+  if (rc < 0) return -rc;
+  if (known && locked > now)
+    return cg_fail(e, CG_ELIMIT,
+                   "too many failed logins for '%s': try again "
+                   "in %lld minutes",
+                   login, (long long)(locked - now + 59) / 60);
+  ok = crypto_pwhash_str_verify(known ? hash : dummy, password,
+                                strlen(password)) == 0 &&
+       known;
+  if (!ok) {
+    if (known && (rc = failed(db, login, failures, now, e)) != CG_OK) return rc;
+    return cg_fail(e, CG_EAUTH, "wrong login or password");
+  }
+  randombytes_buf(raw, sizeof raw);
+  sodium_bin2hex(token, AUTH_TOKEN_LEN + 1, raw, sizeof raw);
+  token_hash(token, th);
+  *expires = now + AUTH_SESSION_S;
+  if ((rc = db_begin(db, e)) != CG_OK) return rc;
+  rc = db_prepare(db, &st,
+                  "INSERT INTO session (token_hash, login,"
+                  " created_at, expires_at, address) VALUES (?, ?, ?, ?, ?)",
+                  e);
+  if (rc == CG_OK) {
+    db_bindf(st, "ttiit", th, login, now, *expires, address ? address : "");
+    rc = db_step(st, e);
+    rc = rc < 0 ? -rc : CG_OK;
+    db_finalize(st);
+  }
+  if (rc == CG_OK && failures) { /* a success forgets earlier failures */
+    rc = db_prepare(db, &st,
+                    "UPDATE app_user SET failed_logins = 0 WHERE"
+                    " login = ?",
+                    e);
+    if (rc == CG_OK) {
+      db_bindf(st, "t", login);
+      rc = db_step(st, e);
+      rc = rc < 0 ? -rc : CG_OK;
+      db_finalize(st);
+    }
+  }
+  if (rc == CG_OK)
+    rc = db_commit(db, e);
+  else
+    db_rollback(db);
+  if (rc == CG_OK) rc = org_user_get(db, login, u, e);
+  if (rc != CG_OK) token[0] = 0;
+  return rc;
+}
+
+int
+auth_check(struct db *db, const char *token, int64_t now, struct org_user *u,
+           struct cg_err *e)
+{
+  static const char sql[] = "SELECT login FROM session WHERE token_hash = ?"
+                            " AND revoked = 0 AND expires_at > ?";
+  char th[65], login[64] = "";
+  struct db_stmt *st;
+  int rc;
+
+  if (!token || strlen(token) != AUTH_TOKEN_LEN)
+    return cg_fail(e, CG_EAUTH, "not logged in");
+  token_hash(token, th);
+  if ((rc = db_prepare_cached(db, &st, sql, e)) != CG_OK) return rc;
+  db_bindf(st, "ti", th, now);
+  if ((rc = db_step(st, e)) == DB_ROW)
+    snprintf(login, sizeof login, "%s", db_col_text(st, 0));
+  db_finalize(st);
+  if (rc < 0) return -rc;
+  if (!login[0]) return cg_fail(e, CG_EAUTH, "session expired or unknown");
+  if ((rc = org_user_get(db, login, u, e)) != CG_OK) return rc;
+  if (u->disabled) return cg_fail(e, CG_EAUTH, "user '%s' is disabled", login);
+  return CG_OK;
+}
+
+int
+auth_logout(struct db *db, const char *token, struct cg_err *e)
+{
+  char th[65];
+  struct db_stmt *st;
+  int rc;
+
+  if (!token || strlen(token) != AUTH_TOKEN_LEN)
+    return cg_fail(e, CG_EAUTH, "not logged in");
+  token_hash(token, th);
+  rc = db_prepare(db, &st,
+                  "UPDATE session SET revoked = 1 WHERE token_hash"
+                  " = ? AND revoked = 0",
+                  e);
+  if (rc != CG_OK) return rc;
+  db_bindf(st, "t", th);
+  rc = db_step(st, e);
+  rc = rc < 0           ? -rc
+       : db_changes(db) ? CG_OK
+                        : cg_fail(e, CG_EAUTH, "not logged in");
+  db_finalize(st);
+  return rc;
+}
