@@ -162,10 +162,19 @@ int
 tu_http_h(int port, const char *method, const char *path, const char *headers,
           const char *content_type, const char *body, char **resp)
 {
+  return tu_http_raw(port, method, path, headers, content_type, body,
+                     body ? strlen(body) : 0, resp);
+}
+
+int
+tu_http_raw(int port, const char *method, const char *path, const char *headers,
+            const char *content_type, const void *body, size_t n, char **resp)
+{
   struct sockaddr_in sa = {0};
   char *req, *buf = NULL, *hdr_end;
   size_t len = 0, cap = 0;
-  int fd, n, status = -1;
+  ssize_t got;
+  int fd, status = -1;
 
   if (resp) *resp = NULL;
   sa.sin_family = AF_INET;
@@ -179,12 +188,12 @@ tu_http_h(int port, const char *method, const char *path, const char *headers,
   if (asprintf(&req,
                "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                "Connection: close\r\n%sContent-Type: %s\r\n"
-               "Content-Length: %zu\r\n\r\n%s",
+               "Content-Length: %zu\r\n\r\n",
                method, path, headers ? headers : "",
-               content_type ? content_type : "application/json",
-               body ? strlen(body) : 0, body ? body : "") < 0)
+               content_type ? content_type : "application/json", n) < 0)
     abort();
-  if (write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
+  if (write(fd, req, strlen(req)) != (ssize_t)strlen(req) ||
+      (n && write(fd, body, n) != (ssize_t)n)) {
     free(req);
     close(fd);
     return -1;
@@ -195,9 +204,9 @@ tu_http_h(int port, const char *method, const char *path, const char *headers,
       cap = (cap + 4096) * 2;
       if (!(buf = realloc(buf, cap))) abort();
     }
-    n = (int)read(fd, buf + len, 4096);
-    if (n <= 0) break;
-    len += (size_t)n;
+    got = read(fd, buf + len, 4096);
+    if (got <= 0) break;
+    len += (size_t)got;
   }
   close(fd);
   if (!buf) return -1;

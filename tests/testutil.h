@@ -57,4 +57,9 @@ int tu_http_h(int port, const char *method, const char *path,
               const char *headers, const char *content_type, const char *body,
               char **resp);
 
+/* The same with a body of n bytes that may hold NULs (a photo). */
+int tu_http_raw(int port, const char *method, const char *path,
+                const char *headers, const char *content_type, const void *body,
+                size_t n, char **resp);
+
 #endif

@@ -8,6 +8,7 @@
 #define CG_API_H
 
 #include "area/area.h"
+#include "case/case.h"
 #include "db/db.h"
 #include "http/http.h"
 #include "org/org.h"
@@ -16,7 +17,12 @@
 struct api_app {
   char db_path[4096];
   struct area_locator *loc; /* built at start-up */
+  struct case_setup *cases; /* settings, calendar, locator for cases */
 };
+
+/* This thread's case environment: the shared setup over this thread's
+** store connection. NULL with *e filled if the store cannot be opened. */
+struct case_env *api_case_env(struct http_req *r, struct cg_err *e);
 
 /* The application state of a request. */
 struct api_app *api_app(struct http_req *r);
@@ -61,6 +67,14 @@ extern const int api_nroutes;
 
 /* Handlers. */
 int health_get_api(struct http_req *r);
+int attachment_get_api(struct http_req *r);
+int attachments_post_api(struct http_req *r);
+int case_action_post_api(struct http_req *r);
+int case_get_api(struct http_req *r);
+int cases_get_api(struct http_req *r);
+int cases_post_api(struct http_req *r);
+int categories_get_api(struct http_req *r);
+int departments_get_api(struct http_req *r);
 int login_post_api(struct http_req *r);
 int logout_post_api(struct http_req *r);
 int me_get_api(struct http_req *r);

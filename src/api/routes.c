@@ -10,7 +10,17 @@
 /* Keep sorted by path, then method (strcmp): the router uses bsearch, and
 ** http_serve() refuses a table out of order. */
 const struct http_route api_routes[] = {
+    {"/api/v1/attachments", "POST", attachments_post_api,
+     ROUTE_LOGIN | ROUTE_WRITE | ROUTE_UPLOAD, 0},
+    {"/api/v1/attachments/{sha256}", "GET", attachment_get_api, ROUTE_LOGIN, 0},
+    {"/api/v1/cases", "GET", cases_get_api, ROUTE_LOGIN, 0},
+    {"/api/v1/cases", "POST", cases_post_api, ROUTE_LOGIN | ROUTE_WRITE, 0},
+    {"/api/v1/cases/{no}", "GET", case_get_api, ROUTE_LOGIN, 0},
+    {"/api/v1/cases/{no}/{action}", "POST", case_action_post_api,
+     ROUTE_LOGIN | ROUTE_WRITE, 0},
+    {"/api/v1/categories", "GET", categories_get_api, 0, 0},
     {"/api/v1/communities", "GET", areas_get_api, 0, 0},
+    {"/api/v1/departments", "GET", departments_get_api, 0, 0},
     {"/api/v1/district", "GET", areas_get_api, 0, 0},
     {"/api/v1/grids", "GET", areas_get_api, 0, 0},
     {"/api/v1/locate", "GET", locate_get_api, 0, 0},

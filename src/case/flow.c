@@ -722,6 +722,8 @@ check_action(const struct org_user *who, const struct kase *k, const char *name,
             name, k->no, name, buf, org_role_name(who->role));
     return NULL;
   }
+  /* scope before state: who may not touch a case learns nothing of it */
+  if (in_scope(who, k, e) != CG_OK) return NULL;
   if (!(act->info.from & S(k->state))) {
     names(act->info.from, case_state_name, CS_COUNT, buf, sizeof buf);
     cg_fail(e, CG_ECONFLICT,
@@ -730,7 +732,6 @@ check_action(const struct org_user *who, const struct kase *k, const char *name,
             name, k->no, case_state_name(k->state), name, buf);
     return NULL;
   }
-  if (in_scope(who, k, e) != CG_OK) return NULL;
   return act;
 }
 

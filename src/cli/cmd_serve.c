@@ -24,6 +24,7 @@ int
 cmd_serve(struct cli *cli, struct opts *o)
 {
   static struct api_app app;
+  static struct case_setup setup;
   const char *listen = opt_get(o, "listen"), *port = opt_get(o, "port");
   const char *threads = opt_get(o, "threads");
   struct http_opts ho = {0};
@@ -31,6 +32,14 @@ cmd_serve(struct cli *cli, struct opts *o)
   double v;
   int rc;
 
+  /* settings, calendar and locator, loaded once for every thread */
+  if (case_setup_load(&setup, cli->data_dir, cli->db, &e) != CG_OK)
+    return cli_fail(&e);
+  if (!setup.loc)
+    fprintf(stderr, "citygrid: warning: the district has no areas yet: run "
+                    "'citygrid import boundary' and 'citygrid grid "
+                    "generate'\n"); /* serve anyway */
+  if (!listen) listen = setup.conf.listen;
   ho.port = 8080;
   if (listen) {
     const char *colon = strrchr(listen, ':');
@@ -38,36 +47,49 @@ cmd_serve(struct cli *cli, struct opts *o)
         cli_number(colon + 1, "port", &v, &e) != CG_OK) {
       fprintf(stderr, "citygrid serve: --listen wants ADDR:PORT, e.g. "
                       "127.0.0.1:8080\n");
-      return EXIT_USAGE;
+      {
+        rc = EXIT_USAGE;
+        goto out;
+      }
     }
     snprintf(host, sizeof host, "%.*s", (int)(colon - listen), listen);
     ho.port = (int)v;
   }
   if (port) {
-    if (cli_number(port, "port", &v, &e) != CG_OK) return cli_fail(&e);
+    if (cli_number(port, "port", &v, &e) != CG_OK) {
+      rc = cli_fail(&e);
+      goto out;
+    }
     ho.port = (int)v;
   }
   if (ho.port < 0 || ho.port > 65535) {
     cg_fail(&e, CG_EINVAL, "port %d out of range 0..65535", ho.port);
-    return cli_fail(&e);
+    {
+      rc = cli_fail(&e);
+      goto out;
+    }
   }
   ho.threads = 2;
   if (threads) {
-    if (cli_number(threads, "thread count", &v, &e) != CG_OK)
-      return cli_fail(&e);
+    if (cli_number(threads, "thread count", &v, &e) != CG_OK) {
+      rc = cli_fail(&e);
+      goto out;
+    }
     if (v < 1 || v > 64) {
       cg_fail(&e, CG_EINVAL, "thread count %g out of range 1..64", v);
-      return cli_fail(&e);
+      {
+        rc = cli_fail(&e);
+        goto out;
+      }
     }
     ho.threads = (int)v;
   }
   snprintf(app.db_path, sizeof app.db_path, "%s", cli->db_path);
-  if (area_locator_load(cli->db, &app.loc, &e) != CG_OK) {
-    if (e.code != CG_ENOTFOUND) return cli_fail(&e);
-    fprintf(stderr, "citygrid: warning: %s\n", e.msg); /* serve anyway */
-  }
+  app.loc = setup.loc;
+  app.cases = &setup;
   ho.host = host;
-  ho.body_limit = 1 << 20;
+  ho.body_limit = (size_t)(setup.conf.attach_limit_mb * 1024 * 1024);
+  if (ho.body_limit < HTTP_BODY_LIMIT) ho.body_limit = HTTP_BODY_LIMIT;
   ho.routes = api_routes;
   ho.nroutes = api_nroutes;
   ho.app = &app;
@@ -75,8 +97,8 @@ cmd_serve(struct cli *cli, struct opts *o)
   ho.authenticate = api_authenticate;
   rc = http_serve(&ho, &e);
   api_close_all();
-  area_locator_free(app.loc);
-  if (rc != CG_OK) return cli_fail(&e);
-  printf("citygrid: stopped\n");
-  return 0;
+  rc = rc != CG_OK ? cli_fail(&e) : (printf("citygrid: stopped\n"), 0);
+out:
+  case_setup_release(&setup);
+  return rc;
 }

@@ -28,9 +28,11 @@ struct http_req {
   char id[20];      /* request id, also sent as X-Request-Id */
   char address[64]; /* the client's IP address */
   struct MHD_Connection *conn;
-  void *app;  /* the application pointer given to serve */
-  void *user; /* set by the authenticate callback */
-  int role;   /* the user's role number, ditto; -1 before */
+  void *app;         /* the application pointer given to serve */
+  void *user;        /* set by the authenticate callback */
+  int role;          /* the user's role number, ditto; -1 before */
+  char param[4][80]; /* the {segments} of a patterned route, in order */
+  int nparam;
 
   /* The reply, filled by the handler (or by http_reply_* helpers). */
   int status;
@@ -45,11 +47,14 @@ typedef int (*http_handler)(struct http_req *r);
 /* Route flags, checked by the router before the handler runs. */
 enum {
   ROUTE_WRITE = 1, /* changes the store: needs a body within the limit */
-  ROUTE_LOGIN = 2  /* needs a logged-in user (the authenticate callback) */
+  ROUTE_LOGIN = 2, /* needs a logged-in user (the authenticate callback) */
+  ROUTE_UPLOAD = 4 /* may take a body up to the upload limit (a photo);
+                   ** every other body is held to HTTP_BODY_LIMIT */
 };
 
 /* One route. A table of them is sorted by path, then method
-** (strcmp order): the router uses bsearch. */
+** (strcmp order): the router uses bsearch. A path segment written {name}
+** matches any one segment, which the handler finds in r->param. */
 struct http_route {
   const char *path;
   const char *method;
@@ -57,6 +62,8 @@ struct http_route {
   int flags;
   unsigned roles; /* ROUTE_LOGIN: bit set of role numbers allowed; 0 any */
 };
+
+#define HTTP_BODY_LIMIT (1 << 20) /* bytes of a body, but for uploads */
 
 /* Options of http_serve(). */
 struct http_opts {

@@ -97,6 +97,34 @@ http_routes_check(const struct http_route *t, int n)
 
 /* Find the route for the request; set a 404 or 405 reply if there is
 ** none. */
+/* Does path match pattern, segment by segment ({x} matches one segment)?
+** Fills r->param with the matched segments when r is not NULL. */
+static int
+path_match(const char *pattern, const char *path, struct http_req *r)
+{
+  int n = 0;
+  while (*pattern && *path) {
+    if (*pattern == '{') {
+      size_t len = strcspn(path, "/");
+      if (len == 0 || len >= sizeof r->param[0] || n == 4) return 0;
+      if (r) {
+        memcpy(r->param[n], path, len);
+        r->param[n][len] = 0;
+      }
+      n++;
+      pattern += strcspn(pattern, "/");
+      path += len;
+      continue;
+    }
+    if (*pattern++ != *path++) return 0;
+  }
+  if (*pattern || *path) return 0;
+  if (r) r->nparam = n;
+  return 1;
+}
+
+/* Find the route for the request: exact paths by bsearch, then the few
+** patterned ones in order; set a 404 or 405 reply if there is none. */
 static const struct http_route *
 route(struct http_req *r)
 {
@@ -106,13 +134,20 @@ route(struct http_req *r)
   int path_known = 0;
 
   if (hit) return hit;
-  for (int i = 0; i < opts->nroutes; i++)
-    if (strcmp(opts->routes[i].path, r->path) == 0) path_known = 1;
+  for (int i = 0; i < opts->nroutes; i++) {
+    const struct http_route *rt = &opts->routes[i];
+    if (strcmp(rt->path, r->path) == 0) path_known = 1;
+    if (!strchr(rt->path, '{') || !path_match(rt->path, r->path, NULL))
+      continue;
+    path_known = 1;
+    if (strcmp(rt->method, r->method) == 0) {
+      path_match(rt->path, r->path, r);
+      return rt;
+    }
+  }
   if (path_known)
     http_reply_error(r, 405, "method_not_allowed",
-                     "method '%s' is not "
-                     "allowed on '%s'",
-                     r->method, r->path);
+                     "method '%s' is not allowed on '%s'", r->method, r->path);
   else
     http_reply_error(r, 404, "not_found", "no resource at '%s'", r->path);
   return NULL;
@@ -173,6 +208,11 @@ run_route(const struct http_route *rt, struct http_req *r)
 {
   int st = 0;
 
+  if (!(rt->flags & ROUTE_UPLOAD) && r->body_len > HTTP_BODY_LIMIT)
+    return http_reply_error(r, 413, "too_large",
+                            "request body larger than "
+                            "%d bytes",
+                            HTTP_BODY_LIMIT);
   if (rt->flags & ROUTE_LOGIN)
     st = opts->authenticate
              ? opts->authenticate(r)

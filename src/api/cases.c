@@ -1,0 +1,462 @@
+/*
+** cases.c — cases over HTTP: report, list, read with history, and one
+** endpoint per workflow action; photos and documents uploaded and
+** downloaded; the category and department lists that forms need. Every
+** handler is a thin client of the case module, which decides who may do
+** and see what, for the CLI and the API alike.
+*/
+#include "api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "attach/attach.h"
+
+struct case_env *
+api_case_env(struct http_req *r, struct cg_err *e)
+{
+  static __thread struct case_env env;
+  static __thread int ready;
+  struct case_setup *s = api_app(r)->cases;
+  struct db *db = api_db(r, e);
+
+  if (!db) return NULL;
+  if (!ready) {
+    case_env_init(&env, db, s->loc, s->cal, s->data_dir, s->district);
+    env.dup_radius_m = s->env.dup_radius_m;
+    env.dup_window_s = s->env.dup_window_s;
+    memcpy(env.escalate_pct, s->env.escalate_pct, sizeof env.escalate_pct);
+    env.nescalate = s->env.nescalate;
+    ready = 1;
+  }
+  return &env;
+}
+
+/* Reply with a case module error: its status (403, 404, 409, 400). */
+static int
+fail(struct http_req *r, const struct cg_err *e)
+{
+  return http_reply_err(r, e);
+}
+
+/* Read "attachments": [{"sha256": "...", "stage": "after"}] into att
+** (at most max); checks each is stored. Returns the count or -1 with a
+** 400 reply set. */
+static int
+attachments(struct http_req *r, json_t *list, struct case_attach *att, int max,
+            int *status)
+{
+  size_t i;
+  json_t *a;
+  int n = 0;
+
+  json_array_foreach(list, i, a)
+  {
+    const char *sha = json_string_value(json_object_get(a, "sha256"));
+    const char *stage = json_string_value(json_object_get(a, "stage"));
+    struct cg_err e = {0};
+    unsigned char head[16];
+    size_t got;
+    FILE *f;
+
+    if (n == max) {
+      *status = http_reply_error(r, 400, "invalid",
+                                 "more than %d "
+                                 "attachments",
+                                 max);
+      return -1;
+    }
+    if (!sha || !(f = attach_open(api_app(r)->cases->data_dir, sha, &e))) {
+      *status = http_reply_error(r, 400, "invalid",
+                                 "attachment %zu: upload "
+                                 "it first (POST /api/v1/attachments) and "
+                                 "give its sha256",
+                                 i);
+      return -1;
+    }
+    memset(&att[n], 0, sizeof att[n]);
+    snprintf(att[n].sha256, sizeof att[n].sha256, "%s", sha);
+    att[n].stage = stage && !strcmp(stage, "before")  ? "before"
+                   : stage && !strcmp(stage, "after") ? "after"
+                                                      : "document";
+    got = fread(head, 1, sizeof head, f);
+    att[n].mime = attach_sniff(head, got);
+    fseek(f, 0, SEEK_END);
+    att[n].bytes = ftell(f);
+    fclose(f);
+    if (!att[n].mime) att[n].mime = "application/octet-stream";
+    n++;
+  }
+  return n;
+}
+
+/* POST /api/v1/cases (logged in)
+** {"scheme","kind","code","lat","lon" required; "crs", "address",
+**  "description", "urgency", "area_class", "source", "case_type",
+**  "reporter_name", "reporter_phone", "draft", "self_handled",
+**  "attachments": [{"sha256","stage"}]}
+** 201 the new case; 400 bad fields, a position outside the district or an
+** unknown category; 403 a role that may not report. */
+int
+cases_post_api(struct http_req *r)
+{
+  static const struct api_field fields[] = {{"scheme", JSON_STRING, 1},
+                                            {"kind", JSON_STRING, 1},
+                                            {"code", JSON_STRING, 1},
+                                            {"lat", JSON_REAL, 1},
+                                            {"lon", JSON_REAL, 1},
+                                            {"crs", JSON_STRING, 0},
+                                            {"address", JSON_STRING, 0},
+                                            {"description", JSON_STRING, 0},
+                                            {"urgency", JSON_INTEGER, 0},
+                                            {"area_class", JSON_STRING, 0},
+                                            {"source", JSON_STRING, 0},
+                                            {"case_type", JSON_STRING, 0},
+                                            {"reporter_name", JSON_STRING, 0},
+                                            {"reporter_phone", JSON_STRING, 0},
+                                            {"draft", JSON_TRUE, 0},
+                                            {"self_handled", JSON_TRUE, 0},
+                                            {"attachments", JSON_ARRAY, 0},
+                                            {NULL, 0, 0}};
+  struct case_attach att[16];
+  struct case_report rep;
+  struct cg_err e = {0};
+  struct case_env *env;
+  char no[32];
+  json_t *b, *c;
+  int status;
+
+  if (!(b = api_body(r, fields, &status))) return status;
+  if (!(env = api_case_env(r, &e))) {
+    json_decref(b);
+    return fail(r, &e);
+  }
+  memset(&rep, 0, sizeof rep);
+#define S(k) json_string_value(json_object_get(b, k))
+  rep.scheme = S("scheme");
+  rep.kind = S("kind");
+  rep.code = S("code");
+  rep.lat = json_number_value(json_object_get(b, "lat"));
+  rep.lon = json_number_value(json_object_get(b, "lon"));
+  if (S("crs") && geo_crs_parse(S("crs"), &rep.crs, &e) != CG_OK) {
+    json_decref(b);
+    return fail(r, &e);
+  }
+  rep.address = S("address");
+  rep.description = S("description");
+  rep.urgency = (int)json_integer_value(json_object_get(b, "urgency"));
+  rep.area_class = S("area_class");
+  rep.source = S("source");
+  rep.case_type = S("case_type");
+  rep.reporter_name = S("reporter_name");
+  rep.reporter_phone = S("reporter_phone");
+  rep.draft = json_is_true(json_object_get(b, "draft"));
+  rep.self_handled = json_is_true(json_object_get(b, "self_handled"));
+#undef S
+  rep.att = att;
+  rep.natt =
+      attachments(r, json_object_get(b, "attachments"), att, 16, &status);
+  if (rep.natt < 0) {
+    json_decref(b);
+    return status;
+  }
+  status = case_report(env, r->user, &rep, no, &e);
+  json_decref(b);
+  if (status != CG_OK) return fail(r, &e);
+  if (!(c = case_get_json(env, r->user, no, 1, &e))) return fail(r, &e);
+  return http_reply_json(r, 201, c);
+}
+
+/* Parse a time filter: Unix seconds or YYYY-MM-DD (local midnight). */
+static int
+time_arg(struct http_req *r, const char *name, int64_t *out)
+{
+  const char *v = http_arg(r, name);
+  int y, m, d, n = 0;
+  char *end;
+
+  if (!v) return 0;
+  if (sscanf(v, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && !v[n]) {
+    *out = cal_local_time(api_app(r)->cases->cal, y, m, d, 0);
+    return 0;
+  }
+  *out = strtoll(v, &end, 10);
+  return *end || end == v ? -1 : 0;
+}
+
+/* GET /api/v1/cases (logged in)
+**   ?state= (a state or "open") &category=[scheme:]prefix &area=code
+**   &dept=code &source= &overdue=1 &from= &to= (YYYY-MM-DD or Unix
+**   seconds) &q=words &limit= (default 50, at most 1000) &offset=
+** 200 {"total","limit","offset","cases":[...]}: only the cases the caller
+** may see. 400 for a bad filter. */
+int
+cases_get_api(struct http_req *r)
+{
+  struct case_filter f;
+  struct cg_err e = {0};
+  struct case_env *env;
+  char cat[64];
+  const char *v;
+  json_t *out;
+
+  memset(&f, 0, sizeof f);
+  f.state = http_arg(r, "state");
+  f.area = http_arg(r, "area");
+  f.dept = http_arg(r, "dept");
+  f.source = http_arg(r, "source");
+  f.text = http_arg(r, "q");
+  f.overdue = (v = http_arg(r, "overdue")) && strcmp(v, "0") != 0;
+  if ((v = http_arg(r, "category"))) {
+    char *colon;
+    snprintf(cat, sizeof cat, "%s", v);
+    if ((colon = strchr(cat, ':'))) {
+      *colon = 0;
+      f.scheme = cat;
+      f.code_prefix = colon + 1;
+    } else {
+      f.code_prefix = cat;
+    }
+  }
+  if (time_arg(r, "from", &f.from) || time_arg(r, "to", &f.to))
+    return http_reply_error(r, 400, "invalid",
+                            "from and to are YYYY-MM-DD "
+                            "or Unix seconds");
+  if ((v = http_arg(r, "limit"))) f.limit = atoi(v);
+  if ((v = http_arg(r, "offset"))) f.offset = atoi(v);
+  if (!(env = api_case_env(r, &e))) return fail(r, &e);
+  if (!(out = case_list_json(env, r->user, &f, &e))) return fail(r, &e);
+  return http_reply_json(r, 200, out);
+}
+
+/* GET /api/v1/cases/{no} (logged in)
+** 200 the case with its tasks, deadlines, lights, attachments, history and
+** the actions the caller may take; 404 no such case; 403 not the
+** caller's to see. */
+int
+case_get_api(struct http_req *r)
+{
+  struct cg_err e = {0};
+  struct case_env *env = api_case_env(r, &e);
+  json_t *c;
+
+  if (!env) return fail(r, &e);
+  if (!(c = case_get_json(env, r->user, r->param[0], 1, &e)))
+    return fail(r, &e);
+  return http_reply_json(r, 200, c);
+}
+
+/* POST /api/v1/cases/{no}/{action} (logged in), action one of the
+** workflow table (GET .../actions of a case lists the caller's):
+** {"note", "depts": [codes], "task", "hours", "pass", "rating",
+**  "attachments": [{"sha256","stage"}]}, all optional as the action needs.
+** 200 the case after it; 400 missing fields; 403 a role or scope that may
+** not; 404 no such case or action; 409 not in a state that allows it. */
+int
+case_action_post_api(struct http_req *r)
+{
+  static const struct api_field fields[] = {
+      {"note", JSON_STRING, 0},       {"depts", JSON_ARRAY, 0},
+      {"task", JSON_INTEGER, 0},      {"hours", JSON_REAL, 0},
+      {"pass", JSON_TRUE, 0},         {"rating", JSON_STRING, 0},
+      {"attachments", JSON_ARRAY, 0}, {NULL, 0, 0}};
+  const struct case_action_info *info;
+  struct case_attach att[16];
+  const char *depts[16];
+  struct case_act a;
+  struct cg_err e = {0};
+  struct case_env *env;
+  int n, known = 0, status;
+  json_t *b, *d, *c;
+  size_t i;
+
+  info = case_actions(&n);
+  for (int k = 0; k < n; k++)
+    if (strcmp(info[k].name, r->param[1]) == 0) known = 1;
+  if (!known)
+    return http_reply_error(r, 404, "not_found",
+                            "no action '%s' (see "
+                            "'citygrid case actions')",
+                            r->param[1]);
+  /* an action may come with no body at all */
+  if (r->body_len == 0) {
+    b = json_object();
+  } else if (!(b = api_body(r, fields, &status))) {
+    return status;
+  }
+  if (!(env = api_case_env(r, &e))) {
+    json_decref(b);
+    return fail(r, &e);
+  }
+  memset(&a, 0, sizeof a);
+  a.action = r->param[1];
+  a.note = json_string_value(json_object_get(b, "note"));
+  json_array_foreach(json_object_get(b, "depts"), i, d)
+  {
+    if (a.ndepts == 16 || !json_is_string(d)) {
+      json_decref(b);
+      return http_reply_error(r, 400, "invalid",
+                              "depts: up to 16 "
+                              "department codes");
+    }
+    depts[a.ndepts++] = json_string_value(d);
+  }
+  a.depts = depts;
+  a.task = (int)json_integer_value(json_object_get(b, "task"));
+  a.hours = json_number_value(json_object_get(b, "hours"));
+  a.pass = json_is_true(json_object_get(b, "pass"));
+  a.rating = json_string_value(json_object_get(b, "rating"));
+  a.att = att;
+  a.natt = attachments(r, json_object_get(b, "attachments"), att, 16, &status);
+  if (a.natt < 0) {
+    json_decref(b);
+    return status;
+  }
+  status = case_apply(env, r->user, r->param[0], &a, &e);
+  json_decref(b);
+  if (status != CG_OK) return fail(r, &e);
+  if (!(c = case_get_json(env, r->user, r->param[0], 1, &e)))
+    return fail(r, &e);
+  return http_reply_json(r, 200, c);
+}
+
+/* POST /api/v1/attachments (logged in; the body is the file, with its
+** Content-Type: image/jpeg, image/png, image/webp or application/pdf)
+** 201 {"sha256","mime","bytes"}; 400 a file that is not what it claims
+** or not one of those types; 413 over the limit. */
+int
+attachments_post_api(struct http_req *r)
+{
+  struct case_setup *s = api_app(r)->cases;
+  size_t limit = (size_t)(s->conf.attach_limit_mb * 1024 * 1024);
+  const char *type = http_header(r, "Content-Type");
+  struct attach_info info;
+  struct cg_err e = {0};
+  char claimed[64];
+
+  if (r->body_len > limit)
+    return http_reply_error(r, 413, "too_large",
+                            "attachment of %zu bytes is "
+                            "larger than the limit of %zu bytes",
+                            r->body_len, limit);
+  snprintf(claimed, sizeof claimed, "%s", type ? type : "");
+  claimed[strcspn(claimed, ";")] = 0;
+  if (attach_put(s->data_dir, r->body, r->body_len, limit,
+                 *claimed ? claimed : NULL, &info, &e) != CG_OK)
+    return fail(r, &e);
+  return http_reply_json(r, 201,
+                         json_pack("{s:s, s:s, s:I}", "sha256", info.sha256,
+                                   "mime", info.mime, "bytes",
+                                   (json_int_t)info.size));
+}
+
+/* GET /api/v1/attachments/{sha256} (logged in) — the file, if it belongs
+** to a case the caller may see. 404 otherwise (whether it exists or not is
+** not told). */
+int
+attachment_get_api(struct http_req *r)
+{
+  static const char sql[] = "SELECT case_no, mime FROM attachment WHERE"
+                            " sha256 = ?";
+  struct cg_err e = {0};
+  struct case_env *env = api_case_env(r, &e);
+  struct db_stmt *st;
+  char no[32] = "", mime[64] = "";
+  int seen = 0;
+
+  if (!env) return fail(r, &e);
+  if (db_prepare(env->db, &st, sql, &e) != CG_OK) return fail(r, &e);
+  db_bindf(st, "t", r->param[0]);
+  while (!seen && db_step(st, &e) == DB_ROW) {
+    json_t *c;
+    snprintf(no, sizeof no, "%s", db_col_text(st, 0));
+    snprintf(mime, sizeof mime, "%s", db_col_text(st, 1));
+    if ((c = case_get_json(env, r->user, no, 0, NULL))) {
+      seen = 1;
+      json_decref(c);
+    }
+  }
+  db_finalize(st);
+  if (!seen)
+    return http_reply_error(r, 404, "not_found",
+                            "no attachment '%.64s' you "
+                            "may see",
+                            r->param[0]);
+  {
+    FILE *f = attach_open(env->data_dir, r->param[0], &e);
+    char *buf;
+    long n;
+    if (!f) return fail(r, &e);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    if (n < 0 || !(buf = malloc((size_t)n + 1)) ||
+        fread(buf, 1, (size_t)n, f) != (size_t)n) {
+      fclose(f);
+      return http_reply_error(r, 500, "io", "cannot read the attachment");
+    }
+    fclose(f);
+    r->text = buf;
+    r->text_len = (size_t)n;
+    r->content_type = attach_sniff(buf, (size_t)n);
+    if (!r->content_type) r->content_type = "application/octet-stream";
+    r->status = 200;
+    return 200;
+  }
+}
+
+/* GET /api/v1/categories[?scheme=cjt214|gb47678] — the dictionaries. */
+int
+categories_get_api(struct http_req *r)
+{
+  const char *scheme = http_arg(r, "scheme");
+  struct cg_err e = {0};
+  struct db *db = api_db(r, &e);
+  struct db_stmt *st;
+  json_t *list;
+
+  if (!db ||
+      db_prepare(db, &st,
+                 "SELECT scheme, kind, code, major_code, major_name, name_zh,"
+                 " name_en, local FROM category WHERE ? IS NULL OR scheme = ?"
+                 " ORDER BY scheme, kind, code",
+                 &e) != CG_OK)
+    return fail(r, &e);
+  db_bindf(st, "tt", scheme, scheme);
+  list = json_array();
+  while (db_step(st, &e) == DB_ROW)
+    json_array_append_new(
+        list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:b}", "scheme",
+                        db_col_text(st, 0), "kind", db_col_text(st, 1), "code",
+                        db_col_text(st, 2), "major_code", db_col_text(st, 3),
+                        "major_name", db_col_text(st, 4), "name_zh",
+                        db_col_text(st, 5), "name_en", db_col_text(st, 6),
+                        "local", (int)db_col_int(st, 7)));
+  db_finalize(st);
+  return http_reply_json(r, 200, json_pack("{s:o}", "categories", list));
+}
+
+/* GET /api/v1/departments — the departments cases go to. */
+int
+departments_get_api(struct http_req *r)
+{
+  struct cg_err e = {0};
+  struct db *db = api_db(r, &e);
+  struct db_stmt *st;
+  json_t *list;
+
+  if (!db || db_prepare(db, &st,
+                        "SELECT code, name FROM department WHERE"
+                        " active = 1 ORDER BY code",
+                        &e) != CG_OK)
+    return fail(r, &e);
+  list = json_array();
+  while (db_step(st, &e) == DB_ROW)
+    json_array_append_new(list,
+                          json_pack("{s:s, s:s}", "code", db_col_text(st, 0),
+                                    "name", db_col_text(st, 1)));
+  db_finalize(st);
+  return http_reply_json(r, 200, json_pack("{s:o}", "departments", list));
+}

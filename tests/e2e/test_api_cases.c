@@ -1,0 +1,351 @@
+/*
+** test_api_cases.c — cases over HTTP against a real `citygrid serve` on
+** the real district: one case carried from a public report through
+** registration, filing, dispatch, handling with an uploaded after-photo,
+** the on-site check and closing, each step by the user whose role it is;
+** and what each role may see and do: the wrong role 403, the wrong state
+** 409, an unknown case or action 404, contact details for staff only, the
+** public seeing its own reports, bad bodies and fake photos 400.
+*/
+#include "testutil.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *dir;
+static int pid = -1, port;
+static const double lat = 34.7555, lon = 113.679;
+
+enum { CITIZEN, OTHER, OP, SL, DI, DEPT, GW, GW_AWAY, LEADER, NUSERS };
+static const char *const logins[NUSERS] = {"citizen", "neighbour", "op",
+                                           "sl",      "di",        "hwc1",
+                                           "gw",      "gw-away",   "leader"};
+static char tokens[NUSERS][65];
+
+static int
+setup(void **state)
+{
+  char pw[4300], *out = NULL, street[16] = "", cmd[600];
+  json_t *j;
+  static const char *const roles[NUSERS] = {
+      "public",     "public",      "operator",    "shift_leader", "dispatcher",
+      "department", "grid_worker", "grid_worker", "leader"};
+
+  dir = tu_tmpdir();
+  snprintf(pw, sizeof pw, "%s/pw", dir);
+  tu_write(pw, "a long password\n");
+#define RUN(...)                                                               \
+  if (tu_run(NULL, NULL, __VA_ARGS__) != 0) return -1
+  RUN("--data '%s' init", dir);
+  RUN("--data '%s' import divisions '%s'", dir,
+      tu_data("guancheng-divisions.csv"));
+  RUN("--data '%s' import boundary '%s' --code 410104", dir,
+      tu_data("zhengzhou-districts-wgs84.geojson"));
+  RUN("--data '%s' import categories '%s'", dir,
+      tu_data("categories-gb47678.csv"));
+  RUN("--data '%s' grid generate --cell 200", dir);
+  RUN("--data '%s' import departments '%s'", dir,
+      tu_data("config/departments.csv"));
+  RUN("--data '%s' import routing '%s'", dir, tu_data("config/routing.csv"));
+  RUN("--data '%s' import limits '%s'", dir, tu_data("config/limits.csv"));
+  /* the grid worker works in the street of the test point */
+  if (tu_run(&out, NULL, "--data '%s' locate --json %f %f", dir, lat, lon))
+    return -1;
+  j = json_loads(out, 0, NULL);
+  snprintf(
+      street, sizeof street, "%s",
+      json_string_value(json_object_get(json_object_get(j, "street"), "code")));
+  json_decref(j);
+  free(out);
+  for (int i = 0; i < NUSERS; i++) {
+    snprintf(cmd, sizeof cmd, "%s%s%s", i == DEPT ? " --dept hwc" : "",
+             i == GW        ? " --scope "
+             : i == GW_AWAY ? " --scope 410104011"
+                            : "",
+             i == GW ? street : "");
+    RUN("--data '%s' user add %s --role %s%s", dir, logins[i], roles[i], cmd);
+    RUN("--data '%s' user passwd %s < '%s'", dir, logins[i], pw);
+  }
+#undef RUN
+  if ((port = tu_serve_start(dir, NULL, &pid)) <= 0) return -1;
+  for (int i = 0; i < NUSERS; i++) {
+    char body[200], *resp = NULL;
+    snprintf(body, sizeof body,
+             "{\"login\":\"%s\",\"password\":\"a long "
+             "password\"}",
+             logins[i]);
+    if (tu_http(port, "POST", "/api/v1/login", NULL, body, &resp) != 200)
+      return -1;
+    j = json_loads(resp, 0, NULL);
+    snprintf(tokens[i], sizeof tokens[i], "%s",
+             json_string_value(json_object_get(j, "token")));
+    json_decref(j);
+    free(resp);
+  }
+  return 0;
+}
+
+static int
+teardown(void **state)
+{
+  int st = tu_serve_stop(pid);
+  tu_rmrf(dir);
+  free(dir);
+  return st == 0 ? 0 : -1;
+}
+
+/* A request as user u; *out gets the parsed JSON reply (caller decrefs)
+** when out is not NULL. Returns the status. */
+static int
+call(int u, const char *method, const char *path, const char *body,
+     json_t **out)
+{
+  char h[200], *resp = NULL;
+  int st;
+  snprintf(h, sizeof h, "Authorization: Bearer %s\r\n", tokens[u]);
+  st = tu_http_h(port, method, path, h, NULL, body, &resp);
+  if (out) *out = json_loads(resp ? resp : "", 0, NULL);
+  free(resp);
+  return st;
+}
+
+/* Act on case no as u; returns the status, and into state (200 bytes,
+** if given) the state after, or the error message. */
+static int
+act(int u, const char *no, const char *action, const char *body, char *state)
+{
+  char path[200];
+  json_t *j;
+  int st;
+  snprintf(path, sizeof path, "/api/v1/cases/%s/%s", no, action);
+  st = call(u, "POST", path, body, &j);
+  if (state)
+    snprintf(state, 200, "%s",
+             st == 200 ? json_string_value(json_object_get(j, "state"))
+                       : json_string_value(json_object_get(
+                             json_object_get(j, "error"), "message")));
+  json_decref(j);
+  return st;
+}
+
+static char no[32];
+
+static void
+test_public_report_to_close(void **state)
+{
+  char body[600], st[200], path[100], *resp = NULL, h[200], sha[65];
+  static const unsigned char png[] = {
+      0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0,    0,    0,
+      13,   'I', 'H', 'D', 'R',  0,    0,    0,    1,    0,    0,
+      0,    1,   8,   2,   0,    0,    0,    0x90, 0x77, 0x53, 0xde};
+  json_t *j;
+
+  snprintf(body, sizeof body,
+           "{\"scheme\":\"gb47678\",\"kind\":\"matter\",\"code\":\"06010\","
+           "\"lat\":%f,\"lon\":%f,\"description\":\"路口有暴露垃圾\","
+           "\"reporter_name\":\"王先生\",\"reporter_phone\":\"13912345678\"}",
+           lat, lon);
+  assert_int_equal(call(CITIZEN, "POST", "/api/v1/cases", body, &j), 201);
+  snprintf(no, sizeof no, "%s", json_string_value(json_object_get(j, "no")));
+  assert_string_equal(json_string_value(json_object_get(j, "state")),
+                      "reported");
+  assert_string_equal(json_string_value(json_object_get(j, "source")),
+                      "public");
+  json_decref(j);
+
+  assert_int_equal(act(OP, no, "register", NULL, st), 200);
+  assert_string_equal(st, "registered");
+  assert_int_equal(act(SL, no, "file", "{\"note\":\"符合立案条件\"}", st), 200);
+  assert_string_equal(st, "filed");
+  assert_int_equal(act(DI, no, "dispatch", "{\"depts\":[\"hwc\"]}", st), 200);
+  assert_string_equal(st, "dispatched");
+
+  /* the department uploads its after-photo, then reports the work done */
+  snprintf(h, sizeof h, "Authorization: Bearer %s\r\n", tokens[DEPT]);
+  assert_int_equal(tu_http_raw(port, "POST", "/api/v1/attachments", h,
+                               "image/png", png, sizeof png, &resp),
+                   201);
+  j = json_loads(resp, 0, NULL);
+  free(resp);
+  assert_string_equal(json_string_value(json_object_get(j, "mime")),
+                      "image/png");
+  snprintf(sha, sizeof sha, "%s",
+           json_string_value(json_object_get(j, "sha256")));
+  json_decref(j);
+  snprintf(body, sizeof body,
+           "{\"note\":\"已清运\",\"attachments\":"
+           "[{\"sha256\":\"%s\",\"stage\":\"after\"}]}",
+           sha);
+  assert_int_equal(act(DEPT, no, "handle", body, st), 200);
+  assert_string_equal(st, "handled");
+  assert_int_equal(act(OP, no, "check_request", NULL, st), 200);
+  assert_int_equal(act(GW, no, "check", "{\"pass\":true}", st), 200);
+  assert_string_equal(st, "checked");
+  assert_int_equal(act(SL, no, "close", NULL, st), 200);
+  assert_string_equal(st, "closed");
+  /* the reporter rates it */
+  assert_int_equal(act(CITIZEN, no, "rate", "{\"rating\":\"satisfied\"}", st),
+                   200);
+
+  /* the photo: the reporter may fetch it, a stranger may not */
+  snprintf(path, sizeof path, "/api/v1/attachments/%s", sha);
+  assert_int_equal(call(CITIZEN, "GET", path, NULL, NULL), 200);
+  assert_int_equal(call(GW_AWAY, "GET", path, NULL, NULL), 404);
+}
+
+static void
+test_history_and_privacy(void **state)
+{
+  char path[100], *text;
+  json_t *j, *hist;
+
+  snprintf(path, sizeof path, "/api/v1/cases/%s", no);
+  assert_int_equal(call(OP, "GET", path, NULL, &j), 200);
+  hist = json_object_get(j, "history");
+  /* report, register, file, dispatch, handle, check_request, check,
+  ** close, rate */
+  assert_int_equal(json_array_size(hist), 9);
+  assert_string_equal(json_string_value(json_object_get(
+                          json_object_get(j, "reporter"), "phone")),
+                      "13912345678");
+  assert_string_equal(
+      json_string_value(json_object_get(json_array_get(hist, 4), "action")),
+      "handle");
+  json_decref(j);
+  /* a leader sees the case, not the reporter */
+  assert_int_equal(call(LEADER, "GET", path, NULL, &j), 200);
+  assert_null(json_object_get(j, "reporter"));
+  json_decref(j);
+  /* another member of the public: the public view only */
+  assert_int_equal(call(OTHER, "GET", path, NULL, &j), 200);
+  text = json_dumps(j, 0);
+  assert_null(strstr(text, "13912345678"));
+  assert_null(strstr(text, "王先生"));
+  assert_null(json_object_get(json_array_get(json_object_get(j, "history"), 1),
+                              "actor"));
+  free(text);
+  json_decref(j);
+  /* a grid worker of another street does not see it at all */
+  assert_int_equal(call(GW_AWAY, "GET", path, NULL, &j), 403);
+  json_decref(j);
+}
+
+static void
+test_refusals(void **state)
+{
+  char body[600], n2[32], st[200];
+  json_t *j;
+
+  snprintf(body, sizeof body,
+           "{\"scheme\":\"gb47678\",\"kind\":\"matter\",\"code\":\"06042\","
+           "\"lat\":%f,\"lon\":%f}",
+           lat, lon);
+  assert_int_equal(call(OP, "POST", "/api/v1/cases", body, &j), 201);
+  snprintf(n2, sizeof n2, "%s", json_string_value(json_object_get(j, "no")));
+  json_decref(j);
+  /* wrong role, wrong state, unknown action, unknown case */
+  assert_int_equal(act(GW, n2, "register", NULL, st), 403);
+  assert_int_equal(act(SL, n2, "close", NULL, st), 409);
+  assert_non_null(strstr(st, "needs 'checked'"));
+  assert_int_equal(act(OP, n2, "teleport", NULL, st), 404);
+  assert_int_equal(act(OP, "4101049999", "register", NULL, st), 404);
+  /* a second close of the closed case */
+  assert_int_equal(act(SL, no, "close", NULL, st), 409);
+  /* the department may not act on a case never sent to it */
+  assert_int_equal(act(DEPT, n2, "handle", "{\"note\":\"x\"}", st), 403);
+  /* bad bodies */
+  assert_int_equal(act(SL, n2, "register", "{\"nonsense\":1}", st), 400);
+  assert_int_equal(call(OP, "POST", "/api/v1/cases",
+                        "{\"scheme\":\"gb47678\",\"kind\":\"matter\"}", &j),
+                   400);
+  assert_non_null(strstr(json_string_value(json_object_get(
+                             json_object_get(j, "error"), "message")),
+                         "'code' is missing"));
+  json_decref(j);
+  snprintf(body, sizeof body,
+           "{\"scheme\":\"gb47678\",\"kind\":\"matter\",\"code\":\"06042\","
+           "\"lat\":31.23,\"lon\":121.47}");
+  assert_int_equal(call(OP, "POST", "/api/v1/cases", body, &j), 400);
+  assert_non_null(strstr(json_string_value(json_object_get(
+                             json_object_get(j, "error"), "message")),
+                         "outside the district"));
+  json_decref(j);
+  /* a department may not report */
+  snprintf(body, sizeof body,
+           "{\"scheme\":\"gb47678\",\"kind\":\"matter\",\"code\":\"06036\","
+           "\"lat\":%f,\"lon\":%f}",
+           lat, lon);
+  assert_int_equal(call(DEPT, "POST", "/api/v1/cases", body, NULL), 403);
+  /* not logged in */
+  assert_int_equal(tu_http(port, "GET", "/api/v1/cases", NULL, NULL, NULL),
+                   401);
+  /* a text file that says it is a photo */
+  assert_int_equal(tu_http_h(port, "POST", "/api/v1/attachments",
+                             "Authorization: Bearer 0\r\n", "image/jpeg",
+                             "not a photo", NULL),
+                   401);
+  {
+    char h[200];
+    snprintf(h, sizeof h, "Authorization: Bearer %s\r\n", tokens[OP]);
+    assert_int_equal(tu_http_h(port, "POST", "/api/v1/attachments", h,
+                               "image/jpeg", "<html>not a photo</html>", NULL),
+                     400);
+  }
+}
+
+static void
+test_lists_by_role(void **state)
+{
+  json_t *j;
+  size_t n;
+
+  /* the public lists its own reports only */
+  assert_int_equal(call(CITIZEN, "GET", "/api/v1/cases", NULL, &j), 200);
+  n = json_array_size(json_object_get(j, "cases"));
+  assert_int_equal(json_integer_value(json_object_get(j, "total")), 1);
+  assert_int_equal(n, 1);
+  json_decref(j);
+  assert_int_equal(call(OTHER, "GET", "/api/v1/cases", NULL, &j), 200);
+  assert_int_equal(json_integer_value(json_object_get(j, "total")), 0);
+  json_decref(j);
+  /* filters */
+  assert_int_equal(call(OP, "GET", "/api/v1/cases?state=closed", NULL, &j),
+                   200);
+  assert_int_equal(json_integer_value(json_object_get(j, "total")), 1);
+  json_decref(j);
+  assert_int_equal(call(OP, "GET",
+                        "/api/v1/cases?state=open&category="
+                        "gb47678:0604",
+                        NULL, &j),
+                   200);
+  assert_int_equal(json_integer_value(json_object_get(j, "total")), 1);
+  json_decref(j);
+  assert_int_equal(call(OP, "GET", "/api/v1/cases?state=flying", NULL, &j),
+                   400);
+  json_decref(j);
+  /* the department sees what was sent to it */
+  assert_int_equal(call(DEPT, "GET", "/api/v1/cases", NULL, &j), 200);
+  assert_int_equal(json_integer_value(json_object_get(j, "total")), 1);
+  json_decref(j);
+  /* forms' lists, open to all */
+  assert_int_equal(
+      tu_http(port, "GET", "/api/v1/departments", NULL, NULL, NULL), 200);
+  assert_int_equal(
+      call(OP, "GET", "/api/v1/categories?scheme=gb47678", NULL, &j), 200);
+  assert_int_equal(json_array_size(json_object_get(j, "categories")), 403);
+  json_decref(j);
+}
+
+int
+main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_public_report_to_close),
+      cmocka_unit_test(test_history_and_privacy),
+      cmocka_unit_test(test_refusals),
+      cmocka_unit_test(test_lists_by_role),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
