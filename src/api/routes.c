@@ -7,8 +7,11 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#define ADMIN ROLE_BIT(ROLE_ADMIN)
+
 /* Keep sorted by path, then method (strcmp): the router uses bsearch, and
-** http_serve() refuses a table out of order. */
+** http_serve() refuses a table out of order. Columns: path, method,
+** handler, flags, roles allowed (0: any logged-in user). */
 const struct http_route api_routes[] = {
     {"/api/v1/attachments", "POST", attachments_post_api,
      ROUTE_LOGIN | ROUTE_WRITE | ROUTE_UPLOAD, 0},
@@ -28,6 +31,10 @@ const struct http_route api_routes[] = {
     {"/api/v1/logout", "POST", logout_post_api, ROUTE_LOGIN, 0},
     {"/api/v1/me", "GET", me_get_api, ROUTE_LOGIN, 0},
     {"/api/v1/streets", "GET", areas_get_api, 0, 0},
+    {"/api/v1/users", "GET", users_get_api, ROUTE_LOGIN, ADMIN},
+    {"/api/v1/users", "POST", users_post_api, ROUTE_LOGIN | ROUTE_WRITE, ADMIN},
+    {"/api/v1/users/{login}", "POST", user_post_api, ROUTE_LOGIN | ROUTE_WRITE,
+     ADMIN},
     {"/healthz", "GET", health_get_api, 0, 0},
 };
 const int api_nroutes = sizeof api_routes / sizeof api_routes[0];
