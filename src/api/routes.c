@@ -36,6 +36,7 @@ const struct http_route api_routes[] = {
     {"/api/v1/users/{login}", "POST", user_post_api, ROUTE_LOGIN | ROUTE_WRITE,
      ADMIN},
     {"/healthz", "GET", health_get_api, 0, 0},
+    {"/metrics", "GET", metrics_get_api, 0, 0},
 };
 const int api_nroutes = sizeof api_routes / sizeof api_routes[0];
 

@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "core/err.h"
 
@@ -102,6 +103,10 @@ int http_reply_err(struct http_req *r, const struct cg_err *e);
 int http_reply_error(struct http_req *r, int status, const char *code,
                      const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* Write the server's own metrics in Prometheus text format: requests by
+** route, method and status class, and a latency histogram per route. */
+void http_metrics_write(FILE *f);
 
 /* Check that a sorted route table really is sorted and unique; returns the
 ** index of the first entry out of order, or -1. */

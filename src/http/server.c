@@ -29,9 +29,20 @@ struct req_state {
   int routed;
   struct timespec t0;
   size_t reply_bytes;
+  int route; /* index into the route table, -1 for none */
 };
 
 static const struct http_opts *opts;
+
+/* Metrics per route (the last slot: requests that matched none). */
+#define MAX_ROUTES 128
+static const double lat_le[] = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1};
+#define NLAT (sizeof lat_le / sizeof lat_le[0])
+static struct route_stats {
+  atomic_ulong by_class[6];   /* status / 100: 1xx .. 5xx, [0] other */
+  atomic_ulong lat[NLAT + 1]; /* cumulative buckets, the last +Inf */
+  atomic_ulong micros;        /* sum of latencies */
+} stats[MAX_ROUTES + 1];
 static atomic_ulong next_id;
 static atomic_int in_flight; /* requests begun and not completed */
 
@@ -85,6 +96,50 @@ cmp_route(const void *k, const void *v)
   const struct http_route *a = k, *b = v;
   int c = strcmp(a->path, b->path);
   return c ? c : strcmp(a->method, b->method);
+}
+
+void
+http_metrics_write(FILE *f)
+{
+  static const char *const cls[] = {"other", "1xx", "2xx", "3xx", "4xx", "5xx"};
+  int n = opts ? (opts->nroutes < MAX_ROUTES ? opts->nroutes : MAX_ROUTES) : 0;
+
+  fprintf(f, "# HELP citygrid_http_requests_total HTTP requests by route, "
+             "method and status class.\n"
+             "# TYPE citygrid_http_requests_total counter\n");
+  for (int i = 0; i <= n; i++)
+    for (int c = 0; c < 6; c++) {
+      unsigned long v = atomic_load(&stats[i < n ? i : MAX_ROUTES].by_class[c]);
+      if (!v) continue;
+      fprintf(f,
+              "citygrid_http_requests_total{method=\"%s\",route=\"%s\","
+              "status=\"%s\"} %lu\n",
+              i < n ? opts->routes[i].method : "",
+              i < n ? opts->routes[i].path : "unmatched", cls[c], v);
+    }
+  fprintf(f, "# HELP citygrid_http_request_seconds Time to answer a "
+             "request.\n"
+             "# TYPE citygrid_http_request_seconds histogram\n");
+  for (int i = 0; i <= n; i++) {
+    const struct route_stats *rs = &stats[i < n ? i : MAX_ROUTES];
+    const char *m = i < n ? opts->routes[i].method : "";
+    const char *p = i < n ? opts->routes[i].path : "unmatched";
+    unsigned long total = atomic_load(&rs->lat[NLAT]);
+    if (!total) continue;
+    for (size_t b = 0; b < NLAT; b++)
+      fprintf(f,
+              "citygrid_http_request_seconds_bucket{method=\"%s\","
+              "route=\"%s\",le=\"%g\"} %lu\n",
+              m, p, lat_le[b], atomic_load(&rs->lat[b]));
+    fprintf(f,
+            "citygrid_http_request_seconds_bucket{method=\"%s\",route=\"%s\","
+            "le=\"+Inf\"} %lu\n"
+            "citygrid_http_request_seconds_sum{method=\"%s\",route=\"%s\"} "
+            "%.6f\n"
+            "citygrid_http_request_seconds_count{method=\"%s\",route=\"%s\"} "
+            "%lu\n",
+            m, p, total, m, p, atomic_load(&rs->micros) / 1e6, m, p, total);
+  }
 }
 
 int
@@ -238,6 +293,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
     s->r.path = url;
     s->r.conn = c;
     s->r.app = opts->app;
+    s->route = -1;
     s->r.role = -1;
     client_address(c, s->r.address, sizeof s->r.address);
     snprintf(s->r.id, sizeof s->r.id, "%lx-%lu", (unsigned long)time(NULL),
@@ -271,8 +327,10 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
                      "request body larger than %zu "
                      "bytes",
                      opts->body_limit);
-  else if ((rt = route(&s->r)) != NULL)
+  else if ((rt = route(&s->r)) != NULL) {
+    s->route = (int)(rt - opts->routes);
     s->r.status = run_route(rt, &s->r);
+  }
   if (!s->r.status) s->r.status = 500;
   return send_reply(c, s);
 }
@@ -286,6 +344,17 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
   if (!s) return;
   clock_gettime(CLOCK_MONOTONIC, &t1);
+  {
+    double secs =
+        (t1.tv_sec - s->t0.tv_sec) + (t1.tv_nsec - s->t0.tv_nsec) / 1e9;
+    struct route_stats *rs =
+        &stats[s->route >= 0 && s->route < MAX_ROUTES ? s->route : MAX_ROUTES];
+    int klass = s->r.status / 100;
+    atomic_fetch_add(&rs->by_class[klass >= 1 && klass <= 5 ? klass : 0], 1);
+    for (size_t b = 0; b <= NLAT; b++)
+      if (b == NLAT || secs <= lat_le[b]) atomic_fetch_add(&rs->lat[b], 1);
+    atomic_fetch_add(&rs->micros, (unsigned long)(secs * 1e6));
+  }
   fprintf(stdout, "%s %s %d %zu %.1fms %s%s\n", s->r.method, s->r.path,
           s->r.status, s->reply_bytes,
           (t1.tv_sec - s->t0.tv_sec) * 1e3 + (t1.tv_nsec - s->t0.tv_nsec) / 1e6,

@@ -338,6 +338,23 @@ test_lists_by_role(void **state)
   json_decref(j);
 }
 
+static void
+test_metrics(void **state)
+{
+  char *text = NULL;
+  assert_int_equal(tu_http(port, "GET", "/metrics", NULL, NULL, &text), 200);
+  /* what this suite did shows: reports, refusals, the case states */
+  assert_non_null(strstr(text, "citygrid_http_requests_total{method=\"POST\","
+                               "route=\"/api/v1/cases\",status=\"2xx\"} "));
+  assert_non_null(strstr(text, "route=\"/api/v1/cases/{no}/{action}\","
+                               "status=\"4xx\"}"));
+  assert_non_null(strstr(text, "citygrid_http_request_seconds_count{method="
+                               "\"POST\",route=\"/api/v1/login\"} 9"));
+  assert_non_null(strstr(text, "citygrid_cases{state=\"closed\"} 1\n"));
+  assert_non_null(strstr(text, "citygrid_cases_overdue "));
+  free(text);
+}
+
 int
 main(void)
 {
@@ -346,6 +363,7 @@ main(void)
       cmocka_unit_test(test_history_and_privacy),
       cmocka_unit_test(test_refusals),
       cmocka_unit_test(test_lists_by_role),
+      cmocka_unit_test(test_metrics),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,55 @@
+/*
+** metrics.c — GET /metrics: the server's request counters and latencies
+** (kept by http/server.c) and the state of the loop (open cases by state,
+** overdue cases) in the Prometheus text format.
+*/
+#include "api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+/* GET /metrics — 200 text/plain; version=0.0.4. */
+int
+metrics_get_api(struct http_req *r)
+{
+  struct cg_err e = {0};
+  struct db *db = api_db(r, &e);
+  struct db_stmt *st;
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f;
+  int64_t n;
+
+  if (!db) return http_reply_err(r, &e);
+  if (!(f = open_memstream(&text, &len)))
+    return http_reply_error(r, 500, "internal", "out of memory");
+  http_metrics_write(f);
+  fprintf(f, "# HELP citygrid_cases Cases by state.\n"
+             "# TYPE citygrid_cases gauge\n");
+  if (db_prepare(db, &st,
+                 "SELECT state, count(*) FROM cases GROUP BY state"
+                 " ORDER BY state",
+                 &e) == CG_OK) {
+    while (db_step(st, &e) == DB_ROW)
+      fprintf(f, "citygrid_cases{state=\"%s\"} %lld\n", db_col_text(st, 0),
+              (long long)db_col_int(st, 1));
+    db_finalize(st);
+  }
+  if (db_query_int(db, &n, 0, &e,
+                   "SELECT count(*) FROM cases WHERE state = 'dispatched'"
+                   " AND due_at < ?",
+                   "i", (int64_t)time(NULL)) == CG_OK)
+    fprintf(f,
+            "# HELP citygrid_cases_overdue Cases whose departments are "
+            "past their deadline.\n"
+            "# TYPE citygrid_cases_overdue gauge\n"
+            "citygrid_cases_overdue %lld\n",
+            (long long)n);
+  fclose(f);
+  r->text = text;
+  r->text_len = len;
+  r->content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r->status = 200;
+  return 200;
+}

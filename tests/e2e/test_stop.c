@@ -1,0 +1,144 @@
+/*
+** test_stop.c — stopping the server loses no acknowledged write: four
+** clients report cases as fast as they can while the server is told to
+** stop (SIGTERM); it must exit cleanly, and every case a client was
+** answered 201 for must be in the store afterwards.
+*/
+#include "testutil.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db/db.h"
+
+#define CLIENTS 4
+#define MAX_EACH 400
+
+static char *dir;
+static int pid = -1, port;
+static char token[65];
+
+struct client {
+  pthread_t t;
+  int n;                 /* cases acknowledged */
+  char no[MAX_EACH][32]; /* their numbers */
+};
+
+static int
+setup(void **state)
+{
+  char pw[4300], *resp = NULL;
+  json_t *j;
+
+  dir = tu_tmpdir();
+  snprintf(pw, sizeof pw, "%s/pw", dir);
+  tu_write(pw, "a long password\n");
+#define RUN(...)                                                               \
+  if (tu_run(NULL, NULL, __VA_ARGS__) != 0) return -1
+  RUN("--data '%s' init", dir);
+  RUN("--data '%s' import divisions '%s'", dir,
+      tu_data("guancheng-divisions.csv"));
+  RUN("--data '%s' import boundary '%s' --code 410104", dir,
+      tu_data("zhengzhou-districts-wgs84.geojson"));
+  RUN("--data '%s' import categories '%s'", dir,
+      tu_data("categories-gb47678.csv"));
+  RUN("--data '%s' grid generate --cell 250", dir);
+  RUN("--data '%s' user add op --role operator", dir);
+  RUN("--data '%s' user passwd op < '%s'", dir, pw);
+#undef RUN
+  /* no duplicate linking: every report is a case of its own */
+  snprintf(pw, sizeof pw, "%s/citygrid.conf", dir);
+  tu_write(pw, "duplicate_window_h = 0\n");
+  if ((port = tu_serve_start(dir, NULL, &pid)) <= 0) return -1;
+  if (tu_http(port, "POST", "/api/v1/login", NULL,
+              "{\"login\":\"op\",\"password\":\"a long password\"}",
+              &resp) != 200)
+    return -1;
+  j = json_loads(resp, 0, NULL);
+  snprintf(token, sizeof token, "%s",
+           json_string_value(json_object_get(j, "token")));
+  json_decref(j);
+  free(resp);
+  return 0;
+}
+
+static int
+teardown(void **state)
+{
+  tu_rmrf(dir);
+  free(dir);
+  return 0;
+}
+
+/* Report cases until the server stops answering. */
+static void *
+client_main(void *arg)
+{
+  struct client *c = arg;
+  char h[120];
+  snprintf(h, sizeof h, "Authorization: Bearer %s\r\n", token);
+  while (c->n < MAX_EACH) {
+    char *resp = NULL;
+    int st = tu_http_h(port, "POST", "/api/v1/cases", h, NULL,
+                       "{\"scheme\":\"gb47678\",\"kind\":\"matter\","
+                       "\"code\":\"06036\",\"lat\":34.7555,\"lon\":113.679}",
+                       &resp);
+    if (st == 201) {
+      json_t *j = json_loads(resp, 0, NULL);
+      snprintf(c->no[c->n++], 32, "%s",
+               json_string_value(json_object_get(j, "no")));
+      json_decref(j);
+    }
+    free(resp);
+    if (st != 201) break; /* refused or gone: the server is stopping */
+  }
+  return NULL;
+}
+
+static void
+test_no_acknowledged_write_lost(void **state)
+{
+  static struct client c[CLIENTS];
+  struct cg_err e = {0};
+  char path[4300];
+  struct db *db;
+  int acked = 0, found = 0;
+
+  for (int i = 0; i < CLIENTS; i++)
+    pthread_create(&c[i].t, NULL, client_main, &c[i]);
+  nanosleep(&(struct timespec){0, 300000000}, NULL); /* writes under way */
+  assert_int_equal(tu_serve_stop(pid), 0);           /* clean exit */
+  for (int i = 0; i < CLIENTS; i++)
+    pthread_join(c[i].t, NULL);
+
+  snprintf(path, sizeof path, "%s/citygrid.db", dir);
+  assert_int_equal(db_open(&db, path, 0, &e), CG_OK);
+  for (int i = 0; i < CLIENTS; i++)
+    for (int k = 0; k < c[i].n; k++) {
+      int64_t n;
+      acked++;
+      assert_int_equal(db_query_int(db, &n, 0, &e,
+                                    "SELECT count(*) FROM"
+                                    " cases WHERE no = ?",
+                                    "t", c[i].no[k]),
+                       CG_OK);
+      found += n == 1;
+    }
+  db_close(db);
+  assert_true(acked > 10); /* the clients did get through first */
+  assert_int_equal(found, acked);
+}
+
+int
+main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_no_acknowledged_write_lost),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
