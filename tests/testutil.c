@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <jansson.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -216,4 +217,72 @@ tu_http_raw(int port, const char *method, const char *path, const char *headers,
   if (resp) *resp = strdup(hdr_end ? hdr_end + 4 : "");
   free(buf);
   return status;
+}
+
+int
+tu_district(const char *dir, int cell)
+{
+  char *err = NULL;
+  struct {
+    const char *fmt, *file;
+  } steps[] = {
+      {"--data '%s' init", NULL},
+      {"--data '%s' import divisions '%s'", "guancheng-divisions.csv"},
+      {"--data '%s' import boundary '%s' --code 410104",
+       "zhengzhou-districts-wgs84.geojson"},
+      {"--data '%s' import categories '%s'", "categories-gb47678.csv"},
+      {"--data '%s' import departments '%s'", "config/departments.csv"},
+      {"--data '%s' import routing '%s'", "config/routing.csv"},
+      {"--data '%s' import limits '%s'", "config/limits.csv"},
+  };
+  for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+    int rc = steps[i].file
+                 ? tu_run(NULL, &err, steps[i].fmt, dir, tu_data(steps[i].file))
+                 : tu_run(NULL, &err, steps[i].fmt, dir);
+    if (rc != 0) {
+      fprintf(stderr, "%s", err ? err : "");
+      free(err);
+      return -1;
+    }
+    free(err);
+    err = NULL;
+    if (i == 3 && tu_run(NULL, NULL, "--data '%s' grid generate --cell %d", dir,
+                         cell) != 0)
+      return -1;
+  }
+  return 0;
+}
+
+int
+tu_user(const char *dir, const char *login, const char *role, const char *extra)
+{
+  char pw[4200];
+  snprintf(pw, sizeof pw, "%s/.pw", dir);
+  tu_write(pw, "a long password\n");
+  if (tu_run(NULL, NULL, "--data '%s' user add %s --role %s%s", dir, login,
+             role, extra ? extra : "") != 0)
+    return -1;
+  return tu_run(NULL, NULL, "--data '%s' user passwd %s < '%s'", dir, login,
+                pw) == 0
+             ? 0
+             : -1;
+}
+
+int
+tu_login(int port, const char *login, char token[65])
+{
+  char body[200], *resp = NULL;
+  json_t *j;
+  int st;
+
+  snprintf(body, sizeof body,
+           "{\"login\":\"%s\",\"password\":\"a long password\"}", login);
+  st = tu_http(port, "POST", "/api/v1/login", NULL, body, &resp);
+  token[0] = 0;
+  if (st == 200 && (j = json_loads(resp, 0, NULL))) {
+    snprintf(token, 65, "%s", json_string_value(json_object_get(j, "token")));
+    json_decref(j);
+  }
+  free(resp);
+  return st;
 }

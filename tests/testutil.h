@@ -30,6 +30,21 @@ const char *tu_data(const char *name);
 int tu_run(char **out, char **err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Make dir a data directory of the real district: init, the official
+** divisions, the WGS84 boundary, the GB/T 47678.5 categories, unit grids
+** of cell metres, and the sample departments, routing and limits.
+** Returns 0, or -1 (with what failed on stderr). */
+int tu_district(const char *dir, int cell);
+
+/* Add a user with role (and extra options such as " --dept hwc") whose
+** password is "a long password". Returns 0 or -1. */
+int tu_user(const char *dir, const char *login, const char *role,
+            const char *extra);
+
+/* Log in over HTTP with "a long password"; token gets the session token.
+** Returns the status (200 on success). */
+int tu_login(int port, const char *login, char token[65]);
+
 /* Whole contents of a file, NUL-terminated; caller frees. NULL if absent. */
 char *tu_slurp(const char *path);
 

@@ -23,45 +23,22 @@ static char no[32];
 static int
 setup(void **state)
 {
-  char pw[4300];
   dir = tu_tmpdir();
-  snprintf(pw, sizeof pw, "%s/pw", dir);
-  tu_write(pw, "a long password\n");
-#define RUN(...)                                                               \
-  if (tu_run(NULL, NULL, __VA_ARGS__) != 0) return -1
-  RUN("--data '%s' init", dir);
-  RUN("--data '%s' import divisions '%s'", dir,
-      tu_data("guancheng-divisions.csv"));
-  RUN("--data '%s' import boundary '%s' --code 410104", dir,
-      tu_data("zhengzhou-districts-wgs84.geojson"));
-  RUN("--data '%s' import categories '%s'", dir,
-      tu_data("categories-gb47678.csv"));
-  RUN("--data '%s' grid generate --cell 250", dir);
-  RUN("--data '%s' import departments '%s'", dir,
-      tu_data("config/departments.csv"));
+  if (tu_district(dir, 250) != 0) return -1;
   for (int r = 0; r < ROLE_COUNT; r++) {
+    char login[16];
     if (r == ROLE_SYSTEM) continue; /* no account logs in as the system */
-    RUN("--data '%s' user add u%d --role %s%s", dir, r, org_role_name(r),
-        r == ROLE_DEPARTMENT ? " --dept hwc" : "");
-    RUN("--data '%s' user passwd u%d < '%s'", dir, r, pw);
+    snprintf(login, sizeof login, "u%d", r);
+    if (tu_user(dir, login, org_role_name(r),
+                r == ROLE_DEPARTMENT ? " --dept hwc" : "") != 0)
+      return -1;
   }
-#undef RUN
   if ((port = tu_serve_start(dir, NULL, &pid)) <= 0) return -1;
   for (int r = 0; r < ROLE_COUNT; r++) {
-    char body[120], *resp = NULL;
-    json_t *j;
+    char login[16];
     if (r == ROLE_SYSTEM) continue;
-    snprintf(body, sizeof body,
-             "{\"login\":\"u%d\",\"password\":\"a long "
-             "password\"}",
-             r);
-    if (tu_http(port, "POST", "/api/v1/login", NULL, body, &resp) != 200)
-      return -1;
-    j = json_loads(resp, 0, NULL);
-    snprintf(tokens[r], sizeof tokens[r], "%s",
-             json_string_value(json_object_get(j, "token")));
-    json_decref(j);
-    free(resp);
+    snprintf(login, sizeof login, "u%d", r);
+    if (tu_login(port, login, tokens[r]) != 200) return -1;
   }
   /* one case, reported by the operator, for the {no} routes */
   {

@@ -27,29 +27,14 @@ static char tokens[NUSERS][65];
 static int
 setup(void **state)
 {
-  char pw[4300], *out = NULL, street[16] = "", cmd[600];
-  json_t *j;
   static const char *const roles[NUSERS] = {
       "public",     "public",      "operator",    "shift_leader", "dispatcher",
       "department", "grid_worker", "grid_worker", "leader"};
+  char *out = NULL, street[16] = "", extra[64];
+  json_t *j;
 
   dir = tu_tmpdir();
-  snprintf(pw, sizeof pw, "%s/pw", dir);
-  tu_write(pw, "a long password\n");
-#define RUN(...)                                                               \
-  if (tu_run(NULL, NULL, __VA_ARGS__) != 0) return -1
-  RUN("--data '%s' init", dir);
-  RUN("--data '%s' import divisions '%s'", dir,
-      tu_data("guancheng-divisions.csv"));
-  RUN("--data '%s' import boundary '%s' --code 410104", dir,
-      tu_data("zhengzhou-districts-wgs84.geojson"));
-  RUN("--data '%s' import categories '%s'", dir,
-      tu_data("categories-gb47678.csv"));
-  RUN("--data '%s' grid generate --cell 200", dir);
-  RUN("--data '%s' import departments '%s'", dir,
-      tu_data("config/departments.csv"));
-  RUN("--data '%s' import routing '%s'", dir, tu_data("config/routing.csv"));
-  RUN("--data '%s' import limits '%s'", dir, tu_data("config/limits.csv"));
+  if (tu_district(dir, 200) != 0) return -1;
   /* the grid worker works in the street of the test point */
   if (tu_run(&out, NULL, "--data '%s' locate --json %f %f", dir, lat, lon))
     return -1;
@@ -60,30 +45,16 @@ setup(void **state)
   json_decref(j);
   free(out);
   for (int i = 0; i < NUSERS; i++) {
-    snprintf(cmd, sizeof cmd, "%s%s%s", i == DEPT ? " --dept hwc" : "",
+    snprintf(extra, sizeof extra, "%s%s%s", i == DEPT ? " --dept hwc" : "",
              i == GW        ? " --scope "
              : i == GW_AWAY ? " --scope 410104011"
                             : "",
              i == GW ? street : "");
-    RUN("--data '%s' user add %s --role %s%s", dir, logins[i], roles[i], cmd);
-    RUN("--data '%s' user passwd %s < '%s'", dir, logins[i], pw);
+    if (tu_user(dir, logins[i], roles[i], extra) != 0) return -1;
   }
-#undef RUN
   if ((port = tu_serve_start(dir, NULL, &pid)) <= 0) return -1;
-  for (int i = 0; i < NUSERS; i++) {
-    char body[200], *resp = NULL;
-    snprintf(body, sizeof body,
-             "{\"login\":\"%s\",\"password\":\"a long "
-             "password\"}",
-             logins[i]);
-    if (tu_http(port, "POST", "/api/v1/login", NULL, body, &resp) != 200)
-      return -1;
-    j = json_loads(resp, 0, NULL);
-    snprintf(tokens[i], sizeof tokens[i], "%s",
-             json_string_value(json_object_get(j, "token")));
-    json_decref(j);
-    free(resp);
-  }
+  for (int i = 0; i < NUSERS; i++)
+    if (tu_login(port, logins[i], tokens[i]) != 200) return -1;
   return 0;
 }
 

@@ -32,39 +32,16 @@ struct client {
 static int
 setup(void **state)
 {
-  char pw[4300], *resp = NULL;
-  json_t *j;
+  char conf[4300];
 
   dir = tu_tmpdir();
-  snprintf(pw, sizeof pw, "%s/pw", dir);
-  tu_write(pw, "a long password\n");
-#define RUN(...)                                                               \
-  if (tu_run(NULL, NULL, __VA_ARGS__) != 0) return -1
-  RUN("--data '%s' init", dir);
-  RUN("--data '%s' import divisions '%s'", dir,
-      tu_data("guancheng-divisions.csv"));
-  RUN("--data '%s' import boundary '%s' --code 410104", dir,
-      tu_data("zhengzhou-districts-wgs84.geojson"));
-  RUN("--data '%s' import categories '%s'", dir,
-      tu_data("categories-gb47678.csv"));
-  RUN("--data '%s' grid generate --cell 250", dir);
-  RUN("--data '%s' user add op --role operator", dir);
-  RUN("--data '%s' user passwd op < '%s'", dir, pw);
-#undef RUN
-  /* no duplicate linking: every report is a case of its own */
-  snprintf(pw, sizeof pw, "%s/citygrid.conf", dir);
-  tu_write(pw, "duplicate_window_h = 0\n");
-  if ((port = tu_serve_start(dir, NULL, &pid)) <= 0) return -1;
-  if (tu_http(port, "POST", "/api/v1/login", NULL,
-              "{\"login\":\"op\",\"password\":\"a long password\"}",
-              &resp) != 200)
+  if (tu_district(dir, 250) != 0 || tu_user(dir, "op", "operator", NULL))
     return -1;
-  j = json_loads(resp, 0, NULL);
-  snprintf(token, sizeof token, "%s",
-           json_string_value(json_object_get(j, "token")));
-  json_decref(j);
-  free(resp);
-  return 0;
+  /* no duplicate linking: every report is a case of its own */
+  snprintf(conf, sizeof conf, "%s/citygrid.conf", dir);
+  tu_write(conf, "duplicate_window_h = 0\n");
+  if ((port = tu_serve_start(dir, NULL, &pid)) <= 0) return -1;
+  return tu_login(port, "op", token) == 200 ? 0 : -1;
 }
 
 static int
