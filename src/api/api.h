@@ -82,6 +82,7 @@ int login_post_api(struct http_req *r);
 int logout_post_api(struct http_req *r);
 int me_get_api(struct http_req *r);
 int metrics_get_api(struct http_req *r);
+int openapi_get_api(struct http_req *r);
 int areas_get_api(struct http_req *r);
 int locate_get_api(struct http_req *r);
 

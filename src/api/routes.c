@@ -30,6 +30,7 @@ const struct http_route api_routes[] = {
     {"/api/v1/login", "POST", login_post_api, ROUTE_WRITE, 0},
     {"/api/v1/logout", "POST", logout_post_api, ROUTE_LOGIN, 0},
     {"/api/v1/me", "GET", me_get_api, ROUTE_LOGIN, 0},
+    {"/api/v1/openapi.json", "GET", openapi_get_api, 0, 0},
     {"/api/v1/streets", "GET", areas_get_api, 0, 0},
     {"/api/v1/users", "GET", users_get_api, ROUTE_LOGIN, ADMIN},
     {"/api/v1/users", "POST", users_post_api, ROUTE_LOGIN | ROUTE_WRITE, ADMIN},

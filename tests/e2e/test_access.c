@@ -183,12 +183,69 @@ test_admin_manages_users(void **state)
   free(resp);
 }
 
+static void
+test_openapi_matches_the_routes(void **state)
+{
+  char *text = NULL;
+  json_t *doc, *paths, *ops, *op;
+  const char *path, *method;
+
+  assert_int_equal(
+      tu_http(port, "GET", "/api/v1/openapi.json", NULL, NULL, &text), 200);
+  doc = json_loads(text, 0, NULL);
+  free(text);
+  assert_non_null(doc);
+  assert_string_equal(json_string_value(json_object_get(doc, "openapi")),
+                      "3.0.3");
+  paths = json_object_get(doc, "paths");
+  /* every route is documented, with its login rule */
+  for (int i = 0; i < api_nroutes; i++) {
+    char m[8];
+    json_t *sec;
+    size_t k;
+    for (k = 0; api_routes[i].method[k] && k < sizeof m - 1; k++)
+      m[k] = (char)(api_routes[i].method[k] | 32);
+    m[k] = 0;
+    op = json_object_get(json_object_get(paths, api_routes[i].path), m);
+    if (!op)
+      fail_msg("%s %s is not in openapi.json", api_routes[i].method,
+               api_routes[i].path);
+    assert_true(json_string_length(json_object_get(op, "summary")) > 0);
+    assert_non_null(json_object_get(op, "responses"));
+    sec = json_object_get(op, "security");
+    if (((api_routes[i].flags & ROUTE_LOGIN) != 0) !=
+        (json_array_size(sec) > 0))
+      fail_msg("%s %s: the document and the route disagree on login",
+               api_routes[i].method, api_routes[i].path);
+  }
+  /* and nothing is documented that is not a route */
+  json_object_foreach(paths, path, ops)
+  {
+    json_object_foreach(ops, method, op)
+    {
+      int found = 0;
+      for (int i = 0; i < api_nroutes; i++) {
+        char m[8];
+        size_t k;
+        for (k = 0; api_routes[i].method[k] && k < sizeof m - 1; k++)
+          m[k] = (char)(api_routes[i].method[k] | 32);
+        m[k] = 0;
+        found |= !strcmp(api_routes[i].path, path) && !strcmp(m, method);
+      }
+      if (!found)
+        fail_msg("openapi.json has %s %s, the server has not", method, path);
+    }
+  }
+  json_decref(doc);
+}
+
 int
 main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_route_every_role),
       cmocka_unit_test(test_admin_manages_users),
+      cmocka_unit_test(test_openapi_matches_the_routes),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
