@@ -21,8 +21,14 @@ struct api_app {
 };
 
 /* This thread's case environment: the shared setup over this thread's
-** store connection. NULL with *e filled if the store cannot be opened. */
+** store connection. NULL with *e filled if the store cannot be opened.
+** The _app forms serve code that runs outside a request (streams). */
 struct case_env *api_case_env(struct http_req *r, struct cg_err *e);
+struct case_env *api_case_env_app(struct api_app *app, struct cg_err *e);
+struct db *api_db_app(struct api_app *app, struct cg_err *e);
+
+/* Server-Sent Events: end every stream (the server is stopping). */
+void api_streams_stop(void *app);
 
 /* The application state of a request. */
 struct api_app *api_app(struct http_req *r);
@@ -83,6 +89,7 @@ int logout_post_api(struct http_req *r);
 int me_get_api(struct http_req *r);
 int metrics_get_api(struct http_req *r);
 int openapi_get_api(struct http_req *r);
+int stream_get_api(struct http_req *r);
 int areas_get_api(struct http_req *r);
 int locate_get_api(struct http_req *r);
 

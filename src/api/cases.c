@@ -17,10 +17,16 @@
 struct case_env *
 api_case_env(struct http_req *r, struct cg_err *e)
 {
+  return api_case_env_app(api_app(r), e);
+}
+
+struct case_env *
+api_case_env_app(struct api_app *app, struct cg_err *e)
+{
   static __thread struct case_env env;
   static __thread int ready;
-  struct case_setup *s = api_app(r)->cases;
-  struct db *db = api_db(r, e);
+  struct case_setup *s = app->cases;
+  struct db *db = api_db_app(app, e);
 
   if (!db) return NULL;
   if (!ready) {

@@ -31,6 +31,7 @@ const struct http_route api_routes[] = {
     {"/api/v1/logout", "POST", logout_post_api, ROUTE_LOGIN, 0},
     {"/api/v1/me", "GET", me_get_api, ROUTE_LOGIN, 0},
     {"/api/v1/openapi.json", "GET", openapi_get_api, 0, 0},
+    {"/api/v1/stream", "GET", stream_get_api, ROUTE_LOGIN, 0},
     {"/api/v1/streets", "GET", areas_get_api, 0, 0},
     {"/api/v1/users", "GET", users_get_api, ROUTE_LOGIN, ADMIN},
     {"/api/v1/users", "POST", users_post_api, ROUTE_LOGIN | ROUTE_WRITE, ADMIN},
@@ -63,10 +64,16 @@ static __thread struct db *thread_db;
 struct db *
 api_db(struct http_req *r, struct cg_err *e)
 {
+  return api_db_app(api_app(r), e);
+}
+
+struct db *
+api_db_app(struct api_app *app, struct cg_err *e)
+{
   struct db **grown;
 
   if (thread_db) return thread_db;
-  if (db_open(&thread_db, api_app(r)->db_path, 0, e) != CG_OK) return NULL;
+  if (db_open(&thread_db, app->db_path, 0, e) != CG_OK) return NULL;
   pthread_mutex_lock(&conns_lock);
   grown = realloc(conns, (nconns + 1) * sizeof *conns);
   if (grown) {

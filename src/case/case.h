@@ -180,6 +180,11 @@ json_t *case_allowed_actions(struct case_env *env, const struct org_user *who,
 json_t *case_get_json(struct case_env *env, const struct org_user *who,
                       const char *no, int history, struct cg_err *e);
 
+/* How much of case `no` `who` may see: 0 nothing (or no such case), 1 the
+** public view, 2 all of it. The rule case_get_json() applies. */
+int case_visibility(struct case_env *env, const struct org_user *who,
+                    const char *no);
+
 /* Filters for case_list_json(). Zero/NULL fields do not filter. */
 struct case_filter {
   const char *state; /* a state name, or "open" */

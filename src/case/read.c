@@ -303,6 +303,16 @@ case_json(struct case_env *env, const struct org_user *who,
   return j;
 }
 
+int
+case_visibility(struct case_env *env, const struct org_user *who,
+                const char *no)
+{
+  struct kase k;
+  if (case_flush(env, NULL) != CG_OK || case_load(env->db, no, &k, NULL))
+    return 0;
+  return visibility(who, &k);
+}
+
 json_t *
 case_get_json(struct case_env *env, const struct org_user *who, const char *no,
               int history, struct cg_err *e)

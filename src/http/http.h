@@ -41,7 +41,21 @@ struct http_req {
   char *text;   /* owned (malloc); sent with content_type */
   size_t text_len;
   const char *content_type; /* static string */
+
+  /* A streamed reply instead (Server-Sent Events): stream_read fills buf
+  ** with up to max bytes and returns their count, 0 after calling
+  ** http_suspend() when it has nothing yet, HTTP_STREAM_END to finish.
+  ** stream_free(stream_cls) runs when the connection ends. */
+  long (*stream_read)(void *cls, char *buf, size_t max);
+  void (*stream_free)(void *cls);
+  void *stream_cls;
 };
+
+enum { HTTP_STREAM_END = -1 };
+
+/* Park a streaming connection until http_resume() (from any thread). */
+void http_suspend(struct MHD_Connection *conn);
+void http_resume(struct MHD_Connection *conn);
 
 typedef int (*http_handler)(struct http_req *r);
 
@@ -80,6 +94,9 @@ struct http_opts {
   /* For ROUTE_LOGIN routes: identify the caller, set r->user and r->role
   ** and return 0, or set an error reply and return its status. */
   int (*authenticate)(struct http_req *r);
+  /* Called once the server stops accepting, before it waits for the
+  ** requests under way: end the streams (they never end by themselves). */
+  void (*on_stop)(void *app);
 };
 
 /* Serve until SIGTERM or SIGINT, then stop accepting, let in-flight

@@ -208,6 +208,29 @@ route(struct http_req *r)
   return NULL;
 }
 
+void
+http_suspend(struct MHD_Connection *conn)
+{
+  MHD_suspend_connection(conn);
+}
+
+void
+http_resume(struct MHD_Connection *conn)
+{
+  MHD_resume_connection(conn);
+}
+
+/* libmicrohttpd's content reader over the request's stream_read. */
+static ssize_t
+stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+  struct http_req *r = cls;
+  long n = r->stream_read(r->stream_cls, buf, max);
+  return n == HTTP_STREAM_END ? MHD_CONTENT_READER_END_OF_STREAM
+         : n < 0              ? MHD_CONTENT_READER_END_WITH_ERROR
+                              : (ssize_t)n;
+}
+
 /* Build and queue the libmicrohttpd response from r's reply fields. */
 static enum MHD_Result
 send_reply(struct MHD_Connection *c, struct req_state *s)
@@ -218,6 +241,17 @@ send_reply(struct MHD_Connection *c, struct req_state *s)
   char *body;
   size_t len;
   const char *type;
+
+  if (s->r.stream_read) { /* a stream: headers now, the body as it comes */
+    resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096,
+                                             stream_reader, &s->r, NULL);
+    MHD_add_response_header(resp, "Content-Type", "text/event-stream");
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "X-Request-Id", s->r.id);
+    ret = MHD_queue_response(c, 200, resp);
+    MHD_destroy_response(resp);
+    return ret;
+  }
 
   if (r->json) {
     body = json_dumps(r->json, JSON_COMPACT | JSON_REAL_PRECISION(10));
@@ -361,6 +395,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
           s->r.id,
           toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
   fflush(stdout);
+  if (s->r.stream_free) s->r.stream_free(s->r.stream_cls);
   json_decref(s->r.json);
   free(s->r.text);
   free(s->buf);
@@ -394,12 +429,13 @@ http_serve(const struct http_opts *o, struct cg_err *e)
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGPIPE);
   pthread_sigmask(SIG_BLOCK, &set, NULL);
-  d = MHD_start_daemon(
-      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC, 0, NULL,
-      NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-      MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads > 0 ? o->threads : 1),
-      MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-      MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
+  d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+                           MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME,
+                       0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
+                       (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
+                       (unsigned)(o->threads > 0 ? o->threads : 1),
+                       MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+                       MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
   if (!d)
     return cg_fail(e, CG_EIO, "cannot listen on %s:%d (in use?)", o->host,
                    o->port);
@@ -410,6 +446,7 @@ http_serve(const struct http_opts *o, struct cg_err *e)
   /* Stop accepting, then give the requests under way up to 10 s to finish
   ** (idle keep-alive connections hold no request and are just closed). */
   MHD_quiesce_daemon(d);
+  if (o->on_stop) o->on_stop(o->app);
   for (int i = 0; i < 1000 && atomic_load(&in_flight) > 0; i++)
     nanosleep(&(struct timespec){0, 10000000}, NULL);
   MHD_stop_daemon(d);

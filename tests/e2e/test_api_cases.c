@@ -9,7 +9,11 @@
 */
 #include "testutil.h"
 
+#include <arpa/inet.h>
 #include <jansson.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,6 +313,77 @@ test_lists_by_role(void **state)
   json_decref(j);
 }
 
+/* Open GET /api/v1/stream as user u; returns the socket. */
+static int
+stream_open(int u)
+{
+  struct sockaddr_in sa = {0};
+  char req[300];
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons((uint16_t)port);
+  inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+  assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+  snprintf(req, sizeof req,
+           "GET /api/v1/stream HTTP/1.1\r\nHost: x\r\n"
+           "Authorization: Bearer %s\r\n\r\n",
+           tokens[u]);
+  assert_true(write(fd, req, strlen(req)) == (ssize_t)strlen(req));
+  return fd;
+}
+
+/* Read from a stream for up to ms milliseconds or until needle shows;
+** returns 1 if it did. */
+static int
+stream_wait(int fd, const char *needle, int ms)
+{
+  char buf[65536];
+  size_t len = 0;
+  for (int waited = 0; waited < ms; waited += 50) {
+    struct pollfd p = {fd, POLLIN, 0};
+    if (poll(&p, 1, 50) > 0) {
+      ssize_t n = read(fd, buf + len, sizeof buf - 1 - len);
+      if (n <= 0) break;
+      len += (size_t)n;
+      buf[len] = 0;
+      if (strstr(buf, needle)) return 1;
+    }
+  }
+  return 0;
+}
+
+static void
+test_live_events(void **state)
+{
+  char body[300];
+  json_t *j;
+  int op = stream_open(OP), away = stream_open(GW_AWAY), mine;
+  char want[64];
+
+  assert_true(stream_wait(op, "text/event-stream", 2000));
+  assert_true(stream_wait(away, "text/event-stream", 2000));
+  mine = stream_open(CITIZEN);
+  assert_true(stream_wait(mine, "text/event-stream", 2000));
+  snprintf(body, sizeof body,
+           "{\"scheme\":\"gb47678\",\"kind\":\"matter\",\"code\":\"06011\","
+           "\"lat\":%f,\"lon\":%f}",
+           lat, lon);
+  assert_int_equal(call(OP, "POST", "/api/v1/cases", body, &j), 201);
+  snprintf(want, sizeof want, "\"no\":\"%s\"",
+           json_string_value(json_object_get(j, "no")));
+  json_decref(j);
+  /* the operator sees it come in, and so does the public (the public view:
+  ** the stream carries no names or contacts); the grid worker of another
+  ** street does not */
+  assert_true(stream_wait(op, want, 3000));
+  assert_true(stream_wait(mine, want, 3000));
+  assert_false(stream_wait(away, want, 1500));
+  close(op);
+  close(mine);
+  /* `away` stays open: stopping the server must end it (teardown) */
+}
+
 static void
 test_metrics(void **state)
 {
@@ -334,6 +409,7 @@ main(void)
       cmocka_unit_test(test_history_and_privacy),
       cmocka_unit_test(test_refusals),
       cmocka_unit_test(test_lists_by_role),
+      cmocka_unit_test(test_live_events),
       cmocka_unit_test(test_metrics),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
