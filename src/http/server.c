@@ -45,6 +45,7 @@ static struct route_stats {
 } stats[MAX_ROUTES + 1];
 static atomic_ulong next_id;
 static atomic_int in_flight; /* requests begun and not completed */
+static atomic_long log_flushed; /* second of the last access-log flush */
 
 const char *
 http_header(struct http_req *r, const char *name)
@@ -394,7 +395,12 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
           (t1.tv_sec - s->t0.tv_sec) * 1e3 + (t1.tv_nsec - s->t0.tv_nsec) / 1e6,
           s->r.id,
           toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
-  fflush(stdout);
+  /* the access log reaches its file at most a second late, not with a
+  ** write per request */
+  if (t1.tv_sec != atomic_load(&log_flushed)) {
+    atomic_store(&log_flushed, t1.tv_sec);
+    fflush(stdout);
+  }
   if (s->r.stream_free) s->r.stream_free(s->r.stream_cls);
   json_decref(s->r.json);
   free(s->r.text);
@@ -450,5 +456,6 @@ http_serve(const struct http_opts *o, struct cg_err *e)
   for (int i = 0; i < 1000 && atomic_load(&in_flight) > 0; i++)
     nanosleep(&(struct timespec){0, 10000000}, NULL);
   MHD_stop_daemon(d);
+  fflush(stdout);
   return CG_OK;
 }

@@ -595,7 +595,7 @@ test_server_serves_grids(void **state)
   assert_int_equal(tu_http(port, "GET", "/healthz", NULL, NULL, &body), 200);
   j = json_loads(body, 0, NULL);
   assert_string_equal(json_string_value(json_object_get(j, "status")), "ok");
-  assert_true(json_integer_value(json_object_get(j, "grids")) > 20000);
+  assert_true(json_integer_value(json_object_get(j, "schema")) >= 1);
   json_decref(j);
   free(body);
   /* a bbox around the old city centre: some grids, far fewer than all */
