@@ -30,6 +30,19 @@ struct db *api_db_app(struct api_app *app, struct cg_err *e);
 /* Server-Sent Events: end every stream (the server is stopping). */
 void api_streams_stop(void *app);
 
+/* The writer: reports sent over HTTP are written by one thread, many to a
+** transaction and one fsync, each in its own savepoint, and answered
+** after the commit (group commit). api_writer_submit() queues a report
+** for a request that returned HTTP_DEFER; the writer takes ownership of
+** body (the JSON the report's strings point into). api_writer_stop()
+** drains the queue and ends the thread; call it after the server
+** stopped. */
+struct api_job;
+int api_writer_defer(struct http_req *r, const struct org_user *who,
+                     const struct case_report *rep,
+                     const struct case_attach *att, int natt, json_t *body);
+void api_writer_stop(void);
+
 /* The application state of a request. */
 struct api_app *api_app(struct http_req *r);
 

@@ -103,8 +103,9 @@ attachments(struct http_req *r, json_t *list, struct case_attach *att, int max,
 **  "description", "urgency", "area_class", "source", "case_type",
 **  "reporter_name", "reporter_phone", "draft", "self_handled",
 **  "attachments": [{"sha256","stage"}]}
-** 201 the new case; 400 bad fields, a position outside the district or an
-** unknown category; 403 a role that may not report. */
+** 201 the new case, once committed (the writer groups the reports of many
+** requests into one commit); 400 bad fields, a position outside the
+** district or an unknown category; 403 a role that may not report. */
 int
 cases_post_api(struct http_req *r)
 {
@@ -129,16 +130,10 @@ cases_post_api(struct http_req *r)
   struct case_attach att[16];
   struct case_report rep;
   struct cg_err e = {0};
-  struct case_env *env;
-  char no[32];
-  json_t *b, *c;
+  json_t *b;
   int status;
 
   if (!(b = api_body(r, fields, &status))) return status;
-  if (!(env = api_case_env(r, &e))) {
-    json_decref(b);
-    return fail(r, &e);
-  }
   memset(&rep, 0, sizeof rep);
 #define S(k) json_string_value(json_object_get(b, k))
   rep.scheme = S("scheme");
@@ -168,11 +163,8 @@ cases_post_api(struct http_req *r)
     json_decref(b);
     return status;
   }
-  status = case_report(env, r->user, &rep, no, &e);
-  json_decref(b);
-  if (status != CG_OK) return fail(r, &e);
-  if (!(c = case_get_json(env, r->user, no, 1, &e))) return fail(r, &e);
-  return http_reply_json(r, 201, c);
+  /* written by the writer thread, answered after its commit */
+  return api_writer_defer(r, r->user, &rep, att, rep.natt, b);
 }
 
 /* Parse a time filter: Unix seconds or YYYY-MM-DD (local midnight). */

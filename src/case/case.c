@@ -248,6 +248,39 @@ case_memo_put(struct case_env *env, const char *key, int64_t num,
 }
 
 int
+case_batch_mark(struct case_env *env, struct case_mark *m, struct cg_err *e)
+{
+  struct case_batch *b = env->batch;
+  int rc = case_flush(env, e);
+
+  memset(m, 0, sizeof *m);
+  if (rc != CG_OK || !b) return rc;
+  m->ledger_loaded = b->ledger_loaded;
+  m->ledger_dirty = b->ledger_dirty;
+  m->ledger_events = b->ledger_events;
+  memcpy(m->ledger_head, b->ledger_head, sizeof m->ledger_head);
+  memcpy(m->day_name, b->day_name, sizeof m->day_name);
+  m->day_value = b->day_value;
+  m->day_dirty = b->day_dirty;
+  return CG_OK;
+}
+
+void
+case_batch_restore(struct case_env *env, const struct case_mark *m)
+{
+  struct case_batch *b = env->batch;
+  if (!b) return;
+  b->ledger_loaded = m->ledger_loaded;
+  b->ledger_dirty = m->ledger_dirty;
+  b->ledger_events = m->ledger_events;
+  memcpy(b->ledger_head, m->ledger_head, sizeof b->ledger_head);
+  memcpy(b->day_name, m->day_name, sizeof b->day_name);
+  b->day_value = m->day_value;
+  b->day_dirty = m->day_dirty;
+  b->have_last = b->last_dirty = 0; /* the rolled-back case is gone */
+}
+
+int
 case_flush(struct case_env *env, struct cg_err *e)
 {
   struct case_batch *b = env->batch;

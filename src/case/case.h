@@ -86,6 +86,19 @@ int case_begin(struct case_env *env, struct cg_err *e);
 int case_commit(struct case_env *env, struct cg_err *e);
 void case_rollback(struct case_env *env);
 
+/* Inside a batch: the batch's in-memory state, kept before a piece of work
+** that may be rolled back to a savepoint, and put back if it is (the HTTP
+** writer's group commit does this per report). case_batch_mark() writes
+** pending work first, so that the savepoint covers only what follows. */
+struct case_mark {
+  int ledger_loaded, ledger_dirty, day_dirty;
+  int64_t ledger_events, day_value;
+  char ledger_head[65], day_name[32];
+};
+int case_batch_mark(struct case_env *env, struct case_mark *m,
+                    struct cg_err *e);
+void case_batch_restore(struct case_env *env, const struct case_mark *m);
+
 /* An attachment already stored with attach_put() (src/attach/attach.h). */
 struct case_attach {
   char sha256[65];

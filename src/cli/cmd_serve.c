@@ -97,6 +97,7 @@ cmd_serve(struct cli *cli, struct opts *o)
   ho.authenticate = api_authenticate;
   ho.on_stop = api_streams_stop;
   rc = http_serve(&ho, &e);
+  api_writer_stop();
   api_close_all();
   rc = rc != CG_OK ? cli_fail(&e) : (printf("citygrid: stopped\n"), 0);
 out:

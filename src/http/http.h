@@ -49,9 +49,23 @@ struct http_req {
   long (*stream_read)(void *cls, char *buf, size_t max);
   void (*stream_free)(void *cls);
   void *stream_cls;
+
+  void (*defer_start)(struct http_req *r);  /* see HTTP_DEFER */
+  void (*defer_finish)(struct http_req *r); /* if set: builds the reply on
+                                            ** a worker after http_answer */
+  void *defer_cls;                          /* for their use */
 };
 
 enum { HTTP_STREAM_END = -1 };
+
+/* A handler that answers later (the group commit of writes) sets
+** r->defer_start and returns HTTP_DEFER: the server parks the connection,
+** then calls defer_start(r), which hands the work to another thread; that
+** thread sets the reply fields and calls http_answer(r), and the server
+** sends the reply then. (Starting the work only once the connection is
+** parked means its answer can never come first.) */
+enum { HTTP_DEFER = -2 };
+void http_answer(struct http_req *r);
 
 /* Park a streaming connection until http_resume() (from any thread). */
 void http_suspend(struct MHD_Connection *conn);

@@ -29,7 +29,8 @@ struct req_state {
   int routed;
   struct timespec t0;
   size_t reply_bytes;
-  int route; /* index into the route table, -1 for none */
+  int route;           /* index into the route table, -1 for none */
+  atomic_int deferred; /* 1 parked for a later answer, 2 answered */
 };
 
 static const struct http_opts *opts;
@@ -44,7 +45,7 @@ static struct route_stats {
   atomic_ulong micros;        /* sum of latencies */
 } stats[MAX_ROUTES + 1];
 static atomic_ulong next_id;
-static atomic_int in_flight; /* requests begun and not completed */
+static atomic_int in_flight;    /* requests begun and not completed */
 static atomic_long log_flushed; /* second of the last access-log flush */
 
 const char *
@@ -210,6 +211,15 @@ route(struct http_req *r)
 }
 
 void
+http_answer(struct http_req *r)
+{
+  /* r is the first member of its req_state */
+  struct req_state *s = (struct req_state *)r;
+  atomic_store(&s->deferred, 2);
+  MHD_resume_connection(r->conn);
+}
+
+void
 http_suspend(struct MHD_Connection *conn)
 {
   MHD_suspend_connection(conn);
@@ -355,6 +365,10 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
     *upload_size = 0;
     return MHD_YES;
   }
+  if (atomic_load(&s->deferred) == 2) { /* the answer has come */
+    if (s->r.defer_finish) s->r.defer_finish(&s->r);
+    return send_reply(c, s);
+  }
   s->r.body = s->buf ? (s->buf[s->len] = 0, s->buf) : "";
   s->r.body_len = s->len;
   if (s->too_large)
@@ -365,6 +379,13 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
   else if ((rt = route(&s->r)) != NULL) {
     s->route = (int)(rt - opts->routes);
     s->r.status = run_route(rt, &s->r);
+    if (s->r.status == HTTP_DEFER) { /* park until http_answer() */
+      s->r.status = 0;
+      atomic_store(&s->deferred, 1);
+      MHD_suspend_connection(c);
+      s->r.defer_start(&s->r);
+      return MHD_YES;
+    }
   }
   if (!s->r.status) s->r.status = 500;
   return send_reply(c, s);

@@ -1,0 +1,211 @@
+/*
+** writer.c — group commit for reports sent over HTTP. Every report must
+** be on disk before its 201 goes out, and a commit costs an fsync; so one
+** writer thread takes all the reports queued meanwhile, writes each in its
+** own savepoint of one transaction (a refused report takes only its own
+** changes back), commits once, and only then answers each request. The
+** requests' connections are parked while they wait (HTTP_DEFER), so the
+** server's workers go on taking more.
+*/
+#include "api.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BATCH_MAX 512 /* reports in one transaction at most */
+
+struct api_job {
+  struct api_job *next;
+  struct http_req *r;
+  struct org_user who;
+  struct case_report rep;
+  struct case_attach att[16];
+  json_t *body; /* owned: rep's strings point into it */
+  char no[32];
+  int rc;
+  struct cg_err e;
+};
+
+static struct {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  pthread_once_t once;
+  pthread_t thread;
+  int started, stopping;
+  struct api_job *head, **tail;
+  struct api_app *app;
+} w = {PTHREAD_MUTEX_INITIALIZER,
+       PTHREAD_COND_INITIALIZER,
+       PTHREAD_ONCE_INIT,
+       0,
+       0,
+       0,
+       NULL,
+       NULL,
+       NULL};
+
+/* Write one batch; answer every job in it. */
+static void
+write_batch(struct case_env *env, struct api_job *jobs)
+{
+  struct cg_err e = {0};
+  int rc = case_begin(env, &e); /* a batch: hot state kept in memory */
+
+  for (struct api_job *j = jobs; j; j = j->next) {
+    struct case_mark m;
+    if (rc != CG_OK) {
+      j->rc = rc;
+      j->e = e;
+      continue;
+    }
+    if ((j->rc = case_batch_mark(env, &m, &j->e)) == CG_OK &&
+        (j->rc = db_exec(env->db, "SAVEPOINT report", &j->e)) == CG_OK) {
+      j->rc = case_report(env, &j->who, &j->rep, j->no, &j->e);
+      if (j->rc != CG_OK) { /* take back this report alone */
+        db_exec(env->db, "ROLLBACK TO report", NULL);
+        case_batch_restore(env, &m);
+      }
+      db_exec(env->db, "RELEASE report", NULL);
+    }
+    if (j->rc != CG_OK && j->e.code == CG_EDB) { /* the store failed: stop */
+      rc = j->rc;
+      e = j->e;
+    }
+  }
+  if (rc == CG_OK)
+    rc = case_commit(env, &e); /* one fsync for them all */
+  else if (env->in_tx)
+    case_rollback(env);
+  /* now, and only now, the answers (finish() builds them on a worker) */
+  for (struct api_job *j = jobs, *next; j; j = next) {
+    next = j->next;
+    if (rc != CG_OK && j->rc == CG_OK) { /* the commit failed: none kept */
+      j->rc = rc;
+      j->e = e;
+    }
+    http_answer(j->r);
+  }
+}
+
+/* On a server worker, after the commit: the reply, and the job freed. */
+static void
+finish(struct http_req *r)
+{
+  struct api_job *j = r->defer_cls;
+  struct case_env *env = api_case_env(r, &j->e);
+  json_t *c;
+
+  if (j->rc == CG_OK && env &&
+      (c = case_get_json(env, &j->who, j->no, 0, &j->e)))
+    http_reply_json(r, 201, c);
+  else if (j->rc == CG_OK && !env)
+    http_reply_err(r, &j->e);
+  else if (j->rc == CG_OK) /* committed, but cannot be read back */
+    http_reply_json(r, 201, json_pack("{s:s}", "no", j->no));
+  else
+    http_reply_err(r, &j->e);
+  json_decref(j->body);
+  free(j);
+  r->defer_cls = NULL;
+}
+
+static void *
+writer_main(void *arg)
+{
+  struct case_setup *s = w.app->cases;
+  struct case_env env;
+  struct cg_err e = {0};
+  struct db *db;
+
+  if (db_open(&db, w.app->db_path, 0, &e) != CG_OK) return NULL;
+  case_env_init(&env, db, s->loc, s->cal, s->data_dir, s->district);
+  env.dup_radius_m = s->env.dup_radius_m;
+  env.dup_window_s = s->env.dup_window_s;
+  pthread_mutex_lock(&w.mu);
+  for (;;) {
+    struct api_job *jobs, *j;
+    int n = 1;
+    while (!w.head && !w.stopping)
+      pthread_cond_wait(&w.cv, &w.mu);
+    if (!w.head) break; /* stopping, and nothing left */
+    jobs = w.head;      /* take up to BATCH_MAX */
+    for (j = jobs; j->next && n < BATCH_MAX; j = j->next)
+      n++;
+    w.head = j->next;
+    j->next = NULL;
+    if (!w.head) w.tail = &w.head;
+    pthread_mutex_unlock(&w.mu);
+    write_batch(&env, jobs);
+    pthread_mutex_lock(&w.mu);
+  }
+  pthread_mutex_unlock(&w.mu);
+  case_env_release(&env);
+  db_close(db);
+  return NULL;
+}
+
+static void
+start(void)
+{
+  w.tail = &w.head;
+  if (pthread_create(&w.thread, NULL, writer_main, NULL) == 0) w.started = 1;
+}
+
+/* The server parked the connection: queue the job. */
+static void
+enqueue(struct http_req *r)
+{
+  struct api_job *j = r->defer_cls;
+  pthread_mutex_lock(&w.mu);
+  j->next = NULL;
+  *w.tail = j;
+  w.tail = &j->next;
+  pthread_cond_signal(&w.cv);
+  pthread_mutex_unlock(&w.mu);
+}
+
+int
+api_writer_defer(struct http_req *r, const struct org_user *who,
+                 const struct case_report *rep, const struct case_attach *att,
+                 int natt, json_t *body)
+{
+  struct api_job *j = calloc(1, sizeof *j);
+
+  if (!j) {
+    json_decref(body);
+    return http_reply_error(r, 500, "internal", "out of memory");
+  }
+  pthread_mutex_lock(&w.mu);
+  if (!w.app) w.app = api_app(r);
+  pthread_mutex_unlock(&w.mu);
+  pthread_once(&w.once, start);
+  if (!w.started) {
+    free(j);
+    json_decref(body);
+    return http_reply_error(r, 500, "internal", "cannot start the writer");
+  }
+  j->r = r;
+  j->who = *who;
+  j->rep = *rep;
+  if (natt > 16) natt = 16;
+  memcpy(j->att, att, (size_t)natt * sizeof *att);
+  j->rep.att = j->att;
+  j->rep.natt = natt;
+  j->body = body;
+  r->defer_cls = j;
+  r->defer_start = enqueue;
+  r->defer_finish = finish;
+  return HTTP_DEFER;
+}
+
+void
+api_writer_stop(void)
+{
+  pthread_mutex_lock(&w.mu);
+  w.stopping = 1;
+  pthread_cond_broadcast(&w.cv);
+  pthread_mutex_unlock(&w.mu);
+  if (w.started) pthread_join(w.thread, NULL);
+  w.started = 0;
+}
