@@ -12,6 +12,8 @@
 */
 #include "case_int.h"
 
+#include "attach/attach.h"
+
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -693,7 +695,7 @@ out:
 }
 
 int
-case_add_attachments(struct db *db, const char *no, int seq,
+case_add_attachments(struct case_env *env, const char *no, int seq,
                      const struct case_attach *att, int natt, struct cg_err *e)
 {
   static const char sql[] =
@@ -701,17 +703,32 @@ case_add_attachments(struct db *db, const char *no, int seq,
       " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (case_no, sha256, stage)"
       " DO NOTHING";
   for (int i = 0; i < natt; i++) {
+    const char *stage = att[i].stage ? att[i].stage : "document", *mime;
+    unsigned char head[16];
     struct db_stmt *st;
-    const char *stage = att[i].stage ? att[i].stage : "document";
+    size_t got;
+    long bytes;
+    FILE *f;
     int rc;
+
     if (strcmp(stage, "before") && strcmp(stage, "after") &&
         strcmp(stage, "document"))
       return cg_fail(e, CG_EINVAL,
-                     "unknown attachment stage '%s' (before, "
-                     "after or document)",
+                     "unknown attachment stage '%s' (before, after or "
+                     "document)",
                      stage);
-    if ((rc = db_prepare_cached(db, &st, sql, e)) != CG_OK) return rc;
-    db_bindf(st, "tttiti", no, att[i].sha256, att[i].mime, att[i].bytes, stage,
+    if (!(f = attach_open(env->data_dir, att[i].sha256, e)))
+      return cg_fail(e, CG_EINVAL,
+                     "attachment '%.64s' is not stored: upload it first",
+                     att[i].sha256);
+    got = fread(head, 1, sizeof head, f);
+    mime = attach_sniff(head, got);
+    fseek(f, 0, SEEK_END);
+    bytes = ftell(f);
+    fclose(f);
+    if ((rc = db_prepare_cached(env->db, &st, sql, e)) != CG_OK) return rc;
+    db_bindf(st, "tttiti", no, att[i].sha256,
+             mime ? mime : "application/octet-stream", (int64_t)bytes, stage,
              (int64_t)seq);
     rc = db_step(st, e);
     db_finalize(st);

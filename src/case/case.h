@@ -99,11 +99,11 @@ int case_batch_mark(struct case_env *env, struct case_mark *m,
                     struct cg_err *e);
 void case_batch_restore(struct case_env *env, const struct case_mark *m);
 
-/* An attachment already stored with attach_put() (src/attach/attach.h). */
+/* An attachment already stored with attach_put() (src/attach/attach.h),
+** named by its hash. Reporting and actions refuse one that is not stored
+** and take its type and size from the stored file itself. */
 struct case_attach {
   char sha256[65];
-  const char *mime; /* static, from attach_sniff() */
-  int64_t bytes;
   const char *stage; /* "before", "after" or "document" */
 };
 

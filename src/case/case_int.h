@@ -122,8 +122,10 @@ void case_event_hashn(const char *const part[9], const size_t len[9], int seq,
 /* The next district-wide chain head from head and an event hash. */
 void case_ledger_next(const char *head, const char *hash, char out[65]);
 
-/* Record attachments on a case for event seq. */
-int case_add_attachments(struct db *db, const char *no, int seq,
+/* Record attachments on a case for event seq: each must be stored under
+** env->data_dir (CG_EINVAL otherwise); its type and size come from the
+** file. */
+int case_add_attachments(struct case_env *env, const char *no, int seq,
                          const struct case_attach *att, int natt,
                          struct cg_err *e);
 

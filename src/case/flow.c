@@ -11,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attach/attach.h"
-
 #define S(x) (1u << (x))
 #define R(x) ROLE_BIT(x)
 
@@ -735,28 +733,19 @@ check_action(const struct org_user *who, const struct kase *k, const char *name,
   return act;
 }
 
-/* Check that each attachment is stored, and record them in the event. */
+/* Record the attachments in the event (case_add_attachments() checks
+** that they are stored). */
 static int
-check_attachments(struct step *s)
+note_attachments(struct step *s)
 {
   json_t *list;
   if (!s->a->natt) return CG_OK;
   list = json_array();
   json_object_set_new(s->data, "attachments", list);
-  for (int i = 0; i < s->a->natt; i++) {
-    char path[4200];
-    FILE *f;
-    if (attach_path(s->env->data_dir, s->a->att[i].sha256, path, sizeof path,
-                    s->e) != CG_OK)
-      return CG_EINVAL;
-    if (!(f = fopen(path, "rb")))
-      return cg_fail(s->e, CG_EINVAL, "attachment '%s' is not stored",
-                     s->a->att[i].sha256);
-    fclose(f);
+  for (int i = 0; i < s->a->natt; i++)
     json_array_append_new(
         list, json_pack("{s:s, s:s}", "sha256", s->a->att[i].sha256, "stage",
                         s->a->att[i].stage ? s->a->att[i].stage : "document"));
-  }
   return CG_OK;
 }
 
@@ -784,7 +773,7 @@ case_apply(struct case_env *env, const struct org_user *who, const char *no,
   s.to = from = k.state;
   s.data = json_object();
   s.e = e;
-  if ((rc = check_attachments(&s)) == CG_OK) rc = act->fn(&s);
+  if ((rc = note_attachments(&s)) == CG_OK) rc = act->fn(&s);
   if (rc == CG_OK) {
     k.state = s.to;
     if (s.to != from || strcmp(a->action, "dispatch") == 0) {
@@ -794,7 +783,7 @@ case_apply(struct case_env *env, const struct org_user *who, const char *no,
                     e);
   }
   if (rc == CG_OK)
-    rc = case_add_attachments(env->db, k.no, k.last_seq, a->att, a->natt, e);
+    rc = case_add_attachments(env, k.no, k.last_seq, a->att, a->natt, e);
   if (rc == CG_OK) rc = case_save_env(env, &k, e);
 done:
   json_decref(s.data);

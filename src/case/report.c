@@ -300,8 +300,7 @@ case_report(struct case_env *env, const struct org_user *who,
   rc = case_event(env, &k, at, who, "report", -1, k.state, r->description, data,
                   e);
   json_decref(data);
-  if (rc == CG_OK)
-    rc = case_add_attachments(env->db, k.no, 1, r->att, r->natt, e);
+  if (rc == CG_OK) rc = case_add_attachments(env, k.no, 1, r->att, r->natt, e);
   if (rc == CG_OK) rc = case_save_env(env, &k, e);
   if (rc != CG_OK) goto fail;
   if ((rc = case_tx_commit(env, e)) != CG_OK) return rc;

@@ -60,8 +60,6 @@ store_files(struct case_setup *cs, struct opts *o, struct case_attach *att,
         return e->code;
       }
       memcpy(att[*n].sha256, info.sha256, sizeof att[*n].sha256);
-      att[*n].mime = info.mime;
-      att[*n].bytes = (int64_t)info.size;
       att[*n].stage = opt_stage[k][1];
       (*n)++;
     }

@@ -244,8 +244,6 @@ png(struct case_attach *a, const char *stage)
   assert_int_equal(attach_put(dir, bytes, sizeof bytes, 0, NULL, &info, &e),
                    CG_OK);
   memcpy(a->sha256, info.sha256, 65);
-  a->mime = info.mime;
-  a->bytes = (int64_t)info.size;
   a->stage = stage;
 }
 
@@ -873,6 +871,17 @@ test_bad_reports_refused(void **state)
   assert_int_equal(case_report(env, &users[OP], &r, no, &e), CG_EINVAL);
   r.source = NULL;
   assert_int_equal(case_report(env, &users[DI], &r, no, &e), CG_EPERM);
+  /* a photo that was never uploaded */
+  {
+    struct case_attach ghost = {.stage = "before"};
+    memset(ghost.sha256, '0', 64);
+    r.att = &ghost;
+    r.natt = 1;
+    assert_int_equal(case_report(env, &users[OP], &r, no, &e), CG_EINVAL);
+    assert_non_null(strstr(e.msg, "is not stored"));
+    r.att = NULL;
+    r.natt = 0;
+  }
   assert_int_equal(db_query_int(db, &after, 0, &e,
                                 "SELECT count(*) FROM"
                                 " event",
