@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 echo "# bench_locate"
-"$build/bench_locate"
+"$build/bench_locate" "$tmp/locate"
 echo "# bench_cases"
 "$build/bench_cases" "$cases" "$tmp/cases"
 echo "# bench/http.sh"
