@@ -4,7 +4,6 @@
 */
 #include "api.h"
 
-#include "db/migrate.h"
 
 /* GET /healthz
 ** 200 {"status":"ok","store":"sqlite","schema":N} when a query on the
