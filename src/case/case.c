@@ -12,6 +12,8 @@
 */
 #include "case_int.h"
 
+#include <math.h>
+
 #include "attach/attach.h"
 
 #include <sodium.h>
@@ -99,10 +101,19 @@ case_now(const struct case_env *env)
   return env->now ? env->now() : (int64_t)time(NULL);
 }
 
+/* Begin a transaction whose foreign keys are checked at commit. */
+static int
+begin(struct db *db, struct cg_err *e)
+{
+  int rc = db_begin(db, e);
+  if (rc == CG_OK && (rc = db_defer_checks(db, e)) != CG_OK) db_rollback(db);
+  return rc;
+}
+
 int
 case_tx_begin(struct case_env *env, struct cg_err *e)
 {
-  return env->in_tx ? CG_OK : db_begin(env->db, e);
+  return env->in_tx ? CG_OK : begin(env->db, e);
 }
 
 int
@@ -117,18 +128,31 @@ case_tx_rollback(struct case_env *env)
   if (!env->in_tx) db_rollback(env->db);
 }
 
+/* Drop the case a batch holds back, unwritten. */
+static void
+forget_last(struct case_batch *b)
+{
+  /* the batch's own copies (see case_create_env()) */
+  free((char *)b->fresh.address);
+  free((char *)b->fresh.description);
+  free((char *)b->fresh.reporter_name);
+  free((char *)b->fresh.reporter_phone);
+  memset(&b->fresh, 0, sizeof b->fresh);
+  b->have_last = b->last_dirty = b->last_fresh = 0;
+}
+
 /* Forget everything a batch kept. */
 static void
 batch_clear(struct case_env *env)
 {
   struct case_batch *b = env->batch;
   if (!b) return;
+  forget_last(b);
   if (b->nmemo) memset(b->memo, 0, sizeof b->memo);
   b->nmemo = 0;
   b->ledger_loaded = b->ledger_dirty = 0;
   b->day_name[0] = 0;
   b->day_dirty = 0;
-  b->have_last = b->last_dirty = 0;
 }
 
 int
@@ -138,7 +162,7 @@ case_begin(struct case_env *env, struct cg_err *e)
   if (!env->batch && !(env->batch = calloc(1, sizeof *env->batch)))
     return cg_fail(e, CG_ENOMEM, "out of memory");
   batch_clear(env);
-  rc = db_begin(env->db, e);
+  rc = begin(env->db, e);
   if (rc == CG_OK) env->in_tx = 1;
   return rc;
 }
@@ -200,6 +224,7 @@ case_rollback(struct case_env *env)
 void
 case_env_release(struct case_env *env)
 {
+  if (env->batch) forget_last(env->batch);
   free(env->batch);
   env->batch = NULL;
 }
@@ -279,7 +304,7 @@ case_batch_restore(struct case_env *env, const struct case_mark *m)
   memcpy(b->day_name, m->day_name, sizeof b->day_name);
   b->day_value = m->day_value;
   b->day_dirty = m->day_dirty;
-  b->have_last = b->last_dirty = 0; /* the rolled-back case is gone */
+  forget_last(b); /* the rolled-back case is gone */
 }
 
 int
@@ -288,10 +313,16 @@ case_flush(struct case_env *env, struct cg_err *e)
   struct case_batch *b = env->batch;
   int rc;
   if (!env->in_tx || !b || !b->have_last || !b->last_dirty) return CG_OK;
-  rc = case_save(env->db, &b->last, e);
+  rc = case_save(env->db, &b->last, b->last_fresh ? &b->fresh : NULL, e);
   if (rc != CG_OK) {
-    b->have_last = 0;
+    forget_last(b);
     return rc;
+  }
+  if (b->last_fresh) {
+    struct kase keep = b->last;
+    forget_last(b); /* frees the texts */
+    b->last = keep;
+    b->have_last = 1;
   }
   b->last_dirty = 0;
   return CG_OK;
@@ -318,13 +349,52 @@ case_save_env(struct case_env *env, struct kase *k, struct cg_err *e)
 {
   struct case_batch *b = env->batch;
   int rc;
-  if (!env->in_tx || !b) return case_save(env->db, k, e);
+  if (!env->in_tx || !b) return case_save(env->db, k, NULL, e);
   if (b->have_last && strcmp(b->last.no, k->no) != 0 &&
       (rc = case_flush(env, e)) != CG_OK)
     return rc;
   b->last = *k;
   b->have_last = b->last_dirty = 1;
   return CG_OK;
+}
+
+/* A copy of s, or NULL for NULL; *bad set when memory runs out. */
+static char *
+dup_text(const char *s, int *bad)
+{
+  char *d;
+  if (!s) return NULL;
+  if (!(d = strdup(s))) *bad = 1;
+  return d;
+}
+
+int
+case_create_env(struct case_env *env, struct kase *k, const struct case_text *t,
+                struct cg_err *e)
+{
+  struct case_batch *b = env->batch;
+  int rc, bad = 0;
+  if (!env->in_tx || !b) return case_save(env->db, k, t, e);
+  if ((rc = case_flush(env, e)) != CG_OK) return rc;
+  forget_last(b);
+  b->fresh.address = dup_text(t->address, &bad);
+  b->fresh.description = dup_text(t->description, &bad);
+  b->fresh.reporter_name = dup_text(t->reporter_name, &bad);
+  b->fresh.reporter_phone = dup_text(t->reporter_phone, &bad);
+  if (bad) {
+    forget_last(b);
+    return cg_fail(e, CG_ENOMEM, "out of memory");
+  }
+  b->last = *k;
+  b->have_last = b->last_dirty = b->last_fresh = 1;
+  return CG_OK;
+}
+
+int64_t
+case_cell(double lat, double lon)
+{
+  return (int64_t)floor((lat + 90) * 100) * 1000000 +
+         (int64_t)floor((lon + 180) * 100);
 }
 
 /* Copy a text column into a fixed buffer ("" for NULL). */
@@ -434,7 +504,8 @@ bind_time(struct db_stmt *st, int i, int64_t t)
 }
 
 int
-case_save(struct db *db, struct kase *k, struct cg_err *e)
+case_save(struct db *db, struct kase *k, const struct case_text *txt,
+          struct cg_err *e)
 {
   static const char sql[] =
       "UPDATE cases SET state = ?, dept_code = ?, updated_at = ?,"
@@ -443,6 +514,18 @@ case_save(struct db *db, struct kase *k, struct cg_err *e)
       " n_rework = ?, n_wrong = ?, n_return = ?, n_extend = ?,"
       " n_suspend = ?, n_shirk = ?, deferred = ?, last_seq = ?,"
       " last_hash = ?, rating = ? WHERE no = ?";
+  /* the same first 22 parameters, then what only a new row has */
+  static const char new_sql[] =
+      "INSERT INTO cases (state, dept_code, updated_at, step_started,"
+      " step_due, dispatched_at, due_at, suspended_at, closed_at, on_time,"
+      " escalation, n_rework, n_wrong, n_return, n_extend, n_suspend,"
+      " n_shirk, deferred, last_seq, last_hash, rating, no, kind, scheme,"
+      " category_code, source, case_type, lat, lon, grid_code,"
+      " community_code, street_code, address, description, urgency,"
+      " area_class, reporter_login, reporter_name, reporter_phone,"
+      " duplicate_of, created_at, cell) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+      " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+      " ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   static const char ins[] =
       "INSERT INTO task (case_no, n, dept_code, state, dispatched_at,"
       " limit_s, due_at, extra_s, handled_at, rework, request_s)"
@@ -458,7 +541,8 @@ case_save(struct db *db, struct kase *k, struct cg_err *e)
     if (k->tasks[i].state <= TS_SUSPENDING && k->tasks[i].due_at > latest)
       latest = k->tasks[i].due_at;
   if (latest) k->due_at = latest;
-  if ((rc = db_prepare_cached(db, &st, sql, e)) != CG_OK) return rc;
+  if ((rc = db_prepare_cached(db, &st, txt ? new_sql : sql, e)) != CG_OK)
+    return rc;
   db_bind_text(st, 1, case_state_name(k->state));
   db_bind_text(st, 2, *k->dept ? k->dept : NULL);
   db_bind_int(st, 3, k->step_started ? k->step_started : k->created_at);
@@ -484,6 +568,28 @@ case_save(struct db *db, struct kase *k, struct cg_err *e)
   db_bind_text(st, 20, k->last_hash);
   db_bind_text(st, 21, *k->rating ? k->rating : NULL);
   db_bind_text(st, 22, k->no);
+  if (txt) {
+    db_bind_text(st, 23, k->kind);
+    db_bind_text(st, 24, k->scheme);
+    db_bind_text(st, 25, k->code);
+    db_bind_text(st, 26, k->source);
+    db_bind_text(st, 27, k->case_type);
+    db_bind_double(st, 28, k->lat);
+    db_bind_double(st, 29, k->lon);
+    db_bind_text(st, 30, k->grid);
+    db_bind_text(st, 31, k->community);
+    db_bind_text(st, 32, k->street);
+    db_bind_text(st, 33, txt->address ? txt->address : "");
+    db_bind_text(st, 34, txt->description ? txt->description : "");
+    db_bind_int(st, 35, k->urgency);
+    db_bind_text(st, 36, k->area_class);
+    db_bind_text(st, 37, k->reporter);
+    db_bind_text(st, 38, txt->reporter_name);
+    db_bind_text(st, 39, txt->reporter_phone);
+    db_bind_text(st, 40, *k->duplicate_of ? k->duplicate_of : NULL);
+    db_bind_int(st, 41, k->created_at);
+    db_bind_int(st, 42, case_cell(k->lat, k->lon));
+  }
   rc = db_step(st, e);
   db_finalize(st);
   if (rc < 0) return -rc;

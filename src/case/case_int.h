@@ -56,6 +56,12 @@ struct kase {
   int ntasks;
 };
 
+/* The texts of a new case that struct kase does not carry, written with
+** its row. */
+struct case_text {
+  const char *address, *description, *reporter_name, *reporter_phone;
+};
+
 /* What a batch transaction keeps in memory (see case_begin()): lookups of
 ** configuration by key, the ledger head, the day's case counter, and the
 ** case written last. Valid only while env->in_tx. */
@@ -76,7 +82,9 @@ struct case_batch {
   int day_dirty;
   int have_last, last_dirty; /* last: the case worked on; dirty: its row
                              ** and tasks are not written yet */
+  int last_fresh;            /* ...and its row is not in the store yet */
   struct kase last;
+  struct case_text fresh; /* last's texts while last_fresh; owned */
 };
 
 /* Write the case a batch holds back (see case_save_env()). Functions that
@@ -95,11 +103,17 @@ int case_tx_begin(struct case_env *env, struct cg_err *e);
 int case_tx_commit(struct case_env *env, struct cg_err *e);
 void case_tx_rollback(struct case_env *env);
 
+/* The 0.01-degree square (about 1 km) a WGS84 position falls in: the
+** key the duplicate search seeks by (see migration 0004_dup_cell.sql). */
+int64_t case_cell(double lat, double lon);
+
 /* Load case `no` and its tasks into *k. CG_ENOTFOUND if absent. */
 int case_load(struct db *db, const char *no, struct kase *k, struct cg_err *e);
 
-/* Write the mutable fields of k and its dirty or fresh tasks. */
-int case_save(struct db *db, struct kase *k, struct cg_err *e);
+/* Write the mutable fields of k and its dirty or fresh tasks. With t,
+** k is a new case: its whole row is inserted, with t's texts. */
+int case_save(struct db *db, struct kase *k, const struct case_text *t,
+              struct cg_err *e);
 
 /* Append an event to k's history: hash-chained to the case's previous
 ** event and to the district-wide ledger; updates k->last_seq/last_hash.
@@ -152,5 +166,11 @@ int case_load_env(struct case_env *env, const char *no, struct kase *k,
 ** to another case, reads cases with SQL, or commits: a case run through
 ** several actions in a row is written once. */
 int case_save_env(struct case_env *env, struct kase *k, struct cg_err *e);
+
+/* case_save_env() for a new case, with the texts its row carries (copied
+** when the batch holds the row back). Its events may be written before
+** it: case transactions check foreign keys at commit. */
+int case_create_env(struct case_env *env, struct kase *k,
+                    const struct case_text *t, struct cg_err *e);
 
 #endif

@@ -181,54 +181,60 @@ next_number(struct case_env *env, int64_t at, char *no, struct cg_err *e)
 }
 
 /* An open case of the same category within the duplicate radius and
-** window, into dup (or "" if none). */
+** window, into dup (or "" if none): one index seek per 0.01° square the
+** radius touches (one to four at the default 50 m), each straight to the
+** window's start. */
 static int
 find_duplicate(struct case_env *env, const struct case_report *r, double lat,
                double lon, int64_t at, char *dup, struct cg_err *e)
 {
   static const char sql[] =
-      "SELECT no, lat, lon FROM cases WHERE category_code = ? AND scheme = ?"
-      " AND kind = ? AND created_at >= ? AND lat BETWEEN ? AND ?"
-      " AND lon BETWEEN ? AND ? AND state NOT IN ('closed', 'void',"
-      " 'rejected', 'duplicate', 'draft', 'self_handled')"
-      " ORDER BY created_at LIMIT 20";
+      "SELECT no, lat, lon, created_at FROM cases WHERE category_code = ?"
+      " AND cell = ? AND created_at >= ? AND scheme = ? AND kind = ? AND"
+      " state NOT IN ('closed', 'void', 'rejected', 'duplicate', 'draft',"
+      " 'self_handled') ORDER BY created_at";
   const double m_per_deg = 111195.0;
   double dlat = env->dup_radius_m / m_per_deg;
   double dlon = dlat / cos(lat * M_PI / 180);
+  int64_t lo = case_cell(lat - dlat, lon - dlon);
+  int64_t hi = case_cell(lat + dlat, lon + dlon);
+  int64_t first = INT64_MAX; /* the earliest open case nearby wins */
   struct db_stmt *st;
-  int rc;
+  int rc = CG_OK;
 
   dup[0] = 0;
   if (env->dup_window_s <= 0 || env->dup_radius_m <= 0) return CG_OK;
-  if ((rc = db_prepare_cached(env->db, &st, sql, e)) != CG_OK) return rc;
-  db_bindf(st, "tttidddd", r->code, r->scheme, r->kind, at - env->dup_window_s,
-           lat - dlat, lat + dlat, lon - dlon, lon + dlon);
-  while ((rc = db_step(st, e)) == DB_ROW) {
-    double y = (db_col_double(st, 1) - lat) * m_per_deg;
-    double x = (db_col_double(st, 2) - lon) * m_per_deg * cos(lat * M_PI / 180);
-    if (sqrt(x * x + y * y) <= env->dup_radius_m) {
-      snprintf(dup, 32, "%s", db_col_text(st, 0));
-      break;
+  /* squares in rows by latitude (the millions), columns by longitude */
+  for (int64_t row = lo / 1000000; row <= hi / 1000000 && rc == CG_OK; row++)
+    for (int64_t c = lo % 1000000; c <= hi % 1000000 && rc == CG_OK; c++) {
+      if ((rc = db_prepare_cached(env->db, &st, sql, e)) != CG_OK) return rc;
+      db_bindf(st, "tiitt", r->code, row * 1000000 + c,
+               at - env->dup_window_s, r->scheme, r->kind);
+      while ((rc = db_step(st, e)) == DB_ROW) {
+        double y = (db_col_double(st, 1) - lat) * m_per_deg;
+        double x =
+            (db_col_double(st, 2) - lon) * m_per_deg * cos(lat * M_PI / 180);
+        if (sqrt(x * x + y * y) <= env->dup_radius_m) {
+          if (db_col_int(st, 3) < first) {
+            first = db_col_int(st, 3);
+            snprintf(dup, 32, "%s", db_col_text(st, 0));
+          }
+          break; /* later ones in this square are later still */
+        }
+      }
+      db_finalize(st);
+      rc = rc < 0 ? -rc : CG_OK;
     }
-  }
-  db_finalize(st);
-  return rc < 0 ? -rc : CG_OK;
+  return rc;
 }
 
 int
 case_report(struct case_env *env, const struct org_user *who,
             const struct case_report *r, char *no, struct cg_err *e)
 {
-  static const char sql[] =
-      "INSERT INTO cases (no, kind, scheme, category_code, source,"
-      " case_type, lat, lon, grid_code, community_code, street_code,"
-      " address, description, urgency, area_class, reporter_login,"
-      " reporter_name, reporter_phone, dept_code, state, duplicate_of,"
-      " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-      " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   struct area_place p;
   struct kase k;
-  struct db_stmt *st;
+  struct case_text text;
   json_t *data;
   double lat = r->lat, lon = r->lon;
   int64_t at = r->at ? r->at : case_now(env);
@@ -246,6 +252,12 @@ case_report(struct case_env *env, const struct org_user *who,
   snprintf(k.kind, sizeof k.kind, "%s", r->kind);
   snprintf(k.scheme, sizeof k.scheme, "%s", r->scheme);
   snprintf(k.code, sizeof k.code, "%s", r->code);
+  snprintf(k.source, sizeof k.source, "%s",
+           r->source ? r->source : default_source(who->role));
+  snprintf(k.case_type, sizeof k.case_type, "%s",
+           r->case_type ? r->case_type : "daily");
+  k.lat = lat;
+  k.lon = lon;
   snprintf(k.grid, sizeof k.grid, "%s",
            p.code[AREA_GRID] ? p.code[AREA_GRID] : "");
   snprintf(k.community, sizeof k.community, "%s",
@@ -258,6 +270,10 @@ case_report(struct case_env *env, const struct org_user *who,
   k.urgency = r->urgency;
   k.created_at = at;
   k.on_time = -1;
+  text.address = r->address;
+  text.description = r->description;
+  text.reporter_name = r->reporter_name;
+  text.reporter_phone = r->reporter_phone;
   k.state = r->draft          ? CS_DRAFT
             : r->self_handled ? CS_SELF_HANDLED
                               : CS_REPORTED;
@@ -271,37 +287,15 @@ case_report(struct case_env *env, const struct org_user *who,
   if ((rc = case_route(env, &k, k.dept, sizeof k.dept, e)) != CG_OK ||
       (rc = next_number(env, at, k.no, e)) != CG_OK)
     goto fail;
-  if ((rc = db_prepare_cached(env->db, &st, sql, e)) != CG_OK) goto fail;
-  db_bindf(st, "ttttttddttttti", k.no, k.kind, k.scheme, k.code,
-           r->source ? r->source : default_source(who->role),
-           r->case_type ? r->case_type : "daily", lat, lon, k.grid, k.community,
-           k.street, r->address ? r->address : "",
-           r->description ? r->description : "", (int64_t)k.urgency);
-  db_bind_text(st, 15, k.area_class);
-  db_bind_text(st, 16, who->login);
-  db_bind_text(st, 17, r->reporter_name);
-  db_bind_text(st, 18, r->reporter_phone);
-  db_bind_text(st, 19, *k.dept ? k.dept : NULL);
-  db_bind_text(st, 20, case_state_name(k.state));
-  db_bind_text(st, 21, *k.duplicate_of ? k.duplicate_of : NULL);
-  db_bind_int(st, 22, at);
-  db_bind_int(st, 23, at);
-  rc = db_step(st, e);
-  db_finalize(st);
-  if (rc < 0) {
-    rc = -rc;
-    goto fail;
-  }
   if ((rc = case_set_step(env, &k, at, e)) != CG_OK) goto fail;
-  data = json_pack("{s:s, s:s}", "grid", k.grid, "source",
-                   r->source ? r->source : default_source(who->role));
+  data = json_pack("{s:s, s:s}", "grid", k.grid, "source", k.source);
   if (*k.duplicate_of)
     json_object_set_new(data, "duplicate_of", json_string(k.duplicate_of));
   rc = case_event(env, &k, at, who, "report", -1, k.state, r->description, data,
                   e);
   json_decref(data);
   if (rc == CG_OK) rc = case_add_attachments(env, k.no, 1, r->att, r->natt, e);
-  if (rc == CG_OK) rc = case_save_env(env, &k, e);
+  if (rc == CG_OK) rc = case_create_env(env, &k, &text, e);
   if (rc != CG_OK) goto fail;
   if ((rc = case_tx_commit(env, e)) != CG_OK) return rc;
   snprintf(no, 32, "%s", k.no);

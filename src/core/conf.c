@@ -57,7 +57,8 @@ set_offset(struct conf *c, const char *v)
 static int
 set_radius(struct conf *c, const char *v)
 {
-  return number(v, 0, 10000, &c->dup_radius_m);
+  /* at most 1 km: the search seeks each ~1 km square the radius touches */
+  return number(v, 0, 1000, &c->dup_radius_m);
 }
 
 static int
@@ -106,7 +107,7 @@ static const struct {
   const char *what;
 } keys[] = {
     {"attachment_limit_mb", set_attach, "a size in MB, 0.01 to 1024"},
-    {"duplicate_radius_m", set_radius, "metres, 0 to 10000 (0: off)"},
+    {"duplicate_radius_m", set_radius, "metres, 0 to 1000 (0: off)"},
     {"duplicate_window_h", set_window, "hours, 0 to 8760 (0: off)"},
     {"escalate_pct", set_escalate,
      "up to 4 rising percentages, e.g. 100,150,200"},

@@ -94,6 +94,11 @@ int db_begin(struct db *db, struct cg_err *e);
 int db_commit(struct db *db, struct cg_err *e);
 void db_rollback(struct db *db);
 
+/* Inside a transaction: check foreign keys at its commit rather than at
+** each statement, so rows may be written child first (a case's events
+** before the case row a batch holds back). Ends with the transaction. */
+int db_defer_checks(struct db *db, struct cg_err *e);
+
 /* Run a query that returns one integer (count(*), max(...)): *out gets the
 ** first column of the first row, or `dflt` when there is no row or it is
 ** NULL. Parameters as in db_bindf(). */
