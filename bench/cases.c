@@ -3,9 +3,10 @@
 ** locates, registers, files and dispatches N cases (default 1,000,000)
 ** through the domain API, 10,000 to a durable commit (SQLite
 ** synchronous FULL), on the real district, one report a minute of
-** simulated time over about two years. Baseline, in the same run: plain prepared SQLite
-** INSERTs of the same rows (a case row, its four events and its task) into
-** the same schema, batched the same way. Then two more events a case
+** simulated time over about two years. Baseline, in the same run: plain
+** prepared SQLite INSERTs of the same rows (a case row, its full-text
+** entry, its four events and its task) into the same schema, batched the
+** same way. Then two more events a case
 ** (handled, check requested) and `verify` over the whole history.
 **
 ** usage: bench_cases [N] [DATADIR]   (run from the repository root)
@@ -212,6 +213,9 @@ main(int argc, char **argv)
         "INSERT INTO event (case_no, seq, gseq, at, actor, role, action,"
         " from_state, to_state, note, data, prev, hash) VALUES (?, ?, ?, ?,"
         " 'op', 'operator', ?, ?, ?, '', '{}', ?, ?)";
+    static const char ssql[] =
+        "INSERT INTO case_search (rowid, address, description)"
+        " VALUES (?, '', '市民来电反映')";
     static const char tsql[] =
         "INSERT INTO task (case_no, n, dept_code, state, dispatched_at,"
         " limit_s, due_at) VALUES (?, 1, ?, 'open', ?, 25200, ?)";
@@ -246,6 +250,10 @@ main(int argc, char **argv)
         db_bind_int(st, 13,
                     (int64_t)floor((pts[j][1] + 90) * 100) * 1000000 +
                         (int64_t)floor((pts[j][0] + 180) * 100));
+        db_step(st, &e);
+        db_finalize(st);
+        db_prepare_cached(bdb, &st, ssql, &e);
+        db_bindf(st, "i", db_last_id(bdb));
         db_step(st, &e);
         db_finalize(st);
         for (int s = 0; s < 4; s++) {

@@ -526,6 +526,9 @@ case_save(struct db *db, struct kase *k, const struct case_text *txt,
       " duplicate_of, created_at, cell) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
       " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
       " ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  static const char search_sql[] =
+      "INSERT INTO case_search (rowid, address, description)"
+      " VALUES (?, ?, ?)";
   static const char ins[] =
       "INSERT INTO task (case_no, n, dept_code, state, dispatched_at,"
       " limit_s, due_at, extra_s, handled_at, rework, request_s)"
@@ -593,6 +596,14 @@ case_save(struct db *db, struct kase *k, const struct case_text *txt,
   rc = db_step(st, e);
   db_finalize(st);
   if (rc < 0) return -rc;
+  if (txt) { /* a new case: into the full-text index (migration 0005) */
+    if ((rc = db_prepare_cached(db, &st, search_sql, e)) != CG_OK) return rc;
+    db_bindf(st, "itt", db_last_id(db), txt->address ? txt->address : "",
+             txt->description ? txt->description : "");
+    rc = db_step(st, e);
+    db_finalize(st);
+    if (rc < 0) return -rc;
+  }
   for (int i = 0; i < k->ntasks; i++) {
     struct task *t = &k->tasks[i];
     if (!t->dirty && !t->fresh) continue;

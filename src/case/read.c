@@ -346,6 +346,9 @@ struct q {
   int64_t num[32];
   char kind[33];
   int n;
+  char words[1200]; /* search words the query binds, NUL-separated */
+  size_t wlen;
+  char match[1400]; /* the FTS5 expression it binds */
 };
 
 static void
@@ -388,6 +391,74 @@ q_bind(struct q *q, struct db_stmt *st)
     else
       db_bind_int(st, i + 1, q->num[i]);
   }
+}
+
+/* Characters (not bytes) in the first n bytes of UTF-8 text w. */
+static int
+utf8_chars(const char *w, size_t n)
+{
+  int chars = 0;
+  for (size_t i = 0; i < n; i++)
+    chars += ((unsigned char)w[i] & 0xc0) != 0x80;
+  return chars;
+}
+
+/* Words of a search: each must occur in the address or the description.
+** Words of three or more characters go to the trigram index (migration
+** 0005) as one FTS5 expression of quoted strings; shorter ones ("井盖"),
+** which a trigram cannot find, to LIKE on the rows the rest leaves. */
+static int
+q_search(struct q *q, const char *text, struct cg_err *e)
+{
+  size_t mlen = 0;
+  int nwords = 0;
+  char *w;
+
+  if (strlen(text) > 400)
+    return cg_fail(e, CG_EINVAL, "search text longer than 400 bytes");
+  for (const char *p = text; *p;) {
+    size_t n;
+    /* words end at ASCII blanks and at the ideographic space U+3000 */
+    while (*p == ' ' || *p == '\t' || strncmp(p, "\xe3\x80\x80", 3) == 0)
+      p += *p == ' ' || *p == '\t' ? 1 : 3;
+    for (n = 0; p[n] && p[n] != ' ' && p[n] != '\t' &&
+                strncmp(p + n, "\xe3\x80\x80", 3) != 0;
+         n++)
+      ;
+    if (!n) break;
+    if (++nwords > 8)
+      return cg_fail(e, CG_EINVAL, "more than 8 words to search for");
+    w = q->words + q->wlen; /* room: 400 bytes at most twice over */
+    for (size_t i = 0; i < n; i++) {
+      if (p[i] == '%' || p[i] == '_' || p[i] == '\\') *w++ = '\\';
+      *w++ = p[i];
+    }
+    *w = 0;
+    w = q->words + q->wlen;
+    q->wlen += strlen(w) + 1;
+    if (utf8_chars(p, n) < 3) {
+      q_text2(q,
+              " AND (c.description LIKE '%' || ? || '%' ESCAPE '\\' OR"
+              " c.address LIKE '%' || ? || '%' ESCAPE '\\')",
+              w);
+    } else { /* "word" with its quotes doubled, unescaped */
+      q->match[mlen++] = '"';
+      for (size_t i = 0; i < n; i++) {
+        if (p[i] == '"') q->match[mlen++] = '"';
+        q->match[mlen++] = p[i];
+      }
+      q->match[mlen++] = '"';
+      q->match[mlen++] = ' ';
+      q->match[mlen] = 0;
+    }
+    p += n;
+  }
+  if (mlen)
+    q_text(q,
+           " AND c.rowid IN (SELECT rowid FROM case_search WHERE"
+           " case_search MATCH ?)",
+           q->match);
+  return CG_OK;
 }
 
 /* Add the WHERE terms of the filter and of who's visibility. The scope
@@ -445,10 +516,8 @@ q_where(struct q *q, struct case_env *env, const struct org_user *who,
   }
   if (f->from) q_num(q, " AND c.created_at >= ?", f->from);
   if (f->to) q_num(q, " AND c.created_at < ?", f->to);
-  if (f->text && *f->text) {
-    q_text(q, " AND (c.description LIKE '%' || ? || '%'", f->text);
-    q_text(q, " OR c.address LIKE '%' || ? || '%')", f->text);
-  }
+  if (f->text && *f->text && q_search(q, f->text, e) != CG_OK)
+    return CG_EINVAL;
   /* visibility, as in visibility() above */
   switch (who->role) {
   case ROLE_PUBLIC:

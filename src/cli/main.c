@@ -51,7 +51,7 @@ static const struct opt case_opts[] = {
     {"overdue", NULL, "list: only cases past a deadline"},
     {"from", "TIME", "list: reported at or after"},
     {"to", "TIME", "list: reported before"},
-    {"text", "WORDS", "list: words in address or description"},
+    {"text", "WORDS", "list: words that must all occur in address or description"},
     {"limit", "N", "list: at most N (default 50)"},
     {"offset", "N", "list: skip N"},
     {"json", NULL, "print JSON"},

@@ -88,6 +88,10 @@ int db_col_is_null(struct db_stmt *st, int i);
 int db_col_bytes(struct db_stmt *st, int i);
 const void *db_col_blob(struct db_stmt *st, int i);
 
+/* The row id the connection's last INSERT gave its row (SQLite's rowid),
+** for tables keyed by it, such as a full-text index. */
+int64_t db_last_id(struct db *db);
+
 /* Transactions. db_begin() takes the write lock at once (SQLite BEGIN
 ** IMMEDIATE), so a transaction never fails half-way for lack of it. */
 int db_begin(struct db *db, struct cg_err *e);

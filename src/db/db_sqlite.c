@@ -304,6 +304,12 @@ db_begin(struct db *db, struct cg_err *e)
   return db_exec(db, "BEGIN IMMEDIATE", e);
 }
 
+int64_t
+db_last_id(struct db *db)
+{
+  return sqlite3_last_insert_rowid(db->h);
+}
+
 int
 db_defer_checks(struct db *db, struct cg_err *e)
 {

@@ -775,6 +775,101 @@ test_duplicates_linked(void **state)
   assert_state(f, "reported");
 }
 
+/* Numbers of the cases a search by `who` finds since `from`, joined by
+** spaces in the order listed (newest first), into out. */
+static int
+search(int who, int64_t from, const char *text, char *out, size_t n)
+{
+  struct case_filter f;
+  struct cg_err e = {0};
+  json_t *j, *c;
+  size_t i;
+
+  memset(&f, 0, sizeof f);
+  f.from = from;
+  f.text = text;
+  out[0] = 0;
+  if (!(j = case_list_json(env, &users[who], &f, &e))) return e.code;
+  json_array_foreach(json_object_get(j, "cases"), i, c) {
+    size_t len = strlen(out);
+    snprintf(out + len, n - len, "%s%s", len ? " " : "",
+             json_string_value(json_object_get(c, "no")));
+  }
+  json_decref(j);
+  return CG_OK;
+}
+
+static void
+test_search_in_chinese(void **state)
+{
+  static const struct {
+    int who;
+    const char *code, *address, *description;
+  } r[] = {
+      {PU, "06010", "城东路12号", "人行道井盖缺失，有安全隐患"},
+      {PU2, "06012", "紫荆山路与商城路交叉口", "路灯不亮"},
+      {PU2, "06017", "管城街", "井盖破损"},
+      {PU, "06028", "东大街", "下水道100%堵塞_急"},
+  };
+  struct cg_err e = {0};
+  char no[4][32], got[256], want[256];
+  int64_t from;
+
+  clock_now = local(2026, 6, 1, 9, 0);
+  from = clock_now;
+  for (int i = 0; i < 4; i++) {
+    struct case_report x;
+    memset(&x, 0, sizeof x);
+    x.scheme = "gb47678";
+    x.kind = "matter";
+    x.code = r[i].code;
+    x.lat = plat; /* categories differ: no duplicates */
+    x.lon = plon;
+    x.address = r[i].address;
+    x.description = r[i].description;
+    if (case_report(env, &users[r[i].who], &x, no[i], &e) != CG_OK)
+      fail_msg("report: %s", e.msg);
+    clock_now += 60;
+  }
+  /* three characters or more: the trigram index, anywhere in the text */
+  assert_int_equal(search(OP, from, "井盖缺", got, sizeof got), CG_OK);
+  assert_string_equal(got, no[0]);
+  assert_int_equal(search(OP, from, "紫荆山路", got, sizeof got), CG_OK);
+  assert_string_equal(got, no[1]); /* in the address */
+  /* two characters: found all the same, newest first */
+  assert_int_equal(search(OP, from, "井盖", got, sizeof got), CG_OK);
+  snprintf(want, sizeof want, "%s %s", no[2], no[0]);
+  assert_string_equal(got, want);
+  /* every word must occur, in either field; U+3000 separates too */
+  assert_int_equal(search(OP, from, "井盖 城东", got, sizeof got), CG_OK);
+  assert_string_equal(got, no[0]);
+  assert_int_equal(search(OP, from, "井盖　管城街", got, sizeof got), CG_OK);
+  assert_string_equal(got, no[2]);
+  assert_int_equal(search(OP, from, "井盖 路灯", got, sizeof got), CG_OK);
+  assert_string_equal(got, "");
+  /* LIKE's wildcards and FTS5's quotes are only characters here */
+  assert_int_equal(search(OP, from, "%", got, sizeof got), CG_OK);
+  assert_string_equal(got, no[3]);
+  assert_int_equal(search(OP, from, "_", got, sizeof got), CG_OK);
+  assert_string_equal(got, no[3]);
+  assert_int_equal(search(OP, from, "100%堵塞", got, sizeof got), CG_OK);
+  assert_string_equal(got, no[3]);
+  assert_int_equal(search(OP, from, "\"井盖\" OR 路", got, sizeof got), CG_OK);
+  assert_string_equal(got, "");
+  /* the public find only their own reports */
+  assert_int_equal(search(PU2, from, "井盖", got, sizeof got), CG_OK);
+  assert_string_equal(got, no[2]);
+  /* too long, too many words */
+  {
+    char big[512];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    assert_int_equal(search(OP, from, big, got, sizeof got), CG_EINVAL);
+  }
+  assert_int_equal(search(OP, from, "a b c d e f g h i", got, sizeof got),
+                   CG_EINVAL);
+}
+
 static void
 test_privacy_and_visibility(void **state)
 {
@@ -1225,6 +1320,7 @@ main(void)
       cmocka_unit_test(test_counters_on_a_scripted_history),
       cmocka_unit_test(test_duplicates_linked),
       cmocka_unit_test(test_privacy_and_visibility),
+      cmocka_unit_test(test_search_in_chinese),
       cmocka_unit_test(test_bad_reports_refused),
       cmocka_unit_test(test_configuration_refused_whole),
       cmocka_unit_test(test_verify_finds_tampering),
