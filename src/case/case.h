@@ -129,6 +129,10 @@ struct case_report {
   int64_t at; /* report time; 0: now (replays pass the past) */
 };
 
+/* Non-zero if s names a source of reports: patrol, public, hotline,
+** sensor, referral or inspection. */
+int case_source_known(const char *s);
+
 /* File a report. The position is located into grid, community and street
 ** (outside the district is refused), the category checked against the
 ** dictionaries, the responsible department taken from routing. A report
