@@ -197,6 +197,12 @@ json_t *case_allowed_actions(struct case_env *env, const struct org_user *who,
 json_t *case_get_json(struct case_env *env, const struct org_user *who,
                       const char *no, int history, struct cg_err *e);
 
+/* Non-zero if the public may read the notes of events of this action:
+** what the reporter and the public said (report, comment, rate) and what
+** was done or decided for them (handle, close, reject, verify, void,
+** self_reject). Other notes are staff talk. */
+int case_note_public(const char *action);
+
 /* How much of case `no` `who` may see: 0 nothing (or no such case), 1 the
 ** public view, 2 all of it. The rule case_get_json() applies. */
 int case_visibility(struct case_env *env, const struct org_user *who,
