@@ -125,5 +125,20 @@ int openapi_get_api(struct http_req *r);
 int stream_get_api(struct http_req *r);
 int areas_get_api(struct http_req *r);
 int locate_get_api(struct http_req *r);
+int open311_discovery_get_api(struct http_req *r);
+int open311_request_get_api(struct http_req *r);
+int open311_requests_get_api(struct http_req *r);
+int open311_requests_post_api(struct http_req *r);
+int open311_service_get_api(struct http_req *r);
+int open311_services_get_api(struct http_req *r);
+int open311_token_get_api(struct http_req *r);
+int open311_updates_get_api(struct http_req *r);
+int open311_updates_post_api(struct http_req *r);
+
+/* The server's error_reply hook (see http.h): errors under /open311/v2/
+** in Open311's shape, errors[error[code, description]], as XML or JSON
+** by the path's suffix. */
+int open311_error_reply(struct http_req *r, int status, const char *code,
+                        const char *msg);
 
 #endif
