@@ -330,6 +330,27 @@ date_range(struct http_req *r, int offset, int64_t now, int64_t *start,
   return 0;
 }
 
+/* The page and page_size arguments (the paging extension): pages count
+** from 1, and hold MAX_PAGE items unless asked for fewer. Sets a 400
+** reply and returns -1 when they are bad. */
+static int
+paging(struct http_req *r, int *page, int *size)
+{
+  const char *v;
+  *page = 1;
+  *size = MAX_PAGE;
+  if ((v = http_arg(r, "page")) && *v && (*page = atoi(v)) < 1) {
+    http_reply_error(r, 400, "invalid", "page counts from 1");
+    return -1;
+  }
+  if ((v = http_arg(r, "page_size")) && *v &&
+      ((*size = atoi(v)) < 1 || *size > MAX_PAGE)) {
+    http_reply_error(r, 400, "invalid", "page_size is 1 to %d", MAX_PAGE);
+    return -1;
+  }
+  return 0;
+}
+
 /* ---- services: our categories ------------------------------------------ */
 
 /* A service code: scheme-kind-code ("gb47678-matter-06010"), split from
@@ -694,12 +715,7 @@ open311_requests_get_api(struct http_req *r)
                               "unknown status '%.20s' (open or closed)",
                               st_v[i]);
   }
-  if ((v = http_arg(r, "page")) && *v && (page = atoi(v)) < 1)
-    return http_reply_error(r, 400, "invalid", "page counts from 1");
-  if ((v = http_arg(r, "page_size")) && *v &&
-      ((size = atoi(v)) < 1 || size > MAX_PAGE))
-    return http_reply_error(r, 400, "invalid", "page_size is 1 to %d",
-                            MAX_PAGE);
+  if (paging(r, &page, &size)) return r->status;
   if (date_range(r, offset, case_now(env), &start, &end)) return r->status;
 
   /* drafts are no one's but their author's; the rest the public sees */
@@ -1116,18 +1132,12 @@ open311_updates_get_api(struct http_req *r)
   struct case_env *env;
   struct db_stmt *st;
   int64_t start, end, skip;
-  int fmt = route_format(r), visible = 0, page = 1, size = MAX_PAGE, rc, offset;
-  const char *v;
+  int fmt = route_format(r), visible = 0, page, size, rc = 0, offset;
   json_t *list;
 
   if (fmt < 0 || jurisdiction_ok(r, http_arg(r, "jurisdiction_id")))
     return r->status;
-  if ((v = http_arg(r, "page")) && *v && (page = atoi(v)) < 1)
-    return http_reply_error(r, 400, "invalid", "page counts from 1");
-  if ((v = http_arg(r, "page_size")) && *v &&
-      ((size = atoi(v)) < 1 || size > MAX_PAGE))
-    return http_reply_error(r, 400, "invalid", "page_size is 1 to %d",
-                            MAX_PAGE);
+  if (paging(r, &page, &size)) return r->status;
   if (!(env = api_case_env(r, &e))) return fail(r, &e);
   offset = cal_utc_offset(env->cal);
   if (date_range(r, offset, case_now(env), &start, &end)) return r->status;
