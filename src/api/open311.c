@@ -143,7 +143,7 @@ xml_init(void)
 /* Reply with v (taken) as root element `root` in format fmt. Returns
 ** status. */
 static int
-send(struct http_req *r, int fmt, int status, const char *root, json_t *v)
+answer(struct http_req *r, int fmt, int status, const char *root, json_t *v)
 {
   xmlBufferPtr buf;
   xmlTextWriterPtr w;
@@ -198,8 +198,8 @@ open311_error_reply(struct http_req *r, int status, const char *code,
   /* the specification's statuses: 403 for keys, 404 for what does not
   ** exist, 400 for everything else; the body keeps the precise code */
   if (status != 403 && status != 404) sent = 400;
-  send(r, path_format(r->path), sent, "errors",
-       json_pack("[{s:i, s:s}]", "code", status, "description", msg));
+  answer(r, path_format(r->path), sent, "errors",
+         json_pack("[{s:i, s:s}]", "code", status, "description", msg));
   return 1;
 }
 
@@ -452,15 +452,16 @@ open311_discovery_get_api(struct http_req *r)
   if (fmt < 0) return r->status;
   snprintf(url, sizeof url, "http://%.200s/open311/v2",
            host ? host : "127.0.0.1");
-  return send(r, fmt, 200, "discovery",
-              json_pack("{s:s, s:s, s:s, s:[{s:s, s:s, s:s, s:s, s:[s, s]}]}",
-                        "changeset", CHANGESET, "contact",
-                        "the district's city management centre", "key_service",
-                        "API keys for POST come from the administrator "
-                        "('citygrid apikey add NAME')",
-                        "endpoints", "specification", SPEC_URL, "url", url,
-                        "changeset", CHANGESET, "type", "production", "formats",
-                        "text/xml", "application/json"));
+  return answer(r, fmt, 200, "discovery",
+                json_pack("{s:s, s:s, s:s, s:[{s:s, s:s, s:s, s:s, s:[s, s]}]}",
+                          "changeset", CHANGESET, "contact",
+                          "the district's city management centre",
+                          "key_service",
+                          "API keys for POST come from the administrator "
+                          "('citygrid apikey add NAME')",
+                          "endpoints", "specification", SPEC_URL, "url", url,
+                          "changeset", CHANGESET, "type", "production",
+                          "formats", "text/xml", "application/json"));
 }
 
 /* GET /open311/v2/services.{fmt}[?jurisdiction_id=]
@@ -489,7 +490,7 @@ open311_services_get_api(struct http_req *r)
     json_decref(list);
     return fail(r, &e);
   }
-  return send(r, fmt, 200, "services", list);
+  return answer(r, fmt, 200, "services", list);
 }
 
 /* Does service code sc name a category? 1 yes, 0 no (a 404 reply set),
@@ -545,9 +546,9 @@ open311_service_get_api(struct http_req *r)
   if (!(db = api_db(r, &e))) return fail(r, &e);
   if (service_known(r, db, r->param[0], scheme, kind, code, NULL) != 1)
     return r->status;
-  return send(r, fmt, 200, "service_definition",
-              json_pack("{s:s, s:o}", "service_code", r->param[0], "attributes",
-                        attributes_json()));
+  return answer(r, fmt, 200, "service_definition",
+                json_pack("{s:s, s:o}", "service_code", r->param[0],
+                          "attributes", attributes_json()));
 }
 
 /* ---- requests: our cases ------------------------------------------------ */
@@ -690,7 +691,7 @@ open311_requests_get_api(struct http_req *r)
       json_t *one = request_json(env, id[i], offset);
       if (one) json_array_append_new(list, one);
     }
-    return send(r, fmt, 200, "service_requests", list);
+    return answer(r, fmt, 200, "service_requests", list);
   }
   json_decref(list);
   if ((v = http_arg(r, "service_code")) &&
@@ -759,7 +760,7 @@ open311_requests_get_api(struct http_req *r)
     json_decref(list);
     return fail(r, &e);
   }
-  return send(r, fmt, 200, "service_requests", list);
+  return answer(r, fmt, 200, "service_requests", list);
 }
 
 /* GET /open311/v2/requests/{id}.{fmt}[?jurisdiction_id=]
@@ -779,7 +780,7 @@ open311_request_get_api(struct http_req *r)
     return http_reply_error(r, 404, "not_found",
                             "service_request_id '%.40s' not found",
                             r->param[0]);
-  return send(r, fmt, 200, "service_requests", json_pack("[o]", one));
+  return answer(r, fmt, 200, "service_requests", json_pack("[o]", one));
 }
 
 /* GET /open311/v2/tokens/{token}.{fmt}[?jurisdiction_id=]
@@ -808,9 +809,9 @@ open311_token_get_api(struct http_req *r)
   if (!*no)
     return http_reply_error(r, 404, "not_found", "token '%.40s' not found",
                             r->param[0]);
-  return send(r, fmt, 200, "service_requests",
-              json_pack("[{s:s, s:s}]", "service_request_id", no, "token",
-                        r->param[0]));
+  return answer(r, fmt, 200, "service_requests",
+                json_pack("[{s:s, s:s}]", "service_request_id", no, "token",
+                          r->param[0]));
 }
 
 /* ---- form bodies --------------------------------------------------------- */
@@ -1003,9 +1004,9 @@ post_reply(struct http_req *r, const struct org_user *who, struct case_env *env,
     http_reply_err(r, e);
     return;
   }
-  send(r, p->fmt, 200, "service_requests",
-       json_pack("[{s:s, s:n, s:n}]", "service_request_id", no,
-                 "service_notice", "account_id"));
+  answer(r, p->fmt, 200, "service_requests",
+         json_pack("[{s:s, s:n, s:n}]", "service_request_id", no,
+                   "service_notice", "account_id"));
 }
 
 /* The report a checked form describes, into rep (strings point into p).
@@ -1171,7 +1172,7 @@ open311_updates_get_api(struct http_req *r)
     json_decref(list);
     return fail(r, &e);
   }
-  return send(r, fmt, 200, "service_request_updates", list);
+  return answer(r, fmt, 200, "service_request_updates", list);
 }
 
 static const char *const update_names[] = {"api_key",
@@ -1258,8 +1259,8 @@ open311_updates_post_api(struct http_req *r)
     goto out;
   }
   snprintf(id, sizeof id, "%lld", (long long)gseq);
-  rc = send(r, fmt, 200, "service_request_updates",
-            json_pack("[{s:s}]", "update_id", id));
+  rc = answer(r, fmt, 200, "service_request_updates",
+              json_pack("[{s:s}]", "update_id", id));
 out:
   http_form_release(&fm.f);
   return rc < 0 ? r->status : rc;
