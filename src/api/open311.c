@@ -70,7 +70,8 @@ item_of(const char *list)
 
 /* Text as XML 1.0 may carry it: control characters but tab and line
 ** breaks become spaces (the input checks refuse them; this guards what
-** came in by other ways). Returns s itself or buf. */
+** came in by other ways). Returns s itself, or a cleaned copy that is
+** also put in *buf for the caller to free (*buf is NULL otherwise). */
 static const char *
 xml_text(const char *s, char **buf)
 {
