@@ -43,6 +43,26 @@ int api_writer_defer(struct http_req *r, const struct org_user *who,
                      const struct case_attach *att, int natt, json_t *body);
 void api_writer_stop(void);
 
+/* The same for a caller with more to write and its own reply. after (may
+** be NULL) runs in the report's savepoint once case_report() filed it as
+** case `no`: its failure takes the report back too, and what it wrote is
+** committed with it. reply builds the answer on a server worker after
+** the commit, for the reporter who: rc and *e are the outcome (env is NULL when rc is not
+** CG_OK). release (may be NULL) frees arg, which rep's strings may point
+** into, after the reply. The writer owns arg from the call on. */
+struct api_write_hooks {
+  int (*after)(struct case_env *env, const char *no, void *arg,
+               struct cg_err *e);
+  void (*reply)(struct http_req *r, const struct org_user *who,
+                struct case_env *env, const char *no, int rc,
+                const struct cg_err *e, void *arg);
+  void (*release)(void *arg);
+};
+int api_writer_defer_hooks(struct http_req *r, const struct org_user *who,
+                           const struct case_report *rep,
+                           const struct case_attach *att, int natt,
+                           const struct api_write_hooks *h, void *arg);
+
 /* The application state of a request. */
 struct api_app *api_app(struct http_req *r);
 
@@ -105,5 +125,20 @@ int openapi_get_api(struct http_req *r);
 int stream_get_api(struct http_req *r);
 int areas_get_api(struct http_req *r);
 int locate_get_api(struct http_req *r);
+int open311_discovery_get_api(struct http_req *r);
+int open311_request_get_api(struct http_req *r);
+int open311_requests_get_api(struct http_req *r);
+int open311_requests_post_api(struct http_req *r);
+int open311_service_get_api(struct http_req *r);
+int open311_services_get_api(struct http_req *r);
+int open311_token_get_api(struct http_req *r);
+int open311_updates_get_api(struct http_req *r);
+int open311_updates_post_api(struct http_req *r);
+
+/* The server's error_reply hook (see http.h): errors under /open311/v2/
+** in Open311's shape, errors[error[code, description]], as XML or JSON
+** by the path's suffix. */
+int open311_error_reply(struct http_req *r, int status, const char *code,
+                        const char *msg);
 
 #endif

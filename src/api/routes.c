@@ -39,6 +39,19 @@ const struct http_route api_routes[] = {
      ADMIN},
     {"/healthz", "GET", health_get_api, 0, 0},
     {"/metrics", "GET", metrics_get_api, 0, 0},
+    /* Open311: POSTs carry an api_key, which the handlers check */
+    {"/open311/v2/discovery.{fmt}", "GET", open311_discovery_get_api, 0, 0},
+    {"/open311/v2/requests.{fmt}", "GET", open311_requests_get_api, 0, 0},
+    {"/open311/v2/requests.{fmt}", "POST", open311_requests_post_api,
+     ROUTE_WRITE, 0},
+    {"/open311/v2/requests/{id}.{fmt}", "GET", open311_request_get_api, 0, 0},
+    {"/open311/v2/servicerequestupdates.{fmt}", "GET", open311_updates_get_api,
+     0, 0},
+    {"/open311/v2/servicerequestupdates.{fmt}", "POST",
+     open311_updates_post_api, ROUTE_WRITE, 0},
+    {"/open311/v2/services.{fmt}", "GET", open311_services_get_api, 0, 0},
+    {"/open311/v2/services/{code}.{fmt}", "GET", open311_service_get_api, 0, 0},
+    {"/open311/v2/tokens/{token}.{fmt}", "GET", open311_token_get_api, 0, 0},
 };
 const int api_nroutes = sizeof api_routes / sizeof api_routes[0];
 

@@ -21,7 +21,8 @@ struct api_job {
   struct org_user who;
   struct case_report rep;
   struct case_attach att[16];
-  json_t *body; /* owned: rep's strings point into it */
+  const struct api_write_hooks *h;
+  void *arg; /* owned, freed by h->release: rep's strings point into it */
   char no[32];
   int rc;
   struct cg_err e;
@@ -62,6 +63,8 @@ write_batch(struct case_env *env, struct api_job *jobs)
     if ((j->rc = case_batch_mark(env, &m, &j->e)) == CG_OK &&
         (j->rc = db_exec(env->db, "SAVEPOINT report", &j->e)) == CG_OK) {
       j->rc = case_report(env, &j->who, &j->rep, j->no, &j->e);
+      if (j->rc == CG_OK && j->h->after)
+        j->rc = j->h->after(env, j->no, j->arg, &j->e);
       if (j->rc != CG_OK) { /* take back this report alone */
         db_exec(env->db, "ROLLBACK TO report", NULL);
         case_batch_restore(env, &m);
@@ -93,19 +96,13 @@ static void
 finish(struct http_req *r)
 {
   struct api_job *j = r->defer_cls;
-  struct case_env *env = api_case_env(r, &j->e);
-  json_t *c;
+  struct case_env *env = j->rc == CG_OK ? api_case_env(r, &j->e) : NULL;
 
-  if (j->rc == CG_OK && env &&
-      (c = case_get_json(env, &j->who, j->no, 0, &j->e)))
-    http_reply_json(r, 201, c);
-  else if (j->rc == CG_OK && !env)
+  if (j->rc == CG_OK && !env) /* committed, but nothing to read it with */
     http_reply_err(r, &j->e);
-  else if (j->rc == CG_OK) /* committed, but cannot be read back */
-    http_reply_json(r, 201, json_pack("{s:s}", "no", j->no));
   else
-    http_reply_err(r, &j->e);
-  json_decref(j->body);
+    j->h->reply(r, &j->who, env, j->no, j->rc, &j->e, j->arg);
+  if (j->h->release) j->h->release(j->arg);
   free(j);
   r->defer_cls = NULL;
 }
@@ -165,15 +162,48 @@ enqueue(struct http_req *r)
   pthread_mutex_unlock(&w.mu);
 }
 
+/* The JSON API's reply: the case as its reporter sees it. */
+static void
+reply_case(struct http_req *r, const struct org_user *who, struct case_env *env,
+           const char *no, int rc, const struct cg_err *e, void *arg)
+{
+  struct cg_err ce = {0};
+  json_t *c;
+
+  if (rc != CG_OK)
+    http_reply_err(r, e);
+  else if ((c = case_get_json(env, who, no, 0, &ce)))
+    http_reply_json(r, 201, c);
+  else /* committed, but cannot be read back */
+    http_reply_json(r, 201, json_pack("{s:s}", "no", no));
+}
+
+static void
+release_json(void *arg)
+{
+  json_decref(arg);
+}
+
 int
 api_writer_defer(struct http_req *r, const struct org_user *who,
                  const struct case_report *rep, const struct case_attach *att,
                  int natt, json_t *body)
 {
+  static const struct api_write_hooks json_hooks = {NULL, reply_case,
+                                                    release_json};
+  return api_writer_defer_hooks(r, who, rep, att, natt, &json_hooks, body);
+}
+
+int
+api_writer_defer_hooks(struct http_req *r, const struct org_user *who,
+                       const struct case_report *rep,
+                       const struct case_attach *att, int natt,
+                       const struct api_write_hooks *h, void *arg)
+{
   struct api_job *j = calloc(1, sizeof *j);
 
   if (!j) {
-    json_decref(body);
+    if (h->release) h->release(arg);
     return http_reply_error(r, 500, "internal", "out of memory");
   }
   pthread_mutex_lock(&w.mu);
@@ -182,17 +212,18 @@ api_writer_defer(struct http_req *r, const struct org_user *who,
   pthread_once(&w.once, start);
   if (!w.started) {
     free(j);
-    json_decref(body);
+    if (h->release) h->release(arg);
     return http_reply_error(r, 500, "internal", "cannot start the writer");
   }
   j->r = r;
   j->who = *who;
   j->rep = *rep;
   if (natt > 16) natt = 16;
-  memcpy(j->att, att, (size_t)natt * sizeof *att);
+  if (natt > 0) memcpy(j->att, att, (size_t)natt * sizeof *att);
   j->rep.att = j->att;
   j->rep.natt = natt;
-  j->body = body;
+  j->h = h;
+  j->arg = arg;
   r->defer_cls = j;
   r->defer_start = enqueue;
   r->defer_finish = finish;

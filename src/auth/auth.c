@@ -21,6 +21,17 @@ token_hash(const char *token, char out[65])
   sodium_bin2hex(out, 65, d, sizeof d);
 }
 
+/* A new random token or key into out (AUTH_TOKEN_LEN hex characters and a NUL) and
+** its stored form into hash. */
+static void
+new_token(char *out, char hash[65])
+{
+  unsigned char raw[32];
+  randombytes_buf(raw, sizeof raw);
+  sodium_bin2hex(out, AUTH_TOKEN_LEN + 1, raw, sizeof raw);
+  token_hash(out, hash);
+}
+
 static int
 init_sodium(struct cg_err *e)
 {
@@ -104,7 +115,6 @@ auth_login(struct db *db, const char *login, const char *password,
   ** costs as long as a wrong password */
   static char dummy[crypto_pwhash_STRBYTES];
   char hash[crypto_pwhash_STRBYTES] = "", th[65];
-  unsigned char raw[32];
   int failures = 0, known = 0, ok, rc;
   int64_t locked = 0;
   struct db_stmt *st;
@@ -142,9 +152,7 @@ auth_login(struct db *db, const char *login, const char *password,
     if (known && (rc = failed(db, login, failures, now, e)) != CG_OK) return rc;
     return cg_fail(e, CG_EAUTH, "wrong login or password");
   }
-  randombytes_buf(raw, sizeof raw);
-  sodium_bin2hex(token, AUTH_TOKEN_LEN + 1, raw, sizeof raw);
-  token_hash(token, th);
+  new_token(token, th);
   *expires = now + AUTH_SESSION_S;
   if ((rc = db_begin(db, e)) != CG_OK) return rc;
   rc = db_prepare(db, &st,
@@ -225,4 +233,123 @@ auth_logout(struct db *db, const char *token, struct cg_err *e)
                         : cg_fail(e, CG_EAUTH, "not logged in");
   db_finalize(st);
   return rc;
+}
+
+/* ---- API keys ---------------------------------------------------------- */
+
+int
+auth_apikey_add(struct db *db, const char *name, const char *login,
+                const char *source, int64_t now, char *key, struct cg_err *e)
+{
+  char hash[65];
+  struct org_user u;
+  struct db_stmt *st;
+  size_t n = strlen(name);
+  int rc;
+
+  key[0] = 0;
+  if ((rc = init_sodium(e)) != CG_OK) return rc;
+  if (n == 0 || n > 63 ||
+      strspn(name, "abcdefghijklmnopqrstuvwxyz"
+                   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n)
+    return cg_fail(e, CG_EINVAL,
+                   "bad key name '%s' (1 to 63 of A-Z a-z 0-9 . _ -)", name);
+  if ((rc = org_user_get(db, login, &u, e)) != CG_OK) return rc;
+  new_token(key, hash);
+  rc = db_prepare(db, &st,
+                  "INSERT INTO api_key (name, key_hash, login, source,"
+                  " created_at) VALUES (?, ?, ?, ?, ?)",
+                  e);
+  if (rc != CG_OK) return rc;
+  db_bindf(st, "tttti", name, hash, login, source, now);
+  rc = db_step(st, e);
+  db_finalize(st);
+  if (rc == -CG_ECONFLICT)
+    return cg_fail(e, CG_ECONFLICT, "an API key named '%s' exists", name);
+  if (rc < 0) {
+    key[0] = 0;
+    return -rc;
+  }
+  return CG_OK;
+}
+
+/* The key record of the current row of st (name, login, source,
+** created_at, revoked_at). */
+static void
+apikey_row(struct db_stmt *st, struct auth_apikey *k)
+{
+  memset(k, 0, sizeof *k);
+  snprintf(k->name, sizeof k->name, "%s", db_col_text(st, 0));
+  snprintf(k->login, sizeof k->login, "%s", db_col_text(st, 1));
+  snprintf(k->source, sizeof k->source, "%s", db_col_text(st, 2));
+  k->created_at = db_col_int(st, 3);
+  k->revoked_at = db_col_is_null(st, 4) ? 0 : db_col_int(st, 4);
+}
+
+int
+auth_apikey_check(struct db *db, const char *key, struct auth_apikey *k,
+                  struct org_user *u, struct cg_err *e)
+{
+  static const char sql[] =
+      "SELECT name, login, source, created_at, revoked_at FROM api_key"
+      " WHERE key_hash = ? AND revoked_at IS NULL";
+  struct db_stmt *st;
+  char th[65];
+  int rc;
+
+  if (!key || !*key) return cg_fail(e, CG_EAUTH, "api_key is missing");
+  if (strlen(key) != AUTH_TOKEN_LEN)
+    return cg_fail(e, CG_EAUTH, "invalid api_key");
+  token_hash(key, th);
+  if ((rc = db_prepare_cached(db, &st, sql, e)) != CG_OK) return rc;
+  db_bindf(st, "t", th);
+  if ((rc = db_step(st, e)) == DB_ROW) apikey_row(st, k);
+  db_finalize(st);
+  if (rc < 0) return -rc;
+  if (rc != DB_ROW) return cg_fail(e, CG_EAUTH, "invalid api_key");
+  if ((rc = org_user_get(db, k->login, u, e)) != CG_OK) return rc;
+  if (u->disabled)
+    return cg_fail(e, CG_EAUTH, "the account of api_key '%s' is disabled",
+                   k->name);
+  return CG_OK;
+}
+
+int
+auth_apikey_revoke(struct db *db, const char *name, int64_t now,
+                   struct cg_err *e)
+{
+  struct db_stmt *st;
+  int rc = db_prepare(db, &st,
+                      "UPDATE api_key SET revoked_at = ? WHERE name = ?"
+                      " AND revoked_at IS NULL",
+                      e);
+  if (rc != CG_OK) return rc;
+  db_bindf(st, "it", now, name);
+  rc = db_step(st, e);
+  rc = rc < 0 ? -rc
+       : db_changes(db)
+           ? CG_OK
+           : cg_fail(e, CG_ENOTFOUND, "no valid API key '%s'", name);
+  db_finalize(st);
+  return rc;
+}
+
+int
+auth_apikey_each(struct db *db,
+                 int (*fn)(const struct auth_apikey *k, void *arg), void *arg,
+                 struct cg_err *e)
+{
+  struct db_stmt *st;
+  struct auth_apikey k;
+  int rc = db_prepare(db, &st,
+                      "SELECT name, login, source, created_at, revoked_at"
+                      " FROM api_key ORDER BY name",
+                      e);
+  if (rc != CG_OK) return rc;
+  while ((rc = db_step(st, e)) == DB_ROW) {
+    apikey_row(st, &k);
+    if (fn(&k, arg)) break;
+  }
+  db_finalize(st);
+  return rc < 0 ? -rc : CG_OK;
 }

@@ -1,9 +1,9 @@
 /*
 ** auth.h — who is calling: passwords hashed with argon2id (libsodium's
 ** crypto_pwhash_str), random session tokens handed out at login and kept
-** only as hashes, expiring and revocable, and a per-account limit on
-** failed logins (the per-address limit lives with the server, which sees
-** addresses).
+** only as hashes, expiring and revocable, a per-account limit on failed
+** logins (the per-address limit lives with the server, which sees
+** addresses), and API keys for client programs, kept as hashes too.
 */
 #ifndef CG_AUTH_H
 #define CG_AUTH_H
@@ -45,5 +45,43 @@ int auth_logout(struct db *db, const char *token, struct cg_err *e);
 
 /* End every session of a user (disabled, password changed). */
 int auth_revoke_user(struct db *db, const char *login, struct cg_err *e);
+
+/* ---- API keys ---------------------------------------------------------- */
+
+/* A key a client program (an Open311 client) posts with. Like a session
+** token it is AUTH_TOKEN_LEN random hex characters shown once, and the
+** store keeps only its hash. Each key files its reports as one account
+** (login) with one source. */
+struct auth_apikey {
+  char name[64];   /* who holds it, [A-Za-z0-9._-] */
+  char login[64];  /* the account its reports are filed as */
+  char source[16]; /* the source its reports get: "public", ... */
+  int64_t created_at;
+  int64_t revoked_at; /* 0 while valid */
+};
+
+/* Add key `name` for account `login` (which must exist) with `source`;
+** key gets the new key and a NUL (the only copy). CG_ECONFLICT if the
+** name is taken, CG_EINVAL for a bad name, CG_ENOTFOUND for no such
+** account. */
+int auth_apikey_add(struct db *db, const char *name, const char *login,
+                    const char *source, int64_t now, char *key,
+                    struct cg_err *e);
+
+/* The key a client sent: *k gets its record and *u its account. CG_EAUTH
+** for a missing, unknown or revoked key, or a disabled account. */
+int auth_apikey_check(struct db *db, const char *key, struct auth_apikey *k,
+                      struct org_user *u, struct cg_err *e);
+
+/* Revoke key `name` at time now. CG_ENOTFOUND if there is no valid key of
+** that name. */
+int auth_apikey_revoke(struct db *db, const char *name, int64_t now,
+                       struct cg_err *e);
+
+/* Call fn for every key, revoked ones too, in name order; stops early if
+** fn returns non-zero. */
+int auth_apikey_each(struct db *db,
+                     int (*fn)(const struct auth_apikey *k, void *arg),
+                     void *arg, struct cg_err *e);
 
 #endif

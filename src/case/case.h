@@ -129,6 +129,10 @@ struct case_report {
   int64_t at; /* report time; 0: now (replays pass the past) */
 };
 
+/* Non-zero if s names a source of reports: patrol, public, hotline,
+** sensor, referral or inspection. */
+int case_source_known(const char *s);
+
 /* File a report. The position is located into grid, community and street
 ** (outside the district is refused), the category checked against the
 ** dictionaries, the responsible department taken from routing. A report
@@ -192,6 +196,12 @@ json_t *case_allowed_actions(struct case_env *env, const struct org_user *who,
 ** see the case. */
 json_t *case_get_json(struct case_env *env, const struct org_user *who,
                       const char *no, int history, struct cg_err *e);
+
+/* Non-zero if the public may read the notes of events of this action:
+** what the reporter and the public said (report, comment, rate) and what
+** was done or decided for them (handle, close, reject, verify, void,
+** self_reject). Other notes are staff talk. */
+int case_note_public(const char *action);
 
 /* How much of case `no` `who` may see: 0 nothing (or no such case), 1 the
 ** public view, 2 all of it. The rule case_get_json() applies. */

@@ -232,6 +232,12 @@ act_close(struct step *s)
 }
 
 static int
+act_comment(struct step *s)
+{
+  return need_note(s, "say what to add");
+}
+
+static int
 act_defer(struct step *s)
 {
   if (need_note(s, "say why the case is put off") != CG_OK) return CG_EINVAL;
@@ -564,6 +570,9 @@ static const struct action actions[] = {
     {{"check_request", "发核查", S(CS_HANDLED), R(ROLE_OPERATOR), "note"},
      act_check_request},
     {{"close", "结案", S(CS_CHECKED), R(ROLE_SHIFT_LEADER), "note"}, act_close},
+    {{"comment", "留言", OPEN_STATES | S(CS_CLOSED),
+      R(ROLE_PUBLIC) | R(ROLE_OPERATOR), "note (required), attachments"},
+     act_comment},
     {{"defer", "缓办", S(CS_FILED) | S(CS_DISPATCHED), R(ROLE_SHIFT_LEADER),
       "note (required)"},
      act_defer},

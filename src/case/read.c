@@ -162,6 +162,17 @@ attachments_json(struct db *db, const char *no)
   return list;
 }
 
+int
+case_note_public(const char *action)
+{
+  static const char *const public[] = {"close",  "comment", "handle",
+                                       "rate",   "reject",  "report",
+                                       "verify", "void",    "self_reject"};
+  for (size_t i = 0; i < sizeof public / sizeof public[0]; i++)
+    if (strcmp(action, public[i]) == 0) return 1;
+  return 0;
+}
+
 /* The history of a case; `full` shows who acted, else only their role. */
 static json_t *
 history_json(struct db *db, const char *no, int full)
@@ -189,8 +200,7 @@ history_json(struct db *db, const char *no, int full)
     } else {
       /* the public sees what happened and when, not staff notes */
       if (data) json_decref(data);
-      if (strcmp(db_col_text(st, 4), "report") == 0 ||
-          strcmp(db_col_text(st, 4), "rate") == 0)
+      if (case_note_public(db_col_text(st, 4)))
         json_object_set_new(ev, "note", json_string(db_col_text(st, 7)));
     }
     json_array_append_new(list, ev);

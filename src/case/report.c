@@ -22,6 +22,12 @@ one_of(const char *s, const char *const *set, size_t n)
   return 0;
 }
 
+int
+case_source_known(const char *s)
+{
+  return s && one_of(s, sources, sizeof sources / sizeof sources[0]);
+}
+
 /* The source a role reports from when none is named. */
 static const char *
 default_source(int role)
@@ -88,7 +94,7 @@ check_report(struct case_env *env, const struct org_user *who,
   case -1:
     return CG_EDB;
   }
-  if (r->source && !one_of(r->source, sources, 6))
+  if (r->source && !case_source_known(r->source))
     return cg_fail(e, CG_EINVAL,
                    "unknown source '%s' (patrol, public, "
                    "hotline, sensor, referral or inspection)",

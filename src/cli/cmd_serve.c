@@ -96,6 +96,7 @@ cmd_serve(struct cli *cli, struct opts *o)
   ho.on_listen = on_listen;
   ho.authenticate = api_authenticate;
   ho.on_stop = api_streams_stop;
+  ho.error_reply = open311_error_reply;
   rc = http_serve(&ho, &e);
   api_writer_stop();
   api_close_all();

@@ -13,6 +13,14 @@
 
 #include "db/migrate.h"
 
+static const struct opt apikey_opts[] = {
+    {"as", "LOGIN",
+     "add: the account its reports are filed as (default: a public "
+     "account named after the key, created if missing)"},
+    {"source", "SRC",
+     "add: the source its reports get (default public; patrol, hotline, "
+     "sensor, referral, inspection)"},
+    {NULL, NULL, NULL}};
 static const struct opt case_opts[] = {
     {"as", "USER",
      "act as this user (required, but for 'actions' and "
@@ -106,6 +114,10 @@ static const struct opt none_opts[] = {{NULL, NULL, NULL}};
 
 /* The command table. Keep sorted by name: cli_find() uses bsearch. */
 const struct cmd cli_commands[] = {
+    {"apikey", cmd_apikey, "add|list|revoke [NAME]", CMD_STORE,
+     "Manage the keys Open311 clients post reports with. 'add NAME' prints\n"
+     "the new key once; the store keeps only its hash.",
+     apikey_opts, 1, 2},
     {"case", cmd_case, "ACTION [NO]", CMD_STORE,
      "Work on cases: report, show NO, list, actions (the workflow table),\n"
      "sweep (escalate overdue work), or any workflow action by name:\n"

@@ -19,6 +19,9 @@
 
 struct MHD_Connection;
 
+#define HTTP_MAX_PARAMS 4 /* {parts} in a route's path */
+#define HTTP_PARAM_LEN 80 /* bytes of one, with its NUL */
+
 /* A request being handled. Everything here belongs to the server and is
 ** freed after the reply is sent. */
 struct http_req {
@@ -29,10 +32,11 @@ struct http_req {
   char id[20];      /* request id, also sent as X-Request-Id */
   char address[64]; /* the client's IP address */
   struct MHD_Connection *conn;
-  void *app;         /* the application pointer given to serve */
-  void *user;        /* set by the authenticate callback */
-  int role;          /* the user's role number, ditto; -1 before */
-  char param[4][80]; /* the {segments} of a patterned route, in order */
+  void *app;  /* the application pointer given to serve */
+  void *user; /* set by the authenticate callback */
+  int role;   /* the user's role number, ditto; -1 before */
+  char param[HTTP_MAX_PARAMS][HTTP_PARAM_LEN]; /* the {parts} of a patterned
+                                             ** route's path, in order */
   int nparam;
 
   /* The reply, filled by the handler (or by http_reply_* helpers). */
@@ -83,7 +87,9 @@ enum {
 
 /* One route. A table of them is sorted by path, then method
 ** (strcmp order): the router uses bsearch. A path segment written {name}
-** matches any one segment, which the handler finds in r->param. */
+** matches any one segment, which the handler finds in r->param; a {name}
+** followed by text in its segment ("{code}.{fmt}") matches the segment up
+** to the last place that text begins (see http_path_match()). */
 struct http_route {
   const char *path;
   const char *method;
@@ -111,6 +117,11 @@ struct http_opts {
   /* Called once the server stops accepting, before it waits for the
   ** requests under way: end the streams (they never end by themselves). */
   void (*on_stop)(void *app);
+  /* For paths that speak another protocol (Open311): shape every error
+  ** reply of the request, the router's own included. Set the reply and
+  ** return non-zero, or return 0 for the JSON shape. NULL: JSON always. */
+  int (*error_reply)(struct http_req *r, int status, const char *code,
+                     const char *msg);
 };
 
 /* Serve until SIGTERM or SIGINT, then stop accepting, let in-flight
@@ -138,6 +149,36 @@ int http_reply_error(struct http_req *r, int status, const char *code,
 /* Write the server's own metrics in Prometheus text format: requests by
 ** route, method and status class, and a latency histogram per route. */
 void http_metrics_write(FILE *f);
+
+/* Does path match a route's pattern? Literal text must be equal; a
+** {name} matches one segment, or, when text follows it within the segment,
+** the segment up to the last place where that text's first character
+** occurs ("{code}.{fmt}" splits "a.b.json" into "a.b" and "json"). Each
+** part matched is non-empty and shorter than HTTP_PARAM_LEN. When param
+** is not NULL the parts are copied into it and *nparam gets their count.
+** Returns 1 on a match, else 0. */
+int http_path_match(const char *pattern, const char *path,
+                    char param[HTTP_MAX_PARAMS][HTTP_PARAM_LEN], int *nparam);
+
+/* A form body (application/x-www-form-urlencoded, or multipart/form-data),
+** decoded by libmicrohttpd's post processor: its fields in the order sent,
+** names repeated as often as they were. Values are NUL-terminated; len
+** says how long they really are (a "%00" makes them differ). */
+struct http_field {
+  char *name;
+  char *value;
+  size_t len;
+};
+struct http_form {
+  struct http_field *field;
+  int n, cap;
+};
+
+/* Decode the request's body as a form into *f. Returns 0, or -1 with *why
+** set to a static description (the body is of another type, or malformed,
+** or memory ran out). Release *f with http_form_release() either way. */
+int http_form_parse(struct http_req *r, struct http_form *f, const char **why);
+void http_form_release(struct http_form *f);
 
 /* Check that a sorted route table really is sorted and unique; returns the
 ** index of the first entry out of order, or -1. */

@@ -79,6 +79,8 @@ http_reply_error(struct http_req *r, int status, const char *code,
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
+  if (opts && opts->error_reply && opts->error_reply(r, status, code, msg))
+    return status;
   return http_reply_json(
       r, status,
       json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg));
@@ -152,31 +154,37 @@ http_routes_check(const struct http_route *t, int n)
   return -1;
 }
 
-/* Find the route for the request; set a 404 or 405 reply if there is
-** none. */
-/* Does path match pattern, segment by segment ({x} matches one segment)?
-** Fills r->param with the matched segments when r is not NULL. */
-static int
-path_match(const char *pattern, const char *path, struct http_req *r)
+int
+http_path_match(const char *pattern, const char *path,
+                char param[HTTP_MAX_PARAMS][HTTP_PARAM_LEN], int *nparam)
 {
   int n = 0;
   while (*pattern && *path) {
     if (*pattern == '{') {
-      size_t len = strcspn(path, "/");
-      if (len == 0 || len >= sizeof r->param[0] || n == 4) return 0;
-      if (r) {
-        memcpy(r->param[n], path, len);
-        r->param[n][len] = 0;
+      const char *close = strchr(pattern, '}');
+      size_t seg = strcspn(path, "/"), len = seg;
+      if (!close) return 0;
+      if (close[1] && close[1] != '/') { /* text follows in the segment */
+        const char *last = NULL;
+        for (const char *p = path; p < path + seg; p++)
+          if (*p == close[1]) last = p;
+        if (!last) return 0;
+        len = (size_t)(last - path);
+      }
+      if (len == 0 || len >= HTTP_PARAM_LEN || n == HTTP_MAX_PARAMS) return 0;
+      if (param) {
+        memcpy(param[n], path, len);
+        param[n][len] = 0;
       }
       n++;
-      pattern += strcspn(pattern, "/");
+      pattern = close + 1;
       path += len;
       continue;
     }
     if (*pattern++ != *path++) return 0;
   }
   if (*pattern || *path) return 0;
-  if (r) r->nparam = n;
+  if (nparam) *nparam = n;
   return 1;
 }
 
@@ -194,11 +202,12 @@ route(struct http_req *r)
   for (int i = 0; i < opts->nroutes; i++) {
     const struct http_route *rt = &opts->routes[i];
     if (strcmp(rt->path, r->path) == 0) path_known = 1;
-    if (!strchr(rt->path, '{') || !path_match(rt->path, r->path, NULL))
+    if (!strchr(rt->path, '{') ||
+        !http_path_match(rt->path, r->path, NULL, NULL))
       continue;
     path_known = 1;
     if (strcmp(rt->method, r->method) == 0) {
-      path_match(rt->path, r->path, r);
+      http_path_match(rt->path, r->path, r->param, &r->nparam);
       return rt;
     }
   }

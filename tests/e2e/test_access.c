@@ -80,10 +80,12 @@ concrete(const char *pattern, char *out, size_t n)
     }
     const char *name = p + 1;
     const char *v =
-        !strncmp(name, "no}", 3)       ? no
-        : !strncmp(name, "action}", 7) ? "escalate"
-        : !strncmp(name, "login}", 6)
-            ? "u0"
+        !strncmp(name, "no}", 3) || !strncmp(name, "id}", 3) ? no
+        : !strncmp(name, "action}", 7)                       ? "escalate"
+        : !strncmp(name, "login}", 6)                        ? "u0"
+        : !strncmp(name, "fmt}", 4)                          ? "json"
+        : !strncmp(name, "code}", 5)
+            ? "gb47678-matter-06010"
             : "0000000000000000000000000000000000000000000000000000000"
               "000000000";
     k += snprintf(out + k, n - k, "%s", v);

@@ -312,6 +312,7 @@ static const struct {
     {"check", "checking", NULL, GW},
     {"check_request", "handled", NULL, OP},
     {"close", "checked", NULL, SL},
+    {"comment", "dispatched", NULL, OP},
     {"defer", "filed", NULL, SL},
     {"dispatch", "filed", NULL, DI},
     {"escalate", "dispatched", NULL, LE},
