@@ -194,6 +194,7 @@ static int
 find_duplicate(struct case_env *env, const struct case_report *r, double lat,
                double lon, int64_t at, char *dup, struct cg_err *e)
 {
+  /* the state test reads exactly as the partial index's (migration 0004) */
   static const char sql[] =
       "SELECT no, lat, lon, created_at FROM cases WHERE category_code = ?"
       " AND cell = ? AND created_at >= ? AND scheme = ? AND kind = ? AND"

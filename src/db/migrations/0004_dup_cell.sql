@@ -5,7 +5,9 @@
 -- carries the 0.01° square (≈ 1.1 km × 0.9 km here) its position falls in,
 -- and the search seeks the one to four squares a report's radius touches
 -- straight to the window's start, reading only the index (it carries what
--- the search tests and returns).
+-- the search tests and returns). Only open cases are in it: duplicates,
+-- closed and void cases never match, and a busy corner of the district
+-- would otherwise pile them up in the squares searched.
 
 -- floor((lat + 90) * 100) * 1000000 + floor((lon + 180) * 100); the
 -- same formula as case_cell() in src/case/case.c
@@ -13,5 +15,8 @@ ALTER TABLE cases ADD COLUMN cell BIGINT;
 UPDATE cases SET cell = CAST(floor((lat + 90) * 100) AS BIGINT) * 1000000
                       + CAST(floor((lon + 180) * 100) AS BIGINT);
 DROP INDEX cases_dup;
+-- the WHERE must read exactly as in find_duplicate() for the index to serve
 CREATE INDEX cases_dup ON cases (category_code, cell, created_at, scheme, kind,
-                                 state, lat, lon, no);
+                                 lat, lon, no, state)
+  WHERE state NOT IN ('closed', 'void', 'rejected', 'duplicate', 'draft',
+                      'self_handled');
