@@ -61,15 +61,17 @@ write_batch(struct case_env *env, struct api_job *jobs)
       continue;
     }
     if ((j->rc = case_batch_mark(env, &m, &j->e)) == CG_OK &&
-        (j->rc = db_exec(env->db, "SAVEPOINT report", &j->e)) == CG_OK) {
+        (j->rc = db_savepoint(env->db, &j->e)) == CG_OK) {
       j->rc = case_report(env, &j->who, &j->rep, j->no, &j->e);
       if (j->rc == CG_OK && j->h->after)
         j->rc = j->h->after(env, j->no, j->arg, &j->e);
       if (j->rc != CG_OK) { /* take back this report alone */
-        db_exec(env->db, "ROLLBACK TO report", NULL);
+        db_rollback_to(env->db);
+        case_batch_restore(env, &m);
+      } else if ((j->rc = db_release(env->db, &j->e)) != CG_OK) {
+        db_rollback_to(env->db);
         case_batch_restore(env, &m);
       }
-      db_exec(env->db, "RELEASE report", NULL);
     }
     if (j->rc != CG_OK && j->e.code == CG_EDB) { /* the store failed: stop */
       rc = j->rc;

@@ -97,16 +97,14 @@ lookup_name(struct db *db, const char *sql, const char *code, char *buf,
   db_finalize(st);
 }
 
-static const char area_sql[] = "SELECT name FROM area WHERE code = ?";
 static const char dept_sql[] = "SELECT name FROM department WHERE code = ?";
 
+/* {"code", "name"} of an area, or null without a code. */
 static json_t *
-area_json(struct db *db, const char *code)
+area_json(const char *code, const char *name)
 {
-  char name[256];
   if (!*code) return json_null();
-  lookup_name(db, area_sql, code, name, sizeof name);
-  return json_pack("{s:s, s:s}", "code", code, "name", name);
+  return json_pack("{s:s, s:s}", "code", code, "name", name ? name : "");
 }
 
 static json_t *
@@ -214,55 +212,59 @@ static json_t *
 case_json(struct case_env *env, const struct org_user *who,
           const struct kase *k, int vis, int with_tasks)
 {
+  /* the row's texts and the names of its codes, in one statement */
   static const char sql[] =
-      "SELECT address, description, reporter_name, reporter_phone,"
-      " created_at, updated_at, rating_note FROM cases WHERE no = ?";
-  static const char cat_sql[] =
-      "SELECT name_zh FROM category WHERE scheme = ? AND kind = ? AND"
-      " code = ?";
+      "SELECT c.address, c.description, c.reporter_name, c.reporter_phone,"
+      " c.created_at, c.updated_at, c.rating_note,"
+      " (SELECT name_zh FROM category g WHERE g.scheme = c.scheme AND"
+      " g.kind = c.kind AND g.code = c.category_code),"
+      " (SELECT name FROM department d WHERE d.code = c.dept_code),"
+      " (SELECT name FROM area a WHERE a.code = c.grid_code),"
+      " (SELECT name FROM area a WHERE a.code = c.community_code),"
+      " (SELECT name FROM area a WHERE a.code = c.street_code)"
+      " FROM cases c WHERE c.no = ?";
   int64_t now = case_now(env);
-  char cat[256] = "", dept[256] = "";
-  struct db_stmt *st;
+  char dept[256] = "";
+  struct db_stmt *st = NULL;
   json_t *j;
   double pct;
+  int row = 0;
 
-  if (db_prepare_cached(env->db, &st, cat_sql, NULL) == CG_OK) {
-    db_bindf(st, "ttt", k->scheme, k->kind, k->code);
-    if (db_step(st, NULL) == DB_ROW)
-      snprintf(cat, sizeof cat, "%s", db_col_text(st, 0));
-    db_finalize(st);
+  if (db_prepare_cached(env->db, &st, sql, NULL) == CG_OK) {
+    db_bindf(st, "t", k->no);
+    row = db_step(st, NULL) == DB_ROW;
   }
-  lookup_name(env->db, dept_sql, k->dept, dept, sizeof dept);
   j = json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s}, s:s, s:s,"
                 " s:f, s:f, s:o, s:o, s:o, s:i, s:s}",
                 "no", k->no, "state", case_state_name(k->state), "state_zh",
                 case_state_zh(k->state), "category", "scheme", k->scheme,
-                "kind", k->kind, "code", k->code, "name", cat, "source",
+                "kind", k->kind, "code", k->code, "name",
+                row && db_col_text(st, 7) ? db_col_text(st, 7) : "", "source",
                 k->source, "case_type", k->case_type, "lat", k->lat, "lon",
-                k->lon, "grid", area_json(env->db, k->grid), "community",
-                area_json(env->db, k->community), "street",
-                area_json(env->db, k->street), "urgency", k->urgency,
-                "area_class", k->area_class);
-  if (db_prepare_cached(env->db, &st, sql, NULL) == CG_OK) {
-    db_bindf(st, "t", k->no);
-    if (db_step(st, NULL) == DB_ROW) {
-      json_object_set_new(j, "address", json_string(db_col_text(st, 0)));
-      json_object_set_new(j, "description", json_string(db_col_text(st, 1)));
-      json_object_set_new(j, "created_at", jtime(db_col_int(st, 4)));
-      json_object_set_new(j, "updated_at", jtime(db_col_int(st, 5)));
-      if (vis == 2 && sees_contact(who, k)) {
-        json_object_set_new(j, "reporter",
-                            json_pack("{s:s, s:s?, s:s?}", "login", k->reporter,
-                                      "name", db_col_text(st, 2), "phone",
-                                      db_col_text(st, 3)));
-      }
-      if (*k->rating)
-        json_object_set_new(j, "rating",
-                            json_pack("{s:s, s:s?}", "value", k->rating, "note",
-                                      db_col_text(st, 6)));
+                k->lon, "grid", area_json(k->grid, row ? db_col_text(st, 9) : 0),
+                "community",
+                area_json(k->community, row ? db_col_text(st, 10) : NULL),
+                "street", area_json(k->street, row ? db_col_text(st, 11) : 0),
+                "urgency", k->urgency, "area_class", k->area_class);
+  if (row) {
+    snprintf(dept, sizeof dept, "%s",
+             db_col_text(st, 8) ? db_col_text(st, 8) : "");
+    json_object_set_new(j, "address", json_string(db_col_text(st, 0)));
+    json_object_set_new(j, "description", json_string(db_col_text(st, 1)));
+    json_object_set_new(j, "created_at", jtime(db_col_int(st, 4)));
+    json_object_set_new(j, "updated_at", jtime(db_col_int(st, 5)));
+    if (vis == 2 && sees_contact(who, k)) {
+      json_object_set_new(j, "reporter",
+                          json_pack("{s:s, s:s?, s:s?}", "login", k->reporter,
+                                    "name", db_col_text(st, 2), "phone",
+                                    db_col_text(st, 3)));
     }
-    db_finalize(st);
+    if (*k->rating)
+      json_object_set_new(j, "rating",
+                          json_pack("{s:s, s:s?}", "value", k->rating, "note",
+                                    db_col_text(st, 6)));
   }
+  if (st) db_finalize(st);
   json_object_set_new(
       j, "dept",
       *k->dept ? json_pack("{s:s, s:s}", "code", k->dept, "name", dept)

@@ -98,6 +98,14 @@ int db_begin(struct db *db, struct cg_err *e);
 int db_commit(struct db *db, struct cg_err *e);
 void db_rollback(struct db *db);
 
+/* Inside a transaction: a savepoint to return to. db_release() keeps what
+** was done since, db_rollback_to() undoes it (and releases the savepoint).
+** One level: a second savepoint before the release is an error. Their
+** statements are prepared once per connection. */
+int db_savepoint(struct db *db, struct cg_err *e);
+int db_release(struct db *db, struct cg_err *e);
+void db_rollback_to(struct db *db);
+
 /* Inside a transaction: check foreign keys at its commit rather than at
 ** each statement, so rows may be written child first (a case's events
 ** before the case row a batch holds back). Ends with the transaction. */

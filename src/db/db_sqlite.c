@@ -69,7 +69,9 @@ db_open(struct db **out, const char *where, int flags, struct cg_err *e)
        (db_exec(db, "PRAGMA page_size = 16384", e) != CG_OK ||
         db_exec(db, "PRAGMA journal_mode = WAL", e) != CG_OK ||
         db_exec(db, "PRAGMA synchronous = FULL", e) != CG_OK ||
-        db_exec(db, "PRAGMA cache_size = -65536", e) != CG_OK))) {
+        db_exec(db, "PRAGMA cache_size = -65536", e) != CG_OK ||
+        /* savepoints' journals in memory, not in temporary files */
+        db_exec(db, "PRAGMA temp_store = MEMORY", e) != CG_OK))) {
     cg_err_prefix(e, "cannot open database '%s'", where);
     db_close(db);
     return CG_EDB;
@@ -298,10 +300,50 @@ db_col_blob(struct db_stmt *st, int i)
   return sqlite3_column_blob(st->h, i);
 }
 
+static int run_cached(struct db *db, const char *sql, struct cg_err *e);
+static const char begin_sql[] = "BEGIN IMMEDIATE";
+static const char commit_sql[] = "COMMIT";
+static const char defer_sql[] = "PRAGMA defer_foreign_keys = ON";
+
 int
 db_begin(struct db *db, struct cg_err *e)
 {
-  return db_exec(db, "BEGIN IMMEDIATE", e);
+  return run_cached(db, begin_sql, e);
+}
+
+/* Run one of the fixed statements below, prepared once per connection. */
+static int
+run_cached(struct db *db, const char *sql, struct cg_err *e)
+{
+  struct db_stmt *st;
+  int rc = db_prepare_cached(db, &st, sql, e);
+  if (rc != CG_OK) return rc;
+  rc = db_step(st, e);
+  db_finalize(st);
+  return rc < 0 ? -rc : CG_OK;
+}
+
+static const char savepoint_sql[] = "SAVEPOINT cg";
+static const char release_sql[] = "RELEASE cg";
+static const char rollback_to_sql[] = "ROLLBACK TO cg";
+
+int
+db_savepoint(struct db *db, struct cg_err *e)
+{
+  return run_cached(db, savepoint_sql, e);
+}
+
+int
+db_release(struct db *db, struct cg_err *e)
+{
+  return run_cached(db, release_sql, e);
+}
+
+void
+db_rollback_to(struct db *db)
+{
+  if (run_cached(db, rollback_to_sql, NULL) == CG_OK)
+    run_cached(db, release_sql, NULL);
 }
 
 int64_t
@@ -313,13 +355,13 @@ db_last_id(struct db *db)
 int
 db_defer_checks(struct db *db, struct cg_err *e)
 {
-  return db_exec(db, "PRAGMA defer_foreign_keys = ON", e);
+  return run_cached(db, defer_sql, e);
 }
 
 int
 db_commit(struct db *db, struct cg_err *e)
 {
-  return db_exec(db, "COMMIT", e);
+  return run_cached(db, commit_sql, e);
 }
 
 void

@@ -187,11 +187,11 @@ int
 org_user_get(struct db *db, const char *login, struct org_user *u,
              struct cg_err *e)
 {
+  /* cached: every authenticated request reads its user */
+  static const char sql[] = "SELECT " USER_COLS " FROM app_user WHERE"
+                            " login = ?";
   struct db_stmt *st;
-  int rc = db_prepare(db, &st,
-                      "SELECT " USER_COLS " FROM app_user WHERE"
-                      " login = ?",
-                      e);
+  int rc = db_prepare_cached(db, &st, sql, e);
   if (rc != CG_OK) return rc;
   db_bindf(st, "t", login);
   rc = db_step(st, e);
