@@ -88,6 +88,11 @@ struct api_field {
 json_t *api_body(struct http_req *r, const struct api_field *fields,
                  int *status);
 
+/* The same check of JSON text of n bytes from elsewhere (a part of a
+** multipart body), whatever the request's content type. */
+json_t *api_json_fields(struct http_req *r, const char *text, size_t n,
+                        const struct api_field *fields, int *status);
+
 /* The router's authenticate callback: the bearer token names an open
 ** session; sets r->user (a struct org_user) and r->role. */
 int api_authenticate(struct http_req *r);

@@ -48,6 +48,19 @@ json_t *
 api_body(struct http_req *r, const struct api_field *fields, int *status)
 {
   const char *type = http_header(r, "Content-Type");
+
+  if (!type || strncasecmp(type, "application/json", 16) != 0) {
+    *status = http_reply_error(r, 415, "unsupported_media_type",
+                               "send the body as application/json");
+    return NULL;
+  }
+  return api_json_fields(r, r->body, r->body_len, fields, status);
+}
+
+json_t *
+api_json_fields(struct http_req *r, const char *text, size_t n,
+                const struct api_field *fields, int *status)
+{
   char problems[400] = "";
   size_t len = 0;
   json_error_t je;
@@ -55,12 +68,7 @@ api_body(struct http_req *r, const struct api_field *fields, int *status)
   const char *key;
   json_t *v;
 
-  if (!type || strncasecmp(type, "application/json", 16) != 0) {
-    *status = http_reply_error(r, 415, "unsupported_media_type",
-                               "send the body as application/json");
-    return NULL;
-  }
-  j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &je);
+  j = json_loadb(text, n, JSON_REJECT_DUPLICATES, &je);
   if (!j || !json_is_object(j)) {
     *status = http_reply_error(r, 400, "invalid",
                                "the body is not a JSON "

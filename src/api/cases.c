@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "attach/attach.h"
@@ -81,14 +82,111 @@ attachments(struct http_req *r, json_t *list, struct case_attach *att, int max,
   return n;
 }
 
+/* A report sent as multipart/form-data: the JSON object in a part named
+** "case", and photos and documents as file parts named "photo" (before),
+** "after" or "document", each stored (type sniffed, size limited) and
+** added to att after the n already there. Returns the object (caller
+** decrefs) and sets *natt, or NULL with *status set to the reply's. Files
+** stored for a report that then fails stay stored, unreferenced, as an
+** upload through /api/v1/attachments would. */
+static json_t *
+multipart_report(struct http_req *r, const struct api_field *fields,
+                 struct case_attach *att, int max, int *natt, int *status)
+{
+  static const char *const stages[][2] = {
+      {"photo", "before"}, {"after", "after"}, {"document", "document"}};
+  struct case_setup *s = api_app(r)->cases;
+  size_t limit = (size_t)(s->conf.attach_limit_mb * 1024 * 1024);
+  struct http_form form;
+  const char *why, *json = NULL;
+  size_t json_len = 0;
+  json_t *b = NULL;
+  int n = 0;
+
+  if (http_form_parse(r, &form, &why) != 0) {
+    *status = http_reply_error(r, 400, "invalid", "%s", why);
+    goto out;
+  }
+  for (int i = 0; i < form.n; i++) {
+    struct http_field *f = &form.field[i];
+    size_t k = 0;
+    if (strcmp(f->name, "case") == 0) {
+      if (json) {
+        *status = http_reply_error(r, 400, "invalid", "two 'case' parts");
+        goto out;
+      }
+      json = f->value;
+      json_len = f->len;
+      continue;
+    }
+    while (k < 3 && strcmp(f->name, stages[k][0]) != 0)
+      k++;
+    if (k == 3) {
+      *status = http_reply_error(r, 400, "invalid",
+                                 "unknown part '%.40s' (case, photo, "
+                                 "after or document)",
+                                 f->name);
+      goto out;
+    }
+    if (n == max) {
+      *status = http_reply_error(r, 400, "invalid",
+                                 "more than %d attachments", max);
+      goto out;
+    }
+    n++;
+  }
+  if (!json) {
+    *status = http_reply_error(r, 400, "invalid",
+                               "no 'case' part: the report as JSON");
+    goto out;
+  }
+  if (!(b = api_json_fields(r, json, json_len, fields, status))) goto out;
+  *natt = attachments(r, json_object_get(b, "attachments"), att, max, status);
+  if (*natt < 0 || *natt + n > max) {
+    if (*natt >= 0)
+      *status = http_reply_error(r, 400, "invalid",
+                                 "more than %d attachments", max);
+    json_decref(b);
+    b = NULL;
+    goto out;
+  }
+  for (int i = 0; i < form.n; i++) {
+    struct http_field *f = &form.field[i];
+    struct attach_info info;
+    struct cg_err e = {0};
+    size_t k = 0;
+    if (strcmp(f->name, "case") == 0) continue;
+    while (strcmp(f->name, stages[k][0]) != 0)
+      k++;
+    if (attach_put(s->data_dir, f->value, f->len, limit, NULL, &info, &e) !=
+        CG_OK) {
+      cg_err_prefix(&e, "part '%s'", f->name);
+      *status = fail(r, &e);
+      json_decref(b);
+      b = NULL;
+      goto out;
+    }
+    memset(&att[*natt], 0, sizeof att[*natt]);
+    snprintf(att[*natt].sha256, sizeof att[*natt].sha256, "%s", info.sha256);
+    att[(*natt)++].stage = stages[k][1];
+  }
+out:
+  http_form_release(&form);
+  return b;
+}
+
 /* POST /api/v1/cases (logged in)
 ** {"scheme","kind","code","lat","lon" required; "crs", "address",
 **  "description", "urgency", "area_class", "source", "case_type",
 **  "reporter_name", "reporter_phone", "draft", "self_handled",
 **  "attachments": [{"sha256","stage"}]}
+** as application/json (up to 1 MiB), or as multipart/form-data with that
+** object in a part named "case" and the photos themselves in parts named
+** "photo", "after" or "document" (up to the attachment limit in all).
 ** 201 the new case, once committed (the writer groups the reports of many
-** requests into one commit); 400 bad fields, a position outside the
-** district or an unknown category; 403 a role that may not report. */
+** requests into one commit); 400 bad fields or parts, a position outside
+** the district or an unknown category; 403 a role that may not report;
+** 413 too big; 415 another body type. */
 int
 cases_post_api(struct http_req *r)
 {
@@ -110,13 +208,29 @@ cases_post_api(struct http_req *r)
                                             {"self_handled", JSON_TRUE, 0},
                                             {"attachments", JSON_ARRAY, 0},
                                             {NULL, 0, 0}};
+  const char *type = http_header(r, "Content-Type");
   struct case_attach att[16];
   struct case_report rep;
   struct cg_err e = {0};
   json_t *b;
-  int status;
+  int status, natt = 0;
 
-  if (!(b = api_body(r, fields, &status))) return status;
+  if (type && strncasecmp(type, "multipart/form-data", 19) == 0) {
+    if (!(b = multipart_report(r, fields, att, 16, &natt, &status)))
+      return status;
+  } else {
+    if (r->body_len > HTTP_BODY_LIMIT) /* the route takes uploads */
+      return http_reply_error(r, 413, "too_large",
+                              "a JSON report is at most %d bytes; send "
+                              "photos as multipart/form-data",
+                              HTTP_BODY_LIMIT);
+    if (!(b = api_body(r, fields, &status))) return status;
+    natt = attachments(r, json_object_get(b, "attachments"), att, 16, &status);
+    if (natt < 0) {
+      json_decref(b);
+      return status;
+    }
+  }
   memset(&rep, 0, sizeof rep);
 #define S(k) json_string_value(json_object_get(b, k))
   rep.scheme = S("scheme");
@@ -140,12 +254,7 @@ cases_post_api(struct http_req *r)
   rep.self_handled = json_is_true(json_object_get(b, "self_handled"));
 #undef S
   rep.att = att;
-  rep.natt =
-      attachments(r, json_object_get(b, "attachments"), att, 16, &status);
-  if (rep.natt < 0) {
-    json_decref(b);
-    return status;
-  }
+  rep.natt = natt;
   /* written by the writer thread, answered after its commit */
   return api_writer_defer(r, r->user, &rep, att, rep.natt, b);
 }

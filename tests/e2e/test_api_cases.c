@@ -170,6 +170,132 @@ test_public_report_to_close(void **state)
   assert_int_equal(call(GW_AWAY, "GET", path, NULL, NULL), 404);
 }
 
+/* A multipart/form-data body of parts (name, filename or NULL, bytes, n)
+** into buf; returns its length. */
+struct part {
+  const char *name, *filename;
+  const void *data;
+  size_t n;
+};
+static size_t
+multipart(char *buf, size_t cap, const struct part *p, int np)
+{
+  size_t len = 0;
+  for (int i = 0; i < np; i++) {
+    len += snprintf(buf + len, cap - len,
+                    "--XyZ\r\nContent-Disposition: form-data; name=\"%s\"",
+                    p[i].name);
+    if (p[i].filename)
+      len += snprintf(buf + len, cap - len,
+                      "; filename=\"%s\"\r\nContent-Type: "
+                      "application/octet-stream",
+                      p[i].filename);
+    len += snprintf(buf + len, cap - len, "\r\n\r\n");
+    assert_true(len + p[i].n + 2 < cap);
+    memcpy(buf + len, p[i].data, p[i].n);
+    len += p[i].n;
+    memcpy(buf + len, "\r\n", 2);
+    len += 2;
+  }
+  len += snprintf(buf + len, cap - len, "--XyZ--\r\n");
+  return len;
+}
+
+/* The reports of the other member of the public, as the list counts
+** them (the citizen's own are counted by test_lists_by_role). */
+static int64_t
+other_cases(void)
+{
+  json_t *j;
+  int64_t n;
+  assert_int_equal(call(OTHER, "GET", "/api/v1/cases", NULL, &j), 200);
+  n = json_integer_value(json_object_get(j, "total"));
+  json_decref(j);
+  return n;
+}
+
+static void
+test_report_with_photos(void **state)
+{
+  static const unsigned char png[] = {
+      0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0,    0,    0,
+      13,   'I', 'H', 'D', 'R',  0,    0,    0,    2,    0,    0,
+      0,    1,   8,   2,   0,    0,    0,    0x90, 0x77, 0x53, 0xde};
+  static const char type[] = "multipart/form-data; boundary=XyZ";
+  char json[400], h[200], *buf = malloc(2 << 20), *resp = NULL, path[100];
+  const char *mime, *stage;
+  json_t *j, *att;
+  size_t n;
+  int64_t before;
+
+  snprintf(json, sizeof json,
+           "{\"scheme\":\"gb47678\",\"kind\":\"matter\","
+           "\"code\":\"06028\",\"lat\":%f,\"lon\":%f,"
+           "\"description\":\"井盖缺失\"}",
+           lat, lon);
+  snprintf(h, sizeof h, "Authorization: Bearer %s\r\n", tokens[OTHER]);
+  before = other_cases();
+  {
+    struct part p[] = {{"case", NULL, json, strlen(json)},
+                       {"photo", "a.png", png, sizeof png}};
+    n = multipart(buf, 2 << 20, p, 2);
+  }
+  assert_int_equal(
+      tu_http_raw(port, "POST", "/api/v1/cases", h, type, buf, n, &resp), 201);
+  j = json_loads(resp, 0, NULL);
+  free(resp);
+  snprintf(path, sizeof path, "/api/v1/cases/%s",
+           json_string_value(json_object_get(j, "no")));
+  json_decref(j);
+  /* the case has the photo, stored, typed from its content */
+  assert_int_equal(call(OTHER, "GET", path, NULL, &j), 200);
+  att = json_array_get(json_object_get(j, "attachments"), 0);
+  assert_non_null(att);
+  mime = json_string_value(json_object_get(att, "mime"));
+  stage = json_string_value(json_object_get(att, "stage"));
+  assert_string_equal(mime, "image/png");
+  assert_string_equal(stage, "before");
+  snprintf(path, sizeof path, "/api/v1/attachments/%s",
+           json_string_value(json_object_get(att, "sha256")));
+  json_decref(j);
+  assert_int_equal(call(OTHER, "GET", path, NULL, NULL), 200);
+  assert_int_equal(other_cases(), before + 1);
+
+  /* refused, and no case written: no report part, an unknown part, a
+  ** photo that is not one, a JSON report over 1 MiB, another type */
+  {
+    struct part none[] = {{"photo", "a.png", png, sizeof png}};
+    struct part odd[] = {{"case", NULL, json, strlen(json)},
+                         {"video", "a.mp4", png, sizeof png}};
+    struct part fake[] = {{"case", NULL, json, strlen(json)},
+                          {"photo", "a.png", "<html>", 6}};
+    n = multipart(buf, 2 << 20, none, 1);
+    assert_int_equal(
+        tu_http_raw(port, "POST", "/api/v1/cases", h, type, buf, n, NULL),
+        400);
+    n = multipart(buf, 2 << 20, odd, 2);
+    assert_int_equal(
+        tu_http_raw(port, "POST", "/api/v1/cases", h, type, buf, n, NULL),
+        400);
+    n = multipart(buf, 2 << 20, fake, 2);
+    assert_int_equal(
+        tu_http_raw(port, "POST", "/api/v1/cases", h, type, buf, n, &resp),
+        400);
+    assert_non_null(strstr(resp, "part 'photo'"));
+    free(resp);
+  }
+  memset(buf, ' ', (1 << 20) + 10);
+  memcpy(buf, json, strlen(json));
+  assert_int_equal(tu_http_raw(port, "POST", "/api/v1/cases", h,
+                               "application/json", buf, (1 << 20) + 10, NULL),
+                   413);
+  assert_int_equal(tu_http_raw(port, "POST", "/api/v1/cases", h, "text/plain",
+                               json, strlen(json), NULL),
+                   415);
+  assert_int_equal(other_cases(), before + 1);
+  free(buf);
+}
+
 static void
 test_history_and_privacy(void **state)
 {
@@ -411,6 +537,7 @@ main(void)
       cmocka_unit_test(test_lists_by_role),
       cmocka_unit_test(test_live_events),
       cmocka_unit_test(test_metrics),
+      cmocka_unit_test(test_report_with_photos), /* after the counts */
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
