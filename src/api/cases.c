@@ -166,9 +166,13 @@ multipart_report(struct http_req *r, const struct api_field *fields,
       b = NULL;
       goto out;
     }
+    for (int a = 0; a < *natt; a++) /* the same file twice: once */
+      if (!strcmp(att[a].sha256, info.sha256) && att[a].stage == stages[k][1])
+        goto next;
     memset(&att[*natt], 0, sizeof att[*natt]);
     snprintf(att[*natt].sha256, sizeof att[*natt].sha256, "%s", info.sha256);
     att[(*natt)++].stage = stages[k][1];
+  next:;
   }
 out:
   http_form_release(&form);
