@@ -183,11 +183,6 @@ struct case_action_info {
 /* The action table (sorted by name) and its length. */
 const struct case_action_info *case_actions(int *n);
 
-/* The actions `who` may take on case `no` now, as a JSON array of names
-** (caller decrefs). */
-json_t *case_allowed_actions(struct case_env *env, const struct org_user *who,
-                             const char *no, struct cg_err *e);
-
 /* The case as JSON (caller decrefs): its fields, position and areas,
 ** tasks with deadlines and traffic lights, counters, attachments and, with
 ** history, every event. Reporter contact details are left out unless

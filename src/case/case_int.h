@@ -158,6 +158,10 @@ int case_set_step(struct case_env *env, struct kase *k, int64_t at,
 int case_route(struct case_env *env, const struct kase *k, char *buf, size_t n,
                struct cg_err *e);
 
+/* The actions `who` may take now on the loaded case k, as a JSON array
+** of names (caller decrefs). */
+json_t *case_actions_json(const struct org_user *who, const struct kase *k);
+
 /* case_load() that reuses the case the batch wrote last. */
 int case_load_env(struct case_env *env, const char *no, struct kase *k,
                   struct cg_err *e);

@@ -116,14 +116,17 @@ int
 case_route(struct case_env *env, const struct kase *k, char *buf, size_t n,
            struct cg_err *e)
 {
+  /* the code's prefixes, bound as a list, let the primary key find the
+  ** candidates instead of testing every rule of the scheme */
   static const char sql[] =
       "SELECT dept_code FROM routing WHERE scheme = ? AND kind = ?"
-      " AND substr(?, 1, length(code_prefix)) = code_prefix"
-      " AND (street_code = '' OR street_code = ?)"
-      " AND (area_class = '' OR area_class = ?)"
+      " AND code_prefix IN (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+      " AND street_code IN ('', ?) AND area_class IN ('', ?)"
       " ORDER BY length(code_prefix) DESC, street_code DESC,"
       " area_class DESC LIMIT 1";
   struct db_stmt *st;
+  char prefix[16][16];
+  size_t len = strlen(k->code);
   int rc;
 
   char key[80];
@@ -133,7 +136,14 @@ case_route(struct case_env *env, const struct kase *k, char *buf, size_t n,
            k->kind, k->code, k->street, k->area_class);
   if (case_memo_get(env, key, NULL, buf, n)) return CG_OK;
   if ((rc = db_prepare_cached(env->db, &st, sql, e)) != CG_OK) return rc;
-  db_bindf(st, "ttttt", k->scheme, k->kind, k->code, k->street, k->area_class);
+  db_bindf(st, "tt", k->scheme, k->kind);
+  for (size_t i = 0; i < 16; i++) { /* lengths 0 to 15: k->code[16] */
+    snprintf(prefix[i], sizeof prefix[i], "%.*s", (int)(i < len ? i : len),
+             k->code);
+    db_bind_text(st, 3 + (int)i, prefix[i]);
+  }
+  db_bind_text(st, 19, k->street);
+  db_bind_text(st, 20, k->area_class);
   rc = db_step(st, e);
   if (rc == DB_ROW) snprintf(buf, n, "%s", db_col_text(st, 0));
   db_finalize(st);

@@ -804,20 +804,15 @@ fail:
 }
 
 json_t *
-case_allowed_actions(struct case_env *env, const struct org_user *who,
-                     const char *no, struct cg_err *e)
+case_actions_json(const struct org_user *who, const struct kase *k)
 {
-  struct kase k;
-  json_t *list;
-
-  if (case_load_env(env, no, &k, e) != CG_OK) return NULL;
-  list = json_array();
+  json_t *list = json_array();
   for (int i = 0; i < nactions; i++) {
     struct cg_err ignore;
     if (strcmp(actions[i].info.name, "escalate") == 0 &&
         who->role == ROLE_SYSTEM)
       continue;
-    if (check_action(who, &k, actions[i].info.name, &ignore))
+    if (check_action(who, k, actions[i].info.name, &ignore))
       json_array_append_new(list, json_string(actions[i].info.name));
   }
   return list;

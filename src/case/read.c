@@ -343,10 +343,7 @@ case_get_json(struct case_env *env, const struct org_user *who, const char *no,
   json_object_set_new(j, "attachments", attachments_json(env->db, no));
   if (history)
     json_object_set_new(j, "history", history_json(env->db, no, vis == 2));
-  if (vis == 2) {
-    json_t *acts = case_allowed_actions(env, who, no, NULL);
-    json_object_set_new(j, "actions", acts ? acts : json_array());
-  }
+  if (vis == 2) json_object_set_new(j, "actions", case_actions_json(who, &k));
   return j;
 }
 

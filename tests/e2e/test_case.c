@@ -872,6 +872,52 @@ test_search_in_chinese(void **state)
 }
 
 static void
+test_routing_most_specific_wins(void **state)
+{
+  static const struct {
+    const char *code, *area_class;
+    int away; /* in another street */
+    const char *want;
+  } r[] = {
+      {"06010", "B", 0, "ylc"}, /* prefix 0601 in street 001 */
+      {"06010", "A", 0, "gs"},  /* ... and area class A */
+      {"06010", "B", 1, "szc"}, /* prefix 0601 elsewhere */
+      {"06042", "B", 0, "hwc"}, /* prefix 06 */
+      {"07001", "B", 0, "cgj"}, /* the scheme's catch-all */
+  };
+  struct cg_err e = {0};
+  char path[4400];
+  int n;
+
+  snprintf(path, sizeof path, "%s/routing.csv", dir);
+  tu_write(path, "scheme,kind,code_prefix,street,area_class,dept\n"
+                 "gb47678,matter,,,,cgj\n"
+                 "gb47678,matter,06,,,hwc\n"
+                 "gb47678,matter,0601,,,szc\n"
+                 "gb47678,matter,0601,410104001,,ylc\n"
+                 "gb47678,matter,0601,410104001,A,gs\n");
+  assert_int_equal(case_import_routing(db, path, &n, &e), CG_OK);
+  for (size_t i = 0; i < sizeof r / sizeof r[0]; i++) {
+    struct case_report x;
+    char no[32];
+    clock_now += 100 * 3600; /* past the duplicate window */
+    memset(&x, 0, sizeof x);
+    x.scheme = "gb47678";
+    x.kind = "matter";
+    x.code = r[i].code;
+    x.area_class = r[i].area_class;
+    x.lat = r[i].away ? olat : plat;
+    x.lon = r[i].away ? olon : plon;
+    if (case_report(env, &users[OP], &x, no, &e) != CG_OK)
+      fail_msg("report: %s", e.msg);
+    assert_field(no, "dept_code", r[i].want);
+  }
+  /* the shipped routing back, for the tests after this one */
+  assert_int_equal(
+      case_import_routing(db, tu_data("config/routing.csv"), &n, &e), CG_OK);
+}
+
+static void
 test_privacy_and_visibility(void **state)
 {
   struct cg_err e = {0};
@@ -1322,6 +1368,7 @@ main(void)
       cmocka_unit_test(test_duplicates_linked),
       cmocka_unit_test(test_privacy_and_visibility),
       cmocka_unit_test(test_search_in_chinese),
+      cmocka_unit_test(test_routing_most_specific_wins),
       cmocka_unit_test(test_bad_reports_refused),
       cmocka_unit_test(test_configuration_refused_whole),
       cmocka_unit_test(test_verify_finds_tampering),
