@@ -104,6 +104,13 @@ int metrics_get_api(struct http_req *r);
 int openapi_get_api(struct http_req *r);
 int stream_get_api(struct http_req *r);
 int areas_get_api(struct http_req *r);
+int definitions_get_api(struct http_req *r);
+int flags_get_api(struct http_req *r);
+int indicators_get_api(struct http_req *r);
+int reports_get_api(struct http_req *r);
+int segment_flags_get_api(struct http_req *r);
+int segments_get_api(struct http_req *r);
+int segments_post_api(struct http_req *r);
 int locate_get_api(struct http_req *r);
 
 #endif
