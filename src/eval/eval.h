@@ -290,6 +290,22 @@ json_t *eval_segments_geojson(struct db *db, const char *kind,
 json_t *eval_flags_json(struct case_env *env, const struct eval_period *p,
                         int64_t at, struct cg_err *e);
 
+/* A flag rule (see flag.c and the flag.* settings). */
+struct eval_flag_rule {
+  int threshold;       /* 0: by rank; 1: by thresholds */
+  int ties_none;       /* rank: 1 gives a tied group at a cut no flag */
+  double red, black;   /* rank: how many red (best) and black (worst) */
+  double red_min;      /* threshold: red at or above */
+  double black_max;    /* threshold: black below */
+};
+
+/* Flags for n units with scores (has[i] == 0: not flagged) into flag[]:
+** 1 red, -1 black, 0 none. By rank, the best `red` get red and the worst
+** `black` black, a tie at the cut all of them (or, ties_none, none of
+** them); a unit never gets both (red wins). */
+void eval_flag_assign(const struct eval_flag_rule *rule, const double *score,
+                      const int *has, int n, int *flag);
+
 /* A segment's stored flags, newest first (caller decrefs). */
 json_t *eval_flag_history_json(struct db *db, const char *segment,
                                struct cg_err *e);

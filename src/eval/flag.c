@@ -142,12 +142,34 @@ eval_import_flag_rules(struct db *db, const char *path, int *n,
 
 /* ---- assigning ---------------------------------------------------------------- */
 
-/* Does a tied group of `size` units from rank `r` fit within the cut? */
-static int
-within(const struct rule *rl, int r, int size, double cut)
+void
+eval_flag_assign(const struct eval_flag_rule *rl, const double *score,
+                 const int *has, int n, int *flag)
 {
-  if (r > cut) return 0;
-  return strcmp(rl->ties, "none") || r + size - 1 <= cut;
+  for (int i = 0; i < n; i++) {
+    int above = 0, below = 0, tied = 0;
+    flag[i] = 0;
+    if (!has[i]) continue;
+    if (rl->threshold) {
+      flag[i] = score[i] >= rl->red_min ? 1 : score[i] < rl->black_max ? -1 : 0;
+      continue;
+    }
+    for (int j = 0; j < n; j++) {
+      if (!has[j]) continue;
+      if (score[j] > score[i] + 1e-9)
+        above++;
+      else if (score[j] < score[i] - 1e-9)
+        below++;
+      else
+        tied++;
+    }
+    /* the group of tied units holds places above+1 .. above+tied from the
+    ** top, below+1 .. below+tied from the bottom */
+    if (above < rl->red && (!rl->ties_none || above + tied <= rl->red))
+      flag[i] = 1;
+    else if (below < rl->black && (!rl->ties_none || below + tied <= rl->black))
+      flag[i] = -1;
+  }
 }
 
 static json_t *
@@ -168,7 +190,7 @@ eval_flags_json(struct case_env *env, const struct eval_period *p, int64_t at,
   struct rule rl;
   int n = 0, ok = 0, stored = 0;
   double *sc = NULL;
-  int *has = NULL, *rank = NULL, *low = NULL;
+  int *has = NULL, *rank = NULL, *low = NULL; /* low: the flags */
   json_t *red = NULL, *black = NULL, *ranked = NULL, *out = NULL;
 
   if (eval_refresh(env, 0, &rs, e) != CG_OK ||
@@ -187,35 +209,25 @@ eval_flags_json(struct case_env *env, const struct eval_period *p, int64_t at,
     if (has[i]) sc[i] = eval_round2(sc[i]);
   }
   eval_rank(sc, has, n, rank);
-  for (int i = 0; i < n; i++) { /* rank from the bottom */
-    low[i] = 0;
-    if (!has[i]) continue;
-    low[i] = 1;
-    for (int j = 0; j < n; j++)
-      if (has[j] && sc[j] < sc[i] - 1e-9) low[i]++;
+  {
+    struct eval_flag_rule fr;
+    fr.threshold = !strcmp(rl.mode, "threshold");
+    fr.ties_none = !strcmp(rl.ties, "none");
+    fr.red = rl.red;
+    fr.black = rl.black;
+    fr.red_min = rl.red_min;
+    fr.black_max = rl.black_max;
+    eval_flag_assign(&fr, sc, has, n, low);
   }
   red = json_array();
   black = json_array();
   ranked = json_array();
   for (int i = 0; i < n; i++) {
-    int tied = 0, isred = 0;
     if (!has[i]) continue;
-    for (int j = 0; j < n; j++)
-      tied += has[j] && rank[j] == rank[i];
     json_array_append_new(ranked, flag_row(&rows[i], sc[i], rank[i]));
-    if (!strcmp(rl.mode, "threshold")) {
-      isred = sc[i] >= rl.red_min;
-      if (isred)
-        json_array_append_new(red, flag_row(&rows[i], sc[i], rank[i]));
-      else if (sc[i] < rl.black_max)
-        json_array_append_new(black, flag_row(&rows[i], sc[i], rank[i]));
-      continue;
-    }
-    isred = within(&rl, rank[i], tied, rl.red);
-    if (isred)
-      json_array_append_new(red, flag_row(&rows[i], sc[i], rank[i]));
-    else if (within(&rl, low[i], tied, rl.black))
-      json_array_append_new(black, flag_row(&rows[i], sc[i], rank[i]));
+    if (low[i])
+      json_array_append_new(low[i] > 0 ? red : black,
+                            flag_row(&rows[i], sc[i], rank[i]));
   }
   if (p->end <= at) { /* the period is over: keep its flags */
     struct db *db = env->db;
