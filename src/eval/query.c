@@ -265,8 +265,14 @@ eval_ranked_json(struct case_env *env, const struct eval_conf *conf, int kind,
   char(*gc)[8] = NULL, (*go)[8] = NULL;
   json_t **missing = NULL, *list = NULL;
 
-  if (eval_rows(env, kind, p, code, at, &cur, &ncur, e) != CG_OK ||
-      eval_rows(env, kind, prev, code, at, &old, &nold, e) != CG_OK)
+  /* every unit of the kind, so that ranks are among all of them; code
+  ** only checked here and picked below */
+  if ((code && eval_rows(env, kind, p, code, at, &cur, &ncur, e) != CG_OK))
+    goto out;
+  free(cur);
+  cur = NULL;
+  if (eval_rows(env, kind, p, NULL, at, &cur, &ncur, e) != CG_OK ||
+      eval_rows(env, kind, prev, NULL, at, &old, &nold, e) != CG_OK)
     goto out;
   sc = calloc(ncur + 1, sizeof *sc);
   so = calloc(nold + 1, sizeof *so);
@@ -294,7 +300,9 @@ eval_ranked_json(struct case_env *env, const struct eval_conf *conf, int kind,
     struct eval_row *o = nold ? bsearch(&cur[i], old, nold, sizeof *old, cmp_row)
                               : NULL;
     int j = o ? (int)(o - old) : -1;
-    json_t *row = json_pack(
+    json_t *row;
+    if (code && strcmp(cur[i].code, code)) continue;
+    row = json_pack(
         "{s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "code", cur[i].code, "name",
         cur[i].name, "indicators", eval_indicators_obj(kind, &cur[i].c),
         "score", hc[i] ? json_real(sc[i]) : json_null(), "grade",
