@@ -180,6 +180,34 @@ flag_row(const struct eval_row *r, double score, int rank)
                    (json_int_t)r->c.m[EM_REPORTS]);
 }
 
+/* Are the flags of p as stored? (n rows with flag[] and score[]) */
+static int
+same_as_stored(struct db *db, const struct eval_period *p,
+               const struct eval_row *rows, int n, const int *flag,
+               const double *score, struct cg_err *e)
+{
+  struct db_stmt *st;
+  int want = 0, seen = 0, same = 1;
+  for (int i = 0; i < n; i++)
+    want += flag[i] != 0;
+  if (db_prepare_cached(db, &st,
+                        "SELECT segment, flag, score FROM eval_flag WHERE"
+                        " period = ?",
+                        e) != CG_OK)
+    return 0;
+  db_bindf(st, "t", p->key);
+  while (same && db_step(st, e) == DB_ROW) {
+    const char *seg = db_col_text(st, 0);
+    int i, f = !strcmp(db_col_text(st, 1), "red") ? 1 : -1;
+    for (i = 0; i < n && strcmp(rows[i].code, seg); i++)
+      ;
+    seen++;
+    same = i < n && flag[i] == f && db_col_double(st, 2) == score[i];
+  }
+  db_finalize(st);
+  return same && seen == want;
+}
+
 json_t *
 eval_flags_json(struct case_env *env, const struct eval_period *p, int64_t at,
                 struct cg_err *e)
@@ -229,7 +257,9 @@ eval_flags_json(struct case_env *env, const struct eval_period *p, int64_t at,
       json_array_append_new(low[i] > 0 ? red : black,
                             flag_row(&rows[i], sc[i], rank[i]));
   }
-  if (p->end <= at) { /* the period is over: keep its flags */
+  if (p->end <= at && !same_as_stored(env->db, p, rows, n, low, sc, e)) {
+    /* the period is over: keep its flags (written again only when a later
+    ** report finds them changed) */
     struct db *db = env->db;
     struct db_stmt *st;
     int rc = db_begin(db, e);
@@ -268,8 +298,8 @@ eval_flags_json(struct case_env *env, const struct eval_period *p, int64_t at,
       db_rollback(db);
       goto out;
     }
-    stored = 1;
   }
+  stored = p->end <= at;
   ok = 1;
 out:
   if (ok)

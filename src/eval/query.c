@@ -47,9 +47,6 @@ static const char *const open_sql[EK_COUNT] = {
     " parked = 0 AND due_at < ? GROUP BY segment",
     NULL, NULL, NULL, NULL};
 
-/* Unit grids per area: the prefix length of the area's code. */
-static const int grid_prefix[EK_COUNT] = {6, 9, 12, 15, 0, 0, 0, 0, 0, 0};
-
 static int
 cmp_row(const void *a, const void *b)
 {
@@ -153,13 +150,17 @@ eval_rows(struct case_env *env, int kind, const struct eval_period *p,
     db_finalize(st);
     if (rc < 0) goto fail;
   }
-  /* unit grids per area */
-  if (grid_prefix[kind]) {
+  /* unit grids per area: a range of the (level, code) index each */
+  if (kind == EK_GRID) {
+    for (int i = 0; i < n; i++)
+      rows[i].c.grids = 1;
+  } else if (kind <= EK_COMMUNITY) {
     static const char gsql[] =
-        "SELECT substr(code, 1, ?), count(*) FROM area WHERE level = 'grid'"
-        " GROUP BY substr(code, 1, ?)";
+        "SELECT a.code, (SELECT count(*) FROM area g WHERE g.level = 'grid'"
+        " AND g.code > a.code AND g.code < a.code || '~') FROM area a"
+        " WHERE a.level = ?";
     if ((rc = db_prepare_cached(db, &st, gsql, e)) != CG_OK) goto fail;
-    db_bindf(st, "ii", (int64_t)grid_prefix[kind], (int64_t)grid_prefix[kind]);
+    db_bindf(st, "t", area_level_name(kind)); /* EK_ and AREA_ agree */
     while ((rc = db_step(st, e)) == DB_ROW)
       if ((r = row_of(&rows, &n, &cap, db_col_text(st, 0), 0)))
         r->c.grids = db_col_int(st, 1);

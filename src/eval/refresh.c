@@ -114,22 +114,42 @@ upsert_sql(void)
   return sql;
 }
 
-/* Add everything in the sink to eval_fact and empty it. */
+/* Order of eval_fact's key: kind, day, unit. */
+static int
+cmp_entry(const void *a, const void *b)
+{
+  const struct sink_entry *x = *(struct sink_entry *const *)a;
+  const struct sink_entry *y = *(struct sink_entry *const *)b;
+  if (x->kind != y->kind) return x->kind < y->kind ? -1 : 1;
+  if (x->day != y->day) return x->day < y->day ? -1 : 1;
+  return strcmp(x->unit, y->unit);
+}
+
+/* Add everything in the sink to eval_fact and empty it. The rows go in
+** key order, so that a report's rows (one kind, a few days) lie together
+** in the table. */
 static int
 sink_flush(struct sink *s, struct db *db, struct cg_err *e)
 {
   const char *sql = upsert_sql();
+  struct sink_entry **order;
   struct db_stmt *st;
-  int rc;
+  size_t k = 0;
+  int rc = CG_OK;
 
-  for (size_t i = 0; i < s->cap; i++) {
-    struct sink_entry *x = &s->tab[i];
+  if (!s->n) return CG_OK;
+  if (!(order = malloc(s->n * sizeof *order)))
+    return cg_fail(e, CG_ENOMEM, "out of memory");
+  for (size_t i = 0; i < s->cap; i++)
+    if (s->tab[i].used) order[k++] = &s->tab[i];
+  qsort(order, k, sizeof *order, cmp_entry);
+  for (size_t i = 0; i < k && rc == CG_OK; i++) {
+    struct sink_entry *x = order[i];
     int any = 0;
-    if (!x->used) continue;
     for (int m = 0; m < EM_COUNT; m++)
       any |= x->m[m] != 0;
     if (!any) continue;
-    if ((rc = db_prepare_cached(db, &st, sql, e)) != CG_OK) return rc;
+    if ((rc = db_prepare_cached(db, &st, sql, e)) != CG_OK) break;
     db_bind_text(st, 1, eval_kind_name(x->kind));
     db_bind_int(st, 2, x->day);
     db_bind_text(st, 3, x->unit);
@@ -137,9 +157,11 @@ sink_flush(struct sink *s, struct db *db, struct cg_err *e)
       db_bind_int(st, 4 + m, x->m[m]);
     rc = db_step(st, e);
     db_finalize(st);
-    if (rc < 0) return -rc;
+    rc = rc < 0 ? -rc : CG_OK;
   }
-  if (s->cap) memset(s->tab, 0, s->cap * sizeof *s->tab);
+  free(order);
+  if (rc != CG_OK) return rc;
+  memset(s->tab, 0, s->cap * sizeof *s->tab);
   s->n = 0;
   return CG_OK;
 }
