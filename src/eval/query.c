@@ -121,7 +121,7 @@ eval_rows(struct case_env *env, int kind, const struct eval_period *p,
   }
   db_finalize(st);
   if (rc < 0) goto fail;
-  qsort(rows, n, sizeof *rows, cmp_row);
+  if (n) qsort(rows, n, sizeof *rows, cmp_row);
   /* the sums of its days */
   if ((rc = db_prepare_cached(db, &st, sum_sql(), e)) != CG_OK) goto fail;
   db_bindf(st, "tiitt", eval_kind_name(kind), p->day0, p->day1, code, code);
