@@ -112,35 +112,31 @@ overdue_of(struct case_env *env, int64_t at, int max, struct cg_err *e)
   return json_pack("{s:I, s:o}", "total", (json_int_t)total, "cases", list);
 }
 
-/* The stored flags of the ISO weeks that end in a month. */
+/* The flags of the ISO weeks that end in a month (assigned, and kept for
+** the weeks that are over, as the weekly bulletin does). */
 static json_t *
-month_flags(struct case_env *env, const struct eval_period *p, struct cg_err *e)
+month_flags(struct case_env *env, const struct eval_period *p, int64_t at,
+            struct cg_err *e)
 {
-  json_t *out = json_pack("{s:[], s:[], s:b}", "red", "black", "stored", 1);
+  static const char *const kinds[2] = {"red", "black"};
+  json_t *out = json_pack("{s:[], s:[]}", "red", "black");
   for (int64_t d = p->day0; d < p->day1; d++) {
     struct eval_period w;
-    struct db_stmt *st;
-    int rc;
+    json_t *f, *v;
+    size_t i;
     if ((d + 3) % 7 != 6) continue; /* Sundays end ISO weeks */
     eval_period_days(EP_WEEK, d - 6, d + 1, cal_utc_offset(env->cal), &w);
-    if (db_prepare(env->db, &st,
-                   "SELECT f.segment, coalesce(s.name, f.segment), f.flag,"
-                   " f.score, f.rank FROM eval_flag f LEFT JOIN road_segment s"
-                   " ON s.id = f.segment WHERE f.period = ? ORDER BY f.flag,"
-                   " f.rank, f.segment",
-                   e) != CG_OK) {
+    if (!(f = eval_flags_json(env, &w, at, e))) {
       json_decref(out);
       return NULL;
     }
-    db_bindf(st, "t", w.key);
-    while ((rc = db_step(st, e)) == DB_ROW)
-      json_array_append_new(
-          json_object_get(out, db_col_text(st, 2)),
-          json_pack("{s:s, s:s, s:s, s:f, s:I}", "week", w.key, "segment",
-                    db_col_text(st, 0), "name", db_col_text(st, 1), "score",
-                    db_col_double(st, 3), "rank",
-                    (json_int_t)db_col_int(st, 4)));
-    db_finalize(st);
+    for (int k = 0; k < 2; k++)
+      json_array_foreach(json_object_get(f, kinds[k]), i, v)
+      {
+        json_object_set_new(v, "week", json_string(w.key));
+        json_array_append(json_object_get(out, kinds[k]), v);
+      }
+    json_decref(f);
   }
   return out;
 }
@@ -183,7 +179,7 @@ eval_bulletin(struct case_env *env, const struct eval_period *p, int64_t at,
                                    e)) ||
       !(depts = eval_ranked_json(env, conf, EK_DEPT, p, &prev, NULL, at, e)) ||
       !(flags = weekly ? eval_flags_json(env, p, at, e)
-                       : month_flags(env, p, e)) ||
+                       : month_flags(env, p, at, e)) ||
       !(overdue = overdue_of(env, at, overdue_max, e)))
     goto out;
   snprintf(title, sizeof title, "%s数字化城市管理%s", district,

@@ -250,9 +250,12 @@ eval_flags_json(struct case_env *env, const struct eval_period *p, int64_t at,
   red = json_array();
   black = json_array();
   ranked = json_array();
+  for (int r = 1; r <= n; r++) /* best first; ties in code order */
+    for (int i = 0; i < n; i++)
+      if (has[i] && rank[i] == r)
+        json_array_append_new(ranked, flag_row(&rows[i], sc[i], rank[i]));
   for (int i = 0; i < n; i++) {
     if (!has[i]) continue;
-    json_array_append_new(ranked, flag_row(&rows[i], sc[i], rank[i]));
     if (low[i])
       json_array_append_new(low[i] > 0 ? red : black,
                             flag_row(&rows[i], sc[i], rank[i]));
