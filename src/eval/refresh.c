@@ -611,8 +611,11 @@ recount(struct ctx *x, struct kcase *k, int64_t *nev)
     v.to = db_col_text(st, 6);
     v.data = db_col_text(st, 7);
     if (v.gseq > x->hw && !cut) {
-      cut = 1; /* the case as the last refresh saw it */
-      if (any_old && whole_case(x, k, &w, -1)) rc = CG_ENOMEM;
+      cut = 1; /* the case as the last refresh saw it: taken back */
+      if (any_old && whole_case(x, k, &w, -1)) {
+        rc = CG_ENOMEM;
+        break;
+      }
     }
     if (v.gseq <= x->hw)
       any_old = 1;

@@ -68,7 +68,7 @@ CREATE TABLE eval_open (
   segment   TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX eval_open_day ON eval_open (day);
-CREATE INDEX eval_open_due ON eval_open (due_at);
+CREATE INDEX eval_open_due ON eval_open (parked, due_at);
 
 -- Composite scores (DOMAIN.md §4.2): formula -> terms. term names an
 -- indicator; transform is 'rate' (its value in percent), 'inverse'
