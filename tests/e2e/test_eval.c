@@ -931,6 +931,7 @@ test_over_http(void **state)
   assert_int_equal(tu_user(dir, "boss", "leader", ""), 0);
   assert_int_equal(tu_user(dir, "clerk", "dispatcher", ""), 0);
   assert_int_equal(tu_user(dir, "citizen", "public", ""), 0);
+  assert_int_equal(tu_user(dir, "root", "admin", ""), 0);
   port = tu_serve_start(dir, NULL, &pid);
   assert_true(port > 0);
   assert_int_equal(tu_login(port, "boss", tok), 200);
@@ -968,6 +969,44 @@ test_over_http(void **state)
                              NULL, NULL, &resp),
                    200);
   assert_non_null(strstr(resp, "2026-W11"));
+  free(resp);
+  /* an administrator loads segments; a malformed body changes nothing */
+  assert_int_equal(tu_login(port, "root", tok), 200);
+  snprintf(h, sizeof h, "Authorization: Bearer %s\r\n", tok);
+  assert_int_equal(tu_http_h(port, "POST", "/api/v1/segments", h, NULL,
+                             "{\"type\":\"FeatureCollection\",\"features\":"
+                             "[{\"type\":\"Feature\",\"properties\":{\"id\":"
+                             "\"riv2\",\"kind\":\"river\"},\"geometry\":"
+                             "{\"type\":\"Point\",\"coordinates\":[113.7,"
+                             "34.75]}}]}",
+                             &resp),
+                   400);
+  assert_non_null(strstr(resp, "not a LineString"));
+  assert_null(strstr(resp, "segments-")); /* names the body, not a file */
+  free(resp);
+  assert_int_equal(tu_http_h(port, "POST", "/api/v1/segments", h, NULL,
+                             "{\"type\":\"FeatureCollection\",\"features\":"
+                             "[{\"type\":\"Feature\",\"properties\":{\"id\":"
+                             "\"riv2\",\"kind\":\"river\",\"name\":\"金水河\"},"
+                             "\"geometry\":{\"type\":\"LineString\","
+                             "\"coordinates\":[[113.70,34.75],[113.71,34.75]]}}]}",
+                             &resp),
+                   200);
+  assert_non_null(strstr(resp, "\"imported\": 1") ||
+                          strstr(resp, "\"imported\":1")
+                      ? "ok"
+                      : NULL);
+  free(resp);
+  assert_int_equal(tu_http(port, "GET", "/api/v1/segments?kind=river", NULL,
+                           NULL, &resp),
+                   200);
+  assert_non_null(strstr(resp, "金水河"));
+  assert_null(strstr(resp, "熊耳河")); /* rivers replaced, roads kept */
+  free(resp);
+  assert_int_equal(tu_http(port, "GET", "/api/v1/segments?kind=road", NULL,
+                           NULL, &resp),
+                   200);
+  assert_non_null(strstr(resp, "seg1"));
   free(resp);
   /* people's figures are not for a dispatcher; nothing is for the public */
   assert_int_equal(tu_login(port, "clerk", tok), 200);
