@@ -117,7 +117,8 @@ one_case(struct gen *g, int64_t t, const char *daystr, long k)
   static const char *const ops[] = {"op1", "op2", "op3", "op4", "op5"};
   static const char *const sls[] = {"sl1", "sl2", "sl3"};
   static const char *const dis[] = {"di1", "di2", "di3"};
-  const char *op = ops[next() % 5], *sl = sls[next() % 3], *di = dis[next() % 3];
+  const char *op = ops[next() % 5], *sl = sls[next() % 3],
+             *di = dis[next() % 3];
   char dh[40];
 
   snprintf(no, sizeof no, "410104%.8s%07d", daystr, (int)(k % 10000000));
@@ -231,10 +232,22 @@ write : {
   db_bind_text(s, 13, state);
   db_bind_int(s, 14, t);
   db_bind_int(s, 15, at);
-  if (disp) db_bind_int(s, 16, disp); else db_bind_null(s, 16);
-  if (due) db_bind_int(s, 17, due); else db_bind_null(s, 17);
-  if (closed) db_bind_int(s, 18, closed); else db_bind_null(s, 18);
-  if (on_time >= 0) db_bind_int(s, 19, on_time); else db_bind_null(s, 19);
+  if (disp)
+    db_bind_int(s, 16, disp);
+  else
+    db_bind_null(s, 16);
+  if (due)
+    db_bind_int(s, 17, due);
+  else
+    db_bind_null(s, 17);
+  if (closed)
+    db_bind_int(s, 18, closed);
+  else
+    db_bind_null(s, 18);
+  if (on_time >= 0)
+    db_bind_int(s, 19, on_time);
+  else
+    db_bind_null(s, 19);
   db_bind_int(s, 20, rework);
   db_bind_int(s, 21, extend);
   db_bind_int(s, 22, susp);
@@ -270,8 +283,7 @@ generate(struct gen *g, long n, int64_t from, int days, int utc)
     if (d % 30 == 29) {
       check(db_commit(g->db, &e), &e, "commit");
       check(db_begin(g->db, &e), &e, "begin");
-      check(db_exec(g->db, "PRAGMA defer_foreign_keys = ON", &e), &e,
-            "pragma");
+      check(db_exec(g->db, "PRAGMA defer_foreign_keys = ON", &e), &e, "pragma");
     }
   }
   check(db_commit(g->db, &e), &e, "commit");
@@ -369,9 +381,8 @@ main(int argc, char **argv)
                      &e),
           &e, "routing");
     db_bindf(st, "t", codes[c]);
-    snprintf(depts[c], 32, "%s", db_step(st, &e) == DB_ROW
-                                     ? db_col_text(st, 0)
-                                     : "cgj");
+    snprintf(depts[c], 32, "%s",
+             db_step(st, &e) == DB_ROW ? db_col_text(st, 0) : "cgj");
     db_finalize(st);
   }
   /* people: a grid worker per street (for 漏报), the centre's staff */

@@ -126,8 +126,8 @@ reports_get_api(struct http_req *r)
                             kind[0] == 'w' ? "week=YYYY-Www" : "month=YYYY-MM");
   if (!(b = eval_bulletin(env, &p, at, max, &e))) return http_reply_err(r, &e);
   if (t == 2) return http_reply_json(r, 200, b);
-  status = eval_render(b, types[t][0], api_app(r)->cases->data_dir, &text, &len,
-                       &e);
+  status =
+      eval_render(b, types[t][0], api_app(r)->cases->data_dir, &text, &len, &e);
   json_decref(b);
   if (status != CG_OK) return http_reply_err(r, &e);
   r->text = text;

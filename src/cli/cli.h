@@ -78,8 +78,8 @@ void cmd_usage(const struct cmd *cmd, FILE *f);
 ** midnight by cal) or "YYYY-MM-DDTHH:MM[:SS]Z" (UTC). CG_EINVAL naming
 ** `what` otherwise. */
 struct cal;
-int cli_time(const struct cal *cal, const char *s, const char *what,
-             int64_t *t, struct cg_err *e);
+int cli_time(const struct cal *cal, const char *s, const char *what, int64_t *t,
+             struct cg_err *e);
 
 /* Print "citygrid: <message>" for a failed operation and return EXIT_FAIL. */
 int cli_fail(const struct cg_err *e);

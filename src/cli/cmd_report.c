@@ -36,8 +36,8 @@ cli_period(struct opts *o, const struct cal *cal, struct eval_period *p,
                    "--quarter, or --from with --to");
   if (!strcmp(kind, "range") && !opt_get(o, "to"))
     return cg_fail(e, CG_EINVAL, "--from needs --to (the last day)");
-  return eval_period_parse(kind, value, opt_get(o, "to"),
-                           cal_utc_offset(cal), p, e);
+  return eval_period_parse(kind, value, opt_get(o, "to"), cal_utc_offset(cal),
+                           p, e);
 }
 
 /* Write len bytes to -o FILE (through a temporary name, so that a failure
@@ -94,7 +94,8 @@ indicators_csv(json_t *j, const char *path, struct cg_err *e)
   fprintf(m, "\n");
   json_array_foreach(rows, i, r)
   {
-    json_t *fields[] = {json_object_get(r, "score"), json_object_get(r, "grade"),
+    json_t *fields[] = {json_object_get(r, "score"),
+                        json_object_get(r, "grade"),
                         json_object_get(r, "rank")};
     fprintf(m, "%s,\"%s\"", json_string_value(json_object_get(r, "code")),
             json_string_value(json_object_get(r, "name")));
@@ -217,8 +218,7 @@ cmd_report(struct cli *cli, struct opts *o)
         goto fail;
       }
       if (fmt && strcmp(fmt, "json") && strcmp(fmt, "csv")) {
-        cg_fail(&e, CG_EINVAL, "indicators come as json or csv, not '%s'",
-                fmt);
+        cg_fail(&e, CG_EINVAL, "indicators come as json or csv, not '%s'", fmt);
         goto fail;
       }
       if (!(j = eval_indicators_json(&cs.env, kind, &p, opt_get(o, "code"), at,

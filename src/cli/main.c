@@ -112,10 +112,12 @@ static const struct opt report_opts[] = {
     {"unit", "KIND",
      "indicators: district, street, community, grid, dept, segment, "
      "supervisor, operator, shift_leader or dispatcher"},
-    {"code", "CODE", "indicators: only this unit (area code, department, "
-                     "segment or login)"},
-    {"format", "FMT", "bulletins: json (default), csv, xlsx or html; "
-                      "indicators: json or csv"},
+    {"code", "CODE",
+     "indicators: only this unit (area code, department, "
+     "segment or login)"},
+    {"format", "FMT",
+     "bulletins: json (default), csv, xlsx or html; "
+     "indicators: json or csv"},
     {"output", "FILE", "write to FILE instead of standard output (-o)"},
     {"at", "TIME", "judge open cases as of this time (default now)"},
     {"overdue", "N", "bulletins: list at most N overdue cases (default 50)"},

@@ -14,12 +14,25 @@
 #include <time.h>
 
 /* The district figures a bulletin leads with, in order. */
-static const char *const summary_keys[] = {
-    "reports",      "valid_report_rate", "filed",          "missed_rate",
-    "cohort",       "due",               "closed",         "close_rate",
-    "ontime_closed", "ontime_close_rate", "rework",        "rework_rate",
-    "extended",     "extend_rate",       "deferred",       "suspended",
-    "overdue",      "self_closed",       "satisfaction_rate"};
+static const char *const summary_keys[] = {"reports",
+                                           "valid_report_rate",
+                                           "filed",
+                                           "missed_rate",
+                                           "cohort",
+                                           "due",
+                                           "closed",
+                                           "close_rate",
+                                           "ontime_closed",
+                                           "ontime_close_rate",
+                                           "rework",
+                                           "rework_rate",
+                                           "extended",
+                                           "extend_rate",
+                                           "deferred",
+                                           "suspended",
+                                           "overdue",
+                                           "self_closed",
+                                           "satisfaction_rate"};
 #define NSUMMARY (int)(sizeof summary_keys / sizeof summary_keys[0])
 
 /* The district's figures over p, {key: value} of summary_keys. */
@@ -43,7 +56,8 @@ summary_of(struct case_env *env, const struct eval_period *p, int64_t at,
   if (empty) *empty = !any;
   out = json_object();
   for (int i = 0; i < NSUMMARY; i++)
-    json_object_set(out, summary_keys[i], json_object_get(all, summary_keys[i]));
+    json_object_set(out, summary_keys[i],
+                    json_object_get(all, summary_keys[i]));
   json_decref(all);
   free(rows);
   return out;
@@ -167,7 +181,8 @@ eval_bulletin(struct case_env *env, const struct eval_period *p, int64_t at,
   {
     struct db_stmt *st;
     if (db_prepare(env->db, &st,
-                   "SELECT name FROM area WHERE level = 'district'", e) != CG_OK)
+                   "SELECT name FROM area WHERE level = 'district'",
+                   e) != CG_OK)
       goto out;
     if (db_step(st, e) == DB_ROW)
       snprintf(district, sizeof district, "%s", db_col_text(st, 0));
@@ -175,8 +190,8 @@ eval_bulletin(struct case_env *env, const struct eval_period *p, int64_t at,
   }
   if (!(cur = summary_of(env, p, at, &empty, e)) ||
       !(old = summary_of(env, &prev, at, NULL, e)) ||
-      !(streets = eval_ranked_json(env, conf, EK_STREET, p, &prev, NULL, at,
-                                   e)) ||
+      !(streets =
+            eval_ranked_json(env, conf, EK_STREET, p, &prev, NULL, at, e)) ||
       !(depts = eval_ranked_json(env, conf, EK_DEPT, p, &prev, NULL, at, e)) ||
       !(flags = weekly ? eval_flags_json(env, p, at, e)
                        : month_flags(env, p, at, e)) ||
@@ -186,15 +201,15 @@ eval_bulletin(struct case_env *env, const struct eval_period *p, int64_t at,
            weekly ? "周通报" : "月通报");
   gmtime_r(&local, &tm);
   strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
-  out = json_pack("{s:s, s:s, s:s, s:o, s:o, s:I, s:s, s:b, s:{s:O, s:O, "
-                  "s:o}, s:O, s:O, s:O, s:O}",
-                  "kind", weekly ? "weekly" : "monthly", "title", title,
-                  "district", district, "period", eval_period_json(p),
-                  "previous", eval_period_json(&prev), "at", (json_int_t)at,
-                  "at_local", when, "empty", empty, "summary", "current", cur,
-                  "previous", old, "change", change_of(cur, old), "streets",
-                  streets, "departments", depts, "flags", flags, "overdue",
-                  overdue);
+  out =
+      json_pack("{s:s, s:s, s:s, s:o, s:o, s:I, s:s, s:b, s:{s:O, s:O, "
+                "s:o}, s:O, s:O, s:O, s:O}",
+                "kind", weekly ? "weekly" : "monthly", "title", title,
+                "district", district, "period", eval_period_json(p), "previous",
+                eval_period_json(&prev), "at", (json_int_t)at, "at_local", when,
+                "empty", empty, "summary", "current", cur, "previous", old,
+                "change", change_of(cur, old), "streets", streets,
+                "departments", depts, "flags", flags, "overdue", overdue);
 out:
   json_decref(cur);
   json_decref(old);
@@ -276,17 +291,23 @@ json_t *
 eval_bulletin_tables(json_t *b)
 {
   static const char *const street_keys[] = {
-      "reports", "filed",      "due",         "closed",  "close_rate",
-      "ontime_close_rate", "rework_rate", "overdue", "satisfaction_rate"};
-  static const char *const dept_keys[] = {
-      "cohort",      "due",         "closed",      "close_rate",
-      "handle_ontime_rate", "rework_rate", "extend_rate", "overdue",
-      "satisfaction_rate"};
+      "reports",     "filed",      "due",
+      "closed",      "close_rate", "ontime_close_rate",
+      "rework_rate", "overdue",    "satisfaction_rate"};
+  static const char *const dept_keys[] = {"cohort",
+                                          "due",
+                                          "closed",
+                                          "close_rate",
+                                          "handle_ontime_rate",
+                                          "rework_rate",
+                                          "extend_rate",
+                                          "overdue",
+                                          "satisfaction_rate"};
   static const char *const sum_cols[] = {"指标", "本期", "上期", "变化"};
-  static const char *const flag_cols[] = {"旗", "周", "路段", "名称",
-                                          "得分", "排名"};
-  static const char *const over_cols[] = {"案件编号", "类别", "街道",
-                                          "部门", "超期(工作小时)", "地址"};
+  static const char *const flag_cols[] = {"旗",   "周",   "路段",
+                                          "名称", "得分", "排名"};
+  static const char *const over_cols[] = {"案件编号", "类别",           "街道",
+                                          "部门",     "超期(工作小时)", "地址"};
   json_t *tables = json_array(), *t, *sum = json_object_get(b, "summary");
   const char *flagkinds[2] = {"red", "black"};
   size_t i;
@@ -304,29 +325,28 @@ eval_bulletin_tables(json_t *b)
                   cell(json_object_get(json_object_get(sum, "change"),
                                        summary_keys[k]))));
   json_array_append_new(tables, t);
-  json_array_append_new(tables, ranking("streets", "街道排名", "街道",
-                                        json_object_get(b, "streets"),
-                                        street_keys, 9));
+  json_array_append_new(tables,
+                        ranking("streets", "街道排名", "街道",
+                                json_object_get(b, "streets"), street_keys, 9));
   json_array_append_new(tables, ranking("departments", "部门排名", "部门",
                                         json_object_get(b, "departments"),
                                         dept_keys, 9));
   t = table("flags", "红黑旗", flag_cols, 6);
   for (int k = 0; k < 2; k++)
-    json_array_foreach(json_object_get(json_object_get(b, "flags"),
-                                       flagkinds[k]),
-                       i, v)
+    json_array_foreach(
+        json_object_get(json_object_get(b, "flags"), flagkinds[k]), i, v)
     {
       json_t *week = json_object_get(v, "week");
       json_array_append_new(
           json_object_get(t, "rows"),
-          json_pack("[s, o, o, o, o, o]", k ? "黑旗" : "红旗",
-                    cell(week ? week
-                              : json_object_get(json_object_get(b, "period"),
-                                                "key")),
-                    cell(json_object_get(v, "segment")),
-                    cell(json_object_get(v, "name")),
-                    cell(json_object_get(v, "score")),
-                    cell(json_object_get(v, "rank"))));
+          json_pack(
+              "[s, o, o, o, o, o]", k ? "黑旗" : "红旗",
+              cell(week ? week
+                        : json_object_get(json_object_get(b, "period"), "key")),
+              cell(json_object_get(v, "segment")),
+              cell(json_object_get(v, "name")),
+              cell(json_object_get(v, "score")),
+              cell(json_object_get(v, "rank"))));
     }
   json_array_append_new(tables, t);
   t = table("overdue", "超期未结案件", over_cols, 6);
@@ -337,13 +357,13 @@ eval_bulletin_tables(json_t *b)
     snprintf(cat, sizeof cat, "%s %s",
              json_string_value(json_object_get(v, "category")),
              json_string_value(json_object_get(v, "category_zh")));
-    json_array_append_new(
-        json_object_get(t, "rows"),
-        json_pack("[o, s, o, o, o, o]", cell(json_object_get(v, "no")), cat,
-                  cell(json_object_get(v, "street")),
-                  cell(json_object_get(v, "dept")),
-                  cell(json_object_get(v, "overdue_hours")),
-                  cell(json_object_get(v, "address"))));
+    json_array_append_new(json_object_get(t, "rows"),
+                          json_pack("[o, s, o, o, o, o]",
+                                    cell(json_object_get(v, "no")), cat,
+                                    cell(json_object_get(v, "street")),
+                                    cell(json_object_get(v, "dept")),
+                                    cell(json_object_get(v, "overdue_hours")),
+                                    cell(json_object_get(v, "address"))));
   }
   json_array_append_new(tables, t);
   return tables;

@@ -234,8 +234,8 @@ void eval_grade(const struct eval_conf *conf, double score, char g[8]);
 /* Score of value v on a bucket scale for a period of `days` days (bounds
 ** scale by days / per_days): the first bucket that holds, else 0. Returns
 ** 0 if the scale is unknown. */
-int eval_bucket_score(const struct eval_conf *conf, const char *scale,
-                      double v, int days, double *score);
+int eval_bucket_score(const struct eval_conf *conf, const char *scale, double v,
+                      int days, double *score);
 
 /* Load weights (CSV formula,term,transform,weight) or buckets (CSV
 ** scale,op,bound,value[,per_days]), replacing the stored ones. Weights of
@@ -280,8 +280,8 @@ int eval_segment_chief(struct db *db, const char *id, int level,
 
 /* The segments as a GeoJSON FeatureCollection (caller decrefs); kind NULL
 ** for all. */
-json_t *eval_segments_geojson(struct db *db, const char *kind,
-                              enum geo_crs crs, struct cg_err *e);
+json_t *eval_segments_geojson(struct db *db, const char *kind, enum geo_crs crs,
+                              struct cg_err *e);
 
 /* The flags of period p under the configured rule. When p has ended by
 ** `at`, they are stored (replacing that period's). JSON {"period",
@@ -292,11 +292,11 @@ json_t *eval_flags_json(struct case_env *env, const struct eval_period *p,
 
 /* A flag rule (see flag.c and the flag.* settings). */
 struct eval_flag_rule {
-  int threshold;       /* 0: by rank; 1: by thresholds */
-  int ties_none;       /* rank: 1 gives a tied group at a cut no flag */
-  double red, black;   /* rank: how many red (best) and black (worst) */
-  double red_min;      /* threshold: red at or above */
-  double black_max;    /* threshold: black below */
+  int threshold;     /* 0: by rank; 1: by thresholds */
+  int ties_none;     /* rank: 1 gives a tied group at a cut no flag */
+  double red, black; /* rank: how many red (best) and black (worst) */
+  double red_min;    /* threshold: red at or above */
+  double black_max;  /* threshold: black below */
 };
 
 /* Flags for n units with scores (has[i] == 0: not flagged) into flag[]:

@@ -22,9 +22,8 @@ eval_setting(struct db *db, const char *key, char *buf, size_t n,
   struct db_stmt *st;
   int rc;
   buf[0] = 0;
-  if ((rc = db_prepare_cached(db, &st,
-                              "SELECT value FROM setting WHERE key = ?", e)) !=
-      CG_OK)
+  if ((rc = db_prepare_cached(
+           db, &st, "SELECT value FROM setting WHERE key = ?", e)) != CG_OK)
     return rc;
   db_bindf(st, "t", key);
   if ((rc = db_step(st, e)) == DB_ROW)
@@ -308,10 +307,10 @@ out:
   if (ok)
     out = json_pack(
         "{s:o, s:{s:s, s:s, s:f, s:f, s:f, s:f, s:f}, s:b, s:O, s:O, s:O}",
-        "period", eval_period_json(p), "rule", "mode", rl.mode, "ties",
-        rl.ties, "red", rl.red, "black", rl.black, "red_min", rl.red_min,
-        "black_max", rl.black_max, "min_cases", rl.min_cases, "stored", stored,
-        "red", red, "black", black, "ranked", ranked);
+        "period", eval_period_json(p), "rule", "mode", rl.mode, "ties", rl.ties,
+        "red", rl.red, "black", rl.black, "red_min", rl.red_min, "black_max",
+        rl.black_max, "min_cases", rl.min_cases, "stored", stored, "red", red,
+        "black", black, "ranked", ranked);
   json_decref(red);
   json_decref(black);
   json_decref(ranked);

@@ -69,22 +69,22 @@
 ** configured when the event is first counted; a step with no limit is in
 ** time. */
 static const char *const measure_names[EM_COUNT] = {
-    "reports",      "valid_reports",
-    "self_closed",  "missed",
-    "filed",        "file_ontime",
-    "file_void",    "intake",
-    "verify_sent",  "verify_sent_ontime",
-    "verified",     "verify_ontime",
-    "check_sent",   "check_sent_ontime",
-    "checked",      "check_ontime",
-    "dispatches",   "dispatch_ontime",
+    "reports",        "valid_reports",
+    "self_closed",    "missed",
+    "filed",          "file_ontime",
+    "file_void",      "intake",
+    "verify_sent",    "verify_sent_ontime",
+    "verified",       "verify_ontime",
+    "check_sent",     "check_sent_ontime",
+    "checked",        "check_ontime",
+    "dispatches",     "dispatch_ontime",
     "dispatch_wrong", "closes",
-    "close_ontime", "rated",
-    "satisfied",    "cohort",
-    "c_deferred",   "c_closed",
-    "c_ontime",     "c_handled_ontime",
-    "c_rework",     "c_extended",
-    "c_suspended",  "c_wrong"};
+    "close_ontime",   "rated",
+    "satisfied",      "cohort",
+    "c_deferred",     "c_closed",
+    "c_ontime",       "c_handled_ontime",
+    "c_rework",       "c_extended",
+    "c_suspended",    "c_wrong"};
 
 const char *
 eval_measure_name(int m)
@@ -389,10 +389,10 @@ eval_definitions_json(void)
     for (int j = 0; j < EK_COUNT; j++)
       if (table[i].kinds & EK_BIT(j))
         json_array_append_new(k, json_string(eval_kind_name(j)));
-    json_array_append_new(
-        list, json_pack("{s:s, s:s, s:s, s:b, s:o}", "key", table[i].key, "zh",
-                        table[i].zh, "formula", table[i].formula, "rate",
-                        table[i].rate, "kinds", k));
+    json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:b, s:o}", "key",
+                                          table[i].key, "zh", table[i].zh,
+                                          "formula", table[i].formula, "rate",
+                                          table[i].rate, "kinds", k));
   }
   return list;
 }

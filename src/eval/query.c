@@ -46,7 +46,10 @@ static const char *const open_sql[EK_COUNT] = {
     " +parked = 0 AND +due_at < ? GROUP BY dept",
     "SELECT segment, count(*) FROM eval_open WHERE day >= ? AND day < ? AND"
     " +parked = 0 AND +due_at < ? GROUP BY segment",
-    NULL, NULL, NULL, NULL};
+    NULL,
+    NULL,
+    NULL,
+    NULL};
 
 static int
 cmp_row(const void *a, const void *b)
@@ -144,8 +147,8 @@ eval_rows(struct case_env *env, int kind, const struct eval_period *p,
       goto fail;
     db_bindf(st, "iii", p->day0, p->day1, at);
     while ((rc = db_step(st, e)) == DB_ROW) {
-      const char *u = kind == EK_DISTRICT && n ? rows[0].code
-                                               : db_col_text(st, 0);
+      const char *u =
+          kind == EK_DISTRICT && n ? rows[0].code : db_col_text(st, 0);
       if ((r = row_of(&rows, &n, &cap, u, 0))) r->c.overdue = db_col_int(st, 1);
     }
     db_finalize(st);
@@ -299,8 +302,8 @@ eval_ranked_json(struct case_env *env, const struct eval_conf *conf, int kind,
   list = json_array();
   for (int k = 0; k < ncur; k++) {
     int i = order[k];
-    struct eval_row *o = nold ? bsearch(&cur[i], old, nold, sizeof *old, cmp_row)
-                              : NULL;
+    struct eval_row *o =
+        nold ? bsearch(&cur[i], old, nold, sizeof *old, cmp_row) : NULL;
     int j = o ? (int)(o - old) : -1;
     json_t *row;
     if (code && strcmp(cur[i].code, code)) continue;
@@ -317,14 +320,15 @@ eval_ranked_json(struct case_env *env, const struct eval_conf *conf, int kind,
                   j >= 0 && ho[j] ? json_real(so[j]) : json_null(), "grade",
                   j >= 0 && ho[j] ? json_string(go[j]) : json_null(), "rank",
                   j >= 0 && ro[j] ? json_integer(ro[j]) : json_null()));
-    json_object_set_new(
-        row, "change",
-        json_pack("{s:o, s:o}", "score",
-                  j >= 0 && ho[j] && hc[i] ? json_real(eval_round2(sc[i] - so[j]))
-                                           : json_null(),
-                  "rank",
-                  j >= 0 && ro[j] && rc_[i] ? json_integer(ro[j] - rc_[i])
-                                            : json_null()));
+    json_object_set_new(row, "change",
+                        json_pack("{s:o, s:o}", "score",
+                                  j >= 0 && ho[j] && hc[i]
+                                      ? json_real(eval_round2(sc[i] - so[j]))
+                                      : json_null(),
+                                  "rank",
+                                  j >= 0 && ro[j] && rc_[i]
+                                      ? json_integer(ro[j] - rc_[i])
+                                      : json_null()));
     json_array_append_new(list, row);
   }
 out:

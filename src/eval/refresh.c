@@ -231,8 +231,7 @@ load_scopes(struct ctx *x)
     } while (p && *scope);
   }
   db_finalize(st);
-  if (x->nscopes)
-    qsort(x->scopes, x->nscopes, sizeof *x->scopes, cmp_scope);
+  if (x->nscopes) qsort(x->scopes, x->nscopes, sizeof *x->scopes, cmp_scope);
   return rc < 0 ? -rc : CG_OK;
 }
 
@@ -402,7 +401,8 @@ step_event(struct ctx *x, const struct kcase *k, struct walk *w,
   int di = !strcmp(v->role, "dispatcher");
   struct sink *s = &x->sink;
 
-#define PERSON(kind, m) (rc |= count ? sink_add(s, kind, day, v->actor, m, 1) : 0)
+#define PERSON(kind, m)                                                        \
+  (rc |= count ? sink_add(s, kind, day, v->actor, m, 1) : 0)
 #define AREAS(m, seg) (rc |= count ? to_areas(x, k, day, m, 1, seg) : 0)
   if (!strcmp(a, "report") || !strcmp(a, "submit")) {
     if (strcmp(v->to, "draft")) {
@@ -565,11 +565,11 @@ keep_open(struct ctx *x, const struct kcase *k, const struct walk *w)
       " segment = excluded.segment";
   static const char del[] = "DELETE FROM eval_open WHERE case_no = ?";
   struct db_stmt *st;
-  int rc, open = w->dispatched && !w->deferred &&
-                 (!strcmp(k->state, "dispatched") ||
-                  !strcmp(k->state, "suspended") ||
-                  !strcmp(k->state, "handled") ||
-                  !strcmp(k->state, "checking") || !strcmp(k->state, "checked"));
+  int rc,
+      open = w->dispatched && !w->deferred &&
+             (!strcmp(k->state, "dispatched") ||
+              !strcmp(k->state, "suspended") || !strcmp(k->state, "handled") ||
+              !strcmp(k->state, "checking") || !strcmp(k->state, "checked"));
 
   if (!open) {
     if ((rc = db_prepare_cached(x->db, &st, del, x->e)) != CG_OK) return rc;
@@ -675,8 +675,7 @@ eval_refresh(struct case_env *env, int rebuild, struct eval_refresh_stats *st,
   x.hw = (int64_t)hw;
   if (head <= x.hw) goto out; /* nothing new: commit the no-op */
   st->rebuilt = x.hw == 0;
-  if ((rc = eval_setting_num(x.db, "eval.segment_m", 50, &seg_m, e)) !=
-          CG_OK ||
+  if ((rc = eval_setting_num(x.db, "eval.segment_m", 50, &seg_m, e)) != CG_OK ||
       (rc = seg_index_load(x.db, seg_m, &x.segs, e)) != CG_OK ||
       (rc = load_scopes(&x)) != CG_OK)
     goto out;

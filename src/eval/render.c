@@ -140,9 +140,8 @@ static void
 render_html(json_t *bulletin, json_t *tables, struct buf *b)
 {
   const char *title = json_string_value(json_object_get(bulletin, "title"));
-  const char *period =
-      json_string_value(json_object_get(json_object_get(bulletin, "period"),
-                                        "zh"));
+  const char *period = json_string_value(
+      json_object_get(json_object_get(bulletin, "period"), "zh"));
   const char *at = json_string_value(json_object_get(bulletin, "at_local"));
   size_t i, k, c;
   json_t *t, *row, *v;
@@ -213,8 +212,8 @@ render_html(json_t *bulletin, json_t *tables, struct buf *b)
 
 /* The spreadsheet, written to a file under tmpdir and read back. */
 static int
-render_xlsx(json_t *bulletin, json_t *tables, const char *tmpdir,
-            struct buf *b, struct cg_err *e)
+render_xlsx(json_t *bulletin, json_t *tables, const char *tmpdir, struct buf *b,
+            struct cg_err *e)
 {
   char path[4200];
   lxw_workbook *wb;
@@ -241,8 +240,8 @@ render_xlsx(json_t *bulletin, json_t *tables, const char *tmpdir,
   format_set_num_format(num, "0.##");
   json_array_foreach(tables, i, t)
   {
-    lxw_worksheet *ws =
-        workbook_add_worksheet(wb, json_string_value(json_object_get(t, "title")));
+    lxw_worksheet *ws = workbook_add_worksheet(
+        wb, json_string_value(json_object_get(t, "title")));
     if (!ws) {
       rc = cg_fail(e, CG_EINTERNAL, "cannot add sheet '%s'",
                    json_string_value(json_object_get(t, "title")));
@@ -271,9 +270,8 @@ render_xlsx(json_t *bulletin, json_t *tables, const char *tmpdir,
     }
   }
   workbook_set_properties(
-      wb, &(lxw_doc_properties){
-              .title = (char *)json_string_value(json_object_get(bulletin,
-                                                                 "title"))});
+      wb, &(lxw_doc_properties){.title = (char *)json_string_value(
+                                    json_object_get(bulletin, "title"))});
   if (workbook_close(wb) != LXW_NO_ERROR && rc == CG_OK)
     rc = cg_fail(e, CG_EIO, "cannot write the spreadsheet");
   if (rc == CG_OK && (f = fopen(path, "rb"))) {
@@ -307,8 +305,8 @@ eval_render(json_t *bulletin, const char *format, const char *tmpdir,
     free(s);
   } else if (strcmp(format, "csv") && strcmp(format, "html") &&
              strcmp(format, "xlsx")) {
-    return cg_fail(e, CG_EINVAL, "unknown format '%s' (json, csv, xlsx or html)",
-                   format);
+    return cg_fail(e, CG_EINVAL,
+                   "unknown format '%s' (json, csv, xlsx or html)", format);
   } else {
     tables = eval_bulletin_tables(bulletin);
     if (!strcmp(format, "csv"))

@@ -15,8 +15,8 @@
 
 /* Formulas by kind of unit; NULL: the kind is not scored. */
 static const char *const formulas[EK_COUNT] = {
-    "area",       "area",     "area",         "area",      "department",
-    "segment",    "supervisor", "operator", "shift_leader", "dispatcher"};
+    "area",    "area",       "area",     "area",         "department",
+    "segment", "supervisor", "operator", "shift_leader", "dispatcher"};
 
 const char *
 eval_formula_of(int kind)
@@ -191,7 +191,8 @@ eval_score(const struct eval_conf *conf, const char *formula,
     double v, pts;
     if (strcmp(w->formula, formula)) continue;
     if (!eval_indicator_value(w->term, c, &v)) {
-      if (missing) json_array_append_new(missing, json_string(ind[w->term].key));
+      if (missing)
+        json_array_append_new(missing, json_string(ind[w->term].key));
       continue;
     }
     if (w->transform == T_BUCKET) {
@@ -271,8 +272,10 @@ put_weight(struct db *db, const struct db_csv_row *row, void *arg,
                      scale) != CG_OK)
       return CG_EDB;
     if (!have)
-      return cg_fail(e, CG_EINVAL, "no buckets for scale '%s': import them "
-                     "first", scale);
+      return cg_fail(e, CG_EINVAL,
+                     "no buckets for scale '%s': import them "
+                     "first",
+                     scale);
   }
   for (k = 0; k < l->nformula; k++)
     if (!strcmp(l->formula[k], v[0])) break;
@@ -360,7 +363,8 @@ put_bucket(struct db *db, const struct db_csv_row *row, void *arg,
     int k;
     for (k = 0; k < l->nscales; k++)
       if (!strcmp(l->scales[k], v[0])) break;
-    if (k == l->nscales && k < 64) snprintf(l->scales[l->nscales++], 32, "%s", v[0]);
+    if (k == l->nscales && k < 64)
+      snprintf(l->scales[l->nscales++], 32, "%s", v[0]);
   }
   if (!l->write) return CG_OK;
   if ((rc = db_prepare_cached(db, &st,
@@ -400,8 +404,8 @@ eval_import_buckets(struct db *db, const char *path, int *n, struct cg_err *e)
       if (!strcmp(l.scales[k], scale)) break;
     if (k == l.nscales)
       rc = cg_fail(e, CG_EINVAL,
-                   "%s: no buckets for scale '%s', which the weights use",
-                   path, scale);
+                   "%s: no buckets for scale '%s', which the weights use", path,
+                   scale);
   }
   db_finalize(st);
   if (rc != CG_OK) return rc;

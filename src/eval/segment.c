@@ -93,8 +93,9 @@ put_segment(struct db *db, const char *id, const char *kind, const char *name,
   int rc;
 
   if (w) GEOSGeoJSONWriter_destroy_r(h, w);
-  if (!text || !GEOSGeom_getXMin_r(h, g, &x0) || !GEOSGeom_getYMin_r(h, g, &y0) ||
-      !GEOSGeom_getXMax_r(h, g, &x1) || !GEOSGeom_getYMax_r(h, g, &y1)) {
+  if (!text || !GEOSGeom_getXMin_r(h, g, &x0) ||
+      !GEOSGeom_getYMin_r(h, g, &y0) || !GEOSGeom_getXMax_r(h, g, &x1) ||
+      !GEOSGeom_getYMax_r(h, g, &y1)) {
     if (text) GEOSFree_r(h, text);
     return cg_fail(e, CG_EINVAL, "segment '%s': bad geometry: %s", id,
                    geo_last_error());
@@ -189,8 +190,10 @@ eval_import_segments(struct db *db, const char *path, enum geo_crs crs, int *n,
     if (!*id)
       rc = cg_fail(e, CG_EINVAL, "%s: feature %zu has no 'id'", path, i + 1);
     else if (strcmp(kind, "road") && strcmp(kind, "river"))
-      rc = cg_fail(e, CG_EINVAL, "%s: segment '%s': kind '%s' is not road or"
-                   " river", path, id, kind);
+      rc = cg_fail(e, CG_EINVAL,
+                   "%s: segment '%s': kind '%s' is not road or"
+                   " river",
+                   path, id, kind);
     else if (!t || (strcmp(t, "LineString") && strcmp(t, "MultiLineString")))
       rc = cg_fail(e, CG_EINVAL,
                    "%s: segment '%s' is not a LineString or "
@@ -383,7 +386,8 @@ eval_segments_geojson(struct db *db, const char *kind, enum geo_crs crs,
     } else {
       GEOSGeoJSONReader *r = GEOSGeoJSONReader_create_r(h);
       GEOSGeoJSONWriter *w = GEOSGeoJSONWriter_create_r(h);
-      GEOSGeometry *g = GEOSGeoJSONReader_readGeometry_r(h, r, db_col_text(st, 3));
+      GEOSGeometry *g =
+          GEOSGeoJSONReader_readGeometry_r(h, r, db_col_text(st, 3));
       GEOSGeometry *c = g ? geo_convert(g, GEO_WGS84, crs) : NULL;
       char *text = c ? GEOSGeoJSONWriter_writeGeometry_r(h, w, c, -1) : NULL;
       if (text) geom = json_loads(text, 0, NULL);
@@ -497,7 +501,8 @@ seg_index_load(struct db *db, double max_m, struct seg_index **out,
   }
   while ((rc = db_step(st, e)) == DB_ROW) {
     GEOSGeoJSONReader *r = GEOSGeoJSONReader_create_r(h);
-    GEOSGeometry *g = GEOSGeoJSONReader_readGeometry_r(h, r, db_col_text(st, 1));
+    GEOSGeometry *g =
+        GEOSGeoJSONReader_readGeometry_r(h, r, db_col_text(st, 1));
     struct load_arg a;
     GEOSGeoJSONReader_destroy_r(h, r);
     if (ix->nsegs == 0) { /* the local projection's origin */
@@ -588,7 +593,8 @@ seg_index_nearest(const struct seg_index *ix, double lon, double lat)
       const struct edge *g = &ix->edges[ix->items[k]];
       double dx = g->bx - g->ax, dy = g->by - g->ay;
       double len2 = dx * dx + dy * dy, t = 0, px, py, d2;
-      if (len2 > 0) t = fmax(0, fmin(1, ((x - g->ax) * dx + (y - g->ay) * dy) / len2));
+      if (len2 > 0)
+        t = fmax(0, fmin(1, ((x - g->ax) * dx + (y - g->ay) * dy) / len2));
       px = g->ax + t * dx - x;
       py = g->ay + t * dy - y;
       d2 = px * px + py * py;

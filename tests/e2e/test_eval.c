@@ -294,8 +294,8 @@ setup(void **state)
   to_dispatch(no, mar(12, 9, 10), mar(12, 9, 20), mar(12, 9, 30));
   act(DH, no, "extend_request", mar(12, 10, 0), 1, NULL);
   act(DI, no, "extend_approve", mar(12, 10, 10), 1, NULL);
-  to_close(no, mar(13, 9, 0), mar(13, 10, 30), mar(13, 10, 40),
-           mar(13, 10, 50), GW);
+  to_close(no, mar(13, 9, 0), mar(13, 10, 30), mar(13, 10, 40), mar(13, 10, 50),
+           GW);
   /* E: dispatched late, suspended */
   report(GW, 0, mar(12, 10, 0), 0, no);
   to_dispatch(no, mar(12, 10, 5), mar(12, 10, 10), mar(12, 14, 50));
@@ -386,8 +386,8 @@ test_district_and_streets(void **state)
     r = unit(EK_DISTRICT, &w11, "410104");
     CHECK(r, "district w11", "reports", "valid_reports", "valid_report_rate",
           "missed", "missed_rate", "filed", "self_closed", "intake", "checked",
-          "check_ontime_rate", "verified", "verify_ontime_rate", "cohort", "due",
-          "closed", "close_rate", "ontime_closed", "ontime_close_rate",
+          "check_ontime_rate", "verified", "verify_ontime_rate", "cohort",
+          "due", "closed", "close_rate", "ontime_closed", "ontime_close_rate",
           "handle_ontime_rate", "rework", "rework_rate", "extended",
           "extend_rate", "deferred", "suspended", "wrong_dispatched", "overdue",
           "dispatches", "dispatch_ontime_rate", "rated", "satisfaction_rate",
@@ -407,13 +407,13 @@ test_district_and_streets(void **state)
     /* S1: 12 reports (all but O), 9 valid; 9 filed, 1 of them missed;
     ** cohort A B C D E F G H I, F deferred; closed A B C D I, on time
     ** A B C I; G overdue: due 6 */
-    WANT(12, 9, 75, 9, 11.11, 9, 1, 5, 1, 6, 83.33, 66.67, 16.67, 16.67,
-         100, 80.78);
+    WANT(12, 9, 75, 9, 11.11, 9, 1, 5, 1, 6, 83.33, 66.67, 16.67, 16.67, 100,
+         80.78);
     r = unit(EK_STREET, &w11, S1);
-    CHECK(r, "S1 w11", "reports", "valid_reports", "valid_report_rate",
-          "filed", "missed_rate", "cohort", "deferred", "closed", "overdue",
-          "due", "close_rate", "ontime_close_rate", "rework_rate",
-          "extend_rate", "satisfaction_rate", "score");
+    CHECK(r, "S1 w11", "reports", "valid_reports", "valid_report_rate", "filed",
+          "missed_rate", "cohort", "deferred", "closed", "overdue", "due",
+          "close_rate", "ontime_close_rate", "rework_rate", "extend_rate",
+          "satisfaction_rate", "score");
     assert_string_equal(json_string_value(json_object_get(r, "grade")), "B");
     assert_int_equal(json_integer_value(json_object_get(r, "rank")), 1);
     /* week 10: filed 1, 漏报 0: (20 x 90 + 20 x 100) / 40 = 95 */
@@ -423,8 +423,8 @@ test_district_and_streets(void **state)
     assert_int_equal(json_integer_value(json_object_get(
                          json_object_get(r, "previous"), "rank")),
                      1);
-    assert_int_equal(json_integer_value(json_object_get(
-                         json_object_get(r, "change"), "rank")),
+    assert_int_equal(json_integer_value(
+                         json_object_get(json_object_get(r, "change"), "rank")),
                      0);
     assert_true(fabs(json_number_value(json_object_get(
                          json_object_get(r, "change"), "score")) +
@@ -439,8 +439,8 @@ test_district_and_streets(void **state)
           "ontime_close_rate", "satisfaction_rate", "rework_rate", "score");
     assert_string_equal(json_string_value(json_object_get(r, "grade")), "C");
     assert_int_equal(json_integer_value(json_object_get(r, "rank")), 2);
-    assert_true(json_is_null(
-        json_object_get(json_object_get(r, "previous"), "score")));
+    assert_true(
+        json_is_null(json_object_get(json_object_get(r, "previous"), "score")));
     json_decref(r);
   }
   {
@@ -587,9 +587,8 @@ test_segments_and_flags(void **state)
            plon - 0.0025, plat, plon + 0.0025, plat, olon - 0.0025, olat,
            olon + 0.0025, olat, plon, plat + 0.02, plon + 0.005, plat + 0.02);
   tu_write(path, line);
-  assert_int_equal(tu_run(&out, &err, "--data '%s' import segments '%s'", dir,
-                          path),
-                   0);
+  assert_int_equal(
+      tu_run(&out, &err, "--data '%s' import segments '%s'", dir, path), 0);
   assert_non_null(strstr(out, "imported 3 segments"));
   free(out);
   free(err);
@@ -628,20 +627,20 @@ test_segments_and_flags(void **state)
       json_string_value(json_object_get(
           json_array_get(json_object_get(f, "black"), 0), "segment")),
       "seg2");
-  assert_true(fabs(json_number_value(json_object_get(
-                       json_array_get(json_object_get(f, "black"), 0),
-                       "score")) -
-                   47.5) < 1e-9);
+  assert_true(
+      fabs(json_number_value(json_object_get(
+               json_array_get(json_object_get(f, "black"), 0), "score")) -
+           47.5) < 1e-9);
   /* the river section has no reports: not ranked, not flagged */
   assert_int_equal(json_array_size(json_object_get(f, "ranked")), 2);
   json_decref(f);
   h = eval_flag_history_json(db, "seg1", &e);
   assert_non_null(h);
   assert_int_equal(json_array_size(json_object_get(h, "flags")), 1);
-  assert_string_equal(json_string_value(json_object_get(
-                          json_array_get(json_object_get(h, "flags"), 0),
-                          "period")),
-                      "2026-W11");
+  assert_string_equal(
+      json_string_value(json_object_get(
+          json_array_get(json_object_get(h, "flags"), 0), "period")),
+      "2026-W11");
   json_decref(h);
   assert_null(eval_flag_history_json(db, "nope", &e));
   assert_int_equal(e.code, CG_ENOTFOUND);
@@ -650,9 +649,8 @@ test_segments_and_flags(void **state)
                           "--data '%s' segment chief seg2 --level 3 --user gw2",
                           dir),
                    0);
-  assert_int_equal(tu_run(&out, NULL, "--data '%s' segment list --kind road",
-                          dir),
-                   0);
+  assert_int_equal(
+      tu_run(&out, NULL, "--data '%s' segment list --kind road", dir), 0);
   assert_non_null(strstr(out, "\"chief3\": \"gw2\""));
   assert_non_null(strstr(out, "\"chief1\": \"张区长\""));
   assert_null(strstr(out, "熊耳河"));
@@ -786,8 +784,8 @@ test_spreadsheet_equals_json(void **state)
         } else {
           if (!json_is_number(expect) ||
               fabs(atof(v) - json_number_value(expect)) > 1e-9)
-            fail_msg("%s %s: %s, the JSON has %g", member, (const char *)ref,
-                     v, json_number_value(expect));
+            fail_msg("%s %s: %s, the JSON has %g", member, (const char *)ref, v,
+                     json_number_value(expect));
         }
         cells++;
         xmlFree(ref);
@@ -816,11 +814,11 @@ test_spreadsheet_equals_json(void **state)
     assert_true(fabs(json_number_value(json_array_get(first, 2)) - 80.78) <
                 1e-9);
     /* the summary's 结案率 and the overdue list: G */
-    assert_true(fabs(json_number_value(json_object_get(
-                         json_object_get(json_object_get(b, "summary"),
-                                         "current"),
-                         "close_rate")) -
-                     85.71) < 1e-9);
+    assert_true(
+        fabs(json_number_value(json_object_get(
+                 json_object_get(json_object_get(b, "summary"), "current"),
+                 "close_rate")) -
+             85.71) < 1e-9);
     assert_int_equal(json_integer_value(json_object_get(
                          json_object_get(b, "overdue"), "total")),
                      1);
@@ -864,14 +862,14 @@ test_other_formats_and_empty_week(void **state)
   b = json_loads(out, 0, NULL);
   free(out);
   assert_true(json_is_true(json_object_get(b, "empty")));
-  assert_true(json_is_null(json_object_get(
-      json_object_get(json_object_get(b, "summary"), "current"),
-      "close_rate")));
-  assert_int_equal(json_integer_value(json_object_get(
-                       json_object_get(json_object_get(b, "summary"),
-                                       "current"),
-                       "reports")),
-                   0);
+  assert_true(json_is_null(
+      json_object_get(json_object_get(json_object_get(b, "summary"), "current"),
+                      "close_rate")));
+  assert_int_equal(
+      json_integer_value(json_object_get(
+          json_object_get(json_object_get(b, "summary"), "current"),
+          "reports")),
+      0);
   json_decref(b);
   assert_int_equal(tu_run(&out, NULL,
                           "--data '%s' report weekly --week 2026-W12 --format "
@@ -907,8 +905,8 @@ test_bad_input(void **state)
   for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
     int st = tu_run(NULL, &err, "--data '%s' %s", dir, t[i].args);
     if (st != t[i].status || !strstr(err, t[i].msg))
-      fail_msg("'%s': status %d, message '%s'; want %d and '%s'", t[i].args,
-               st, err, t[i].status, t[i].msg);
+      fail_msg("'%s': status %d, message '%s'; want %d and '%s'", t[i].args, st,
+               err, t[i].status, t[i].msg);
     free(err);
   }
   /* weights that do not sum to 100 % change nothing */
@@ -942,10 +940,10 @@ test_over_http(void **state)
   assert_int_equal(tu_http_h(port, "GET", url, h, NULL, NULL, &resp), 200);
   j = json_loads(resp, 0, NULL);
   free(resp);
-  assert_true(fabs(json_number_value(json_object_get(
-                       json_array_get(json_object_get(j, "rows"), 0),
-                       "score")) -
-                   80.78) < 1e-9);
+  assert_true(
+      fabs(json_number_value(json_object_get(
+               json_array_get(json_object_get(j, "rows"), 0), "score")) -
+           80.78) < 1e-9);
   json_decref(j);
   snprintf(url, sizeof url,
            "/api/v1/reports/weekly?week=2026-W11&format=xlsx&at=%lld",
@@ -953,16 +951,18 @@ test_over_http(void **state)
   assert_int_equal(tu_http_h(port, "GET", url, h, NULL, NULL, &resp), 200);
   assert_true(resp[0] == 'P' && resp[1] == 'K'); /* a zip */
   free(resp);
-  assert_int_equal(tu_http_h(port, "GET", "/api/v1/reports/weekly?week=2025-W53",
-                             h, NULL, NULL, &resp),
+  assert_int_equal(tu_http_h(port, "GET",
+                             "/api/v1/reports/weekly?week=2025-W53", h, NULL,
+                             NULL, &resp),
                    400);
   assert_non_null(strstr(resp, "\"code\": \"invalid\"") ||
                           strstr(resp, "\"code\":\"invalid\"")
                       ? "ok"
                       : NULL);
   free(resp);
-  assert_int_equal(tu_http_h(port, "GET", "/api/v1/reports/yearly?week=2026-W11",
-                             h, NULL, NULL, &resp),
+  assert_int_equal(tu_http_h(port, "GET",
+                             "/api/v1/reports/yearly?week=2026-W11", h, NULL,
+                             NULL, &resp),
                    404);
   free(resp);
   assert_int_equal(tu_http_h(port, "GET", "/api/v1/segments/seg1/flags", h,
@@ -984,28 +984,28 @@ test_over_http(void **state)
   assert_non_null(strstr(resp, "not a LineString"));
   assert_null(strstr(resp, "segments-")); /* names the body, not a file */
   free(resp);
-  assert_int_equal(tu_http_h(port, "POST", "/api/v1/segments", h, NULL,
-                             "{\"type\":\"FeatureCollection\",\"features\":"
-                             "[{\"type\":\"Feature\",\"properties\":{\"id\":"
-                             "\"riv2\",\"kind\":\"river\",\"name\":\"金水河\"},"
-                             "\"geometry\":{\"type\":\"LineString\","
-                             "\"coordinates\":[[113.70,34.75],[113.71,34.75]]}}]}",
-                             &resp),
-                   200);
-  assert_non_null(strstr(resp, "\"imported\": 1") ||
-                          strstr(resp, "\"imported\":1")
-                      ? "ok"
-                      : NULL);
+  assert_int_equal(
+      tu_http_h(port, "POST", "/api/v1/segments", h, NULL,
+                "{\"type\":\"FeatureCollection\",\"features\":"
+                "[{\"type\":\"Feature\",\"properties\":{\"id\":"
+                "\"riv2\",\"kind\":\"river\",\"name\":\"金水河\"},"
+                "\"geometry\":{\"type\":\"LineString\","
+                "\"coordinates\":[[113.70,34.75],[113.71,34.75]]}}]}",
+                &resp),
+      200);
+  assert_non_null(
+      strstr(resp, "\"imported\": 1") || strstr(resp, "\"imported\":1") ? "ok"
+                                                                        : NULL);
   free(resp);
-  assert_int_equal(tu_http(port, "GET", "/api/v1/segments?kind=river", NULL,
-                           NULL, &resp),
-                   200);
+  assert_int_equal(
+      tu_http(port, "GET", "/api/v1/segments?kind=river", NULL, NULL, &resp),
+      200);
   assert_non_null(strstr(resp, "金水河"));
   assert_null(strstr(resp, "熊耳河")); /* rivers replaced, roads kept */
   free(resp);
-  assert_int_equal(tu_http(port, "GET", "/api/v1/segments?kind=road", NULL,
-                           NULL, &resp),
-                   200);
+  assert_int_equal(
+      tu_http(port, "GET", "/api/v1/segments?kind=road", NULL, NULL, &resp),
+      200);
   assert_non_null(strstr(resp, "seg1"));
   free(resp);
   /* people's figures are not for a dispatcher; nothing is for the public */
@@ -1018,8 +1018,9 @@ test_over_http(void **state)
   free(resp);
   assert_int_equal(tu_login(port, "citizen", tok), 200);
   snprintf(h, sizeof h, "Authorization: Bearer %s\r\n", tok);
-  assert_int_equal(tu_http_h(port, "GET", "/api/v1/reports/weekly?week=2026-W11",
-                             h, NULL, NULL, &resp),
+  assert_int_equal(tu_http_h(port, "GET",
+                             "/api/v1/reports/weekly?week=2026-W11", h, NULL,
+                             NULL, &resp),
                    403);
   free(resp);
   assert_int_equal(tu_serve_stop(pid), 0);

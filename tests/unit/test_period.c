@@ -111,8 +111,8 @@ test_previous_periods(void **state)
   eval_period_prev(&p, UTC8, &q);
   assert_string_equal(q.key, "2026-02");
   assert_int_equal(q.day1 - q.day0, 28);
-  assert_int_equal(eval_period_parse("quarter", "2026-Q1", NULL, UTC8, &p, NULL),
-                   CG_OK);
+  assert_int_equal(
+      eval_period_parse("quarter", "2026-Q1", NULL, UTC8, &p, NULL), CG_OK);
   eval_period_prev(&p, UTC8, &q);
   assert_string_equal(q.key, "2025-Q4");
   assert_int_equal(

@@ -54,9 +54,8 @@ test_grades(void **state)
   static const struct {
     double s;
     const char *g;
-  } t[] = {{100, "A"}, {90, "A"},     {89.99, "B"}, {75, "B"},
-           {74.99, "C"}, {60, "C"},   {59.99, "D"}, {40, "D"},
-           {39.99, "E"}, {0, "E"}};
+  } t[] = {{100, "A"}, {90, "A"},    {89.99, "B"}, {75, "B"},    {74.99, "C"},
+           {60, "C"},  {59.99, "D"}, {40, "D"},    {39.99, "E"}, {0, "E"}};
   for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
     char g[8];
     eval_grade(conf, t[i].s, g);
