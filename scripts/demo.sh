@@ -29,6 +29,12 @@ cg import departments "$here/data/config/departments.csv"
 cg import routing "$here/data/config/routing.csv"
 cg import limits "$here/data/config/limits.csv"
 for f in "$here"/data/calendar/cn-*.csv; do cg import calendar "$f"; done
+cg import buckets "$here/data/config/eval-buckets.csv"
+cg import weights "$here/data/config/eval-weights.csv"
+cg import flag-rules "$here/data/config/flag-rules.csv"
+# No road network is public for the district: road segments (路长制) are
+# generated along the grid lattice, marked as generated.
+cg segment generate --spacing 1000
 
 # One user per role. Field and street staff work in 北下街 (410104001);
 # the grid worker in its first community.
@@ -58,5 +64,6 @@ umask 022
 
 cg import cases "$here/data/sample-cases.csv" --map "$here/data/config/nyc311-categories.csv" --fit
 cg verify
+cg report refresh
 mv "$tmp" "$dir"
 echo "demo: data ready in '$dir'"

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 
 #define ADMIN ROLE_BIT(ROLE_ADMIN)
+/* Everyone who works in the district: all roles but the public's. */
+#define STAFF (((1u << ROLE_COUNT) - 1) & ~ROLE_BIT(ROLE_PUBLIC))
 
 /* Keep sorted by path, then method (strcmp): the router uses bsearch, and
 ** http_serve() refuses a table out of order. Columns: path, method,
@@ -26,12 +28,21 @@ const struct http_route api_routes[] = {
     {"/api/v1/communities", "GET", areas_get_api, 0, 0},
     {"/api/v1/departments", "GET", departments_get_api, 0, 0},
     {"/api/v1/district", "GET", areas_get_api, 0, 0},
+    {"/api/v1/flags", "GET", flags_get_api, ROUTE_LOGIN, STAFF},
     {"/api/v1/grids", "GET", areas_get_api, 0, 0},
+    {"/api/v1/indicators", "GET", indicators_get_api, ROUTE_LOGIN, STAFF},
+    {"/api/v1/indicators/definitions", "GET", definitions_get_api, 0, 0},
     {"/api/v1/locate", "GET", locate_get_api, 0, 0},
     {"/api/v1/login", "POST", login_post_api, ROUTE_WRITE, 0},
     {"/api/v1/logout", "POST", logout_post_api, ROUTE_LOGIN, 0},
     {"/api/v1/me", "GET", me_get_api, ROUTE_LOGIN, 0},
     {"/api/v1/openapi.json", "GET", openapi_get_api, 0, 0},
+    {"/api/v1/reports/{kind}", "GET", reports_get_api, ROUTE_LOGIN, STAFF},
+    {"/api/v1/segments", "GET", segments_get_api, 0, 0},
+    {"/api/v1/segments", "POST", segments_post_api,
+     ROUTE_LOGIN | ROUTE_WRITE | ROUTE_UPLOAD, ADMIN},
+    {"/api/v1/segments/{id}/flags", "GET", segment_flags_get_api, ROUTE_LOGIN,
+     STAFF},
     {"/api/v1/stream", "GET", stream_get_api, ROUTE_LOGIN, 0},
     {"/api/v1/streets", "GET", areas_get_api, 0, 0},
     {"/api/v1/users", "GET", users_get_api, ROUTE_LOGIN, ADMIN},

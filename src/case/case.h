@@ -255,6 +255,15 @@ int case_import_routing(struct db *db, const char *path, int *n,
 int case_import_limits(struct db *db, const char *path, int *n,
                        struct cg_err *e);
 
+/* Working seconds of the limit of `step` ('disposal', 'intake', 'verify',
+** 'file', 'dispatch', 'check_request', 'check', 'close', ...) for a case
+** of this category, area class and urgency, as case_apply() finds it; 0
+** when none is configured (for 'disposal': 5 working days). For the
+** evaluation, which judges steps against them. */
+int64_t case_step_limit(struct case_env *env, const char *scheme,
+                        const char *code, const char *area_class, int urgency,
+                        const char *step, struct cg_err *e);
+
 /* Replay a 311 workload (CSV: id,category,opened_at,closed_at,status,lat,
 ** lon, the format of data/sample-cases.csv) as cases of this district.
 ** map: CSV category,scheme,kind,code mapping foreign categories (rows

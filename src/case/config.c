@@ -6,6 +6,7 @@
 */
 #include "case_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,6 +188,20 @@ case_limit(struct case_env *env, const struct kase *k, const char *step,
     secs = 5 * cal_day_seconds(env->cal); /* nothing configured */
   if (rc >= 0) case_memo_put(env, key, secs, NULL);
   return secs;
+}
+
+int64_t
+case_step_limit(struct case_env *env, const char *scheme, const char *code,
+                const char *area_class, int urgency, const char *step,
+                struct cg_err *e)
+{
+  struct kase k;
+  memset(&k, 0, sizeof k);
+  snprintf(k.scheme, sizeof k.scheme, "%s", scheme);
+  snprintf(k.code, sizeof k.code, "%s", code);
+  snprintf(k.area_class, sizeof k.area_class, "%s", area_class);
+  k.urgency = urgency;
+  return case_limit(env, &k, step, e);
 }
 
 /* The step whose limit applies while a case is in a state, or NULL. */

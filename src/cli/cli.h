@@ -10,6 +10,7 @@
 #ifndef CG_CLI_H
 #define CG_CLI_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "core/err.h"
@@ -73,6 +74,13 @@ int opt_parse(const struct cmd *cmd, int argc, char **argv, struct opts *o);
 /* Print the help of one command to f. */
 void cmd_usage(const struct cmd *cmd, FILE *f);
 
+/* Parse a time given on the command line: "@UNIX", "YYYY-MM-DD" (local
+** midnight by cal) or "YYYY-MM-DDTHH:MM[:SS]Z" (UTC). CG_EINVAL naming
+** `what` otherwise. */
+struct cal;
+int cli_time(const struct cal *cal, const char *s, const char *what, int64_t *t,
+             struct cg_err *e);
+
 /* Print "citygrid: <message>" for a failed operation and return EXIT_FAIL. */
 int cli_fail(const struct cg_err *e);
 
@@ -92,6 +100,8 @@ int cmd_help(struct cli *cli, struct opts *o);
 int cmd_import(struct cli *cli, struct opts *o);
 int cmd_init(struct cli *cli, struct opts *o);
 int cmd_locate(struct cli *cli, struct opts *o);
+int cmd_report(struct cli *cli, struct opts *o);
+int cmd_segment(struct cli *cli, struct opts *o);
 int cmd_serve(struct cli *cli, struct opts *o);
 int cmd_user(struct cli *cli, struct opts *o);
 int cmd_verify(struct cli *cli, struct opts *o);

@@ -67,38 +67,6 @@ store_files(struct case_setup *cs, struct opts *o, struct case_attach *att,
   return CG_OK;
 }
 
-/* Parse a time: "@UNIX", "YYYY-MM-DD" (local midnight), or
-** "YYYY-MM-DDTHH:MM[:SS]Z" (UTC). */
-static int
-parse_time(const struct cal *cal, const char *s, const char *what, int64_t *t,
-           struct cg_err *e)
-{
-  int y, m, d, hh, mm, ss = 0, n = 0;
-  char *end;
-
-  if (s[0] == '@') {
-    *t = strtoll(s + 1, &end, 10);
-    if (!*end && end != s + 1) return CG_OK;
-  } else if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && !s[n]) {
-    *t = cal_local_time(cal, y, m, d, 0);
-    return CG_OK;
-  } else if ((sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &m, &d, &hh, &mm, &ss,
-                     &n) == 6 &&
-              !s[n]) ||
-             (n = 0, sscanf(s, "%4d-%2d-%2dT%2d:%2dZ%n", &y, &m, &d, &hh, &mm,
-                            &n) == 5 &&
-                         n && !s[n])) {
-    /* local_time() counts from local midnight: add the offset back */
-    *t = cal_local_time(cal, y, m, d, hh * 3600 + mm * 60 + ss) +
-         cal_utc_offset(cal);
-    return CG_OK;
-  }
-  return cg_fail(e, CG_EINVAL,
-                 "bad %s '%s' (YYYY-MM-DD, "
-                 "YYYY-MM-DDTHH:MM:SSZ or @unix-seconds)",
-                 what, s);
-}
-
 /* The acting user named by --as. */
 static int
 acting_user(struct cli *cli, struct opts *o, struct org_user *u,
@@ -170,7 +138,7 @@ case_report_cmd(struct cli *cli, struct case_setup *cs, struct opts *o,
   r.draft = opt_get(o, "draft") != NULL;
   r.self_handled = opt_get(o, "self") != NULL;
   if (opt_get(o, "at") &&
-      parse_time(cs->cal, opt_get(o, "at"), "time", &r.at, &e) != CG_OK)
+      cli_time(cs->cal, opt_get(o, "at"), "time", &r.at, &e) != CG_OK)
     return cli_fail(&e);
   if (store_files(cs, o, att, 16, &r.natt, names, sizeof names, &e) != CG_OK)
     return cli_fail(&e);
@@ -281,9 +249,9 @@ case_list_cmd(struct cli *cli, struct case_setup *cs, struct opts *o,
     }
   }
   if ((opt_get(o, "from") &&
-       parse_time(cs->cal, opt_get(o, "from"), "--from", &f.from, &e)) ||
+       cli_time(cs->cal, opt_get(o, "from"), "--from", &f.from, &e)) ||
       (opt_get(o, "to") &&
-       parse_time(cs->cal, opt_get(o, "to"), "--to", &f.to, &e)))
+       cli_time(cs->cal, opt_get(o, "to"), "--to", &f.to, &e)))
     return cli_fail(&e);
   if (opt_get(o, "limit")) {
     if (cli_number(opt_get(o, "limit"), "limit", &v, &e)) return cli_fail(&e);
@@ -379,7 +347,7 @@ case_action_cmd(struct cli *cli, struct case_setup *cs, struct opts *o,
   a.pass = opt_get(o, "pass") != NULL;
   a.rating = opt_get(o, "rating");
   if (opt_get(o, "at") &&
-      parse_time(cs->cal, opt_get(o, "at"), "time", &a.at, &e) != CG_OK)
+      cli_time(cs->cal, opt_get(o, "at"), "time", &a.at, &e) != CG_OK)
     return cli_fail(&e);
   if (store_files(cs, o, att, 16, &a.natt, names, sizeof names, &e) != CG_OK)
     return cli_fail(&e);
@@ -411,7 +379,7 @@ cmd_case(struct cli *cli, struct opts *o)
   if (strcmp(sub, "sweep") == 0) {
     int64_t now = (int64_t)time(NULL);
     if (opt_get(o, "at") &&
-        parse_time(cs.cal, opt_get(o, "at"), "time", &now, &e) != CG_OK)
+        cli_time(cs.cal, opt_get(o, "at"), "time", &now, &e) != CG_OK)
       rc = cli_fail(&e);
     else if (case_sweep(&cs.env, now, &n, &e) != CG_OK)
       rc = cli_fail(&e);

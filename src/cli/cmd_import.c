@@ -11,6 +11,7 @@
 #include "area/area.h"
 #include "case/case.h"
 #include "category/category.h"
+#include "eval/eval.h"
 #include "org/org.h"
 
 /* Print what an area import wrote, e.g. "14 streets, 155 communities". */
@@ -100,6 +101,22 @@ cmd_import(struct cli *cli, struct opts *o)
     if (case_import_calendar(cli->data_dir, path, &n, &e) != CG_OK)
       return cli_fail(&e);
     printf("imported %d calendar days from '%s'\n", n, path);
+  } else if (strcmp(what, "weights") == 0) {
+    if (eval_import_weights(cli->db, path, &n, &e) != CG_OK)
+      return cli_fail(&e);
+    printf("imported %d weights from '%s'\n", n, path);
+  } else if (strcmp(what, "buckets") == 0) {
+    if (eval_import_buckets(cli->db, path, &n, &e) != CG_OK)
+      return cli_fail(&e);
+    printf("imported %d buckets from '%s'\n", n, path);
+  } else if (strcmp(what, "flag-rules") == 0) {
+    if (eval_import_flag_rules(cli->db, path, &n, &e) != CG_OK)
+      return cli_fail(&e);
+    printf("imported %d flag settings from '%s'\n", n, path);
+  } else if (strcmp(what, "segments") == 0) {
+    if (eval_import_segments(cli->db, path, crs, &n, &e) != CG_OK)
+      return cli_fail(&e);
+    printf("imported %d segments from '%s'\n", n, path);
   } else if (strcmp(what, "cases") == 0) {
     return import_cases(cli, path, opt_get(o, "map"),
                         opt_get(o, "fit") != NULL);

@@ -110,6 +110,35 @@ static const struct opt serve_opts[] = {
      "prints it"},
     {"threads", "N", "worker threads (default 2)"},
     {NULL, NULL, NULL}};
+static const struct opt report_opts[] = {
+    {"day", "YYYY-MM-DD", "the period: one day"},
+    {"week", "YYYY-Www", "the period: an ISO week, Monday to Sunday"},
+    {"month", "YYYY-MM", "the period: a month"},
+    {"quarter", "YYYY-Qn", "the period: a quarter"},
+    {"from", "YYYY-MM-DD", "the period: from this day ..."},
+    {"to", "YYYY-MM-DD", "... to this day, both included"},
+    {"unit", "KIND",
+     "indicators: district, street, community, grid, dept, segment, "
+     "supervisor, operator, shift_leader or dispatcher"},
+    {"code", "CODE",
+     "indicators: only this unit (area code, department, "
+     "segment or login)"},
+    {"format", "FMT",
+     "bulletins: json (default), csv, xlsx or html; "
+     "indicators: json or csv"},
+    {"output", "FILE", "write to FILE instead of standard output (-o)"},
+    {"at", "TIME", "judge open cases as of this time (default now)"},
+    {"overdue", "N", "bulletins: list at most N overdue cases (default 50)"},
+    {"segment", "ID", "flags: the history of one segment"},
+    {"rebuild", NULL, "refresh: count everything again from the start"},
+    {NULL, NULL, NULL}};
+static const struct opt segment_opts[] = {
+    {"spacing", "METRES", "generate: a line every METRES (default 1000)"},
+    {"kind", "KIND", "list: road or river"},
+    {"crs", "CRS", "list: wgs84 (default) or gcj02"},
+    {"level", "N", "chief: 1, 2 or 3"},
+    {"user", "WHO", "chief: a login or a name ('' clears)"},
+    {NULL, NULL, NULL}};
 static const struct opt none_opts[] = {{NULL, NULL, NULL}};
 
 /* The command table. Keep sorted by name: cli_find() uses bsearch. */
@@ -144,7 +173,11 @@ const struct cmd cli_commands[] = {
      "  routing FILE.csv        category -> department rules\n"
      "  limits FILE.csv         time limits of steps and disposal\n"
      "  calendar FILE.csv       a year's holidays and make-up working days\n"
-     "  cases FILE.csv          replay a 311 workload (--map FILE)",
+     "  cases FILE.csv          replay a 311 workload (--map FILE)\n"
+     "  weights FILE.csv        composite score weights: formula,term,..\n"
+     "  buckets FILE.csv        score buckets and grades: scale,op,bound,..\n"
+     "  flag-rules FILE.csv     red/black flag rule: key,value\n"
+     "  segments FILE.geojson   road segments and river sections (--crs)",
      import_opts, 2, 2},
     {"init", cmd_init, NULL, 0,
      "Create the data directory and its database (safe to run again).",
@@ -152,6 +185,20 @@ const struct cmd cli_commands[] = {
     {"locate", cmd_locate, "[LAT LON]", CMD_STORE,
      "Tell which unit grid, community, street and district a point is in.",
      locate_opts, 0, 2},
+    {"report", cmd_report,
+     "weekly|monthly|indicators|flags|refresh|definitions", CMD_STORE,
+     "Evaluation (综合评价): bulletins, indicators, scores and flags.\n"
+     "  citygrid report weekly --week 2026-W47 --format xlsx -o w47.xlsx\n"
+     "  citygrid report monthly --month 2026-11 --format html -o m11.html\n"
+     "  citygrid report indicators --unit street --week 2026-W47\n"
+     "  citygrid report flags --week 2026-W47   (or --segment ID: history)\n"
+     "  citygrid report refresh [--rebuild]     (bring the counts up to date)\n"
+     "  citygrid report definitions             (every indicator's formula)",
+     report_opts, 1, 1},
+    {"segment", cmd_segment, "generate|list|chief|flags [ID]", CMD_STORE,
+     "Road segments and river sections (路长制 / 河长制) and their chiefs.\n"
+     "Load real ones with 'citygrid import segments FILE.geojson'.",
+     segment_opts, 1, 2},
     {"serve", cmd_serve, NULL, CMD_STORE,
      "Serve the HTTP API and the dashboard.", serve_opts, 0, 0},
     {"user", cmd_user, "add|update|show|list|passwd|disable|enable [LOGIN]",

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/calendar.h"
+
 const char *
 opt_get(const struct opts *o, const char *name)
 {
@@ -71,15 +73,24 @@ opt_parse(const struct cmd *cmd, int argc, char **argv, struct opts *o)
       return -1;
     }
     if (a[1] != '-') {
-      fprintf(stderr, "citygrid %s: unknown option '%s'\n", cmd->name, a);
-      return EXIT_USAGE;
+      /* one-letter forms, the same for every command that has the
+      ** option: -o is --output */
+      for (int j = 0; a[1] == 'o' && !a[2] && cmd->opts && cmd->opts[j].name;
+           j++)
+        if (!strcmp(cmd->opts[j].name, "output")) k = j;
+      if (k < 0) {
+        fprintf(stderr, "citygrid %s: unknown option '%s'\n", cmd->name, a);
+        return EXIT_USAGE;
+      }
+      eq = NULL;
+    } else {
+      eq = strchr(a + 2, '=');
+      len = eq ? (size_t)(eq - (a + 2)) : strlen(a + 2);
+      for (int j = 0; cmd->opts && cmd->opts[j].name; j++)
+        if (strlen(cmd->opts[j].name) == len &&
+            strncmp(cmd->opts[j].name, a + 2, len) == 0)
+          k = j;
     }
-    eq = strchr(a + 2, '=');
-    len = eq ? (size_t)(eq - (a + 2)) : strlen(a + 2);
-    for (int j = 0; cmd->opts && cmd->opts[j].name; j++)
-      if (strlen(cmd->opts[j].name) == len &&
-          strncmp(cmd->opts[j].name, a + 2, len) == 0)
-        k = j;
     if (k < 0) {
       fprintf(stderr,
               "citygrid %s: unknown option '%.*s' (see 'citygrid %s "
@@ -111,4 +122,34 @@ opt_parse(const struct cmd *cmd, int argc, char **argv, struct opts *o)
     return EXIT_USAGE;
   }
   return 0;
+}
+
+int
+cli_time(const struct cal *cal, const char *s, const char *what, int64_t *t,
+         struct cg_err *e)
+{
+  int y, m, d, hh, mm, ss = 0, n = 0;
+  char *end;
+
+  if (s[0] == '@') {
+    *t = strtoll(s + 1, &end, 10);
+    if (!*end && end != s + 1) return CG_OK;
+  } else if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && !s[n]) {
+    *t = cal_local_time(cal, y, m, d, 0);
+    return CG_OK;
+  } else if ((sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &m, &d, &hh, &mm, &ss,
+                     &n) == 6 &&
+              !s[n]) ||
+             (n = 0, sscanf(s, "%4d-%2d-%2dT%2d:%2dZ%n", &y, &m, &d, &hh, &mm,
+                            &n) == 5 &&
+                         n && !s[n])) {
+    /* local_time() counts from local midnight: add the offset back */
+    *t = cal_local_time(cal, y, m, d, hh * 3600 + mm * 60 + ss) +
+         cal_utc_offset(cal);
+    return CG_OK;
+  }
+  return cg_fail(e, CG_EINVAL,
+                 "bad %s '%s' (YYYY-MM-DD, "
+                 "YYYY-MM-DDTHH:MM:SSZ or @unix-seconds)",
+                 what, s);
 }
