@@ -42,8 +42,9 @@ static const char *const open_sql[EK_COUNT] = {
     " +parked = 0 AND +due_at < ? GROUP BY community",
     "SELECT grid, count(*) FROM eval_open WHERE day >= ? AND day < ? AND"
     " +parked = 0 AND +due_at < ? GROUP BY grid",
-    "SELECT dept, count(*) FROM eval_open WHERE day >= ? AND day < ? AND"
-    " +parked = 0 AND +due_at < ? GROUP BY dept",
+    "SELECT d.dept, count(*) FROM eval_open o JOIN eval_open_dept d"
+    " ON d.case_no = o.case_no WHERE o.day >= ? AND o.day < ? AND"
+    " +o.parked = 0 AND +o.due_at < ? GROUP BY d.dept",
     "SELECT segment, count(*) FROM eval_open WHERE day >= ? AND day < ? AND"
     " +parked = 0 AND +due_at < ? GROUP BY segment",
     NULL,

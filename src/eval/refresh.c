@@ -283,7 +283,9 @@ struct walk {
   int dispatched, have_last_disp, last_disp_dispatcher;
   int64_t disp_day, last_disp_day;
   char last_disp[64];
-  char dept[32];
+  char dept[8][32]; /* the departments of the latest dispatch (吹哨报到:
+                    ** each is credited with the case) */
+  int ndept;
   int deferred, closed, close_ontime, rework, extended, suspended, wrong;
   int handles, handles_late;
 };
@@ -370,7 +372,9 @@ whole_case(struct ctx *x, const struct kcase *k, const struct walk *w,
     }
     for (int i = 0; i < n; i++) {
       rc |= to_areas(x, k, w->disp_day, ms[i], delta, 1);
-      rc |= sink_add(&x->sink, EK_DEPT, w->disp_day, w->dept, ms[i], delta);
+      for (int j = 0; j < w->ndept; j++)
+        rc |= sink_add(&x->sink, EK_DEPT, w->disp_day, w->dept[j], ms[i],
+                       delta);
     }
   }
   return rc;
@@ -466,8 +470,7 @@ step_event(struct ctx *x, const struct kcase *k, struct walk *w,
     int from_filed = !strcmp(v->from, "filed");
     if (from_filed) {
       int ok = in_time(x, k, w, "dispatch", v->at);
-      const char *dept =
-          json_string_value(json_array_get(json_object_get(d, "depts"), 0));
+      json_t *depts = json_object_get(d, "depts");
       AREAS(EM_DISPATCHES, 0);
       if (ok) AREAS(EM_DISPATCH_ONTIME, 0);
       if (di) {
@@ -480,7 +483,13 @@ step_event(struct ctx *x, const struct kcase *k, struct walk *w,
           rc |= sink_add(s, EK_DISPATCHER, w->last_disp_day, w->last_disp,
                          EM_DISPATCH_WRONG, 1);
       }
-      if (dept) snprintf(w->dept, sizeof w->dept, "%s", dept);
+      if (json_array_size(depts)) { /* the case is theirs now */
+        w->ndept = 0;
+        for (size_t i = 0; i < json_array_size(depts) && w->ndept < 8; i++)
+          if (json_is_string(json_array_get(depts, i)))
+            snprintf(w->dept[w->ndept++], sizeof w->dept[0], "%s",
+                     json_string_value(json_array_get(depts, i)));
+      }
       w->have_last_disp = 1;
       w->last_disp_dispatcher = di;
       w->last_disp_day = day;
@@ -538,9 +547,9 @@ step_event(struct ctx *x, const struct kcase *k, struct walk *w,
     int good = r && (!strcmp(r, "satisfied") || !strcmp(r, "basic"));
     AREAS(EM_RATED, 1);
     if (good) AREAS(EM_SATISFIED, 1);
-    if (count) {
-      rc |= sink_add(s, EK_DEPT, day, w->dept, EM_RATED, 1);
-      if (good) rc |= sink_add(s, EK_DEPT, day, w->dept, EM_SATISFIED, 1);
+    for (int j = 0; count && j < w->ndept; j++) {
+      rc |= sink_add(s, EK_DEPT, day, w->dept[j], EM_RATED, 1);
+      if (good) rc |= sink_add(s, EK_DEPT, day, w->dept[j], EM_SATISFIED, 1);
     }
     json_decref(d);
   }
@@ -564,6 +573,11 @@ keep_open(struct ctx *x, const struct kcase *k, const struct walk *w)
       " grid = excluded.grid, dept = excluded.dept,"
       " segment = excluded.segment";
   static const char del[] = "DELETE FROM eval_open WHERE case_no = ?";
+  static const char del_depts[] =
+      "DELETE FROM eval_open_dept WHERE case_no = ?";
+  static const char put_dept[] =
+      "INSERT INTO eval_open_dept (case_no, dept) VALUES (?, ?)"
+      " ON CONFLICT (case_no, dept) DO NOTHING";
   struct db_stmt *st;
   int rc,
       open = w->dispatched && !w->deferred &&
@@ -571,6 +585,13 @@ keep_open(struct ctx *x, const struct kcase *k, const struct walk *w)
               !strcmp(k->state, "suspended") || !strcmp(k->state, "handled") ||
               !strcmp(k->state, "checking") || !strcmp(k->state, "checked"));
 
+  /* the departments first: their rows refer to the case's */
+  if ((rc = db_prepare_cached(x->db, &st, del_depts, x->e)) != CG_OK)
+    return rc;
+  db_bindf(st, "t", k->no);
+  rc = db_step(st, x->e);
+  db_finalize(st);
+  if (rc < 0) return -rc;
   if (!open) {
     if ((rc = db_prepare_cached(x->db, &st, del, x->e)) != CG_OK) return rc;
     db_bindf(st, "t", k->no);
@@ -578,10 +599,17 @@ keep_open(struct ctx *x, const struct kcase *k, const struct walk *w)
     if ((rc = db_prepare_cached(x->db, &st, put, x->e)) != CG_OK) return rc;
     db_bindf(st, "tiiittttt", k->no, w->disp_day, k->due_at,
              (int64_t)!strcmp(k->state, "suspended"), k->street, k->community,
-             k->grid, w->dept, k->segment ? k->segment : "");
+             k->grid, w->ndept ? w->dept[0] : "", k->segment ? k->segment : "");
   }
   rc = db_step(st, x->e);
   db_finalize(st);
+  for (int j = 0; open && rc >= 0 && j < w->ndept; j++) {
+    if ((rc = db_prepare_cached(x->db, &st, put_dept, x->e)) != CG_OK)
+      return rc;
+    db_bindf(st, "tt", k->no, w->dept[j]);
+    rc = db_step(st, x->e);
+    db_finalize(st);
+  }
   return rc < 0 ? -rc : CG_OK;
 }
 
@@ -634,7 +662,8 @@ recount(struct ctx *x, struct kcase *k, int64_t *nev)
 int
 eval_reset(struct db *db, struct cg_err *e)
 {
-  int rc = db_exec(db, "DELETE FROM eval_fact; DELETE FROM eval_open", e);
+  int rc = db_exec(db, "DELETE FROM eval_fact; DELETE FROM eval_open_dept;"
+                       " DELETE FROM eval_open", e);
   if (rc == CG_OK) rc = eval_setting_put(db, "eval.gseq", "0", e);
   return rc;
 }

@@ -1046,6 +1046,59 @@ test_definitions_in_the_api_reference(void **state)
   free(doc);
 }
 
+/* 吹哨报到: a case dispatched to two departments counts for both. */
+static void
+test_several_departments_each_credited(void **state)
+{
+  static const char *const two[] = {"hwc", "szc"};
+  struct eval_period w14;
+  struct cg_err e = {0};
+  struct case_act a;
+  char z[32], y[32];
+  int64_t at = cal_local_time(cs.cal, 2026, 4, 10, 9 * 3600);
+
+  assert_int_equal(eval_period_parse("week", "2026-W14", NULL, 8 * 3600, &w14,
+                                     &e),
+                   CG_OK);
+  report(GW, 0, cal_local_time(cs.cal, 2026, 3, 30, 9 * 3600), 0, z);
+  report(GW, 1, cal_local_time(cs.cal, 2026, 3, 30, 9 * 3600), 0, y);
+  for (int i = 0; i < 2; i++) {
+    const char *no = i ? y : z;
+    int64_t t = cal_local_time(cs.cal, 2026, 3, 30, 9 * 3600 + 600);
+    act(OP, no, "register", t, 1, NULL);
+    act(SL, no, "file", t + 60, 1, NULL);
+    memset(&a, 0, sizeof a);
+    a.action = "dispatch";
+    a.depts = two;
+    a.ndepts = 2;
+    a.at = t + 120;
+    if (case_apply(env, &users[DI], no, &a, &e) != CG_OK)
+      fail_msg("dispatch: %s", e.msg);
+  }
+  /* Z: both departments report back, then checked and closed in time;
+  ** Y stays open, past its deadline by 10 April */
+  {
+    int64_t t = cal_local_time(cs.cal, 2026, 3, 30, 11 * 3600);
+    act(DH, z, "handle", t, 1, NULL);
+    act(DS, z, "handle", t + 60, 1, NULL);
+    act(OP, z, "check_request", t + 120, 1, NULL);
+    act(GW, z, "check", t + 180, 1, NULL);
+    act(SL, z, "close", t + 240, 1, NULL);
+  }
+  refresh();
+  for (int i = 0; i < 2; i++) {
+    json_t *j = eval_indicators_json(env, EK_DEPT, &w14, two[i], at, &e), *r;
+    if (!j) fail_msg("%s: %s", two[i], e.msg);
+    r = json_array_get(json_object_get(j, "rows"), 0);
+    {
+      WANT(2, 2, 1, 50, 1);
+      CHECK(r, two[i], "cohort", "due", "closed", "close_rate",
+            "ontime_closed");
+    }
+    json_decref(j);
+  }
+}
+
 int
 main(void)
 {
@@ -1059,6 +1112,7 @@ main(void)
       cmocka_unit_test(test_bad_input),
       cmocka_unit_test(test_over_http),
       cmocka_unit_test(test_definitions_in_the_api_reference),
+      cmocka_unit_test(test_several_departments_each_credited),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

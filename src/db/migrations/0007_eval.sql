@@ -64,11 +64,19 @@ CREATE TABLE eval_open (
   street    TEXT NOT NULL DEFAULT '',
   community TEXT NOT NULL DEFAULT '',
   grid      TEXT NOT NULL DEFAULT '',
-  dept      TEXT NOT NULL DEFAULT '',
+  dept      TEXT NOT NULL DEFAULT '',  -- the first named (the lead)
   segment   TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX eval_open_day ON eval_open (day);
 CREATE INDEX eval_open_due ON eval_open (parked, due_at);
+
+-- Every department an open case was dispatched to (吹哨报到 calls several):
+-- each counts the case among its own.
+CREATE TABLE eval_open_dept (
+  case_no TEXT NOT NULL REFERENCES eval_open (case_no),
+  dept    TEXT NOT NULL,
+  PRIMARY KEY (case_no, dept)
+);
 
 -- Composite scores (DOMAIN.md §4.2): formula -> terms. term names an
 -- indicator; transform is 'rate' (its value in percent), 'inverse'
