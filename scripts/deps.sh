@@ -7,7 +7,7 @@ set -eu
 
 PKGS="build-essential cmake pkg-config git ca-certificates
 libsqlite3-dev sqlite3 libmicrohttpd-dev libjansson-dev libsodium-dev
-libgeos-dev libcmocka-dev libxlsxwriter-dev libpq-dev libxml2-dev
+libgeos-dev libcmocka-dev libxlsxwriter-dev libpq-dev libxml2-dev zlib1g-dev
 postgresql postgresql-contrib wrk nginx-light curl chromium valgrind"
 
 missing=""
