@@ -100,6 +100,12 @@ struct db *api_db(struct http_req *r, struct cg_err *e);
 /* Close every connection api_db() opened. Call after the server stopped. */
 void api_close_all(void);
 
+/* Read the case filters of a request's query string (state, category,
+** area, dept, source, overdue, from, to, q, sort, limit, offset; see GET
+** /api/v1/cases) into *f, whose strings point into the request and into
+** cat. Returns 0, or the status of the 400 reply it set. */
+int api_case_filter(struct http_req *r, struct case_filter *f, char cat[64]);
+
 /* The route table, sorted by path then method (see http.h). */
 extern const struct http_route api_routes[];
 extern const int api_nroutes;
@@ -112,6 +118,8 @@ int case_action_post_api(struct http_req *r);
 int case_get_api(struct http_req *r);
 int cases_get_api(struct http_req *r);
 int cases_post_api(struct http_req *r);
+int cases_points_get_api(struct http_req *r);
+int stats_get_api(struct http_req *r);
 int categories_get_api(struct http_req *r);
 int departments_get_api(struct http_req *r);
 int user_post_api(struct http_req *r);

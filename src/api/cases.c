@@ -167,10 +167,45 @@ time_arg(struct http_req *r, const char *name, int64_t *out)
   return *end || end == v ? -1 : 0;
 }
 
+int
+api_case_filter(struct http_req *r, struct case_filter *f, char cat[64])
+{
+  const char *v;
+
+  memset(f, 0, sizeof *f);
+  f->state = http_arg(r, "state");
+  f->area = http_arg(r, "area");
+  f->dept = http_arg(r, "dept");
+  f->source = http_arg(r, "source");
+  f->text = http_arg(r, "q");
+  f->sort = http_arg(r, "sort");
+  f->overdue = (v = http_arg(r, "overdue")) && strcmp(v, "0") != 0;
+  if ((v = http_arg(r, "category"))) {
+    char *colon;
+    snprintf(cat, 64, "%s", v);
+    if ((colon = strchr(cat, ':'))) {
+      *colon = 0;
+      f->scheme = cat;
+      f->code_prefix = colon + 1;
+    } else {
+      f->code_prefix = cat;
+    }
+  }
+  if (time_arg(r, "from", &f->from) || time_arg(r, "to", &f->to))
+    return http_reply_error(r, 400, "invalid",
+                            "from and to are YYYY-MM-DD "
+                            "or Unix seconds");
+  if ((v = http_arg(r, "limit"))) f->limit = atoi(v);
+  if ((v = http_arg(r, "offset"))) f->offset = atoi(v);
+  return 0;
+}
+
 /* GET /api/v1/cases (logged in)
 **   ?state= (a state or "open") &category=[scheme:]prefix &area=code
 **   &dept=code &source= &overdue=1 &from= &to= (YYYY-MM-DD or Unix
 **   seconds) &q=words &limit= (default 50, at most 1000) &offset=
+**   &sort=new (newest first, the default) or due (earliest deadline
+**   first: a work list, overdue at the top)
 ** 200 {"total","limit","offset","cases":[...]}: only the cases the caller
 ** may see. 400 for a bad filter. */
 int
@@ -180,35 +215,33 @@ cases_get_api(struct http_req *r)
   struct cg_err e = {0};
   struct case_env *env;
   char cat[64];
-  const char *v;
   json_t *out;
+  int st;
 
-  memset(&f, 0, sizeof f);
-  f.state = http_arg(r, "state");
-  f.area = http_arg(r, "area");
-  f.dept = http_arg(r, "dept");
-  f.source = http_arg(r, "source");
-  f.text = http_arg(r, "q");
-  f.overdue = (v = http_arg(r, "overdue")) && strcmp(v, "0") != 0;
-  if ((v = http_arg(r, "category"))) {
-    char *colon;
-    snprintf(cat, sizeof cat, "%s", v);
-    if ((colon = strchr(cat, ':'))) {
-      *colon = 0;
-      f.scheme = cat;
-      f.code_prefix = colon + 1;
-    } else {
-      f.code_prefix = cat;
-    }
-  }
-  if (time_arg(r, "from", &f.from) || time_arg(r, "to", &f.to))
-    return http_reply_error(r, 400, "invalid",
-                            "from and to are YYYY-MM-DD "
-                            "or Unix seconds");
-  if ((v = http_arg(r, "limit"))) f.limit = atoi(v);
-  if ((v = http_arg(r, "offset"))) f.offset = atoi(v);
+  if ((st = api_case_filter(r, &f, cat))) return st;
   if (!(env = api_case_env(r, &e))) return fail(r, &e);
   if (!(out = case_list_json(env, r->user, &f, &e))) return fail(r, &e);
+  return http_reply_json(r, 200, out);
+}
+
+/* GET /api/v1/cases/points (logged in), with the filters of GET
+** /api/v1/cases (paging and sort aside): the map's markers, one compact
+** row [no, lat, lon, light, state, category] per case the caller may see,
+** at most 250,000 (see case_points_json()); sent gzip-compressed to
+** clients that accept it. 400 for a bad filter. */
+int
+cases_points_get_api(struct http_req *r)
+{
+  struct case_filter f;
+  struct cg_err e = {0};
+  struct case_env *env;
+  char cat[64];
+  json_t *out;
+  int st;
+
+  if ((st = api_case_filter(r, &f, cat))) return st;
+  if (!(env = api_case_env(r, &e))) return fail(r, &e);
+  if (!(out = case_points_json(env, r->user, &f, &e))) return fail(r, &e);
   return http_reply_json(r, 200, out);
 }
 
