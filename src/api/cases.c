@@ -264,8 +264,9 @@ case_get_api(struct http_req *r)
 
 /* POST /api/v1/cases/{no}/{action} (logged in), action one of the
 ** workflow table (GET .../actions of a case lists the caller's):
-** {"note", "depts": [codes], "task", "hours", "pass", "rating",
-**  "attachments": [{"sha256","stage"}]}, all optional as the action needs.
+** {"note", "depts": [codes], "task", "hours", "limit_hours", "pass",
+**  "rating", "attachments": [{"sha256","stage"}]}, all optional as the
+** action needs (limit_hours: a dispatch's own limit in working hours).
 ** 200 the case after it; 400 missing fields; 403 a role or scope that may
 ** not; 404 no such case or action; 409 not in a state that allows it. */
 int
@@ -274,6 +275,7 @@ case_action_post_api(struct http_req *r)
   static const struct api_field fields[] = {
       {"note", JSON_STRING, 0},       {"depts", JSON_ARRAY, 0},
       {"task", JSON_INTEGER, 0},      {"hours", JSON_REAL, 0},
+      {"limit_hours", JSON_REAL, 0},
       {"pass", JSON_TRUE, 0},         {"rating", JSON_STRING, 0},
       {"attachments", JSON_ARRAY, 0}, {NULL, 0, 0}};
   const struct case_action_info *info;
@@ -320,6 +322,7 @@ case_action_post_api(struct http_req *r)
   a.depts = depts;
   a.task = (int)json_integer_value(json_object_get(b, "task"));
   a.hours = json_number_value(json_object_get(b, "hours"));
+  a.limit_hours = json_number_value(json_object_get(b, "limit_hours"));
   a.pass = json_is_true(json_object_get(b, "pass"));
   a.rating = json_string_value(json_object_get(b, "rating"));
   a.att = att;

@@ -153,6 +153,8 @@ struct case_act {
   int task;           /* department actions: task number (0: the
                             ** actor's department's open task) */
   double hours;       /* extend_request: working hours asked for */
+  double limit_hours; /* dispatch: the new tasks' limit in working
+                            ** hours (0: the configured disposal limit) */
   int pass;           /* verify, check: 1 passed, 0 failed */
   const char *rating; /* rate: satisfied | basic | unsatisfied */
   const struct case_attach *att;
