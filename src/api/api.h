@@ -106,6 +106,16 @@ void api_close_all(void);
 ** cat. Returns 0, or the status of the 400 reply it set. */
 int api_case_filter(struct http_req *r, struct case_filter *f, char cat[64]);
 
+/* Store the request's body as an attachment (its Content-Type says what
+** it claims to be; with images_only, photos alone are taken) and reply
+** 201 {"sha256","mime","bytes"}, or the error. Returns the status. */
+int api_attachment_put(struct http_req *r, int images_only);
+
+/* Reply with attachment sha if it belongs to a case `who` may see (with
+** images_only: and is a photo), else 404. Returns the status. */
+int api_attachment_reply(struct http_req *r, const struct org_user *who,
+                         const char *sha, int images_only);
+
 /* The route table, sorted by path then method (see http.h). */
 extern const struct http_route api_routes[];
 extern const int api_nroutes;
@@ -131,6 +141,11 @@ int me_get_api(struct http_req *r);
 int metrics_get_api(struct http_req *r);
 int openapi_get_api(struct http_req *r);
 int stream_get_api(struct http_req *r);
+int public_attachment_get_api(struct http_req *r);
+int public_attachments_post_api(struct http_req *r);
+int public_case_get_api(struct http_req *r);
+int public_cases_post_api(struct http_req *r);
+int public_rate_post_api(struct http_req *r);
 int areas_get_api(struct http_req *r);
 int locate_get_api(struct http_req *r);
 int open311_discovery_get_api(struct http_req *r);

@@ -339,12 +339,8 @@ case_action_post_api(struct http_req *r)
   return http_reply_json(r, 200, c);
 }
 
-/* POST /api/v1/attachments (logged in; the body is the file, with its
-** Content-Type: image/jpeg, image/png, image/webp or application/pdf)
-** 201 {"sha256","mime","bytes"}; 400 a file that is not what it claims
-** or not one of those types; 413 over the limit. */
 int
-attachments_post_api(struct http_req *r)
+api_attachment_put(struct http_req *r, int images_only)
 {
   struct case_setup *s = api_app(r)->cases;
   size_t limit = (size_t)(s->conf.attach_limit_mb * 1024 * 1024);
@@ -360,6 +356,11 @@ attachments_post_api(struct http_req *r)
                             r->body_len, limit);
   snprintf(claimed, sizeof claimed, "%s", type ? type : "");
   claimed[strcspn(claimed, ";")] = 0;
+  if (images_only && strncmp(claimed, "image/", 6) != 0)
+    return http_reply_error(r, 400, "invalid",
+                            "a photo (image/jpeg, image/png or image/webp) "
+                            "is expected, not '%.40s'",
+                            claimed);
   if (attach_put(s->data_dir, r->body, r->body_len, limit,
                  *claimed ? claimed : NULL, &info, &e) != CG_OK)
     return fail(r, &e);
@@ -369,11 +370,19 @@ attachments_post_api(struct http_req *r)
                                    (json_int_t)info.size));
 }
 
-/* GET /api/v1/attachments/{sha256} (logged in) — the file, if it belongs
-** to a case the caller may see. 404 otherwise (whether it exists or not is
-** not told). */
+/* POST /api/v1/attachments (logged in; the body is the file, with its
+** Content-Type: image/jpeg, image/png, image/webp or application/pdf)
+** 201 {"sha256","mime","bytes"}; 400 a file that is not what it claims
+** or not one of those types; 413 over the limit. */
 int
-attachment_get_api(struct http_req *r)
+attachments_post_api(struct http_req *r)
+{
+  return api_attachment_put(r, 0);
+}
+
+int
+api_attachment_reply(struct http_req *r, const struct org_user *who,
+                     const char *sha, int images_only)
 {
   static const char sql[] = "SELECT case_no, mime FROM attachment WHERE"
                             " sha256 = ?";
@@ -385,24 +394,21 @@ attachment_get_api(struct http_req *r)
 
   if (!env) return fail(r, &e);
   if (db_prepare(env->db, &st, sql, &e) != CG_OK) return fail(r, &e);
-  db_bindf(st, "t", r->param[0]);
+  db_bindf(st, "t", sha);
   while (!seen && db_step(st, &e) == DB_ROW) {
-    json_t *c;
     snprintf(no, sizeof no, "%s", db_col_text(st, 0));
     snprintf(mime, sizeof mime, "%s", db_col_text(st, 1));
-    if ((c = case_get_json(env, r->user, no, 0, NULL))) {
-      seen = 1;
-      json_decref(c);
-    }
+    if (images_only && strncmp(mime, "image/", 6) != 0) continue;
+    seen = case_visibility(env, who, no) > 0;
   }
   db_finalize(st);
   if (!seen)
     return http_reply_error(r, 404, "not_found",
                             "no attachment '%.64s' you "
                             "may see",
-                            r->param[0]);
+                            sha);
   {
-    FILE *f = attach_open(env->data_dir, r->param[0], &e);
+    FILE *f = attach_open(env->data_dir, sha, &e);
     char *buf;
     long n;
     if (!f) return fail(r, &e);
@@ -419,9 +425,20 @@ attachment_get_api(struct http_req *r)
     r->text_len = (size_t)n;
     r->content_type = attach_sniff(buf, (size_t)n);
     if (!r->content_type) r->content_type = "application/octet-stream";
+    /* the content never changes under its hash */
+    r->cache_control = "private, max-age=31536000, immutable";
     r->status = 200;
     return 200;
   }
+}
+
+/* GET /api/v1/attachments/{sha256} (logged in) — the file, if it belongs
+** to a case the caller may see. 404 otherwise (whether it exists or not is
+** not told). */
+int
+attachment_get_api(struct http_req *r)
+{
+  return api_attachment_reply(r, r->user, r->param[0], 0);
 }
 
 /* GET /api/v1/categories[?scheme=cjt214|gb47678] — the dictionaries. */
