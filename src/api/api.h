@@ -116,6 +116,23 @@ int api_attachment_put(struct http_req *r, int images_only);
 int api_attachment_reply(struct http_req *r, const struct org_user *who,
                          const char *sha, int images_only);
 
+/* The web pages and what they load, embedded by the build (the table is
+** written by tools/embed_assets.c; keep sorted by name: bsearch). */
+struct web_asset {
+  const char *name; /* "index.html", "app.js", "images/layers.png" */
+  const char *type; /* Content-Type */
+  const char *etag; /* quoted */
+  const unsigned char *data;
+  size_t len;     /* bytes of data */
+  size_t raw_len; /* bytes once inflated */
+  int gzip;       /* data is gzip-compressed */
+};
+extern const struct web_asset web_assets[];
+extern const int web_nassets;
+
+/* The embedded asset called name, or NULL. */
+const struct web_asset *web_asset_find(const char *name);
+
 /* The route table, sorted by path then method (see http.h). */
 extern const struct http_route api_routes[];
 extern const int api_nroutes;
@@ -130,6 +147,9 @@ int cases_get_api(struct http_req *r);
 int cases_post_api(struct http_req *r);
 int cases_points_get_api(struct http_req *r);
 int stats_get_api(struct http_req *r);
+int map_get_api(struct http_req *r);
+int web_asset_get_api(struct http_req *r);
+int web_page_get_api(struct http_req *r);
 int categories_get_api(struct http_req *r);
 int departments_get_api(struct http_req *r);
 int user_post_api(struct http_req *r);

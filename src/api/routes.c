@@ -13,6 +13,7 @@
 ** http_serve() refuses a table out of order. Columns: path, method,
 ** handler, flags, roles allowed (0: any logged-in user). */
 const struct http_route api_routes[] = {
+    {"/", "GET", web_page_get_api, 0, 0},
     {"/api/v1/attachments", "POST", attachments_post_api,
      ROUTE_LOGIN | ROUTE_WRITE | ROUTE_UPLOAD, 0},
     {"/api/v1/attachments/{sha256}", "GET", attachment_get_api, ROUTE_LOGIN, 0},
@@ -30,6 +31,7 @@ const struct http_route api_routes[] = {
     {"/api/v1/locate", "GET", locate_get_api, 0, 0},
     {"/api/v1/login", "POST", login_post_api, ROUTE_WRITE, 0},
     {"/api/v1/logout", "POST", logout_post_api, ROUTE_LOGIN, 0},
+    {"/api/v1/map", "GET", map_get_api, 0, 0},
     {"/api/v1/me", "GET", me_get_api, ROUTE_LOGIN, 0},
     {"/api/v1/openapi.json", "GET", openapi_get_api, 0, 0},
     /* the public pages: no account; reports and photos write */
@@ -48,6 +50,8 @@ const struct http_route api_routes[] = {
     {"/api/v1/users", "POST", users_post_api, ROUTE_LOGIN | ROUTE_WRITE, ADMIN},
     {"/api/v1/users/{login}", "POST", user_post_api, ROUTE_LOGIN | ROUTE_WRITE,
      ADMIN},
+    {"/assets/images/{file}", "GET", web_asset_get_api, 0, 0},
+    {"/assets/{file}", "GET", web_asset_get_api, 0, 0},
     {"/healthz", "GET", health_get_api, 0, 0},
     {"/metrics", "GET", metrics_get_api, 0, 0},
     /* Open311: POSTs carry an api_key, which the handlers check */
@@ -63,6 +67,7 @@ const struct http_route api_routes[] = {
     {"/open311/v2/services.{fmt}", "GET", open311_services_get_api, 0, 0},
     {"/open311/v2/services/{code}.{fmt}", "GET", open311_service_get_api, 0, 0},
     {"/open311/v2/tokens/{token}.{fmt}", "GET", open311_token_get_api, 0, 0},
+    {"/public", "GET", web_page_get_api, 0, 0},
 };
 const int api_nroutes = sizeof api_routes / sizeof api_routes[0];
 
