@@ -106,6 +106,22 @@ void api_close_all(void);
 ** cat. Returns 0, or the status of the 400 reply it set. */
 int api_case_filter(struct http_req *r, struct case_filter *f, char cat[64]);
 
+/* Reply with what fn makes of the case filters of the request's query
+** string (see api_case_filter()) for the caller: the list, the map's
+** points, the statistics. Returns the status. */
+int api_case_read(struct http_req *r,
+                  json_t *(*fn)(struct case_env *env,
+                                const struct org_user *who,
+                                const struct case_filter *f,
+                                struct cg_err *e));
+
+/* The fields of a report in a checked JSON body b (scheme, kind, code,
+** lat, lon, crs, address, description, urgency, area_class, source,
+** case_type, reporter_name, reporter_phone, draft, self_handled; absent
+** ones zero) into *rep, whose strings point into b. CG_EINVAL with *e for
+** an unknown crs. */
+int api_report_read(json_t *b, struct case_report *rep, struct cg_err *e);
+
 /* Store the request's body as an attachment (its Content-Type says what
 ** it claims to be; with images_only, photos alone are taken) and reply
 ** 201 {"sha256","mime","bytes"}, or the error. Returns the status. */

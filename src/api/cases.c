@@ -81,6 +81,32 @@ attachments(struct http_req *r, json_t *list, struct case_attach *att, int max,
   return n;
 }
 
+int
+api_report_read(json_t *b, struct case_report *rep, struct cg_err *e)
+{
+#define S(k) json_string_value(json_object_get(b, k))
+  memset(rep, 0, sizeof *rep);
+  rep->scheme = S("scheme");
+  rep->kind = S("kind");
+  rep->code = S("code");
+  rep->lat = json_number_value(json_object_get(b, "lat"));
+  rep->lon = json_number_value(json_object_get(b, "lon"));
+  if (S("crs") && geo_crs_parse(S("crs"), &rep->crs, e) != CG_OK)
+    return CG_EINVAL;
+  rep->address = S("address");
+  rep->description = S("description");
+  rep->urgency = (int)json_integer_value(json_object_get(b, "urgency"));
+  rep->area_class = S("area_class");
+  rep->source = S("source");
+  rep->case_type = S("case_type");
+  rep->reporter_name = S("reporter_name");
+  rep->reporter_phone = S("reporter_phone");
+  rep->draft = json_is_true(json_object_get(b, "draft"));
+  rep->self_handled = json_is_true(json_object_get(b, "self_handled"));
+#undef S
+  return CG_OK;
+}
+
 /* POST /api/v1/cases (logged in)
 ** {"scheme","kind","code","lat","lon" required; "crs", "address",
 **  "description", "urgency", "area_class", "source", "case_type",
@@ -117,28 +143,10 @@ cases_post_api(struct http_req *r)
   int status;
 
   if (!(b = api_body(r, fields, &status))) return status;
-  memset(&rep, 0, sizeof rep);
-#define S(k) json_string_value(json_object_get(b, k))
-  rep.scheme = S("scheme");
-  rep.kind = S("kind");
-  rep.code = S("code");
-  rep.lat = json_number_value(json_object_get(b, "lat"));
-  rep.lon = json_number_value(json_object_get(b, "lon"));
-  if (S("crs") && geo_crs_parse(S("crs"), &rep.crs, &e) != CG_OK) {
+  if (api_report_read(b, &rep, &e) != CG_OK) {
     json_decref(b);
     return fail(r, &e);
   }
-  rep.address = S("address");
-  rep.description = S("description");
-  rep.urgency = (int)json_integer_value(json_object_get(b, "urgency"));
-  rep.area_class = S("area_class");
-  rep.source = S("source");
-  rep.case_type = S("case_type");
-  rep.reporter_name = S("reporter_name");
-  rep.reporter_phone = S("reporter_phone");
-  rep.draft = json_is_true(json_object_get(b, "draft"));
-  rep.self_handled = json_is_true(json_object_get(b, "self_handled"));
-#undef S
   rep.att = att;
   rep.natt =
       attachments(r, json_object_get(b, "attachments"), att, 16, &status);
@@ -211,6 +219,14 @@ api_case_filter(struct http_req *r, struct case_filter *f, char cat[64])
 int
 cases_get_api(struct http_req *r)
 {
+  return api_case_read(r, case_list_json);
+}
+
+int
+api_case_read(struct http_req *r,
+              json_t *(*fn)(struct case_env *env, const struct org_user *who,
+                            const struct case_filter *f, struct cg_err *e))
+{
   struct case_filter f;
   struct cg_err e = {0};
   struct case_env *env;
@@ -220,7 +236,7 @@ cases_get_api(struct http_req *r)
 
   if ((st = api_case_filter(r, &f, cat))) return st;
   if (!(env = api_case_env(r, &e))) return fail(r, &e);
-  if (!(out = case_list_json(env, r->user, &f, &e))) return fail(r, &e);
+  if (!(out = fn(env, r->user, &f, &e))) return fail(r, &e);
   return http_reply_json(r, 200, out);
 }
 
@@ -232,17 +248,7 @@ cases_get_api(struct http_req *r)
 int
 cases_points_get_api(struct http_req *r)
 {
-  struct case_filter f;
-  struct cg_err e = {0};
-  struct case_env *env;
-  char cat[64];
-  json_t *out;
-  int st;
-
-  if ((st = api_case_filter(r, &f, cat))) return st;
-  if (!(env = api_case_env(r, &e))) return fail(r, &e);
-  if (!(out = case_points_json(env, r->user, &f, &e))) return fail(r, &e);
-  return http_reply_json(r, 200, out);
+  return api_case_read(r, case_points_json);
 }
 
 /* GET /api/v1/cases/{no} (logged in)

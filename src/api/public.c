@@ -124,22 +124,10 @@ public_cases_post_api(struct http_req *r)
                             "'%s' is missing",
                             WEB_LOGIN);
   if (!(b = api_body(r, fields, &status))) return status;
-  memset(&rep, 0, sizeof rep);
-#define S(k) json_string_value(json_object_get(b, k))
-  rep.scheme = S("scheme");
-  rep.kind = S("kind");
-  rep.code = S("code");
-  rep.lat = json_number_value(json_object_get(b, "lat"));
-  rep.lon = json_number_value(json_object_get(b, "lon"));
-  if (S("crs") && geo_crs_parse(S("crs"), &rep.crs, &e) != CG_OK) {
+  if (api_report_read(b, &rep, &e) != CG_OK) {
     json_decref(b);
     return http_reply_err(r, &e);
   }
-  rep.address = S("address");
-  rep.description = S("description");
-  rep.reporter_name = S("reporter_name");
-  rep.reporter_phone = S("reporter_phone");
-#undef S
   rep.source = "public";
   rep.att = att;
   if ((rep.natt = photos(r, json_object_get(b, "attachments"), att, 8)) < 0) {

@@ -14,16 +14,5 @@
 int
 stats_get_api(struct http_req *r)
 {
-  struct case_filter f;
-  struct cg_err e = {0};
-  struct case_env *env;
-  char cat[64];
-  json_t *out;
-  int st;
-
-  if ((st = api_case_filter(r, &f, cat))) return st;
-  if (!(env = api_case_env(r, &e))) return http_reply_err(r, &e);
-  if (!(out = case_stats_json(env, r->user, &f, &e)))
-    return http_reply_err(r, &e);
-  return http_reply_json(r, 200, out);
+  return api_case_read(r, case_stats_json);
 }
