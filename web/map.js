@@ -49,6 +49,8 @@ export async function show(main) {
   const wrap = el('div', {class: 'map-wrap'}, counters, mapDiv);
   main.replaceChildren(el('section', {class: 'map-view'}, side, wrap));
 
+  // the cases first: the longest wait, so it starts before all else
+  let pending = fetchPoints();
   const cfg = await api('/api/v1/map').catch(() => ({tiles: null, district: null}));
   const map = L.map(mapDiv, {preferCanvas: true, zoomControl: true, minZoom: 10, maxZoom: 19});
   if (cfg.district) {
@@ -169,8 +171,10 @@ export async function show(main) {
       const p = pts[i];
       if (p) feats.push({type: 'Feature', properties: {i}, geometry: {type: 'Point', coordinates: [p.lon, p.lat]}});
     }
+    // clusters from the map's least zoom to 16; closer in, every case is
+    // its own marker (and the index is built in half the time)
     index = new Supercluster({
-      radius: 60, maxZoom: 17,
+      radius: 60, minZoom: 10, maxZoom: 16,
       map: (pr) => {
         const l = pts[pr.i].l;
         return {r: l === 2 ? 1 : 0, y: l === 1 ? 1 : 0, g: l === 0 ? 1 : 0, n: l < 0 ? 1 : 0};
@@ -180,6 +184,7 @@ export async function show(main) {
       },
     });
     index.load(feats);
+    performance.mark('cg-points-indexed');
     countersUpdate();
     render();
   }
@@ -189,14 +194,24 @@ export async function show(main) {
     rebuildTimer = setTimeout(rebuild, 250);
   }
 
+  function fetchPoints() {
+    return api('/api/v1/cases/points' + query(apiParams(filter)));
+  }
+
+  // Take the points of the filter (from the request under way, if any).
   async function loadPoints() {
     try {
-      const r = await api('/api/v1/cases/points' + query(apiParams(filter)));
-      pts = r.points.map(([no, lat, lon, l, s, c]) => ({no, lat, lon, l, s: r.states[s], c: r.categories[c][0]}));
+      const r = await (pending || fetchPoints());
+      pending = null;
+      performance.mark('cg-points-parsed');
+      const k = r.scale;
+      pts = r.points.map(([no, lat, lon, l, s, c]) => ({no, lat: lat / k, lon: lon / k, l, s: r.states[s],
+                                                         c: r.categories[c][0]}));
       byNo = new Map(pts.map((p, i) => [p.no, i]));
       truncated = r.truncated;
       rebuild();
     } catch (e) {
+      pending = null;
       sayError(e);
       counters.replaceChildren(failed(e, loadPoints));
     }

@@ -251,11 +251,13 @@ json_t *case_stats_json(struct case_env *env, const struct org_user *who,
 /* The cases `who` may see that match f as map points, at most 250,000
 ** in case number order (caller decrefs):
 **   {"fields":["no","lat","lon","light","state","category"],
-**    "lights":["green","yellow","red"], "states":[every state name],
-**    "categories":[["scheme:kind:code", "name"]], "count", "truncated",
+**    "scale":100000, "lights":["green","yellow","red"],
+**    "states":[every state name], "categories":[["scheme:kind:code",
+**    "name"]], "count", "truncated",
 **    "points":[[no, lat, lon, light, state, category], ...]}
-** where light, state and category index those lists (light -1: none),
-** and the light is the case's own (see case_get_json()). */
+** where lat and lon are whole 1/scale degrees (WGS84), light, state and
+** category index those lists (light -1: none), and the light is the
+** case's own (see case_get_json()). */
 json_t *case_points_json(struct case_env *env, const struct org_user *who,
                          const struct case_filter *f, struct cg_err *e);
 

@@ -345,8 +345,14 @@ test_points_agree_with_the_cases(void **state)
       else
         assert_string_equal(json_string_value(json_array_get(lights, li)),
                             json_string_value(light));
-      assert_true(fabs(json_real_value(json_array_get(row, 1)) -
-                       json_real_value(json_object_get(c, "lat"))) < 1e-5);
+      /* positions in whole 1/scale degrees */
+      assert_true(fabs((double)json_integer_value(json_array_get(row, 1)) /
+                           (double)json_integer_value(
+                               json_object_get(p, "scale")) -
+                       json_real_value(json_object_get(c, "lat"))) <= 0.5e-5);
+      assert_true(fabs((double)json_integer_value(json_array_get(row, 2)) /
+                           1e5 -
+                       json_real_value(json_object_get(c, "lon"))) <= 0.5e-5);
     }
     assert_true(found);
   }
