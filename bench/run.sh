@@ -15,3 +15,5 @@ echo "# bench_cases"
 "$build/bench_cases" "$cases" "$tmp/cases"
 echo "# bench/http.sh"
 sh bench/http.sh "$build" "$cases"
+echo "# bench/dashboard.mjs"
+node bench/dashboard.mjs "$build" 100000
