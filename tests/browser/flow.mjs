@@ -10,7 +10,7 @@
 
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {useServerAndBrowser, newPage, login, pointIn, photo, screenshot, assertNoOverflow} from './lib.mjs';
+import {useServerAndBrowser, newPage, login, tokenFor, api, pointIn, photo, screenshot, assertNoOverflow} from './lib.mjs';
 
 const it = useServerAndBrowser();
 const phone = {viewport: {width: 390, height: 844}, isMobile: true, hasTouch: true};
@@ -109,4 +109,24 @@ test('a public report carried to closure and rated, by clicking', async () => {
   assert.equal(await pub.$('form.rate'), null, 'no second rating');
   assert.deepEqual(pub.errors, []);
   await pub.context().close();
+});
+
+test('an action the server refuses says why, and the page stays usable', async () => {
+  const leader = await tokenFor(it.srv, 'shiftleader');
+  const reg = (await api(it.srv, leader, '/api/v1/cases?state=registered&limit=1')).cases[0];
+  assert.ok(reg, 'the demo holds a registered case');
+  const page = await newPage(it.browser);
+  await login(page, it.srv, 'shiftleader');
+  await page.goto(it.srv.base + '/#/case/' + reg.no);
+  await page.click('.actions button[data-action=file]');
+  await page.waitForSelector('form.action-form[data-action=file]');
+  // meanwhile someone else voids it
+  await api(it.srv, leader, `/api/v1/cases/${reg.no}/void`, {note: '重复上报'});
+  await page.click('form.action-form[data-action=file] button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('form.action-form .form-error').textContent.length > 0);
+  const msg = await page.textContent('form.action-form .form-error');
+  assert.match(msg, /服务器拒绝了此操作/);
+  assert.match(msg, /void/);
+  assert.equal(await page.isEnabled('form.action-form button[type=submit]'), true, 'the form can be sent again');
+  assert.deepEqual(page.errors.filter((e) => !/409/.test(e)), []);
 });
