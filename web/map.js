@@ -12,7 +12,7 @@
 import {t} from './i18n.js';
 import {api, query, stream} from './api.js';
 import {el, say, sayError, loading, failed, lightBadge, stateBadge, when, filterForm,
-        dictionaries, apiParams, deadlineText} from './ui.js';
+        dictionaries, apiParams, deadlineText, sidePanel} from './ui.js';
 
 const LIGHTS = ['green', 'yellow', 'red'];
 const COLOR = {red: '#c62828', yellow: '#f9a825', green: '#2e7d32', none: '#607d8b'};
@@ -45,9 +45,9 @@ export async function show(main) {
     el('label', {class: 'field'}, el('span', {}, t('map.find')),
        el('input', {name: 'no', inputmode: 'numeric', autocomplete: 'off'})),
     el('button', {type: 'submit'}, t('map.find.go')));
-  const side = el('aside', {class: 'side'}, el('h2', {}, t('filter.title')), loading(), findForm, status);
-  const wrap = el('div', {class: 'map-wrap'}, counters, mapDiv);
-  main.replaceChildren(el('section', {class: 'map-view'}, side, wrap));
+  const side = sidePanel();
+  const wrap = el('div', {class: 'map-wrap'}, el('div', {class: 'map-bar'}, counters, status), mapDiv);
+  main.replaceChildren(el('section', {class: 'map-view'}, side.box, wrap));
 
   // the cases first: the longest wait, so it starts before all else
   let pending = fetchPoints();
@@ -312,8 +312,8 @@ export async function show(main) {
       sessionStorage.setItem('cg.mapFilter', JSON.stringify(f));
       loadPoints();
     });
-    side.replaceChildren(el('h2', {}, t('filter.title')), form, findForm, status);
-  }).catch((e) => side.replaceChildren(failed(e)));
+    side.body.replaceChildren(form, findForm);
+  }).catch((e) => side.body.replaceChildren(failed(e)));
   await loadPoints();
 
   live = stream('/api/v1/stream', onEvent, (s) => {

@@ -7,7 +7,8 @@
 
 import {t, nameOf} from './i18n.js';
 import {api, query} from './api.js';
-import {el, loading, failed, filterForm, apiParams, lightBadge, stateBadge, deadlineText} from './ui.js';
+import {el, loading, failed, filterForm, apiParams, lightBadge, stateBadge, deadlineText,
+        sidePanel} from './ui.js';
 
 let echartsLoading = null;
 function loadECharts() {
@@ -50,9 +51,10 @@ function panel(key, title, head, rows) {
 export async function show(main) {
   let filter = loadFilter();
   const charts = [];
-  const side = el('aside', {class: 'side'}, el('h2', {}, t('filter.title')), loading());
+  const side = sidePanel();
   const body = el('div', {class: 'stats-body'});
-  main.replaceChildren(el('section', {class: 'stats-view'}, side, el('div', {}, el('h2', {}, t('stats.title')), body)));
+  main.replaceChildren(el('section', {class: 'stats-view'}, side.box,
+                          el('div', {}, el('h2', {}, t('stats.title')), body)));
   const onResize = () => charts.forEach((c) => c.resize());
   window.addEventListener('resize', onResize);
 
@@ -161,8 +163,8 @@ export async function show(main) {
     filter = f;
     sessionStorage.setItem('cg.statsFilter', JSON.stringify(f));
     load();
-  }).then((form) => side.replaceChildren(el('h2', {}, t('filter.title')), form))
-    .catch((e) => side.replaceChildren(failed(e)));
+  }).then((form) => side.body.replaceChildren(form))
+    .catch((e) => side.body.replaceChildren(failed(e)));
   await load();
   return () => {
     window.removeEventListener('resize', onResize);

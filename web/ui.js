@@ -25,6 +25,15 @@ export function el(tag, attrs, ...children) {
   return e;
 }
 
+// The side panel of filters: open on wide screens, folded on phones so
+// that the map or the charts come first. fill(box) puts its content in.
+export function sidePanel() {
+  const body = el('div', {class: 'side-body'}, loading());
+  const box = el('details', {class: 'side', open: window.innerWidth >= 900},
+                 el('summary', {}, t('filter.title')), body);
+  return {box, body};
+}
+
 // Show a message for a while: kind 'ok', 'error' or 'info'.
 export function say(text, kind = 'info') {
   let box = document.getElementById('messages');

@@ -102,6 +102,7 @@ test('logging in and opening a case with the keyboard alone, at a phone\'s width
   }
   await page.keyboard.press('Enter');
   await page.waitForSelector('form.action-form');
+  await assertNoOverflow(page, 'an action form at phone width');
   await screenshot(page, 'case-phone', {fullPage: true});
   assert.deepEqual(page.errors, []);
 });
