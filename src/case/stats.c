@@ -64,8 +64,9 @@ static const char major_sql[] = "SELECT major_name FROM category WHERE"
 enum group_kind { G_PLAIN, G_STATE, G_AREA, G_DEPT, G_MAJOR };
 
 /* Counts grouped by one expression, as [{"key","name","count"}], largest
-** first. For G_MAJOR the expression yields scheme and major code (two
-** columns) and the key is "scheme:major". */
+** first (caller decrefs; NULL with *e on failure). For G_MAJOR the
+** expression yields scheme and major code (two columns) and the key is
+** "scheme:major". */
 static json_t *
 grouped(struct case_env *env, const struct org_user *who,
         const struct case_filter *f, const char *expr, enum group_kind kind,
@@ -112,7 +113,8 @@ grouped(struct case_env *env, const struct org_user *who,
 }
 
 /* On-time closure by the responsible department or the street:
-** [{"key","name","closed","on_time","rate"}], most closed first. */
+** [{"key","name","closed","on_time","rate"}], most closed first (caller
+** decrefs; NULL with *e on failure). */
 static json_t *
 on_time(struct case_env *env, const struct org_user *who,
         const struct case_filter *f, const char *expr, enum group_kind kind,
@@ -180,7 +182,8 @@ local_day(int64_t t, int offset)
 
 /* Daily intake and closures from day d0 to d1 (local day numbers, d1
 ** excluded): counts of the filter's cases created, and closed, on each
-** day, grouped in SQL by (time + offset) / 86400. */
+** day, grouped in SQL by (time + offset) / 86400, as [{"day", "intake",
+** "closed"}] (caller decrefs; NULL with *e on failure). */
 static json_t *
 daily(struct case_env *env, const struct org_user *who,
       const struct case_filter *f, int64_t d0, int64_t d1, int offset,
@@ -282,8 +285,9 @@ case_stats_json(struct case_env *env, const struct org_user *who,
   return out;
 }
 
-/* The index of s in the growing list `names` (appended when new), using
-** `index` (an object from name to index) to find it. */
+/* The index of key in the growing list `names`, where item (whose
+** reference this takes) is appended when key is new; `index` (an object
+** from key to index) finds it. */
 static int
 intern(json_t *index, json_t *names, const char *key, json_t *item)
 {
