@@ -112,8 +112,7 @@ int api_case_filter(struct http_req *r, struct case_filter *f, char cat[64]);
 int api_case_read(struct http_req *r,
                   json_t *(*fn)(struct case_env *env,
                                 const struct org_user *who,
-                                const struct case_filter *f,
-                                struct cg_err *e));
+                                const struct case_filter *f, struct cg_err *e));
 
 /* The fields of a report in a checked JSON body b (scheme, kind, code,
 ** lat, lon, crs, address, description, urgency, area_class, source,

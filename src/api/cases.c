@@ -278,12 +278,15 @@ case_get_api(struct http_req *r)
 int
 case_action_post_api(struct http_req *r)
 {
-  static const struct api_field fields[] = {
-      {"note", JSON_STRING, 0},       {"depts", JSON_ARRAY, 0},
-      {"task", JSON_INTEGER, 0},      {"hours", JSON_REAL, 0},
-      {"limit_hours", JSON_REAL, 0},
-      {"pass", JSON_TRUE, 0},         {"rating", JSON_STRING, 0},
-      {"attachments", JSON_ARRAY, 0}, {NULL, 0, 0}};
+  static const struct api_field fields[] = {{"note", JSON_STRING, 0},
+                                            {"depts", JSON_ARRAY, 0},
+                                            {"task", JSON_INTEGER, 0},
+                                            {"hours", JSON_REAL, 0},
+                                            {"limit_hours", JSON_REAL, 0},
+                                            {"pass", JSON_TRUE, 0},
+                                            {"rating", JSON_STRING, 0},
+                                            {"attachments", JSON_ARRAY, 0},
+                                            {NULL, 0, 0}};
   const struct case_action_info *info;
   struct case_attach att[16];
   const char *depts[16];

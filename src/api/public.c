@@ -99,13 +99,18 @@ photos(struct http_req *r, json_t *list, struct case_attach *att, int max)
 int
 public_cases_post_api(struct http_req *r)
 {
-  static const struct api_field fields[] = {
-      {"scheme", JSON_STRING, 1},         {"kind", JSON_STRING, 1},
-      {"code", JSON_STRING, 1},           {"lat", JSON_REAL, 1},
-      {"lon", JSON_REAL, 1},              {"crs", JSON_STRING, 0},
-      {"address", JSON_STRING, 0},        {"description", JSON_STRING, 0},
-      {"reporter_name", JSON_STRING, 0},  {"reporter_phone", JSON_STRING, 0},
-      {"attachments", JSON_ARRAY, 0},     {NULL, 0, 0}};
+  static const struct api_field fields[] = {{"scheme", JSON_STRING, 1},
+                                            {"kind", JSON_STRING, 1},
+                                            {"code", JSON_STRING, 1},
+                                            {"lat", JSON_REAL, 1},
+                                            {"lon", JSON_REAL, 1},
+                                            {"crs", JSON_STRING, 0},
+                                            {"address", JSON_STRING, 0},
+                                            {"description", JSON_STRING, 0},
+                                            {"reporter_name", JSON_STRING, 0},
+                                            {"reporter_phone", JSON_STRING, 0},
+                                            {"attachments", JSON_ARRAY, 0},
+                                            {NULL, 0, 0}};
   static const struct api_write_hooks hooks = {report_after, report_reply,
                                                report_release};
   struct case_attach att[8];

@@ -37,8 +37,8 @@ const struct http_route api_routes[] = {
     /* the public pages: no account; reports and photos write */
     {"/api/v1/public/attachments", "POST", public_attachments_post_api,
      ROUTE_WRITE | ROUTE_UPLOAD, 0},
-    {"/api/v1/public/attachments/{sha256}", "GET", public_attachment_get_api,
-     0, 0},
+    {"/api/v1/public/attachments/{sha256}", "GET", public_attachment_get_api, 0,
+     0},
     {"/api/v1/public/cases", "POST", public_cases_post_api, ROUTE_WRITE, 0},
     {"/api/v1/public/cases/{no}", "GET", public_case_get_api, 0, 0},
     {"/api/v1/public/cases/{no}/rate", "POST", public_rate_post_api,

@@ -87,13 +87,12 @@ pump_once(struct db *db)
     const char *light = case_light_of(db, hub.app->cases->cal,
                                       db_col_text(st, 1), (int64_t)time(NULL));
     json_t *j = json_pack(
-        "{s:I, s:s, s:s, s:s, s:s, s:I, s:f, s:f, s:s, s:s, s:s, s:s?}",
-        "gseq", (json_int_t)g, "no", db_col_text(st, 1), "action",
-        db_col_text(st, 2), "from", db_col_text(st, 3), "to",
-        db_col_text(st, 4), "at", (json_int_t)db_col_int(st, 5), "lat",
-        db_col_double(st, 6), "lon", db_col_double(st, 7), "street",
-        db_col_text(st, 8), "state", db_col_text(st, 9), "category",
-        db_col_text(st, 10), "light", light);
+        "{s:I, s:s, s:s, s:s, s:s, s:I, s:f, s:f, s:s, s:s, s:s, s:s?}", "gseq",
+        (json_int_t)g, "no", db_col_text(st, 1), "action", db_col_text(st, 2),
+        "from", db_col_text(st, 3), "to", db_col_text(st, 4), "at",
+        (json_int_t)db_col_int(st, 5), "lat", db_col_double(st, 6), "lon",
+        db_col_double(st, 7), "street", db_col_text(st, 8), "state",
+        db_col_text(st, 9), "category", db_col_text(st, 10), "light", light);
     struct ev *v = &hub.ring[g % RING];
     char *text = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10));
     json_decref(j);

@@ -83,8 +83,7 @@ send_asset(struct http_req *r, const char *name)
     r->text_static = 1;
     if (a->gzip) r->content_encoding = "gzip";
   } else if (!(r->text = inflate_asset(a))) {
-    return http_reply_error(r, 500, "internal", "cannot inflate '%s'",
-                            a->name);
+    return http_reply_error(r, 500, "internal", "cannot inflate '%s'", a->name);
   } else {
     r->text_len = a->raw_len; /* and the server will not compress it */
   }
@@ -136,14 +135,14 @@ map_get_api(struct http_req *r)
   if (db_step(st, &e) == DB_ROW) {
     json_decref(district);
     district = json_pack("{s:s, s:s, s:[f, f, f, f]}", "code",
-                         db_col_text(st, 0), "name", db_col_text(st, 1),
-                         "bbox", db_col_double(st, 2), db_col_double(st, 3),
+                         db_col_text(st, 0), "name", db_col_text(st, 1), "bbox",
+                         db_col_double(st, 2), db_col_double(st, 3),
                          db_col_double(st, 4), db_col_double(st, 5));
   }
   db_finalize(st);
-  return http_reply_json(
-      r, 200,
-      json_pack("{s:s?, s:s, s:o}", "tiles",
-                c->map_tiles[0] ? c->map_tiles : NULL, "attribution",
-                c->map_attribution, "district", district));
+  return http_reply_json(r, 200,
+                         json_pack("{s:s?, s:s, s:o}", "tiles",
+                                   c->map_tiles[0] ? c->map_tiles : NULL,
+                                   "attribution", c->map_attribution,
+                                   "district", district));
 }

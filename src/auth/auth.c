@@ -64,8 +64,10 @@ auth_set_password(struct db *db, const char *login, const char *password,
 
   if ((rc = init_sodium(e)) != CG_OK) return rc;
   if (login[0] == '@') /* built-in accounts ('@web') never log in */
-    return cg_fail(e, CG_EINVAL, "'%s' is a built-in account: it takes no "
-                   "password", login);
+    return cg_fail(e, CG_EINVAL,
+                   "'%s' is a built-in account: it takes no "
+                   "password",
+                   login);
   if (n < 8 || n > 128)
     return cg_fail(e, CG_EINVAL, "a password must be 8 to 128 bytes long");
   if (crypto_pwhash_str(hash, password, n, crypto_pwhash_OPSLIMIT_INTERACTIVE,

@@ -450,9 +450,9 @@ q_search(struct case_q *q, const char *text, struct cg_err *e)
     q->wlen += strlen(w) + 1;
     if (utf8_chars(p, n) < 3) {
       case_q_text2(q,
-              " AND (c.description LIKE '%' || ? || '%' ESCAPE '\\' OR"
-              " c.address LIKE '%' || ? || '%' ESCAPE '\\')",
-              w);
+                   " AND (c.description LIKE '%' || ? || '%' ESCAPE '\\' OR"
+                   " c.address LIKE '%' || ? || '%' ESCAPE '\\')",
+                   w);
     } else { /* "word" with its quotes doubled, unescaped */
       q->match[mlen++] = '"';
       for (size_t i = 0; i < n; i++) {
@@ -467,9 +467,9 @@ q_search(struct case_q *q, const char *text, struct cg_err *e)
   }
   if (mlen)
     case_q_text(q,
-           " AND c.rowid IN (SELECT rowid FROM case_search WHERE"
-           " case_search MATCH ?)",
-           q->match);
+                " AND c.rowid IN (SELECT rowid FROM case_search WHERE"
+                " case_search MATCH ?)",
+                q->match);
   return CG_OK;
 }
 
@@ -477,7 +477,7 @@ q_search(struct case_q *q, const char *text, struct cg_err *e)
 ** codes are copied into `scopes` (which must outlive the query). */
 int
 case_q_where(struct case_q *q, struct case_env *env, const struct org_user *who,
-        const struct case_filter *f, char scopes[16][32], struct cg_err *e)
+             const struct case_filter *f, char scopes[16][32], struct cg_err *e)
 {
   int64_t now = case_now(env);
 
@@ -485,7 +485,7 @@ case_q_where(struct case_q *q, struct case_env *env, const struct org_user *who,
   if (f->state) {
     if (strcmp(f->state, "open") == 0)
       case_q_add(q, " AND c.state NOT IN ('closed', 'void', 'rejected',"
-               " 'duplicate', 'draft')");
+                    " 'duplicate', 'draft')");
     else if (case_state_parse(f->state) < 0)
       return cg_fail(e, CG_EINVAL, "unknown state '%s'", f->state);
     else
@@ -494,7 +494,7 @@ case_q_where(struct case_q *q, struct case_env *env, const struct org_user *who,
   if (f->scheme) case_q_text(q, " AND c.scheme = ?", f->scheme);
   if (f->code_prefix)
     case_q_text2(q, " AND substr(c.category_code, 1, length(?)) = ?",
-            f->code_prefix);
+                 f->code_prefix);
   if (f->area) {
     switch (area_level_of_code(f->area)) {
     case AREA_STREET:
@@ -514,17 +514,17 @@ case_q_where(struct case_q *q, struct case_env *env, const struct org_user *who,
   }
   if (f->dept)
     case_q_text(q,
-           " AND EXISTS (SELECT 1 FROM task t WHERE t.case_no = c.no AND"
-           " t.dept_code = ?)",
-           f->dept);
+                " AND EXISTS (SELECT 1 FROM task t WHERE t.case_no = c.no AND"
+                " t.dept_code = ?)",
+                f->dept);
   if (f->source) case_q_text(q, " AND c.source = ?", f->source);
   if (f->overdue) {
     case_q_num(q, " AND ((c.state = 'dispatched' AND c.due_at < ?)", now);
     case_q_num(q,
-          " OR (c.state NOT IN ('closed', 'void', 'rejected', 'duplicate',"
-          " 'draft', 'suspended', 'deferred', 'dispatched') AND"
-          " c.step_due < ?))",
-          now);
+               " OR (c.state NOT IN ('closed', 'void', 'rejected', 'duplicate',"
+               " 'draft', 'suspended', 'deferred', 'dispatched') AND"
+               " c.step_due < ?))",
+               now);
   }
   if (f->from) case_q_num(q, " AND c.created_at >= ?", f->from);
   if (f->to) case_q_num(q, " AND c.created_at < ?", f->to);
@@ -537,16 +537,17 @@ case_q_where(struct case_q *q, struct case_env *env, const struct org_user *who,
     break;
   case ROLE_DEPARTMENT:
     case_q_text(q,
-           " AND EXISTS (SELECT 1 FROM task t WHERE t.case_no = c.no AND"
-           " t.dept_code = ?)",
-           who->dept);
+                " AND EXISTS (SELECT 1 FROM task t WHERE t.case_no = c.no AND"
+                " t.dept_code = ?)",
+                who->dept);
     break;
   case ROLE_SYSTEM:
     break;
   default: {
     const char *s = who->scope;
     int k = 0;
-    case_q_text(q, " AND (c.state <> 'draft' OR c.reporter_login = ?)", who->login);
+    case_q_text(q, " AND (c.state <> 'draft' OR c.reporter_login = ?)",
+                who->login);
     if (!*s) break;
     case_q_add(q, " AND (1 = 0");
     while (*s && k < 16) {

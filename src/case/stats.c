@@ -15,7 +15,7 @@
 #include <time.h>
 
 #define DAY 86400
-#define MAX_DAYS 366    /* the daily series spans at most a year */
+#define MAX_DAYS 366      /* the daily series spans at most a year */
 #define MAX_POINTS 250000 /* points in one reply at most */
 
 /* Build `SELECT <cols> <from> WHERE <the filter> <and> <tail>` into q
@@ -24,8 +24,8 @@
 static int
 query(struct case_env *env, const struct org_user *who,
       const struct case_filter *f, const char *cols, const char *from,
-      const char *and, const char *tail, char scopes[16][32],
-      struct case_q *q, struct db_stmt **st, struct cg_err *e)
+      const char *and, const char *tail, char scopes[16][32], struct case_q *q,
+      struct db_stmt **st, struct cg_err *e)
 {
   memset(q, 0, sizeof *q);
   case_q_add(q, "SELECT ");
@@ -43,8 +43,8 @@ query(struct case_env *env, const struct org_user *who,
 
 /* Name of a code from a one-column lookup (cached statement); "" if none. */
 static void
-name_of(struct db *db, const char *sql, const char *a, const char *b,
-        char *buf, size_t n)
+name_of(struct db *db, const char *sql, const char *a, const char *b, char *buf,
+        size_t n)
 {
   struct db_stmt *st;
   buf[0] = 0;
@@ -100,9 +100,9 @@ grouped(struct case_env *env, const struct org_user *who,
       else if (kind == G_DEPT)
         name_of(env->db, dept_sql, k, NULL, name, sizeof name);
     }
-    json_array_append_new(
-        list, json_pack("{s:s, s:s, s:I}", "key", key, "name", name, "count",
-                        (json_int_t)db_col_int(st, ncol)));
+    json_array_append_new(list,
+                          json_pack("{s:s, s:s, s:I}", "key", key, "name", name,
+                                    "count", (json_int_t)db_col_int(st, ncol)));
   }
   db_finalize(st);
   if (rc < 0) {
@@ -140,8 +140,7 @@ on_time(struct case_env *env, const struct org_user *who,
             sizeof name);
     json_array_append_new(
         list, json_pack("{s:s, s:s, s:I, s:I, s:f}", "key", k, "name", name,
-                        "closed", (json_int_t)closed, "on_time",
-                        (json_int_t)ok,
+                        "closed", (json_int_t)closed, "on_time", (json_int_t)ok,
                         "rate", closed ? (double)ok / (double)closed : 0.0));
   }
   db_finalize(st);
@@ -277,11 +276,10 @@ case_stats_json(struct case_env *env, const struct org_user *who,
   out = json_pack("{s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
                   " s:o}",
                   "total", (json_int_t)total, "open", (json_int_t)open,
-                  "closed", (json_int_t)closed, "overdue",
-                  (json_int_t)overdue, "by_state", v[0], "by_category", v[1],
-                  "by_street", v[2], "by_source", v[3], "by_dept", v[4],
-                  "daily", v[5], "on_time_by_dept", v[6],
-                  "on_time_by_street", v[7]);
+                  "closed", (json_int_t)closed, "overdue", (json_int_t)overdue,
+                  "by_state", v[0], "by_category", v[1], "by_street", v[2],
+                  "by_source", v[3], "by_dept", v[4], "daily", v[5],
+                  "on_time_by_dept", v[6], "on_time_by_street", v[7]);
   return out;
 }
 
@@ -376,10 +374,10 @@ case_points_json(struct case_env *env, const struct org_user *who,
     {
       json_t *row = json_array();
       json_array_append_new(row, json_string(no));
-      json_array_append_new(row, json_integer((json_int_t)llround(
-                                     db_col_double(st, 1) * 1e5)));
-      json_array_append_new(row, json_integer((json_int_t)llround(
-                                     db_col_double(st, 2) * 1e5)));
+      json_array_append_new(
+          row, json_integer((json_int_t)llround(db_col_double(st, 1) * 1e5)));
+      json_array_append_new(
+          row, json_integer((json_int_t)llround(db_col_double(st, 2) * 1e5)));
       json_array_append_new(row, json_integer(li));
       json_array_append_new(row, json_integer(state));
       json_array_append_new(row, json_integer(ci));
@@ -400,15 +398,14 @@ case_points_json(struct case_env *env, const struct org_user *who,
   out = json_pack("{s:[s, s, s, s, s, s], s:i, s:o, s:o, s:o, s:I, s:b,"
                   " s:o}",
                   "fields", "no", "lat", "lon", "light", "state", "category",
-                  "scale", 100000, "lights", ls, "states", states,
-                  "categories", cats, "count", (json_int_t)n, "truncated",
-                  truncated, "points", points);
+                  "scale", 100000, "lights", ls, "states", states, "categories",
+                  cats, "count", (json_int_t)n, "truncated", truncated,
+                  "points", points);
   return out;
 }
 
 const char *
-case_light_of(struct db *db, const struct cal *cal, const char *no,
-              int64_t now)
+case_light_of(struct db *db, const struct cal *cal, const char *no, int64_t now)
 {
   int64_t task[CASE_MAX_TASKS][2];
   struct kase k;

@@ -105,9 +105,9 @@ static int
 set_tiles(struct conf *c, const char *v)
 {
   /* a URL template with the tile's place in it, or nothing */
-  if (*v && ((strncmp(v, "http://", 7) && strncmp(v, "https://", 8) &&
-              v[0] != '/') ||
-             !strstr(v, "{z}") || !strstr(v, "{x}") || !strstr(v, "{y}")))
+  if (*v &&
+      ((strncmp(v, "http://", 7) && strncmp(v, "https://", 8) && v[0] != '/') ||
+       !strstr(v, "{z}") || !strstr(v, "{x}") || !strstr(v, "{y}")))
     return -1;
   if (strlen(v) >= sizeof c->map_tiles) return -1;
   snprintf(c->map_tiles, sizeof c->map_tiles, "%s", v);

@@ -319,10 +319,9 @@ http_gzip(const void *in, size_t n, int level, char **out, size_t *outn)
 static int
 compressible(const char *type)
 {
-  static const char *const kinds[] = {"application/json", "application/xml",
-                                      "application/javascript",
-                                      "application/geo+json", "image/svg+xml",
-                                      "text/"};
+  static const char *const kinds[] = {
+      "application/json",     "application/xml", "application/javascript",
+      "application/geo+json", "image/svg+xml",   "text/"};
   for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
     if (strncmp(type, kinds[i], strlen(kinds[i])) == 0) return 1;
   return 0;

@@ -51,8 +51,7 @@ teardown(void **state)
 
 /* GET path as it is (tu_http_full), from this test's server. */
 static int
-raw(const char *path, const char *headers, char **head, char **body,
-    size_t *n)
+raw(const char *path, const char *headers, char **head, char **body, size_t *n)
 {
   return tu_http_full(port, path, headers, head, body, n);
 }
@@ -123,10 +122,9 @@ test_pages_and_assets(void **state)
     assert_non_null(strstr(head, "Cache-Control: no-cache"));
     /* with gzip: compressed, the same bytes once inflated (images as
     ** they are) */
-    assert_int_equal(
-        raw(want[i].path, "Accept-Encoding: gzip, deflate, br\r\n", &zhead,
-            &zbody, &zn),
-        200);
+    assert_int_equal(raw(want[i].path, "Accept-Encoding: gzip, deflate, br\r\n",
+                         &zhead, &zbody, &zn),
+                     200);
     enc = header(zhead, "Content-Encoding");
     if (strncmp(want[i].type, "image/", 6) == 0) {
       assert_null(enc);
@@ -202,8 +200,8 @@ test_no_path_leaves_the_table(void **state)
 /* A request as the holder of token (NULL: nobody) that must answer with
 ** status want; the parsed reply (caller decrefs). */
 static json_t *
-call(const char *method, const char *token, const char *path,
-     const char *body, int want)
+call(const char *method, const char *token, const char *path, const char *body,
+     int want)
 {
   char h[120], *resp = NULL;
   json_t *j;
@@ -255,8 +253,13 @@ static void
 test_stats_equal_the_list(void **state)
 {
   static const char *const filters[] = {
-      "", "state=open", "state=reported", "source=hotline",
-      "category=gb47678:06", "overdue=1", "from=2000-01-01&to=2100-01-01",
+      "",
+      "state=open",
+      "state=reported",
+      "source=hotline",
+      "category=gb47678:06",
+      "overdue=1",
+      "from=2000-01-01&to=2100-01-01",
   };
   char nos[12][32], path[300];
   json_t *s, *l;
@@ -273,8 +276,8 @@ test_stats_equal_the_list(void **state)
     assert_int_equal(json_integer_value(json_object_get(s, "total")),
                      json_integer_value(json_object_get(l, "total")));
     /* every grouping adds up to the total */
-    static const char *const groups[] = {"by_state", "by_category",
-                                         "by_street", "by_source", "by_dept"};
+    static const char *const groups[] = {"by_state", "by_category", "by_street",
+                                         "by_source", "by_dept"};
     for (size_t g = 0; g < 5; g++) {
       sum = 0;
       json_array_foreach(json_object_get(s, groups[g]), k, v) sum +=
@@ -346,13 +349,13 @@ test_points_agree_with_the_cases(void **state)
         assert_string_equal(json_string_value(json_array_get(lights, li)),
                             json_string_value(light));
       /* positions in whole 1/scale degrees */
-      assert_true(fabs((double)json_integer_value(json_array_get(row, 1)) /
-                           (double)json_integer_value(
-                               json_object_get(p, "scale")) -
-                       json_real_value(json_object_get(c, "lat"))) <= 0.5e-5);
-      assert_true(fabs((double)json_integer_value(json_array_get(row, 2)) /
-                           1e5 -
-                       json_real_value(json_object_get(c, "lon"))) <= 0.5e-5);
+      assert_true(
+          fabs((double)json_integer_value(json_array_get(row, 1)) /
+                   (double)json_integer_value(json_object_get(p, "scale")) -
+               json_real_value(json_object_get(c, "lat"))) <= 0.5e-5);
+      assert_true(
+          fabs((double)json_integer_value(json_array_get(row, 2)) / 1e5 -
+               json_real_value(json_object_get(c, "lon"))) <= 0.5e-5);
     }
     assert_true(found);
   }
@@ -378,10 +381,10 @@ test_work_list_by_deadline_and_dispatch_limit(void **state)
   /* a dispatch with its own limit: 3 working hours */
   snprintf(path, sizeof path, "/api/v1/cases/%s/dispatch", nos[0]);
   c = post(di, path, "{\"depts\":[\"hwc\"],\"limit_hours\":3}", 200);
-  assert_int_equal(json_integer_value(json_object_get(
-                       json_array_get(json_object_get(c, "tasks"), 0),
-                       "limit_s")),
-                   3 * 3600);
+  assert_int_equal(
+      json_integer_value(json_object_get(
+          json_array_get(json_object_get(c, "tasks"), 0), "limit_s")),
+      3 * 3600);
   json_decref(c);
   snprintf(path, sizeof path, "/api/v1/cases/%s/dispatch", nos[1]);
   json_decref(post(di, path, "{\"limit_hours\":-1}", 400));
@@ -390,11 +393,10 @@ test_work_list_by_deadline_and_dispatch_limit(void **state)
   list = get(leader, "/api/v1/cases?state=open&sort=due&limit=1000", 200);
   json_array_foreach(json_object_get(list, "cases"), i, c)
   {
-    int dispatched =
-        strcmp(json_string_value(json_object_get(c, "state")), "dispatched") ==
-        0;
-    const char *due = json_string_value(json_object_get(
-        dispatched ? c : json_object_get(c, "step"), "due_at"));
+    int dispatched = strcmp(json_string_value(json_object_get(c, "state")),
+                            "dispatched") == 0;
+    const char *due = json_string_value(
+        json_object_get(dispatched ? c : json_object_get(c, "step"), "due_at"));
     if (!due) {
       seen_none = 1;
       continue;
@@ -419,17 +421,16 @@ test_public_report_view_and_rating(void **state)
   json_t *j;
 
   /* an anonymous photo, then the report naming it */
-  assert_int_equal(tu_http_raw(port, "POST", "/api/v1/public/attachments",
-                               NULL, "image/png", png, sizeof png, &resp),
+  assert_int_equal(tu_http_raw(port, "POST", "/api/v1/public/attachments", NULL,
+                               "image/png", png, sizeof png, &resp),
                    201);
   j = json_loads(resp, 0, NULL);
   free(resp);
   snprintf(sha, sizeof sha, "%s",
            json_string_value(json_object_get(j, "sha256")));
   json_decref(j);
-  assert_int_equal(tu_http_raw(port, "POST", "/api/v1/public/attachments",
-                               NULL, "application/pdf", "%PDF-1.4\n", 9,
-                               &resp),
+  assert_int_equal(tu_http_raw(port, "POST", "/api/v1/public/attachments", NULL,
+                               "application/pdf", "%PDF-1.4\n", 9, &resp),
                    400);
   free(resp);
   snprintf(body, sizeof body,
@@ -443,9 +444,9 @@ test_public_report_view_and_rating(void **state)
   snprintf(secret, sizeof secret, "%s",
            json_string_value(json_object_get(j, "secret")));
   assert_int_equal(strlen(secret), 64);
-  assert_string_equal(json_string_value(json_object_get(
-                          json_object_get(j, "case"), "source")),
-                      "public");
+  assert_string_equal(
+      json_string_value(json_object_get(json_object_get(j, "case"), "source")),
+      "public");
   json_decref(j);
 
   /* the public view: never the contact details; staff who take reports
@@ -506,9 +507,9 @@ test_map_settings(void **state)
   assert_string_equal(json_string_value(json_object_get(
                           json_object_get(j, "district"), "code")),
                       "410104");
-  assert_int_equal(json_array_size(json_object_get(
-                       json_object_get(j, "district"), "bbox")),
-                   4);
+  assert_int_equal(
+      json_array_size(json_object_get(json_object_get(j, "district"), "bbox")),
+      4);
   json_decref(j);
 }
 
