@@ -51,8 +51,11 @@ async function cleanup() {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main() {
-  // the store: 100,000 open cases, and a leader to look at them
-  execFileSync(path.join(build, 'bench_cases'), [String(cases), store], {stdio: ['ignore', 'ignore', 'inherit']});
+  // the store: 100,000 open cases, and a leader to look at them (about
+  // 0.8 % of bench_cases' reports fall near another of their category
+  // and are linked to it as duplicates, no longer open: make 1 % more)
+  execFileSync(path.join(build, 'bench_cases'), [String(Math.ceil(cases * 1.01)), store],
+               {stdio: ['ignore', 'ignore', 'inherit']});
   const cg = (...a) => execFileSync(path.join(build, 'citygrid'), ['--data', store, ...a],
                                     {input: 'a long password\n', stdio: ['pipe', 'ignore', 'inherit']});
   cg('user', 'add', 'boss', '--role', 'leader', '--name', '区领导');
@@ -141,6 +144,7 @@ http {
     baseline.push(await load(`http://127.0.0.1:${nport}/`, 'body[data-ready="1"]', () => window.ready));
   }
   if (dash.some((d) => d.points !== open)) throw new Error('the map did not get every case');
+  if (open < cases) console.error(`bench/dashboard: only ${open} open cases, not ${cases}`);
 
   const ms = median(dash.map((d) => d.ms)), kb = median(dash.map((d) => d.bytes));
   const bms = median(baseline.map((d) => d.ms)), bkb = median(baseline.map((d) => d.bytes));
