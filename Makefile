@@ -1,7 +1,7 @@
 # citygrid — a thin front over CMake. The two commands a new user needs:
 #   make run     install what is missing, build, create the demo data, serve
 #   make check   build and run every test suite (what CI runs)
-# Other targets: build, deps, demo, bench, asan, format, clean.
+# Other targets: build, deps, demo, bench, screenshots, format, clean.
 
 BUILD    ?= build
 DATA     ?= demo-data
@@ -10,7 +10,7 @@ JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
 .PHONY: all build deps run demo check check-werror check-asan bench asan \
-        format clean
+        screenshots format clean
 
 all: build
 
@@ -25,8 +25,9 @@ demo: build
 	@sh scripts/demo.sh $(BUILD)/citygrid $(DATA)
 
 run: demo
-	@echo "demo users and their passwords (log in with POST /api/v1/login):"
+	@echo "demo users and their passwords:"
 	@cat $(DATA)/demo-passwords.txt
+	@echo "dashboard: http://$(LISTEN)/   public pages: http://$(LISTEN)/public"
 	@$(BUILD)/citygrid --data $(DATA) serve --listen $(LISTEN)
 
 # Every suite, in two builds: warnings as errors, and AddressSanitizer +
@@ -45,6 +46,11 @@ check-asan: deps
 
 bench: build
 	@sh bench/run.sh $(BUILD)
+
+# The screenshots in docs/screenshots/, taken by the browser tests.
+screenshots: build
+	@cd $(BUILD) && CG_SCREENSHOTS=$(CURDIR)/docs/screenshots \
+	  ctest -R browser --output-on-failure
 
 format:
 	@clang-format -i src/*/*.c src/*/*.h tests/*.c tests/*.h tests/*/*.c bench/*.c

@@ -20,3 +20,5 @@ echo "# bench_report"
 "$build/bench_report" "$report_cases" "$tmp/report"
 echo "# bench/http.sh"
 sh bench/http.sh "$build" "$cases"
+echo "# bench/dashboard.mjs"
+node bench/dashboard.mjs "$build" 100000

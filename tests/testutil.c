@@ -167,25 +167,53 @@ tu_http_h(int port, const char *method, const char *path, const char *headers,
                      body ? strlen(body) : 0, resp);
 }
 
-int
-tu_http_raw(int port, const char *method, const char *path, const char *headers,
-            const char *content_type, const void *body, size_t n, char **resp)
+/* Send req and n bytes of body to 127.0.0.1:port and read the whole
+** answer into *out (NUL-terminated, caller frees) of *len bytes. Returns
+** 0, or -1 on a connection error (nothing allocated). */
+static int
+exchange(int port, const char *req, const void *body, size_t n, char **out,
+         size_t *len)
 {
   struct sockaddr_in sa = {0};
-  char *req, *buf = NULL, *hdr_end;
-  size_t len = 0, cap = 0;
+  char *buf = NULL;
+  size_t cap = 0;
   ssize_t got;
-  int fd, status = -1;
+  int fd;
 
-  if (resp) *resp = NULL;
+  *len = 0;
   sa.sin_family = AF_INET;
   sa.sin_port = htons((uint16_t)port);
   inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
   if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0) return -1;
-  if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+  if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+      write(fd, req, strlen(req)) != (ssize_t)strlen(req) ||
+      (n && write(fd, body, n) != (ssize_t)n)) {
     close(fd);
     return -1;
   }
+  for (;;) {
+    if (*len + 65536 + 1 > cap) {
+      cap = (cap + 65536) * 2;
+      if (!(buf = realloc(buf, cap))) abort();
+    }
+    if ((got = read(fd, buf + *len, 65536)) <= 0) break;
+    *len += (size_t)got;
+  }
+  close(fd);
+  buf[*len] = 0;
+  *out = buf;
+  return 0;
+}
+
+int
+tu_http_raw(int port, const char *method, const char *path, const char *headers,
+            const char *content_type, const void *body, size_t n, char **resp)
+{
+  char *req, *buf, *hdr_end;
+  size_t len;
+  int status = -1;
+
+  if (resp) *resp = NULL;
   if (asprintf(&req,
                "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                "Connection: close\r\n%sContent-Type: %s\r\n"
@@ -193,28 +221,43 @@ tu_http_raw(int port, const char *method, const char *path, const char *headers,
                method, path, headers ? headers : "",
                content_type ? content_type : "application/json", n) < 0)
     abort();
-  if (write(fd, req, strlen(req)) != (ssize_t)strlen(req) ||
-      (n && write(fd, body, n) != (ssize_t)n)) {
+  if (exchange(port, req, body, n, &buf, &len) != 0) {
     free(req);
-    close(fd);
     return -1;
   }
   free(req);
-  for (;;) {
-    if (len + 4096 + 1 > cap) {
-      cap = (cap + 4096) * 2;
-      if (!(buf = realloc(buf, cap))) abort();
-    }
-    got = read(fd, buf + len, 4096);
-    if (got <= 0) break;
-    len += (size_t)got;
-  }
-  close(fd);
-  if (!buf) return -1;
-  buf[len] = 0;
   if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1) status = -1;
   hdr_end = strstr(buf, "\r\n\r\n");
   if (resp) *resp = strdup(hdr_end ? hdr_end + 4 : "");
+  free(buf);
+  return status;
+}
+
+int
+tu_http_full(int port, const char *path, const char *headers, char **head,
+             char **body, size_t *n)
+{
+  char *req, *buf, *end;
+  size_t len;
+  int status = -1;
+
+  if (asprintf(&req,
+               "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+               "%s\r\n",
+               path, headers ? headers : "") < 0)
+    abort();
+  if (exchange(port, req, NULL, 0, &buf, &len) != 0) {
+    free(req);
+    return -1;
+  }
+  free(req);
+  if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1) status = -1;
+  end = strstr(buf, "\r\n\r\n");
+  *head = strndup(buf, end ? (size_t)(end - buf) : len);
+  *n = end ? len - (size_t)(end + 4 - buf) : 0;
+  if (!(*body = malloc(*n + 1))) abort();
+  memcpy(*body, end ? end + 4 : "", *n);
+  (*body)[*n] = 0;
   free(buf);
   return status;
 }

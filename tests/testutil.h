@@ -77,4 +77,12 @@ int tu_http_raw(int port, const char *method, const char *path,
                 const char *headers, const char *content_type, const void *body,
                 size_t n, char **resp);
 
+/* GET path from 127.0.0.1:port with the path sent as it is (no
+** normalising) and extra header lines (each ending in "\r\n", or NULL).
+** *head gets the status line and headers, *body the body (NUL-terminated)
+** and *n its length; the caller frees both. Returns the status code, or
+** -1 on a connection error (nothing is allocated then). */
+int tu_http_full(int port, const char *path, const char *headers, char **head,
+                 char **body, size_t *n);
+
 #endif

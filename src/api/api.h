@@ -105,6 +105,54 @@ struct db *api_db(struct http_req *r, struct cg_err *e);
 /* Close every connection api_db() opened. Call after the server stopped. */
 void api_close_all(void);
 
+/* Read the case filters of a request's query string (state, category,
+** area, dept, source, overdue, from, to, q, sort, limit, offset; see GET
+** /api/v1/cases) into *f, whose strings point into the request and into
+** cat. Returns 0, or the status of the 400 reply it set. */
+int api_case_filter(struct http_req *r, struct case_filter *f, char cat[64]);
+
+/* Reply with what fn makes of the case filters of the request's query
+** string (see api_case_filter()) for the caller: the list, the map's
+** points, the statistics. Returns the status. */
+int api_case_read(struct http_req *r,
+                  json_t *(*fn)(struct case_env *env,
+                                const struct org_user *who,
+                                const struct case_filter *f, struct cg_err *e));
+
+/* The fields of a report in a checked JSON body b (scheme, kind, code,
+** lat, lon, crs, address, description, urgency, area_class, source,
+** case_type, reporter_name, reporter_phone, draft, self_handled; absent
+** ones zero) into *rep, whose strings point into b. CG_EINVAL with *e for
+** an unknown crs. */
+int api_report_read(json_t *b, struct case_report *rep, struct cg_err *e);
+
+/* Store the request's body as an attachment (its Content-Type says what
+** it claims to be; with images_only, photos alone are taken) and reply
+** 201 {"sha256","mime","bytes"}, or the error. Returns the status. */
+int api_attachment_put(struct http_req *r, int images_only);
+
+/* Reply with attachment sha if it belongs to a case `who` may see (with
+** images_only: and is a photo), else 404. Returns the status. */
+int api_attachment_reply(struct http_req *r, const struct org_user *who,
+                         const char *sha, int images_only);
+
+/* The web pages and what they load, embedded by the build (the table is
+** written by tools/embed_assets.c; keep sorted by name: bsearch). */
+struct web_asset {
+  const char *name; /* "index.html", "app.js", "images/layers.png" */
+  const char *type; /* Content-Type */
+  const char *etag; /* quoted */
+  const unsigned char *data;
+  size_t len;     /* bytes of data */
+  size_t raw_len; /* bytes once inflated */
+  int gzip;       /* data is gzip-compressed */
+};
+extern const struct web_asset web_assets[];
+extern const int web_nassets;
+
+/* The embedded asset called name, or NULL. */
+const struct web_asset *web_asset_find(const char *name);
+
 /* The route table, sorted by path then method (see http.h). */
 extern const struct http_route api_routes[];
 extern const int api_nroutes;
@@ -117,6 +165,11 @@ int case_action_post_api(struct http_req *r);
 int case_get_api(struct http_req *r);
 int cases_get_api(struct http_req *r);
 int cases_post_api(struct http_req *r);
+int cases_points_get_api(struct http_req *r);
+int stats_get_api(struct http_req *r);
+int map_get_api(struct http_req *r);
+int web_asset_get_api(struct http_req *r);
+int web_page_get_api(struct http_req *r);
 int categories_get_api(struct http_req *r);
 int departments_get_api(struct http_req *r);
 int user_post_api(struct http_req *r);
@@ -128,6 +181,11 @@ int me_get_api(struct http_req *r);
 int metrics_get_api(struct http_req *r);
 int openapi_get_api(struct http_req *r);
 int stream_get_api(struct http_req *r);
+int public_attachment_get_api(struct http_req *r);
+int public_attachments_post_api(struct http_req *r);
+int public_case_get_api(struct http_req *r);
+int public_cases_post_api(struct http_req *r);
+int public_rate_post_api(struct http_req *r);
 int areas_get_api(struct http_req *r);
 int definitions_get_api(struct http_req *r);
 int flags_get_api(struct http_req *r);

@@ -179,6 +179,32 @@ out:
   return b;
 }
 
+int
+api_report_read(json_t *b, struct case_report *rep, struct cg_err *e)
+{
+#define S(k) json_string_value(json_object_get(b, k))
+  memset(rep, 0, sizeof *rep);
+  rep->scheme = S("scheme");
+  rep->kind = S("kind");
+  rep->code = S("code");
+  rep->lat = json_number_value(json_object_get(b, "lat"));
+  rep->lon = json_number_value(json_object_get(b, "lon"));
+  if (S("crs") && geo_crs_parse(S("crs"), &rep->crs, e) != CG_OK)
+    return CG_EINVAL;
+  rep->address = S("address");
+  rep->description = S("description");
+  rep->urgency = (int)json_integer_value(json_object_get(b, "urgency"));
+  rep->area_class = S("area_class");
+  rep->source = S("source");
+  rep->case_type = S("case_type");
+  rep->reporter_name = S("reporter_name");
+  rep->reporter_phone = S("reporter_phone");
+  rep->draft = json_is_true(json_object_get(b, "draft"));
+  rep->self_handled = json_is_true(json_object_get(b, "self_handled"));
+#undef S
+  return CG_OK;
+}
+
 /* POST /api/v1/cases (logged in)
 ** {"scheme","kind","code","lat","lon" required; "crs", "address",
 **  "description", "urgency", "area_class", "source", "case_type",
@@ -235,28 +261,10 @@ cases_post_api(struct http_req *r)
       return status;
     }
   }
-  memset(&rep, 0, sizeof rep);
-#define S(k) json_string_value(json_object_get(b, k))
-  rep.scheme = S("scheme");
-  rep.kind = S("kind");
-  rep.code = S("code");
-  rep.lat = json_number_value(json_object_get(b, "lat"));
-  rep.lon = json_number_value(json_object_get(b, "lon"));
-  if (S("crs") && geo_crs_parse(S("crs"), &rep.crs, &e) != CG_OK) {
+  if (api_report_read(b, &rep, &e) != CG_OK) {
     json_decref(b);
     return fail(r, &e);
   }
-  rep.address = S("address");
-  rep.description = S("description");
-  rep.urgency = (int)json_integer_value(json_object_get(b, "urgency"));
-  rep.area_class = S("area_class");
-  rep.source = S("source");
-  rep.case_type = S("case_type");
-  rep.reporter_name = S("reporter_name");
-  rep.reporter_phone = S("reporter_phone");
-  rep.draft = json_is_true(json_object_get(b, "draft"));
-  rep.self_handled = json_is_true(json_object_get(b, "self_handled"));
-#undef S
   rep.att = att;
   rep.natt = natt;
   /* written by the writer thread, answered after its commit */
@@ -280,49 +288,80 @@ time_arg(struct http_req *r, const char *name, int64_t *out)
   return *end || end == v ? -1 : 0;
 }
 
+int
+api_case_filter(struct http_req *r, struct case_filter *f, char cat[64])
+{
+  const char *v;
+
+  memset(f, 0, sizeof *f);
+  f->state = http_arg(r, "state");
+  f->area = http_arg(r, "area");
+  f->dept = http_arg(r, "dept");
+  f->source = http_arg(r, "source");
+  f->text = http_arg(r, "q");
+  f->sort = http_arg(r, "sort");
+  f->overdue = (v = http_arg(r, "overdue")) && strcmp(v, "0") != 0;
+  if ((v = http_arg(r, "category"))) {
+    char *colon;
+    snprintf(cat, 64, "%s", v);
+    if ((colon = strchr(cat, ':'))) {
+      *colon = 0;
+      f->scheme = cat;
+      f->code_prefix = colon + 1;
+    } else {
+      f->code_prefix = cat;
+    }
+  }
+  if (time_arg(r, "from", &f->from) || time_arg(r, "to", &f->to))
+    return http_reply_error(r, 400, "invalid",
+                            "from and to are YYYY-MM-DD "
+                            "or Unix seconds");
+  if ((v = http_arg(r, "limit"))) f->limit = atoi(v);
+  if ((v = http_arg(r, "offset"))) f->offset = atoi(v);
+  return 0;
+}
+
 /* GET /api/v1/cases (logged in)
 **   ?state= (a state or "open") &category=[scheme:]prefix &area=code
 **   &dept=code &source= &overdue=1 &from= &to= (YYYY-MM-DD or Unix
 **   seconds) &q=words &limit= (default 50, at most 1000) &offset=
+**   &sort=new (newest first, the default) or due (earliest deadline
+**   first: a work list, overdue at the top)
 ** 200 {"total","limit","offset","cases":[...]}: only the cases the caller
 ** may see. 400 for a bad filter. */
 int
 cases_get_api(struct http_req *r)
 {
+  return api_case_read(r, case_list_json);
+}
+
+int
+api_case_read(struct http_req *r,
+              json_t *(*fn)(struct case_env *env, const struct org_user *who,
+                            const struct case_filter *f, struct cg_err *e))
+{
   struct case_filter f;
   struct cg_err e = {0};
   struct case_env *env;
   char cat[64];
-  const char *v;
   json_t *out;
+  int st;
 
-  memset(&f, 0, sizeof f);
-  f.state = http_arg(r, "state");
-  f.area = http_arg(r, "area");
-  f.dept = http_arg(r, "dept");
-  f.source = http_arg(r, "source");
-  f.text = http_arg(r, "q");
-  f.overdue = (v = http_arg(r, "overdue")) && strcmp(v, "0") != 0;
-  if ((v = http_arg(r, "category"))) {
-    char *colon;
-    snprintf(cat, sizeof cat, "%s", v);
-    if ((colon = strchr(cat, ':'))) {
-      *colon = 0;
-      f.scheme = cat;
-      f.code_prefix = colon + 1;
-    } else {
-      f.code_prefix = cat;
-    }
-  }
-  if (time_arg(r, "from", &f.from) || time_arg(r, "to", &f.to))
-    return http_reply_error(r, 400, "invalid",
-                            "from and to are YYYY-MM-DD "
-                            "or Unix seconds");
-  if ((v = http_arg(r, "limit"))) f.limit = atoi(v);
-  if ((v = http_arg(r, "offset"))) f.offset = atoi(v);
+  if ((st = api_case_filter(r, &f, cat))) return st;
   if (!(env = api_case_env(r, &e))) return fail(r, &e);
-  if (!(out = case_list_json(env, r->user, &f, &e))) return fail(r, &e);
+  if (!(out = fn(env, r->user, &f, &e))) return fail(r, &e);
   return http_reply_json(r, 200, out);
+}
+
+/* GET /api/v1/cases/points (logged in), with the filters of GET
+** /api/v1/cases (paging and sort aside): the map's markers, one compact
+** row [no, lat, lon, light, state, category] per case the caller may see,
+** at most 250,000 (see case_points_json()); sent gzip-compressed to
+** clients that accept it. 400 for a bad filter. */
+int
+cases_points_get_api(struct http_req *r)
+{
+  return api_case_read(r, case_points_json);
 }
 
 /* GET /api/v1/cases/{no} (logged in)
@@ -344,18 +383,23 @@ case_get_api(struct http_req *r)
 
 /* POST /api/v1/cases/{no}/{action} (logged in), action one of the
 ** workflow table (GET .../actions of a case lists the caller's):
-** {"note", "depts": [codes], "task", "hours", "pass", "rating",
-**  "attachments": [{"sha256","stage"}]}, all optional as the action needs.
+** {"note", "depts": [codes], "task", "hours", "limit_hours", "pass",
+**  "rating", "attachments": [{"sha256","stage"}]}, all optional as the
+** action needs (limit_hours: a dispatch's own limit in working hours).
 ** 200 the case after it; 400 missing fields; 403 a role or scope that may
 ** not; 404 no such case or action; 409 not in a state that allows it. */
 int
 case_action_post_api(struct http_req *r)
 {
-  static const struct api_field fields[] = {
-      {"note", JSON_STRING, 0},       {"depts", JSON_ARRAY, 0},
-      {"task", JSON_INTEGER, 0},      {"hours", JSON_REAL, 0},
-      {"pass", JSON_TRUE, 0},         {"rating", JSON_STRING, 0},
-      {"attachments", JSON_ARRAY, 0}, {NULL, 0, 0}};
+  static const struct api_field fields[] = {{"note", JSON_STRING, 0},
+                                            {"depts", JSON_ARRAY, 0},
+                                            {"task", JSON_INTEGER, 0},
+                                            {"hours", JSON_REAL, 0},
+                                            {"limit_hours", JSON_REAL, 0},
+                                            {"pass", JSON_TRUE, 0},
+                                            {"rating", JSON_STRING, 0},
+                                            {"attachments", JSON_ARRAY, 0},
+                                            {NULL, 0, 0}};
   const struct case_action_info *info;
   struct case_attach att[16];
   const char *depts[16];
@@ -400,6 +444,7 @@ case_action_post_api(struct http_req *r)
   a.depts = depts;
   a.task = (int)json_integer_value(json_object_get(b, "task"));
   a.hours = json_number_value(json_object_get(b, "hours"));
+  a.limit_hours = json_number_value(json_object_get(b, "limit_hours"));
   a.pass = json_is_true(json_object_get(b, "pass"));
   a.rating = json_string_value(json_object_get(b, "rating"));
   a.att = att;
@@ -416,12 +461,8 @@ case_action_post_api(struct http_req *r)
   return http_reply_json(r, 200, c);
 }
 
-/* POST /api/v1/attachments (logged in; the body is the file, with its
-** Content-Type: image/jpeg, image/png, image/webp or application/pdf)
-** 201 {"sha256","mime","bytes"}; 400 a file that is not what it claims
-** or not one of those types; 413 over the limit. */
 int
-attachments_post_api(struct http_req *r)
+api_attachment_put(struct http_req *r, int images_only)
 {
   struct case_setup *s = api_app(r)->cases;
   size_t limit = (size_t)(s->conf.attach_limit_mb * 1024 * 1024);
@@ -437,6 +478,11 @@ attachments_post_api(struct http_req *r)
                             r->body_len, limit);
   snprintf(claimed, sizeof claimed, "%s", type ? type : "");
   claimed[strcspn(claimed, ";")] = 0;
+  if (images_only && strncmp(claimed, "image/", 6) != 0)
+    return http_reply_error(r, 400, "invalid",
+                            "a photo (image/jpeg, image/png or image/webp) "
+                            "is expected, not '%.40s'",
+                            claimed);
   if (attach_put(s->data_dir, r->body, r->body_len, limit,
                  *claimed ? claimed : NULL, &info, &e) != CG_OK)
     return fail(r, &e);
@@ -446,11 +492,19 @@ attachments_post_api(struct http_req *r)
                                    (json_int_t)info.size));
 }
 
-/* GET /api/v1/attachments/{sha256} (logged in) — the file, if it belongs
-** to a case the caller may see. 404 otherwise (whether it exists or not is
-** not told). */
+/* POST /api/v1/attachments (logged in; the body is the file, with its
+** Content-Type: image/jpeg, image/png, image/webp or application/pdf)
+** 201 {"sha256","mime","bytes"}; 400 a file that is not what it claims
+** or not one of those types; 413 over the limit. */
 int
-attachment_get_api(struct http_req *r)
+attachments_post_api(struct http_req *r)
+{
+  return api_attachment_put(r, 0);
+}
+
+int
+api_attachment_reply(struct http_req *r, const struct org_user *who,
+                     const char *sha, int images_only)
 {
   static const char sql[] = "SELECT case_no, mime FROM attachment WHERE"
                             " sha256 = ?";
@@ -462,24 +516,21 @@ attachment_get_api(struct http_req *r)
 
   if (!env) return fail(r, &e);
   if (db_prepare(env->db, &st, sql, &e) != CG_OK) return fail(r, &e);
-  db_bindf(st, "t", r->param[0]);
+  db_bindf(st, "t", sha);
   while (!seen && db_step(st, &e) == DB_ROW) {
-    json_t *c;
     snprintf(no, sizeof no, "%s", db_col_text(st, 0));
     snprintf(mime, sizeof mime, "%s", db_col_text(st, 1));
-    if ((c = case_get_json(env, r->user, no, 0, NULL))) {
-      seen = 1;
-      json_decref(c);
-    }
+    if (images_only && strncmp(mime, "image/", 6) != 0) continue;
+    seen = case_visibility(env, who, no) > 0;
   }
   db_finalize(st);
   if (!seen)
     return http_reply_error(r, 404, "not_found",
                             "no attachment '%.64s' you "
                             "may see",
-                            r->param[0]);
+                            sha);
   {
-    FILE *f = attach_open(env->data_dir, r->param[0], &e);
+    FILE *f = attach_open(env->data_dir, sha, &e);
     char *buf;
     long n;
     if (!f) return fail(r, &e);
@@ -496,9 +547,20 @@ attachment_get_api(struct http_req *r)
     r->text_len = (size_t)n;
     r->content_type = attach_sniff(buf, (size_t)n);
     if (!r->content_type) r->content_type = "application/octet-stream";
+    /* the content never changes under its hash */
+    r->cache_control = "private, max-age=31536000, immutable";
     r->status = 200;
     return 200;
   }
+}
+
+/* GET /api/v1/attachments/{sha256} (logged in) — the file, if it belongs
+** to a case the caller may see. 404 otherwise (whether it exists or not is
+** not told). */
+int
+attachment_get_api(struct http_req *r)
+{
+  return api_attachment_reply(r, r->user, r->param[0], 0);
 }
 
 /* GET /api/v1/categories[?scheme=cjt214|gb47678] — the dictionaries. */

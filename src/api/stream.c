@@ -69,7 +69,8 @@ pump_once(struct db *db)
 {
   static const char sql[] =
       "SELECT e.gseq, e.case_no, e.action, e.from_state, e.to_state, e.at,"
-      " c.lat, c.lon, coalesce(c.street_code, ''), c.state FROM event e"
+      " c.lat, c.lon, coalesce(c.street_code, ''), c.state, c.scheme || ':'"
+      " || c.kind || ':' || c.category_code FROM event e"
       " JOIN cases c ON c.no = e.case_no WHERE e.gseq > ? ORDER BY e.gseq"
       " LIMIT 1000";
   struct db_stmt *st;
@@ -82,13 +83,16 @@ pump_once(struct db *db)
   pthread_mutex_unlock(&hub_mu);
   while (db_step(st, &e) == DB_ROW) {
     int64_t g = db_col_int(st, 0);
-    json_t *j =
-        json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:f, s:f, s:s, s:s}", "gseq",
-                  (json_int_t)g, "no", db_col_text(st, 1), "action",
-                  db_col_text(st, 2), "from", db_col_text(st, 3), "to",
-                  db_col_text(st, 4), "at", (json_int_t)db_col_int(st, 5),
-                  "lat", db_col_double(st, 6), "lon", db_col_double(st, 7),
-                  "street", db_col_text(st, 8), "state", db_col_text(st, 9));
+    /* the case's light now, for the map to colour it */
+    const char *light = case_light_of(db, hub.app->cases->cal,
+                                      db_col_text(st, 1), (int64_t)time(NULL));
+    json_t *j = json_pack(
+        "{s:I, s:s, s:s, s:s, s:s, s:I, s:f, s:f, s:s, s:s, s:s, s:s?}", "gseq",
+        (json_int_t)g, "no", db_col_text(st, 1), "action", db_col_text(st, 2),
+        "from", db_col_text(st, 3), "to", db_col_text(st, 4), "at",
+        (json_int_t)db_col_int(st, 5), "lat", db_col_double(st, 6), "lon",
+        db_col_double(st, 7), "street", db_col_text(st, 8), "state",
+        db_col_text(st, 9), "category", db_col_text(st, 10), "light", light);
     struct ev *v = &hub.ring[g % RING];
     char *text = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10));
     json_decref(j);
@@ -215,9 +219,10 @@ stream_free(void *cls)
 }
 
 /* GET /api/v1/stream (logged in) — text/event-stream: "event: case" with
-** data {gseq, no, action, from, to, at, lat, lon, street, state} for each
-** change to a case the caller may see, id = gseq. Send Last-Event-ID to
-** resume after an event. */
+** data {gseq, no, action, from, to, at, lat, lon, street, state,
+** category ("scheme:kind:code"), light (the case's as the event was read,
+** or absent)} for each change to a case the caller may see, id = gseq.
+** Send Last-Event-ID to resume after an event. */
 int
 stream_get_api(struct http_req *r)
 {

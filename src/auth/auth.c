@@ -63,6 +63,11 @@ auth_set_password(struct db *db, const char *login, const char *password,
   int rc;
 
   if ((rc = init_sodium(e)) != CG_OK) return rc;
+  if (login[0] == '@') /* built-in accounts ('@web') never log in */
+    return cg_fail(e, CG_EINVAL,
+                   "'%s' is a built-in account: it takes no "
+                   "password",
+                   login);
   if (n < 8 || n > 128)
     return cg_fail(e, CG_EINVAL, "a password must be 8 to 128 bytes long");
   if (crypto_pwhash_str(hash, password, n, crypto_pwhash_OPSLIMIT_INTERACTIVE,
@@ -352,4 +357,55 @@ auth_apikey_each(struct db *db,
   }
   db_finalize(st);
   return rc < 0 ? -rc : CG_OK;
+}
+
+/* ---- Case tickets ------------------------------------------------------ */
+
+int
+auth_ticket_add(struct db *db, const char *no, int64_t now, char *secret,
+                struct cg_err *e)
+{
+  static const char sql[] = "INSERT INTO public_ticket (case_no, secret_hash,"
+                            " created_at) VALUES (?, ?, ?)";
+  struct db_stmt *st;
+  char hash[65];
+  int rc;
+
+  secret[0] = 0;
+  if ((rc = init_sodium(e)) != CG_OK) return rc;
+  new_token(secret, hash);
+  if ((rc = db_prepare_cached(db, &st, sql, e)) != CG_OK) return rc;
+  db_bindf(st, "tti", no, hash, now);
+  rc = db_step(st, e);
+  db_finalize(st);
+  if (rc < 0) {
+    secret[0] = 0;
+    return -rc;
+  }
+  return CG_OK;
+}
+
+int
+auth_ticket_check(struct db *db, const char *no, const char *secret,
+                  struct cg_err *e)
+{
+  static const char sql[] =
+      "SELECT secret_hash FROM public_ticket WHERE case_no = ?";
+  struct db_stmt *st;
+  char want[65] = "", got[65];
+  int rc;
+
+  if (!secret || !*secret)
+    return cg_fail(e, CG_EAUTH, "the case's secret is missing");
+  if ((rc = init_sodium(e)) != CG_OK) return rc;
+  if ((rc = db_prepare_cached(db, &st, sql, e)) != CG_OK) return rc;
+  db_bindf(st, "t", no);
+  if ((rc = db_step(st, e)) == DB_ROW)
+    snprintf(want, sizeof want, "%s", db_col_text(st, 0));
+  db_finalize(st);
+  if (rc < 0) return -rc;
+  token_hash(secret, got);
+  if (!want[0] || sodium_memcmp(want, got, 64) != 0)
+    return cg_fail(e, CG_EAUTH, "wrong secret for case '%s'", no);
+  return CG_OK;
 }

@@ -3,7 +3,8 @@
 ** crypto_pwhash_str), random session tokens handed out at login and kept
 ** only as hashes, expiring and revocable, a per-account limit on failed
 ** logins (the per-address limit lives with the server, which sees
-** addresses), and API keys for client programs, kept as hashes too.
+** addresses), API keys for client programs, kept as hashes too, and the
+** secret that goes with a case reported without an account.
 */
 #ifndef CG_AUTH_H
 #define CG_AUTH_H
@@ -20,7 +21,8 @@
 #define AUTH_SESSION_S (12 * 3600) /* a session lasts a working day */
 
 /* Set (or replace) a user's password: 8 to 128 bytes. Revokes the user's
-** sessions and clears its failed logins. */
+** sessions and clears its failed logins. Built-in accounts (a login that
+** begins with '@') take none: CG_EINVAL. */
 int auth_set_password(struct db *db, const char *login, const char *password,
                       struct cg_err *e);
 
@@ -83,5 +85,23 @@ int auth_apikey_revoke(struct db *db, const char *name, int64_t now,
 int auth_apikey_each(struct db *db,
                      int (*fn)(const struct auth_apikey *k, void *arg),
                      void *arg, struct cg_err *e);
+
+/* ---- Case tickets ------------------------------------------------------ */
+
+/* A case reported on the public pages, without an account, comes with a
+** secret for its reporter, the only proof that they reported it (they
+** rate the result with it). Like a token it is AUTH_TOKEN_LEN random hex
+** characters shown once; the store keeps its hash. */
+
+/* Make the secret of case `no` at time now: secret gets it and a NUL (at
+** least AUTH_TOKEN_LEN + 1 bytes; the only copy). Call it in the
+** transaction that writes the case. */
+int auth_ticket_add(struct db *db, const char *no, int64_t now, char *secret,
+                    struct cg_err *e);
+
+/* CG_OK if secret is case `no`'s; CG_EAUTH if it is missing or wrong, or
+** the case has no secret (it was not reported on the public pages). */
+int auth_ticket_check(struct db *db, const char *no, const char *secret,
+                      struct cg_err *e);
 
 #endif

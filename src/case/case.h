@@ -153,6 +153,8 @@ struct case_act {
   int task;           /* department actions: task number (0: the
                             ** actor's department's open task) */
   double hours;       /* extend_request: working hours asked for */
+  double limit_hours; /* dispatch: the new tasks' limit in working
+                            ** hours (0: the configured disposal limit) */
   int pass;           /* verify, check: 1 passed, 0 failed */
   const char *rating; /* rate: satisfied | basic | unsatisfied */
   const struct case_attach *att;
@@ -214,12 +216,51 @@ struct case_filter {
   int64_t from, to;  /* created_at in [from, to) */
   const char *text;  /* words in address or description */
   int limit, offset; /* paging; limit 0: 50, at most 1000 */
+  const char *sort;  /* NULL or "new": newest first; "due": the earliest
+                     ** deadline first (so the overdue lead), cases
+                     ** without one last */
 };
 
-/* Cases `who` may see that match f, newest first, as
-** {"total":N,"cases":[...]} (caller decrefs). */
+/* Cases `who` may see that match f, in f->sort's order, as
+** {"total":N,"cases":[...]} (caller decrefs). CG_EINVAL for a bad
+** filter or sort. */
 json_t *case_list_json(struct case_env *env, const struct org_user *who,
                        const struct case_filter *f, struct cg_err *e);
+
+/* Counts of the cases `who` may see that match f (paging and sort are
+** ignored), for the statistics page (caller decrefs):
+**   {"total","open","closed","overdue",
+**    "by_state","by_category","by_street","by_source","by_dept":
+**       [{"key","name","count"}] largest first (category keys are
+**       "scheme:major code"),
+**    "daily": [{"day":"YYYY-MM-DD","intake","closed"}] for each day of
+**       [f->from, f->to), or of the 30 days up to today, at most 366:
+**       cases created and cases closed that day (district time),
+**    "on_time_by_dept","on_time_by_street":
+**       [{"key","name","closed","on_time","rate"}] over closed cases}
+** Every figure is one SQL count over the same WHERE as case_list_json(),
+** so "total" equals the list's total for the same filter. */
+json_t *case_stats_json(struct case_env *env, const struct org_user *who,
+                        const struct case_filter *f, struct cg_err *e);
+
+/* The cases `who` may see that match f as map points, at most 250,000
+** in case number order (caller decrefs):
+**   {"fields":["no","lat","lon","light","state","category"],
+**    "scale":100000, "lights":["green","yellow","red"],
+**    "states":[every state name], "categories":[["scheme:kind:code",
+**    "name"]], "count", "truncated",
+**    "points":[[no, lat, lon, light, state, category], ...]}
+** where lat and lon are whole 1/scale degrees (WGS84), light, state and
+** category index those lists (light -1: none), and the light is the
+** case's own (see case_get_json()). */
+json_t *case_points_json(struct case_env *env, const struct org_user *who,
+                         const struct case_filter *f, struct cg_err *e);
+
+/* The light of case `no` as a whole at time now, as case_get_json()
+** gives it: "green", "yellow", "red" (static), or NULL for none or no
+** such case. */
+const char *case_light_of(struct db *db, const struct cal *cal, const char *no,
+                          int64_t now);
 
 /* Traffic light of a deadline: "green" below 80 % of the limit used,
 ** "yellow" from 80 % to 100 %, "red" past it. *pct gets the share used

@@ -177,4 +177,44 @@ int case_save_env(struct case_env *env, struct kase *k, struct cg_err *e);
 int case_create_env(struct case_env *env, struct kase *k,
                     const struct case_text *t, struct cg_err *e);
 
+/* A query over cases being built: SQL text with its bound values (all
+** text or integers), for the readers of the module (read.c, stats.c).
+** Bound strings are borrowed: they must outlive the statement. */
+struct case_q {
+  char sql[4096];
+  size_t len;
+  const char *text[32];
+  int64_t num[32];
+  char kind[33];
+  int n;
+  char words[1200]; /* search words the query binds, NUL-separated */
+  size_t wlen;
+  char match[1400]; /* the FTS5 expression it binds */
+};
+
+/* Append SQL text; with a value bound to its one placeholder. */
+void case_q_add(struct case_q *q, const char *sql);
+void case_q_text(struct case_q *q, const char *sql, const char *v);
+void case_q_num(struct case_q *q, const char *sql, int64_t v);
+
+/* Bind every value to st, in order. */
+void case_q_bind(struct case_q *q, struct db_stmt *st);
+
+/* Append " WHERE ..." over `cases c`: the terms of filter f and the rule of
+** which cases `who` may see. Scope codes are copied into scopes, which
+** must outlive the query. CG_EINVAL for a bad filter. */
+int case_q_where(struct case_q *q, struct case_env *env,
+                 const struct org_user *who, const struct case_filter *f,
+                 char scopes[16][32], struct cg_err *e);
+
+/* The light of a case as a whole (static string, or NULL for none): the
+** worst light of its active tasks, each given as {dispatched_at, due_at}
+** and read with the clock stopped at suspended_at if that is set; else,
+** for a case that is not closed, the light of its current step, if it has
+** a deadline. */
+const char *case_worst_light(const struct cal *cal, int64_t now, int state,
+                             int64_t suspended_at, int64_t step_started,
+                             int64_t step_due, const int64_t (*task)[2],
+                             int ntask);
+
 #endif

@@ -101,14 +101,14 @@ find_task(struct step *s, int want)
   return hit;
 }
 
-/* Add a task for dept, due after the disposal limit from s->at. */
+/* Add a task for dept, due after `limit` working seconds from s->at, or
+** after the configured disposal limit when limit is 0. */
 static int
-add_task(struct step *s, const char *dept, int rework)
+add_task(struct step *s, const char *dept, int rework, int64_t limit)
 {
   struct kase *k = s->k;
   struct task *t;
   char name[128];
-  int64_t limit;
 
   if (k->ntasks >= CASE_MAX_TASKS)
     return cg_fail(s->e, CG_ECONFLICT,
@@ -124,7 +124,7 @@ add_task(struct step *s, const char *dept, int rework)
       case_memo_put(s->env, key, 1, NULL);
     }
   }
-  limit = case_limit(s->env, k, "disposal", s->e);
+  if (!limit) limit = case_limit(s->env, k, "disposal", s->e);
   t = &k->tasks[k->ntasks];
   memset(t, 0, sizeof *t);
   t->n = k->ntasks + 1;
@@ -199,7 +199,7 @@ act_check(struct step *s)
       k->tasks[i].state = TS_REWORKED;
       k->tasks[i].dirty = 1;
       snprintf(dept, sizeof dept, "%s", k->tasks[i].dept);
-      if (add_task(s, dept, 1) != CG_OK) return CG_EINVAL;
+      if (add_task(s, dept, 1, 0) != CG_OK) return CG_EINVAL;
       json_array_append_new(again, json_string(dept));
     }
   }
@@ -254,8 +254,19 @@ act_dispatch(struct step *s)
   const char *const *depts = s->a->depts;
   int n = s->a->ndepts, added = 0, wrong = 0, had_returns = 0;
   const char *routed[1];
-  json_t *list = json_array();
+  int64_t limit = 0;
+  json_t *list;
 
+  /* a limit the dispatcher sets instead of the configured one */
+  if (s->a->limit_hours) {
+    if (!(s->a->limit_hours > 0) || s->a->limit_hours > 24 * 365)
+      return cg_fail(s->e, CG_EINVAL,
+                     "'dispatch' limit_hours must be more than 0 and at "
+                     "most 8760 working hours");
+    limit = (int64_t)(s->a->limit_hours * 3600);
+    json_object_set_new(s->data, "limit_s", json_integer(limit));
+  }
+  list = json_array();
   json_object_set_new(s->data, "depts", list);
   if (n == 0) {
     if (!*k->dept)
@@ -277,7 +288,7 @@ act_dispatch(struct step *s)
       if (k->tasks[i].state == TS_RETURNED) returned_here = 1;
     }
     if (open) continue; /* already working on it */
-    if (add_task(s, depts[d], 0) != CG_OK) return CG_EINVAL;
+    if (add_task(s, depts[d], 0, limit) != CG_OK) return CG_EINVAL;
     if (had_returns && !returned_here) wrong = 1;
     json_array_append_new(list, json_string(depts[d]));
     added++;
@@ -577,7 +588,9 @@ static const struct action actions[] = {
       "note (required)"},
      act_defer},
     {{"dispatch", "派遣", S(CS_FILED) | S(CS_DISPATCHED),
-      R(ROLE_DISPATCHER) | R(ROLE_STREET), "depts (default: routing), note"},
+      R(ROLE_DISPATCHER) | R(ROLE_STREET),
+      "depts (default: routing), limit_hours (default: the configured "
+      "limit), note"},
      act_dispatch},
     {{"escalate", "督办", OPEN_STATES, R(ROLE_LEADER) | R(ROLE_SYSTEM), "note"},
      act_escalate},

@@ -33,6 +33,24 @@ case_light(const struct cal *cal, int64_t start, int64_t due, int64_t now,
   return used < 80 ? "green" : used <= 100 ? "yellow" : "red";
 }
 
+const char *
+case_worst_light(const struct cal *cal, int64_t now, int state,
+                 int64_t suspended_at, int64_t step_started, int64_t step_due,
+                 const int64_t (*task)[2], int ntask)
+{
+  const char *worst = NULL;
+  for (int i = 0; i < ntask; i++) {
+    const char *l =
+        case_light(cal, task[i][0], task[i][1], now, suspended_at, NULL);
+    if (!worst || strcmp(l, "red") == 0 ||
+        (strcmp(l, "yellow") == 0 && strcmp(worst, "green") == 0))
+      worst = l;
+  }
+  if (!worst && step_due && state != CS_CLOSED)
+    worst = case_light(cal, step_started, step_due, now, 0, NULL);
+  return worst;
+}
+
 /* RFC 3339 UTC text of a Unix time, or JSON null for 0. */
 static json_t *
 jtime(int64_t t)
@@ -287,19 +305,16 @@ case_json(struct case_env *env, const struct org_user *who,
   }
   /* the case's light: its worst open task, else its step */
   {
-    const char *worst = NULL;
-    for (int i = 0; i < k->ntasks; i++) {
-      const struct task *t = &k->tasks[i];
-      const char *l;
-      if (t->state > TS_SUSPENDING) continue;
-      l = case_light(env->cal, t->dispatched_at, t->due_at, now,
-                     k->suspended_at, NULL);
-      if (!worst || strcmp(l, "red") == 0 ||
-          (strcmp(l, "yellow") == 0 && strcmp(worst, "green") == 0))
-        worst = l;
-    }
-    if (!worst && k->step_due && k->state != CS_CLOSED)
-      worst = case_light(env->cal, k->step_started, k->step_due, now, 0, NULL);
+    int64_t task[CASE_MAX_TASKS][2];
+    int n = 0;
+    const char *worst;
+    for (int i = 0; i < k->ntasks; i++)
+      if (k->tasks[i].state <= TS_SUSPENDING) {
+        task[n][0] = k->tasks[i].dispatched_at;
+        task[n++][1] = k->tasks[i].due_at;
+      }
+    worst = case_worst_light(env->cal, now, k->state, k->suspended_at,
+                             k->step_started, k->step_due, task, n);
     json_object_set_new(j, "light", worst ? json_string(worst) : json_null());
   }
   if (vis == 2) {
@@ -347,52 +362,39 @@ case_get_json(struct case_env *env, const struct org_user *who, const char *no,
   return j;
 }
 
-/* A growing SQL text with its bound values (all text or integers). */
-struct q {
-  char sql[4096];
-  size_t len;
-  const char *text[32];
-  int64_t num[32];
-  char kind[33];
-  int n;
-  char words[1200]; /* search words the query binds, NUL-separated */
-  size_t wlen;
-  char match[1400]; /* the FTS5 expression it binds */
-};
-
-static void
-q_add(struct q *q, const char *sql)
+void
+case_q_add(struct case_q *q, const char *sql)
 {
   q->len += snprintf(q->sql + q->len, sizeof q->sql - q->len, "%s", sql);
 }
 
-static void
-q_text(struct q *q, const char *sql, const char *v)
+void
+case_q_text(struct case_q *q, const char *sql, const char *v)
 {
-  q_add(q, sql);
+  case_q_add(q, sql);
   q->text[q->n] = v;
   q->kind[q->n++] = 't';
 }
 
-static void
-q_num(struct q *q, const char *sql, int64_t v)
+void
+case_q_num(struct case_q *q, const char *sql, int64_t v)
 {
-  q_add(q, sql);
+  case_q_add(q, sql);
   q->num[q->n] = v;
   q->kind[q->n++] = 'i';
 }
 
 /* A term with two placeholders that both take v. */
 static void
-q_text2(struct q *q, const char *sql, const char *v)
+case_q_text2(struct case_q *q, const char *sql, const char *v)
 {
-  q_text(q, sql, v);
+  case_q_text(q, sql, v);
   q->text[q->n] = v;
   q->kind[q->n++] = 't';
 }
 
-static void
-q_bind(struct q *q, struct db_stmt *st)
+void
+case_q_bind(struct case_q *q, struct db_stmt *st)
 {
   for (int i = 0; i < q->n; i++) {
     if (q->kind[i] == 't')
@@ -417,7 +419,7 @@ utf8_chars(const char *w, size_t n)
 ** 0005) as one FTS5 expression of quoted strings; shorter ones ("井盖"),
 ** which a trigram cannot find, to LIKE on the rows the rest leaves. */
 static int
-q_search(struct q *q, const char *text, struct cg_err *e)
+q_search(struct case_q *q, const char *text, struct cg_err *e)
 {
   size_t mlen = 0;
   int nwords = 0;
@@ -446,10 +448,10 @@ q_search(struct q *q, const char *text, struct cg_err *e)
     w = q->words + q->wlen;
     q->wlen += strlen(w) + 1;
     if (utf8_chars(p, n) < 3) {
-      q_text2(q,
-              " AND (c.description LIKE '%' || ? || '%' ESCAPE '\\' OR"
-              " c.address LIKE '%' || ? || '%' ESCAPE '\\')",
-              w);
+      case_q_text2(q,
+                   " AND (c.description LIKE '%' || ? || '%' ESCAPE '\\' OR"
+                   " c.address LIKE '%' || ? || '%' ESCAPE '\\')",
+                   w);
     } else { /* "word" with its quotes doubled, unescaped */
       q->match[mlen++] = '"';
       for (size_t i = 0; i < n; i++) {
@@ -463,45 +465,45 @@ q_search(struct q *q, const char *text, struct cg_err *e)
     p += n;
   }
   if (mlen)
-    q_text(q,
-           " AND c.rowid IN (SELECT rowid FROM case_search WHERE"
-           " case_search MATCH ?)",
-           q->match);
+    case_q_text(q,
+                " AND c.rowid IN (SELECT rowid FROM case_search WHERE"
+                " case_search MATCH ?)",
+                q->match);
   return CG_OK;
 }
 
 /* Add the WHERE terms of the filter and of who's visibility. The scope
 ** codes are copied into `scopes` (which must outlive the query). */
-static int
-q_where(struct q *q, struct case_env *env, const struct org_user *who,
-        const struct case_filter *f, char scopes[16][32], struct cg_err *e)
+int
+case_q_where(struct case_q *q, struct case_env *env, const struct org_user *who,
+             const struct case_filter *f, char scopes[16][32], struct cg_err *e)
 {
   int64_t now = case_now(env);
 
-  q_add(q, " WHERE 1 = 1");
+  case_q_add(q, " WHERE 1 = 1");
   if (f->state) {
     if (strcmp(f->state, "open") == 0)
-      q_add(q, " AND c.state NOT IN ('closed', 'void', 'rejected',"
-               " 'duplicate', 'draft')");
+      case_q_add(q, " AND c.state NOT IN ('closed', 'void', 'rejected',"
+                    " 'duplicate', 'draft')");
     else if (case_state_parse(f->state) < 0)
       return cg_fail(e, CG_EINVAL, "unknown state '%s'", f->state);
     else
-      q_text(q, " AND c.state = ?", f->state);
+      case_q_text(q, " AND c.state = ?", f->state);
   }
-  if (f->scheme) q_text(q, " AND c.scheme = ?", f->scheme);
+  if (f->scheme) case_q_text(q, " AND c.scheme = ?", f->scheme);
   if (f->code_prefix)
-    q_text2(q, " AND substr(c.category_code, 1, length(?)) = ?",
-            f->code_prefix);
+    case_q_text2(q, " AND substr(c.category_code, 1, length(?)) = ?",
+                 f->code_prefix);
   if (f->area) {
     switch (area_level_of_code(f->area)) {
     case AREA_STREET:
-      q_text(q, " AND c.street_code = ?", f->area);
+      case_q_text(q, " AND c.street_code = ?", f->area);
       break;
     case AREA_COMMUNITY:
-      q_text(q, " AND c.community_code = ?", f->area);
+      case_q_text(q, " AND c.community_code = ?", f->area);
       break;
     case AREA_GRID:
-      q_text(q, " AND c.grid_code = ?", f->area);
+      case_q_text(q, " AND c.grid_code = ?", f->area);
       break;
     case AREA_DISTRICT:
       break;
@@ -510,51 +512,52 @@ q_where(struct q *q, struct case_env *env, const struct org_user *who,
     }
   }
   if (f->dept)
-    q_text(q,
-           " AND EXISTS (SELECT 1 FROM task t WHERE t.case_no = c.no AND"
-           " t.dept_code = ?)",
-           f->dept);
-  if (f->source) q_text(q, " AND c.source = ?", f->source);
+    case_q_text(q,
+                " AND EXISTS (SELECT 1 FROM task t WHERE t.case_no = c.no AND"
+                " t.dept_code = ?)",
+                f->dept);
+  if (f->source) case_q_text(q, " AND c.source = ?", f->source);
   if (f->overdue) {
-    q_num(q, " AND ((c.state = 'dispatched' AND c.due_at < ?)", now);
-    q_num(q,
-          " OR (c.state NOT IN ('closed', 'void', 'rejected', 'duplicate',"
-          " 'draft', 'suspended', 'deferred', 'dispatched') AND"
-          " c.step_due < ?))",
-          now);
+    case_q_num(q, " AND ((c.state = 'dispatched' AND c.due_at < ?)", now);
+    case_q_num(q,
+               " OR (c.state NOT IN ('closed', 'void', 'rejected', 'duplicate',"
+               " 'draft', 'suspended', 'deferred', 'dispatched') AND"
+               " c.step_due < ?))",
+               now);
   }
-  if (f->from) q_num(q, " AND c.created_at >= ?", f->from);
-  if (f->to) q_num(q, " AND c.created_at < ?", f->to);
+  if (f->from) case_q_num(q, " AND c.created_at >= ?", f->from);
+  if (f->to) case_q_num(q, " AND c.created_at < ?", f->to);
   if (f->text && *f->text && q_search(q, f->text, e) != CG_OK)
     return CG_EINVAL;
   /* visibility, as in visibility() above */
   switch (who->role) {
   case ROLE_PUBLIC:
-    q_text(q, " AND c.reporter_login = ?", who->login);
+    case_q_text(q, " AND c.reporter_login = ?", who->login);
     break;
   case ROLE_DEPARTMENT:
-    q_text(q,
-           " AND EXISTS (SELECT 1 FROM task t WHERE t.case_no = c.no AND"
-           " t.dept_code = ?)",
-           who->dept);
+    case_q_text(q,
+                " AND EXISTS (SELECT 1 FROM task t WHERE t.case_no = c.no AND"
+                " t.dept_code = ?)",
+                who->dept);
     break;
   case ROLE_SYSTEM:
     break;
   default: {
     const char *s = who->scope;
     int k = 0;
-    q_text(q, " AND (c.state <> 'draft' OR c.reporter_login = ?)", who->login);
+    case_q_text(q, " AND (c.state <> 'draft' OR c.reporter_login = ?)",
+                who->login);
     if (!*s) break;
-    q_add(q, " AND (1 = 0");
+    case_q_add(q, " AND (1 = 0");
     while (*s && k < 16) {
       size_t len = strcspn(s, ",");
       snprintf(scopes[k], 32, "%.*s", (int)len, s);
-      q_text2(q, " OR substr(c.grid_code, 1, length(?)) = ?", scopes[k]);
+      case_q_text2(q, " OR substr(c.grid_code, 1, length(?)) = ?", scopes[k]);
       k++;
       s += len;
       if (*s == ',') s++;
     }
-    q_add(q, ")");
+    case_q_add(q, ")");
   }
   }
   return CG_OK;
@@ -564,7 +567,7 @@ json_t *
 case_list_json(struct case_env *env, const struct org_user *who,
                const struct case_filter *f, struct cg_err *e)
 {
-  struct q q;
+  struct case_q q;
   struct db_stmt *st;
   char scopes[16][32];
   int64_t total = 0;
@@ -579,21 +582,35 @@ case_list_json(struct case_env *env, const struct org_user *who,
     cg_fail(e, CG_EINVAL, "offset must not be negative");
     return NULL;
   }
-  q_add(&q, "SELECT count(*) FROM cases c");
-  if (q_where(&q, env, who, f, scopes, e) != CG_OK) return NULL;
+  if (f->sort && strcmp(f->sort, "new") && strcmp(f->sort, "due")) {
+    cg_fail(e, CG_EINVAL, "unknown sort '%.20s' (new or due)", f->sort);
+    return NULL;
+  }
+  case_q_add(&q, "SELECT count(*) FROM cases c");
+  if (case_q_where(&q, env, who, f, scopes, e) != CG_OK) return NULL;
   if (db_prepare(env->db, &st, q.sql, e) != CG_OK) return NULL;
-  q_bind(&q, st);
+  case_q_bind(&q, st);
   if ((rc = db_step(st, e)) == DB_ROW) total = db_col_int(st, 0);
   db_finalize(st);
   if (rc < 0) return NULL;
 
   memset(&q, 0, sizeof q);
-  q_add(&q, "SELECT c.no FROM cases c");
-  q_where(&q, env, who, f, scopes, e);
-  q_num(&q, " ORDER BY c.created_at DESC, c.no DESC LIMIT ?", limit);
-  q_num(&q, " OFFSET ?", f->offset);
+  case_q_add(&q, "SELECT c.no FROM cases c");
+  case_q_where(&q, env, who, f, scopes, e);
+  if (f->sort && strcmp(f->sort, "due") == 0)
+    /* the deadline that runs now: the department's while dispatched,
+    ** else the step's; none while the clock stands or the case is done */
+    case_q_add(&q, " ORDER BY (CASE WHEN c.state = 'dispatched' THEN"
+                   " c.due_at WHEN c.state IN ('closed', 'void', 'rejected',"
+                   " 'duplicate', 'draft', 'suspended', 'deferred') THEN NULL"
+                   " ELSE c.step_due END) IS NULL, CASE WHEN c.state ="
+                   " 'dispatched' THEN c.due_at ELSE c.step_due END, c.no");
+  else
+    case_q_add(&q, " ORDER BY c.created_at DESC, c.no DESC");
+  case_q_num(&q, " LIMIT ?", limit);
+  case_q_num(&q, " OFFSET ?", f->offset);
   if (db_prepare(env->db, &st, q.sql, e) != CG_OK) return NULL;
-  q_bind(&q, st);
+  case_q_bind(&q, st);
   list = json_array();
   out = json_pack("{s:I, s:i, s:i, s:o}", "total", (json_int_t)total, "limit",
                   limit, "offset", f->offset, "cases", list);

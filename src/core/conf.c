@@ -101,6 +101,27 @@ set_listen(struct conf *c, const char *v)
   return 0;
 }
 
+static int
+set_tiles(struct conf *c, const char *v)
+{
+  /* a URL template with the tile's place in it, or nothing */
+  if (*v &&
+      ((strncmp(v, "http://", 7) && strncmp(v, "https://", 8) && v[0] != '/') ||
+       !strstr(v, "{z}") || !strstr(v, "{x}") || !strstr(v, "{y}")))
+    return -1;
+  if (strlen(v) >= sizeof c->map_tiles) return -1;
+  snprintf(c->map_tiles, sizeof c->map_tiles, "%s", v);
+  return 0;
+}
+
+static int
+set_attribution(struct conf *c, const char *v)
+{
+  if (strlen(v) >= sizeof c->map_attribution) return -1;
+  snprintf(c->map_attribution, sizeof c->map_attribution, "%s", v);
+  return 0;
+}
+
 static const struct {
   const char *key;
   int (*set)(struct conf *, const char *);
@@ -112,6 +133,9 @@ static const struct {
     {"escalate_pct", set_escalate,
      "up to 4 rising percentages, e.g. 100,150,200"},
     {"listen", set_listen, "ADDR:PORT"},
+    {"map_attribution", set_attribution, "text of at most 255 bytes"},
+    {"map_tiles", set_tiles,
+     "a tile URL template with {z}, {x} and {y} (http, https or /path)"},
     {"utc_offset", set_offset, "+HH:MM or -HH:MM"},
     {"work_hours", set_hours, "periods like 08:30-12:00,14:30-18:00"},
 };
@@ -189,5 +213,11 @@ conf_default_text(void)
          "# attachment_limit_mb = 10\n"
          "\n"
          "# Where 'citygrid serve' listens unless told otherwise.\n"
-         "# listen = 127.0.0.1:8080\n";
+         "# listen = 127.0.0.1:8080\n"
+         "\n"
+         "# A tile server for the dashboard's map, where the deployment has\n"
+         "# one (a URL template; empty: the map draws the district, streets,\n"
+         "# communities and grids alone, with nothing fetched from outside).\n"
+         "# map_tiles = https://tiles.example.gov.cn/{z}/{x}/{y}.png\n"
+         "# map_attribution = \n";
 }

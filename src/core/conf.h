@@ -21,6 +21,10 @@ struct conf {
   int nescalate;
   double attach_limit_mb; /* largest attachment: 10 */
   char listen[64];        /* serve's default: 127.0.0.1:8080 */
+  char map_tiles[512];    /* the dashboard's tile layer, a URL template
+                          ** like https://tiles.example/{z}/{x}/{y}.png;
+                          ** "": none, the map draws our own areas only */
+  char map_attribution[256]; /* shown with the tiles */
 };
 
 void conf_init(struct conf *c);

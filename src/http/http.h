@@ -2,7 +2,8 @@
 ** http.h — citygrid's HTTP server on libmicrohttpd: a pool of worker
 ** threads, one sorted route table (given by the caller, see api/routes.c)
 ** searched with bsearch, request bodies read up to a ceiling, one JSON error
-** shape for every failure, an access log line per request, and a graceful
+** shape for every failure, an access log line per request, replies
+** compressed with gzip (zlib) for clients that accept it, and a graceful
 ** stop that lets in-flight requests finish.
 **
 ** The server knows nothing of citygrid's resources: handlers get a struct
@@ -42,9 +43,16 @@ struct http_req {
   /* The reply, filled by the handler (or by http_reply_* helpers). */
   int status;
   json_t *json; /* owned; sent as application/json */
-  char *text;   /* owned (malloc); sent with content_type */
+  char *text;   /* owned (malloc) unless text_static; sent with
+                ** content_type */
   size_t text_len;
+  int text_static;          /* text is static storage, never freed */
   const char *content_type; /* static string */
+  const char *content_encoding; /* static; "gzip" when text is compressed
+                                ** already (no further compression);
+                                ** NULL: the server may gzip the reply */
+  const char *cache_control;    /* static; NULL: "no-store" */
+  char etag[48];                /* sent as ETag when not empty */
 
   /* A streamed reply instead (Server-Sent Events): stream_read fills buf
   ** with up to max bytes and returns their count, 0 after calling
@@ -131,6 +139,15 @@ int http_serve(const struct http_opts *o, struct cg_err *e);
 
 /* Request header `name` (case-insensitive), or NULL. */
 const char *http_header(struct http_req *r, const char *name);
+
+/* Non-zero if the client accepts a gzip-compressed reply (its
+** Accept-Encoding names gzip or *, with a q above 0). */
+int http_accepts_gzip(struct http_req *r);
+
+/* Compress n bytes at in with gzip at zlib level (1 fastest .. 9 best)
+** into a new buffer *out of *outn bytes (caller frees). Returns 0, or -1
+** if memory ran out. */
+int http_gzip(const void *in, size_t n, int level, char **out, size_t *outn);
 
 /* Query-string argument `name` of the request, or NULL. */
 const char *http_arg(struct http_req *r, const char *name);

@@ -6,7 +6,9 @@
 ** that libmicrohttpd keeps keep-alive connections open), collects the
 ** body on the following calls, and routes, runs the handler and queues the
 ** reply on the last one. The request is freed in the completion callback,
-** which also writes the access log line.
+** which also writes the access log line. Replies of text (JSON, pages,
+** scripts) are compressed with zlib's gzip when the client accepts it:
+** libmicrohttpd does not compress.
 */
 #include "http.h"
 
@@ -16,10 +18,13 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
+#include <zlib.h>
 
 struct req_state {
   struct http_req r;
@@ -251,6 +256,80 @@ stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
                               : (ssize_t)n;
 }
 
+int
+http_accepts_gzip(struct http_req *r)
+{
+  const char *h = http_header(r, "Accept-Encoding");
+
+  while (h && *h) { /* "gzip, deflate;q=0.5, br" */
+    size_t len, name;
+    while (*h == ' ' || *h == ',')
+      h++;
+    len = strcspn(h, ",");
+    name = strcspn(h, " ;,");
+    if (name > len) name = len;
+    if ((name == 4 && strncasecmp(h, "gzip", 4) == 0) ||
+        (name == 1 && *h == '*')) {
+      const char *q = h + name;
+      while (q < h + len && (*q == ' ' || *q == ';'))
+        q++;
+      if (q + 2 <= h + len && (q[0] == 'q' || q[0] == 'Q') && q[1] == '=')
+        return strtod(q + 2, NULL) > 0;
+      return 1;
+    }
+    h += len;
+  }
+  return 0;
+}
+
+int
+http_gzip(const void *in, size_t n, int level, char **out, size_t *outn)
+{
+  z_stream z;
+  size_t cap;
+  char *buf;
+  int rc;
+
+  memset(&z, 0, sizeof z);
+  /* 15 + 16: a gzip header and trailer around the deflate stream */
+  if (deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+      Z_OK)
+    return -1;
+  cap = deflateBound(&z, (uLong)n) + 32;
+  if (!(buf = malloc(cap))) {
+    deflateEnd(&z);
+    return -1;
+  }
+  z.next_in = (Bytef *)(uintptr_t)in;
+  z.avail_in = (uInt)n;
+  z.next_out = (Bytef *)buf;
+  z.avail_out = (uInt)cap;
+  rc = deflate(&z, Z_FINISH);
+  *outn = z.total_out;
+  deflateEnd(&z);
+  if (rc != Z_STREAM_END) {
+    free(buf);
+    return -1;
+  }
+  *out = buf;
+  return 0;
+}
+
+/* Is a reply of this type worth compressing? Text is; images are not. */
+static int
+compressible(const char *type)
+{
+  static const char *const kinds[] = {
+      "application/json",     "application/xml", "application/javascript",
+      "application/geo+json", "image/svg+xml",   "text/"};
+  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+    if (strncmp(type, kinds[i], strlen(kinds[i])) == 0) return 1;
+  return 0;
+}
+
+#define GZIP_MIN 1024         /* smaller replies go as they are */
+#define GZIP_FAST (512 << 10) /* larger ones at zlib's fastest level */
+
 /* Build and queue the libmicrohttpd response from r's reply fields. */
 static enum MHD_Result
 send_reply(struct MHD_Connection *c, struct req_state *s)
@@ -258,9 +337,10 @@ send_reply(struct MHD_Connection *c, struct req_state *s)
   struct http_req *r = &s->r;
   struct MHD_Response *resp;
   enum MHD_Result ret;
+  enum MHD_ResponseMemoryMode mode = MHD_RESPMEM_MUST_FREE;
+  const char *type, *encoding = r->content_encoding;
   char *body;
   size_t len;
-  const char *type;
 
   if (s->r.stream_read) { /* a stream: headers now, the body as it comes */
     resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096,
@@ -280,16 +360,33 @@ send_reply(struct MHD_Connection *c, struct req_state *s)
   } else {
     body = r->text;
     len = r->text_len;
+    if (r->text_static) mode = MHD_RESPMEM_PERSISTENT;
     r->text = NULL;
     type = r->content_type ? r->content_type : "text/plain; charset=utf-8";
   }
+  if (body && !encoding && len >= GZIP_MIN && compressible(type) &&
+      http_accepts_gzip(r)) {
+    char *z;
+    size_t zn;
+    if (http_gzip(body, len, len > GZIP_FAST ? 1 : 6, &z, &zn) == 0) {
+      if (mode == MHD_RESPMEM_MUST_FREE) free(body);
+      body = z;
+      len = zn;
+      mode = MHD_RESPMEM_MUST_FREE;
+      encoding = "gzip";
+    }
+  }
   resp = MHD_create_response_from_buffer(len, body ? body : "",
-                                         body ? MHD_RESPMEM_MUST_FREE
-                                              : MHD_RESPMEM_PERSISTENT);
+                                         body ? mode : MHD_RESPMEM_PERSISTENT);
   MHD_add_response_header(resp, "Content-Type", type);
   MHD_add_response_header(resp, "X-Request-Id", r->id);
-  MHD_add_response_header(resp, "Cache-Control", "no-store");
+  MHD_add_response_header(resp, "Cache-Control",
+                          r->cache_control ? r->cache_control : "no-store");
   MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+  if (encoding) MHD_add_response_header(resp, "Content-Encoding", encoding);
+  if (encoding || compressible(type))
+    MHD_add_response_header(resp, "Vary", "Accept-Encoding");
+  if (r->etag[0]) MHD_add_response_header(resp, "ETag", r->etag);
   s->reply_bytes = len;
   ret = MHD_queue_response(c, r->status ? r->status : 500, resp);
   MHD_destroy_response(resp);
@@ -433,7 +530,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
   }
   if (s->r.stream_free) s->r.stream_free(s->r.stream_cls);
   json_decref(s->r.json);
-  free(s->r.text);
+  if (!s->r.text_static) free(s->r.text);
   free(s->buf);
   free(s);
   *con_cls = NULL;

@@ -84,6 +84,7 @@ concrete(const char *pattern, char *out, size_t n)
         : !strncmp(name, "action}", 7)                       ? "escalate"
         : !strncmp(name, "login}", 6)                        ? "u0"
         : !strncmp(name, "fmt}", 4)                          ? "json"
+        : !strncmp(name, "file}", 5)                         ? "app.js"
         : !strncmp(name, "code}", 5)
             ? "gb47678-matter-06010"
             : "0000000000000000000000000000000000000000000000000000000"

@@ -1,0 +1,308 @@
+// public.js — the public pages, no account: report a problem (category,
+// place on the map or the phone's position, description, photos) and get
+// a case number and a rating code; look a case up by number and follow its
+// public history; rate the result once it is closed. Reports made on this
+// device are remembered in localStorage with their codes. The public view
+// the server sends never holds the reporter's name or phone, and these
+// pages show nothing else.
+//   #/report  #/lookup[/NO]  #/mine
+
+import {t, setLang, getLang, applyI18n, nameOf} from './i18n.js';
+import {api, uploadPhoto, ApiError} from './api.js';
+import {el, say, loading, failed, describeError, lightBadge, stateBadge, when, deadlineText} from './ui.js';
+
+const main = document.getElementById('main');
+const MINE = 'cg.mine';
+let cleanup = null;
+
+function mine() {
+  try {
+    return JSON.parse(localStorage.getItem(MINE) || '[]');
+  } catch {
+    return [];
+  }
+}
+
+function remember(no, secret) {
+  const list = mine().filter((x) => x.no !== no);
+  list.unshift({no, secret, at: Date.now()});
+  localStorage.setItem(MINE, JSON.stringify(list.slice(0, 50)));
+}
+
+// ---- report -----------------------------------------------------------------
+
+async function showReport() {
+  main.replaceChildren(loading());
+  let cats, district;
+  try {
+    [cats, district] = await Promise.all([api('/api/v1/categories?scheme=gb47678', {anonymous: true}),
+                                          api('/api/v1/district', {anonymous: true})]);
+  } catch (e) {
+    main.replaceChildren(failed(e, showReport));
+    return null;
+  }
+  const groups = new Map(); // kind:major -> {name, items}
+  for (const c of cats.categories) {
+    const k = c.kind + ':' + c.major_code;
+    if (!groups.has(k)) groups.set(k, {name: c.major_name, items: []});
+    groups.get(k).items.push(c);
+  }
+  const major = el('select', {id: 'cat-major', name: 'major', required: true},
+    el('option', {value: ''}, '—'),
+    [...groups].map(([k, g]) => el('option', {value: k}, g.name)));
+  const minor = el('select', {id: 'cat-minor', name: 'minor', required: true}, el('option', {value: ''}, '—'));
+  major.addEventListener('change', () => {
+    const g = groups.get(major.value);
+    minor.replaceChildren(el('option', {value: ''}, '—'),
+      ...(g ? g.items : []).map((c) => el('option', {value: [c.scheme, c.kind, c.code].join(':')}, c.name_zh)));
+  });
+
+  let place = null; // {lat, lon, where}
+  const placeText = el('p', {class: 'place-text', role: 'status', id: 'place-text'}, t('pub.place.hint'));
+  const mapDiv = el('div', {class: 'map small', id: 'report-map', 'aria-label': t('pub.place')});
+  const gps = el('button', {type: 'button', id: 'gps'}, t('pub.place.gps'));
+  const photos = el('input', {type: 'file', id: 'photos', name: 'photos', accept: 'image/jpeg,image/png,image/webp',
+                              multiple: true, capture: 'environment'});
+  const previews = el('div', {class: 'photos'});
+  photos.addEventListener('change', () => {
+    const files = [...photos.files].slice(0, 4);
+    previews.replaceChildren(...files.map((f) => el('img', {src: URL.createObjectURL(f), alt: f.name})));
+  });
+  const err = el('p', {class: 'form-error', role: 'alert'});
+  const submit = el('button', {type: 'submit', class: 'primary big'}, t('pub.submit'));
+  const form = el('form', {class: 'report card', novalidate: true},
+    el('fieldset', {}, el('legend', {}, t('pub.category')),
+      el('label', {class: 'field', for: 'cat-major'}, el('span', {}, t('pub.category.major')), major),
+      el('label', {class: 'field', for: 'cat-minor'}, el('span', {}, t('pub.category.minor')), minor)),
+    el('fieldset', {}, el('legend', {}, t('pub.place')), mapDiv, el('div', {class: 'buttons'}, gps), placeText),
+    el('label', {class: 'field', for: 'address'}, el('span', {}, t('pub.address')),
+       el('input', {id: 'address', name: 'address', maxlength: 200})),
+    el('label', {class: 'field', for: 'description'}, el('span', {}, t('pub.description')),
+       el('textarea', {id: 'description', name: 'description', rows: 4, maxlength: 2000, required: true})),
+    el('label', {class: 'field', for: 'photos'}, el('span', {}, t('pub.photos')), photos), previews,
+    el('label', {class: 'field', for: 'phone'}, el('span', {}, t('pub.phone')),
+       el('input', {id: 'phone', name: 'phone', type: 'tel', autocomplete: 'tel', maxlength: 20})),
+    err, submit);
+  main.replaceChildren(form);
+
+  const map = L.map(mapDiv, {maxZoom: 19});
+  const outline = L.geoJSON(district, {style: {weight: 2, color: '#37474f', fillColor: '#fff', fillOpacity: 0.5,
+                                               interactive: false}}).addTo(map);
+  map.fitBounds(outline.getBounds());
+  // the streets, to find one's way
+  api('/api/v1/streets', {anonymous: true}).then((g) => L.geoJSON(g, {
+    style: {weight: 1, color: '#78909c', fill: false, interactive: false},
+    onEachFeature: (f, layer) => layer.bindTooltip(f.properties.name,
+      {permanent: true, direction: 'center', className: 'area-label'}),
+  }).addTo(map)).catch(() => {});
+  let marker = null;
+  async function choose(lat, lon) {
+    if (marker) marker.setLatLng([lat, lon]);
+    else marker = L.marker([lat, lon], {keyboard: false}).addTo(map);
+    place = null;
+    placeText.textContent = t('common.loading');
+    try {
+      const r = await api(`/api/v1/locate?lat=${lat}&lon=${lon}`, {anonymous: true});
+      if (!r.inside) {
+        placeText.textContent = t('pub.place.outside');
+        placeText.className = 'place-text bad';
+        return;
+      }
+      place = {lat, lon};
+      placeText.className = 'place-text good';
+      placeText.textContent = t('pub.place.at', {where: [r.street?.name, r.community?.name].filter(Boolean).join(' · ')});
+    } catch (e) {
+      placeText.textContent = describeError(e);
+    }
+  }
+  map.on('click', (e) => choose(+e.latlng.lat.toFixed(6), +e.latlng.lng.toFixed(6)));
+  gps.addEventListener('click', () => {
+    if (!navigator.geolocation) {
+      placeText.textContent = t('pub.place.gps.failed', {msg: '—'});
+      return;
+    }
+    gps.disabled = true;
+    gps.textContent = t('pub.place.gps.busy');
+    navigator.geolocation.getCurrentPosition((p) => {
+      gps.disabled = false;
+      gps.textContent = t('pub.place.gps');
+      map.setView([p.coords.latitude, p.coords.longitude], 17);
+      choose(+p.coords.latitude.toFixed(6), +p.coords.longitude.toFixed(6));
+    }, (e) => {
+      gps.disabled = false;
+      gps.textContent = t('pub.place.gps');
+      placeText.textContent = t('pub.place.gps.failed', {msg: e.message});
+    }, {enableHighAccuracy: true, timeout: 15000});
+  });
+
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const fd = new FormData(form);
+    const missing = [];
+    if (!fd.get('minor')) missing.push(t('pub.need.category'));
+    if (!place) missing.push(t('pub.need.place'));
+    if (!(fd.get('description') || '').trim()) missing.push(t('pub.need.description'));
+    if (missing.length) {
+      err.textContent = t('field.missing', {what: missing.join('、')});
+      return;
+    }
+    err.textContent = '';
+    submit.disabled = true;
+    submit.textContent = t('pub.busy');
+    form.setAttribute('aria-busy', 'true');
+    try {
+      const shas = [];
+      for (const f of [...photos.files].slice(0, 4)) shas.push(await uploadPhoto(f, true));
+      const [scheme, kind, code] = fd.get('minor').split(':');
+      const body = {scheme, kind, code, lat: place.lat, lon: place.lon,
+                    description: fd.get('description').trim(), attachments: shas.map((sha256) => ({sha256}))};
+      if (fd.get('address').trim()) body.address = fd.get('address').trim();
+      if (fd.get('phone').trim()) body.reporter_phone = fd.get('phone').trim();
+      const r = await api('/api/v1/public/cases', {body, anonymous: true});
+      remember(r.no, r.secret);
+      main.replaceChildren(el('section', {class: 'card done', role: 'status'},
+        el('h2', {}, t('pub.done')),
+        el('p', {}, t('pub.done.no')), el('p', {class: 'case-no', id: 'new-no'}, r.no),
+        el('p', {}, t('pub.done.secret')), el('p', {class: 'secret', id: 'new-secret'}, r.secret),
+        el('a', {class: 'button primary', href: '#/lookup/' + r.no}, t('pub.done.follow'))));
+    } catch (ex) {
+      err.textContent = describeError(ex);
+      submit.disabled = false;
+      submit.textContent = t('pub.submit');
+      form.removeAttribute('aria-busy');
+    }
+  });
+  return () => map.remove();
+}
+
+// ---- look up and rate ---------------------------------------------------------
+
+function rateForm(c, known) {
+  const err = el('p', {class: 'form-error', role: 'alert'});
+  const form = el('form', {class: 'rate card'},
+    el('h3', {}, t('pub.rate.title')),
+    el('fieldset', {}, el('legend', {}, t('field.rating')),
+      ['satisfied', 'basic', 'unsatisfied'].map((r, i) => el('label', {class: 'check'},
+        el('input', {type: 'radio', name: 'rating', value: r, checked: i === 0}), t('rating.' + r)))),
+    el('label', {class: 'field', for: 'rate-note'}, el('span', {}, t('pub.rate.note')),
+       el('textarea', {id: 'rate-note', name: 'note', rows: 3, maxlength: 1000})),
+    el('label', {class: 'field', for: 'rate-secret', hidden: !!known}, el('span', {}, t('pub.rate.secret')),
+       el('input', {id: 'rate-secret', name: 'secret', value: known || '', autocomplete: 'off', required: true})),
+    err, el('button', {type: 'submit', class: 'primary'}, t('pub.rate.submit')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const fd = new FormData(form);
+    const btn = form.querySelector('button');
+    btn.disabled = true;
+    try {
+      const body = {secret: fd.get('secret').trim(), rating: fd.get('rating')};
+      if (fd.get('note').trim()) body.note = fd.get('note').trim();
+      const after = await api('/api/v1/public/cases/' + encodeURIComponent(c.no) + '/rate', {body, anonymous: true});
+      say(t('pub.rate.done'), 'ok');
+      renderCase(after);
+    } catch (ex) {
+      err.textContent = describeError(ex);
+      btn.disabled = false;
+    }
+  });
+  return form;
+}
+
+function renderCase(c) {
+  const known = (mine().find((x) => x.no === c.no) || {}).secret;
+  const photos = (stage) => {
+    const list = c.attachments.filter((a) => a.stage === stage && a.mime.startsWith('image/'));
+    return list.length ? el('div', {class: 'photos'}, list.map((a) =>
+      el('img', {src: '/api/v1/public/attachments/' + a.sha256, loading: 'lazy',
+                 alt: t(stage === 'after' ? 'case.photos.after' : 'case.photos.before')})))
+      : el('p', {class: 'muted'}, t('case.photos.none'));
+  };
+  const rateNote = (c.history || []).filter((h) => h.action === 'rate').map((h) => h.note).find(Boolean);
+  const box = el('article', {class: 'case card', dataset: {no: c.no, state: c.state}},
+    el('h2', {}, t('case.title', {no: c.no})),
+    el('p', {}, stateBadge(c.state), ' ', lightBadge(c.light)),
+    el('dl', {},
+      el('dt', {}, t('case.category')), el('dd', {}, c.category.name || c.category.code),
+      el('dt', {}, t('case.place')), el('dd', {}, [c.street?.name, c.community?.name].filter(Boolean).join(' · ')),
+      c.address ? [el('dt', {}, t('case.address')), el('dd', {}, c.address)] : null,
+      el('dt', {}, t('case.description')), el('dd', {class: 'desc'}, c.description || '—'),
+      el('dt', {}, t('case.created')), el('dd', {}, when(c.created_at)),
+      c.dept ? [el('dt', {}, t('case.dept')), el('dd', {}, c.dept.name)] : null,
+      el('dt', {}, t('case.deadline')), el('dd', {}, deadlineText(c)),
+      c.rating ? [el('dt', {}, t('case.rating')),
+                  el('dd', {class: 'rated'}, t('rating.' + c.rating.value) + (rateNote ? ' · ' + rateNote : ''))] : null),
+    el('h3', {}, t('case.photos.before')), photos('before'),
+    el('h3', {}, t('case.photos.after')), photos('after'),
+    el('h3', {}, t('case.history')),
+    el('ol', {class: 'timeline'}, (c.history || []).map((h) => el('li', {dataset: {action: h.action}},
+      el('time', {datetime: h.at}, when(h.at)), el('strong', {}, nameOf('action', h.action)),
+      h.from !== h.to ? el('span', {class: 'states'}, nameOf('state', h.to)) : null,
+      h.note ? el('p', {class: 'note'}, h.note) : null))));
+  const out = el('div', {}, box);
+  if (c.state === 'closed' && !c.rating) out.append(rateForm(c, known));
+  main.replaceChildren(lookupForm(c.no), out);
+}
+
+function lookupForm(no) {
+  const f = el('form', {class: 'lookup card', role: 'search'},
+    el('label', {class: 'field', for: 'lookup-no'}, el('span', {}, t('pub.lookup.no')),
+       el('input', {id: 'lookup-no', name: 'no', value: no || '', inputmode: 'numeric', required: true,
+                    autocomplete: 'off'})),
+    el('button', {type: 'submit', class: 'primary'}, t('pub.lookup.go')));
+  f.addEventListener('submit', (e) => {
+    e.preventDefault();
+    location.hash = '#/lookup/' + encodeURIComponent(new FormData(f).get('no').trim());
+  });
+  return f;
+}
+
+async function showLookup(no) {
+  if (!no) {
+    main.replaceChildren(lookupForm(''));
+    return;
+  }
+  main.replaceChildren(lookupForm(no), loading());
+  try {
+    renderCase(await api('/api/v1/public/cases/' + encodeURIComponent(no), {anonymous: true}));
+  } catch (e) {
+    main.replaceChildren(lookupForm(no), e instanceof ApiError && e.status === 404
+      ? el('p', {class: 'failed', role: 'alert'}, t('pub.lookup.none')) : failed(e, () => showLookup(no)));
+  }
+}
+
+function showMine() {
+  const list = mine();
+  main.replaceChildren(el('section', {class: 'card'}, el('h2', {}, t('pub.tab.mine')),
+    list.length ? el('ul', {class: 'cases'}, list.map((x) => el('li', {class: 'case-row'},
+      el('a', {href: '#/lookup/' + x.no}, el('span', {class: 'no'}, x.no), el('span', {class: 'time'},
+        when(Math.floor(x.at / 1000)))))))
+      : el('p', {class: 'muted'}, t('pub.mine.empty'))));
+}
+
+async function route() {
+  if (cleanup) {
+    try {
+      cleanup();
+    } catch {
+      /* what failed to tear down must not stop the next view */
+    }
+    cleanup = null;
+  }
+  applyI18n();
+  const [, view, arg] = (location.hash || '#/report').slice(1).split('/');
+  for (const a of document.querySelectorAll('#tabs a')) {
+    const here = a.dataset.view === (view || 'report');
+    a.classList.toggle('here', here);
+    a.setAttribute('aria-selected', here ? 'true' : 'false');
+  }
+  if (view === 'lookup') await showLookup(arg ? decodeURIComponent(arg) : '');
+  else if (view === 'mine') showMine();
+  else cleanup = await showReport();
+}
+
+document.getElementById('lang').addEventListener('click', () => {
+  setLang(getLang() === 'en' ? 'zh' : 'en');
+  route();
+});
+window.addEventListener('hashchange', route);
+route();
