@@ -7,6 +7,9 @@
 #ifndef CG_API_H
 #define CG_API_H
 
+#include <pthread.h>
+#include <stdint.h>
+
 #include "area/area.h"
 #include "case/case.h"
 #include "db/db.h"
@@ -152,6 +155,29 @@ extern const int web_nassets;
 
 /* The embedded asset called name, or NULL. */
 const struct web_asset *web_asset_find(const char *name);
+
+/* A limit on what one client address may do within a window (failed
+** logins, anonymous reports), counted in memory. Define one statically:
+**   static struct api_limit l = API_LIMIT(20, 900);  */
+#define API_LIMIT_SLOTS 1024
+struct api_limit_slot {
+  char address[64];
+  int count;
+  int64_t since;
+};
+struct api_limit {
+  int max;          /* at most this many ... */
+  int64_t window_s; /* ... within this many seconds */
+  pthread_mutex_t lock;
+  struct api_limit_slot slot[API_LIMIT_SLOTS];
+};
+#define API_LIMIT(n, secs)                                                     \
+  {.max = (n), .window_s = (secs), .lock = PTHREAD_MUTEX_INITIALIZER}
+
+/* Has address reached the limit in the current window? */
+int api_limit_reached(struct api_limit *l, const char *address, int64_t now);
+/* Count one more for address. */
+void api_limit_count(struct api_limit *l, const char *address, int64_t now);
 
 /* The route table, sorted by path then method (see http.h). */
 extern const struct http_route api_routes[];

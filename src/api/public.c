@@ -95,7 +95,27 @@ photos(struct http_req *r, json_t *list, struct case_attach *att, int max)
 **  /api/v1/public/attachments)}
 ** 201 {"no", "secret" (for rating; shown once), "case" (the public
 ** view)} once committed; 400 bad fields, a position outside the district
-** or an unknown category. */
+** or an unknown category; 429 too many reports from this address. */
+/* Anonymous writes from one address: 30 reports and 60 photos an hour
+** are far more than a person reports, and far fewer than a script would
+** flood the district's queues with. */
+static struct api_limit reports_limit = API_LIMIT(30, 3600);
+static struct api_limit photos_limit = API_LIMIT(60, 3600);
+
+/* 429 if address has reached l, else count one more and 0. */
+static int
+limited(struct http_req *r, struct api_limit *l, const char *what)
+{
+  int64_t now = (int64_t)time(NULL);
+  if (api_limit_reached(l, r->address, now))
+    return http_reply_error(r, 429, "rate_limited",
+                            "too many %s from this address: at most %d an "
+                            "hour",
+                            what, l->max);
+  api_limit_count(l, r->address, now);
+  return 0;
+}
+
 int
 public_cases_post_api(struct http_req *r)
 {
@@ -122,6 +142,7 @@ public_cases_post_api(struct http_req *r)
   json_t *b;
   int status;
 
+  if ((status = limited(r, &reports_limit, "reports"))) return status;
   if (!(db = api_db(r, &e))) return http_reply_err(r, &e);
   if (org_user_get(db, WEB_LOGIN, &who, &e) != CG_OK)
     return http_reply_error(r, 503, "unavailable",
@@ -222,11 +243,13 @@ public_rate_post_api(struct http_req *r)
 /* POST /api/v1/public/attachments (no login; the body is a photo with its
 ** Content-Type: image/jpeg, image/png or image/webp)
 ** 201 {"sha256","mime","bytes"}; 400 not a photo, or not what it claims;
-** 413 over the limit. A photo belongs to no case until a report names it. */
+** 413 over the limit; 429 too many photos from this address. A photo
+** belongs to no case until a report names it. */
 int
 public_attachments_post_api(struct http_req *r)
 {
-  return api_attachment_put(r, 1);
+  int status = limited(r, &photos_limit, "photos");
+  return status ? status : api_attachment_put(r, 1);
 }
 
 /* GET /api/v1/public/attachments/{sha256} (no login) — a photo of a case

@@ -2,11 +2,10 @@
 ** session.c — logging in and out over HTTP, and the authenticate callback
 ** the router calls for every route that needs a user. Failed logins are
 ** limited per account (in the store, see auth.h) and per client address
-** (here, in memory: an address that fails too often waits).
+** (in memory, see ratelimit.c: an address that fails too often waits).
 */
 #include "api.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -14,57 +13,8 @@
 
 #include "auth/auth.h"
 
-#define ADDR_SLOTS 1024
-#define ADDR_MAX_FAILURES 20 /* failed logins from one address ... */
-#define ADDR_WINDOW_S 900    /* ... within this many seconds */
-
-/* Failed logins by client address: a small table, oldest entry reused. */
-static struct {
-  char address[64];
-  int failures;
-  int64_t since;
-} addrs[ADDR_SLOTS];
-static pthread_mutex_t addrs_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* The slot of an address, claiming one if needed. Hold addrs_lock. */
-static int
-addr_slot(const char *address, int64_t now)
-{
-  int oldest = 0;
-  for (int i = 0; i < ADDR_SLOTS; i++) {
-    if (strcmp(addrs[i].address, address) == 0) {
-      if (now - addrs[i].since > ADDR_WINDOW_S) {
-        addrs[i].failures = 0;
-        addrs[i].since = now;
-      }
-      return i;
-    }
-    if (addrs[i].since < addrs[oldest].since) oldest = i;
-  }
-  snprintf(addrs[oldest].address, sizeof addrs[oldest].address, "%s", address);
-  addrs[oldest].failures = 0;
-  addrs[oldest].since = now;
-  return oldest;
-}
-
-/* Non-zero if the address has failed too often lately. */
-static int
-addr_blocked(const char *address, int64_t now)
-{
-  int blocked;
-  pthread_mutex_lock(&addrs_lock);
-  blocked = addrs[addr_slot(address, now)].failures >= ADDR_MAX_FAILURES;
-  pthread_mutex_unlock(&addrs_lock);
-  return blocked;
-}
-
-static void
-addr_failed(const char *address, int64_t now)
-{
-  pthread_mutex_lock(&addrs_lock);
-  addrs[addr_slot(address, now)].failures++;
-  pthread_mutex_unlock(&addrs_lock);
-}
+/* failed logins from one address: at most 20 in 15 minutes */
+static struct api_limit failed_logins = API_LIMIT(20, 900);
 
 /* The bearer token of a request, or NULL. */
 static const char *
@@ -115,7 +65,7 @@ login_post_api(struct http_req *r)
   json_t *body;
   int status, rc;
 
-  if (addr_blocked(r->address, now))
+  if (api_limit_reached(&failed_logins, r->address, now))
     return http_reply_error(r, 429, "rate_limited",
                             "too many failed logins "
                             "from this address: wait a while");
@@ -129,7 +79,7 @@ login_post_api(struct http_req *r)
                   r->address, now, token, &expires, &u, &e);
   json_decref(body);
   if (rc != CG_OK) {
-    if (rc == CG_EAUTH) addr_failed(r->address, now);
+    if (rc == CG_EAUTH) api_limit_count(&failed_logins, r->address, now);
     return http_reply_err(r, &e);
   }
   return http_reply_json(r, 200,
