@@ -332,6 +332,9 @@ case_action_cmd(struct cli *cli, struct case_setup *cs, struct opts *o,
     if (cli_number(opt_get(o, "task"), "task", &v, &e)) return cli_fail(&e);
     a.task = (int)v;
   }
+  if (opt_get(o, "limit-hours") &&
+      cli_number(opt_get(o, "limit-hours"), "limit-hours", &a.limit_hours, &e))
+    return cli_fail(&e);
   if (opt_get(o, "hours") &&
       cli_number(opt_get(o, "hours"), "hours", &a.hours, &e))
     return cli_fail(&e);

@@ -48,6 +48,9 @@ static const struct opt case_opts[] = {
     {"dept", "CODES", "dispatch: department codes, comma-separated"},
     {"task", "N", "department actions: the task number"},
     {"hours", "H", "extend_request: working hours asked for"},
+    {"limit-hours", "H",
+     "dispatch: the new tasks' limit in working hours "
+     "(default: the configured limit)"},
     {"pass", NULL, "verify, check: passed"},
     {"fail", NULL, "verify, check: failed"},
     {"rating", "R", "rate: satisfied, basic or unsatisfied"},

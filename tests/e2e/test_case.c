@@ -1261,6 +1261,30 @@ test_cli_drives_the_loop(void **state)
                    0);
   assert_non_null(strstr(out, "\"phone\": \"139\""));
   free(out);
+  /* dispatch with its own limit: 3 working hours for the task */
+  assert_int_equal(
+      tu_run(NULL, NULL, "--data '%s' case file %s --as sl", dir, no), 0);
+  assert_int_equal(tu_run(NULL, &err,
+                          "--data '%s' case dispatch %s --as di "
+                          "--limit-hours 100000",
+                          dir, no),
+                   1);
+  assert_non_null(strstr(err, "limit_hours must be more than 0"));
+  free(err);
+  assert_int_equal(tu_run(NULL, NULL,
+                          "--data '%s' case dispatch %s --as di "
+                          "--limit-hours 3",
+                          dir, no),
+                   0);
+  {
+    int64_t limit = 0;
+    struct cg_err e = {0};
+    assert_int_equal(db_query_int(db, &limit, 0, &e,
+                                  "SELECT limit_s FROM task WHERE case_no = ?",
+                                  "t", no),
+                     CG_OK);
+    assert_int_equal(limit, 3 * 3600);
+  }
   assert_int_equal(tu_run(&out, NULL, "--data '%s' verify", dir), 0);
   assert_non_null(strstr(out, "ok: "));
   free(out);
