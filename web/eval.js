@@ -229,10 +229,11 @@ export async function show(main, args, user) {
       const chiefs = [1, 2, 3].map((n) => [n, p['chief' + n]]).filter(([, c]) => c);
       box.replaceChildren(
         el('h3', {}, p.name || id, p.generated ? t('eval.seg.generated') : ''),
+        el('p', {class: 'muted'}, period ? periodName(period, period.complete) : choice.key),
         el('dl', {},
           el('dt', {}, t('eval.seg.id')), el('dd', {}, id),
           el('dt', {}, t('eval.seg.length')), el('dd', {}, fmt(p.length_m) + ' m'),
-          el('dt', {}, t('eval.seg.score', {period: period ? periodName(period) : choice.key})),
+          el('dt', {}, t('eval.seg.score')),
           el('dd', {dataset: {score: r.score ?? ''}}, fmt(r.score), ' ', gradeBadge(r.grade),
              r.rank ? ' · ' + t('eval.seg.rank', {n: r.rank}) : ''),
           choice.kind === 'week'
@@ -419,7 +420,8 @@ export async function show(main, args, user) {
     chart = null;
     if (!scored.length) {
       // an honest empty state: nothing to rank, not a row of zeros
-      body.replaceChildren(el('div', {class: 'card empty-state', dataset: {empty: '1'}},
+      body.replaceChildren(el('div', {class: 'card empty-state', dataset: {empty: '1', unit: res.unit,
+                                                                           period: res.period.key}},
         el('p', {}, t('eval.empty', {period: periodName(res.period), unit: unitName})),
         res.rows.length
           ? el('details', {}, el('summary', {}, t('eval.empty.table')), table(res.rows, caption))
@@ -485,6 +487,10 @@ export async function show(main, args, user) {
   kindSel.addEventListener('change', async () => {
     choice.kind = kindSel.value;
     choice.key = null;
+    seq++; /* what is under way is for the kind before */
+    delete body.dataset.ready;
+    body.replaceChildren(loading());
+    periodSel.replaceChildren();
     try {
       await loadPeriods();
     } catch (e) {
