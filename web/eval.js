@@ -42,7 +42,7 @@ function loadChoice() {
 }
 
 // A figure as the API gives it (two decimals at most), or "—" for null.
-export function fmt(v, rate) {
+function fmt(v, rate) {
   if (v === null || v === undefined) return DASH;
   return String(+Number(v).toFixed(2)) + (rate ? '%' : '');
 }
@@ -375,7 +375,14 @@ export async function show(main, args, user) {
         el('thead', {}, el('tr', {}, cols.map(th))),
         el('tbody', {}, sorted(rows, cols).map((r) => el('tr', {dataset: {code: r.code}},
           el('td', {dataset: {col: 'rank'}, class: 'num'}, r.rank ?? DASH),
-          el('th', {scope: 'row', dataset: {col: 'unit'}}, r.name || r.code,
+          el('th', {scope: 'row', dataset: {col: 'unit'}},
+             res.unit === 'segment' && segById.has(r.code)
+               ? el('button', {type: 'button', class: 'link', title: t('eval.seg.show'),
+                               onclick: () => {
+                                 mapCard.scrollIntoView({block: 'start'});
+                                 focusSegment(r.code);
+                               }}, r.name || r.code)
+               : r.name || r.code,
              r.name && r.name !== r.code ? el('small', {class: 'code'}, r.code) : null),
           el('td', {dataset: {col: 'score'}, class: 'num'}, fmt(r.score)),
           el('td', {dataset: {col: 'grade'}}, gradeBadge(r.grade)),

@@ -181,6 +181,11 @@ test('the evaluation page shows the API\'s rankings, grades, flags and bulletin'
              one.score, 'the card\'s score');
   const hist = await q(`/api/v1/segments/${seg}/flags`);
   assert.equal(await page.$$eval('.seg-card .history li', (l) => l.length), hist.flags.length, 'the flag history');
+  // and any segment's, from its row in the ranking, by keyboard
+  const other = res.rows.find((r) => r.code !== seg).code;
+  await page.focus(`table.ranking tr[data-code="${other}"] th button`);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(`.seg-card[data-segment="${other}"] dd[data-score]`);
 
   // the bulletin of the week, as a spreadsheet: a zip, sent with the token
   const [dl] = await Promise.all([page.waitForEvent('download'), page.click('.downloads button[data-format=xlsx]')]);
