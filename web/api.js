@@ -1,8 +1,9 @@
 // api.js — talking to citygrid's JSON API: the session token (kept in
 // localStorage), requests that turn the server's error shape
 // {"error":{"code","message"}} into an ApiError, photo uploads, photos
-// fetched with the token as blob URLs, and the live event stream read
-// with fetch (EventSource cannot send the Authorization header).
+// fetched with the token as blob URLs, files downloaded with the token,
+// and the live event stream read with fetch (EventSource cannot send the
+// Authorization header).
 
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -125,6 +126,34 @@ export async function photoURL(sha) {
   const url = URL.createObjectURL(await r.blob());
   blobs.set(sha, url);
   return url;
+}
+
+// Save what path answers (a spreadsheet, a CSV file, ...) as a file
+// named name. A bare link cannot send the token: the file is fetched,
+// then handed to the browser as a blob. Throws ApiError.
+export async function download(path, name) {
+  const tok = token();
+  let r;
+  try {
+    r = await fetch(path, {headers: tok ? {Authorization: 'Bearer ' + tok} : {}});
+  } catch (e) {
+    throw new ApiError(0, 'offline', e.message);
+  }
+  if (!r.ok) {
+    const j = await r.json().catch(() => null);
+    const err = new ApiError(r.status, j?.error?.code || 'error', j?.error?.message || r.statusText);
+    if (r.status === 401 && tok) onUnauthorized(err);
+    throw err;
+  }
+  const url = URL.createObjectURL(await r.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.hidden = true;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
 }
 
 // Follow the Server-Sent Events at path: onEvent({event, data, id}) for

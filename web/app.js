@@ -1,8 +1,9 @@
 // app.js — the staff dashboard's shell: logging in and out, the language
 // switch, the navigation, and the views the URL's # names:
-//   #/login  #/map  #/queue[/KEY]  #/case/NO  #/stats
-// Each view module exports show(main, args) and may return a function
-// that tears it down (closes streams, timers) when another view comes.
+//   #/login  #/map  #/queue[/KEY]  #/case/NO  #/stats  #/eval
+// Each view module exports show(main, args, user) and may return a
+// function that tears it down (closes streams, timers) when another view
+// comes. A view some roles may not use is neither linked nor shown to them.
 
 import {t, setLang, getLang, applyI18n, nameOf} from './i18n.js';
 import {api, currentUser, setSession, setUnauthorizedHandler} from './api.js';
@@ -57,6 +58,7 @@ function header(user) {
     user ? user.name + ' · ' + nameOf('role', user.role) : '';
   document.getElementById('nav').setAttribute('aria-label', t('app.short'));
   for (const a of document.querySelectorAll('#nav a')) {
+    a.hidden = !user || !mayUse(a.dataset.view, user);
     const here = location.hash.startsWith('#/' + a.dataset.view);
     a.classList.toggle('here', here);
     if (here) a.setAttribute('aria-current', 'page');
@@ -69,7 +71,15 @@ const views = {
   queue: () => import('./queue.js'),
   case: () => import('./case.js'),
   stats: () => import('./stats.js'),
+  eval: () => import('./eval.js'),
 };
+
+// Who may use a view, where not everyone may: the evaluation's routes are
+// for staff, every role but the public's (routes.c, STAFF).
+const allowed = {
+  eval: (user) => user.role !== 'public',
+};
+const mayUse = (view, user) => !allowed[view] || allowed[view](user);
 
 async function route() {
   const user = currentUser();
@@ -88,7 +98,7 @@ async function route() {
     showLogin();
     return;
   }
-  if (!views[name]) {
+  if (!views[name] || !mayUse(name, user)) {
     location.replace(home(user));
     return;
   }

@@ -8,23 +8,7 @@
 import {t, nameOf} from './i18n.js';
 import {api, query} from './api.js';
 import {el, loading, failed, filterForm, apiParams, lightBadge, stateBadge, deadlineText,
-        sidePanel} from './ui.js';
-
-let echartsLoading = null;
-function loadECharts() {
-  if (window.echarts) return Promise.resolve(window.echarts);
-  if (!echartsLoading)
-    echartsLoading = new Promise((ok, fail) => {
-      const s = el('script', {src: '/assets/echarts.js'});
-      s.onload = () => ok(window.echarts);
-      s.onerror = () => {
-        echartsLoading = null;
-        fail(new Error('echarts.js'));
-      };
-      document.head.append(s);
-    });
-  return echartsLoading;
-}
+        sidePanel, loadECharts} from './ui.js';
 
 function loadFilter() {
   try {

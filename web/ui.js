@@ -1,7 +1,8 @@
 // ui.js — small helpers the pages share: building elements, messages in
 // an aria-live region, loading placeholders, times and durations in the
-// reader's words, the traffic-light badge, and the filter form of the
-// map, the statistics and the work lists.
+// reader's words, the traffic-light badge, the filter form of the map,
+// the statistics and the work lists, and ECharts, loaded when a page
+// with charts first needs it.
 
 import {t, nameOf, getLang} from './i18n.js';
 import {api, ApiError} from './api.js';
@@ -23,6 +24,24 @@ export function el(tag, attrs, ...children) {
     e.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
   return e;
+}
+
+// Apache ECharts (about 1 MB), loaded once, by the first page that draws
+// a chart. Resolves to window.echarts.
+let echartsLoading = null;
+export function loadECharts() {
+  if (window.echarts) return Promise.resolve(window.echarts);
+  if (!echartsLoading)
+    echartsLoading = new Promise((ok, fail) => {
+      const s = el('script', {src: '/assets/echarts.js'});
+      s.onload = () => ok(window.echarts);
+      s.onerror = () => {
+        echartsLoading = null;
+        fail(new Error('echarts.js'));
+      };
+      document.head.append(s);
+    });
+  return echartsLoading;
 }
 
 // The side panel of filters: open on wide screens, folded on phones so

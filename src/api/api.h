@@ -215,6 +215,7 @@ int public_rate_post_api(struct http_req *r);
 int areas_get_api(struct http_req *r);
 int definitions_get_api(struct http_req *r);
 int flags_get_api(struct http_req *r);
+int periods_get_api(struct http_req *r);
 int indicators_get_api(struct http_req *r);
 int reports_get_api(struct http_req *r);
 int segment_flags_get_api(struct http_req *r);

@@ -2,8 +2,9 @@
 ** reports.c — the evaluation over HTTP: weekly and monthly bulletins in
 ** JSON, CSV, a spreadsheet or a printable page; indicators, scores, grades
 ** and ranks of any kind of unit over any period; the indicator
-** definitions; road segments as GeoJSON (listed, and loaded by
-** administrators); red and black flags of a week and a segment's history.
+** definitions; the periods up to now, for a page to choose from; road
+** segments as GeoJSON (listed, and loaded by administrators); red and
+** black flags of a week and a segment's history.
 ** Thin clients of src/eval/.
 */
 #include "api.h"
@@ -182,6 +183,50 @@ definitions_get_api(struct http_req *r)
 {
   return http_reply_json(
       r, 200, json_pack("{s:o}", "indicators", eval_definitions_json()));
+}
+
+/* GET /api/v1/periods?kind=day|week|month|quarter (default week)
+**   &count=N (1-520, default 12) &at=
+** 200 {"today","kind","periods":[{"kind","key","from","to","zh","start",
+** "end","complete"}]}: the periods of the kind up to the one that holds
+** `at` (default now), newest first, in the district's local time, so that
+** a page offers the periods the API counts by ("complete": over by `at`).
+** 400 an unknown kind or a bad count. */
+int
+periods_get_api(struct http_req *r)
+{
+  /* in the order of enum eval_period_kind */
+  static const char *const kinds[] = {"day", "week", "month", "quarter"};
+  const char *kind = http_arg(r, "kind"), *count = http_arg(r, "count");
+  struct case_env *env;
+  struct cg_err e = {0};
+  int64_t at, today;
+  int k, n = 12, status, y, m, d;
+  char date[16];
+
+  for (k = 0; k < 4; k++)
+    if (!strcmp(kind ? kind : "week", kinds[k])) break;
+  if (k == 4)
+    return http_reply_error(r, 400, "invalid",
+                            "unknown kind '%s' (day, week, month or quarter)",
+                            kind);
+  if (count) {
+    char *end;
+    long v = strtol(count, &end, 10);
+    if (*end || end == count || v < 1 || v > 520)
+      return http_reply_error(r, 400, "invalid",
+                              "count is a number from 1 to 520");
+    n = (int)v;
+  }
+  if (!(env = api_case_env(r, &e))) return http_reply_err(r, &e);
+  if ((status = at_arg(r, env, &at))) return status;
+  today = eval_day_of(at, cal_utc_offset(env->cal));
+  eval_day_date(today, &y, &m, &d);
+  snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, d);
+  return http_reply_json(
+      r, 200,
+      json_pack("{s:s, s:s, s:o}", "today", date, "kind", kinds[k], "periods",
+                eval_periods_json(k, at, cal_utc_offset(env->cal), n)));
 }
 
 /* GET /api/v1/flags?week=2026-W47[&at=] (logged in, not the public)

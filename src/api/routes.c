@@ -40,6 +40,7 @@ const struct http_route api_routes[] = {
     {"/api/v1/map", "GET", map_get_api, 0, 0},
     {"/api/v1/me", "GET", me_get_api, ROUTE_LOGIN, 0},
     {"/api/v1/openapi.json", "GET", openapi_get_api, 0, 0},
+    {"/api/v1/periods", "GET", periods_get_api, 0, 0},
     /* the public pages: no account; reports and photos write */
     {"/api/v1/public/attachments", "POST", public_attachments_post_api,
      ROUTE_WRITE | ROUTE_UPLOAD, 0},

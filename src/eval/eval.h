@@ -59,6 +59,17 @@ void eval_period_days(int kind, int64_t day0, int64_t day1, int utc_offset,
 void eval_period_prev(const struct eval_period *p, int utc_offset,
                       struct eval_period *prev);
 
+/* The period of a kind (day, week, month or quarter) that holds local day
+** `day`: the week from its Monday, the month from its first, ... */
+void eval_period_of_day(int kind, int64_t day, int utc_offset,
+                        struct eval_period *p);
+
+/* The periods of a kind up to the one that holds time `at`, newest first:
+** `count` of them, as JSON [{kind, key, from, to, zh, start, end,
+** complete}] (complete: over by `at`); for a page's choice of period
+** (caller decrefs). */
+json_t *eval_periods_json(int kind, int64_t at, int utc_offset, int count);
+
 /* "day", "week", ...; static. */
 const char *eval_period_kind_name(int kind);
 
@@ -236,6 +247,13 @@ void eval_grade(const struct eval_conf *conf, double score, char g[8]);
 ** 0 if the scale is unknown. */
 int eval_bucket_score(const struct eval_conf *conf, const char *scale, double v,
                       int days, double *score);
+
+/* What a score is made of, for those who read it: the terms of formula
+** as configured, heaviest first, [{key, zh, transform, weight}]
+** (transform "rate", "inverse" or "bucket:SCALE"); and the grades,
+** [{grade, op, bound}] in the order they are tried. Caller decrefs. */
+json_t *eval_terms_json(const struct eval_conf *conf, const char *formula);
+json_t *eval_grades_json(const struct eval_conf *conf);
 
 /* Load weights (CSV formula,term,transform,weight) or buckets (CSV
 ** scale,op,bound,value[,per_days]), replacing the stored ones. Weights of

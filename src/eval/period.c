@@ -247,6 +247,33 @@ eval_period_prev(const struct eval_period *p, int utc_offset,
 }
 
 void
+eval_period_of_day(int kind, int64_t day, int utc_offset, struct eval_period *p)
+{
+  int y, m, d;
+  int64_t day0 = day, day1 = day + 1;
+  eval_day_date(day, &y, &m, &d);
+  switch (kind) {
+  case EP_WEEK:
+    day0 = day - (weekday(day) - 1);
+    day1 = day0 + 7;
+    break;
+  case EP_MONTH:
+    day0 = eval_day_from_date(y, m, 1);
+    day1 = day0 + days_in_month(y, m);
+    break;
+  case EP_QUARTER:
+    m = (m - 1) / 3 * 3 + 1;
+    day0 = eval_day_from_date(y, m, 1);
+    day1 = m == 10 ? eval_day_from_date(y + 1, 1, 1)
+                   : eval_day_from_date(y, m + 3, 1);
+    break;
+  default:
+    kind = EP_DAY;
+  }
+  eval_period_days(kind, day0, day1, utc_offset, p);
+}
+
+void
 eval_period_zh(const struct eval_period *p, char *buf, size_t n)
 {
   int y, m, d, y1, m1, d1;

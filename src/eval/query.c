@@ -214,6 +214,23 @@ eval_period_json(const struct eval_period *p)
 }
 
 json_t *
+eval_periods_json(int kind, int64_t at, int utc_offset, int count)
+{
+  struct eval_period p;
+  json_t *list = json_array();
+  eval_period_of_day(kind, eval_day_of(at, utc_offset), utc_offset, &p);
+  for (int i = 0; i < count; i++) {
+    struct eval_period before;
+    json_t *o = eval_period_json(&p);
+    json_object_set_new(o, "complete", json_boolean(p.end <= at));
+    json_array_append_new(list, o);
+    eval_period_prev(&p, utc_offset, &before); /* not in place */
+    p = before;
+  }
+  return list;
+}
+
+json_t *
 eval_indicators_obj(int kind, const struct eval_counts *c)
 {
   int n;
@@ -358,17 +375,22 @@ eval_indicators_json(struct case_env *env, int kind,
   struct eval_refresh_stats rs;
   struct eval_period prev;
   struct eval_conf *conf;
-  json_t *rows;
+  json_t *rows, *terms = NULL, *grades = NULL;
 
   if (eval_refresh(env, 0, &rs, e) != CG_OK) return NULL;
   if (!(conf = eval_conf_load(env->db, e))) return NULL;
   eval_period_prev(p, cal_utc_offset(env->cal), &prev);
   rows = eval_ranked_json(env, conf, kind, p, &prev, code, at, e);
+  if (rows) {
+    terms = eval_terms_json(conf, eval_formula_of(kind));
+    grades = eval_grades_json(conf);
+  }
   eval_conf_free(conf);
   if (!rows) return NULL;
-  return json_pack("{s:o, s:o, s:I, s:s, s:s, s:s?, s:o}", "period",
+  return json_pack("{s:o, s:o, s:I, s:s, s:s, s:s?, s:o, s:o, s:o}", "period",
                    eval_period_json(p), "previous", eval_period_json(&prev),
                    "at", (json_int_t)at, "unit", eval_kind_name(kind),
                    "unit_zh", eval_kind_zh(kind), "formula",
-                   eval_formula_of(kind), "rows", rows);
+                   eval_formula_of(kind), "terms", terms, "grades", grades,
+                   "rows", rows);
 }

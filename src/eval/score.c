@@ -209,6 +209,59 @@ eval_score(const struct eval_conf *conf, const char *formula,
   return 1;
 }
 
+/* Heaviest first, then by indicator key. */
+static int
+cmp_weight(const void *a, const void *b)
+{
+  const struct weight *x = *(const struct weight *const *)a;
+  const struct weight *y = *(const struct weight *const *)b;
+  int n;
+  const struct eval_indicator *ind = eval_indicators(&n);
+  if (x->weight != y->weight) return x->weight > y->weight ? -1 : 1;
+  return strcmp(ind[x->term].key, ind[y->term].key);
+}
+
+json_t *
+eval_terms_json(const struct eval_conf *conf, const char *formula)
+{
+  const struct weight **w = calloc(conf->nw + 1, sizeof *w);
+  const struct eval_indicator *ind;
+  json_t *list = json_array();
+  int n, k = 0;
+
+  if (!w) abort();
+  ind = eval_indicators(&n);
+  for (int i = 0; i < conf->nw; i++)
+    if (formula && !strcmp(conf->w[i].formula, formula)) w[k++] = &conf->w[i];
+  qsort(w, k, sizeof *w, cmp_weight);
+  for (int i = 0; i < k; i++) {
+    char transform[48];
+    if (w[i]->transform == T_BUCKET)
+      snprintf(transform, sizeof transform, "bucket:%s", w[i]->scale);
+    else
+      snprintf(transform, sizeof transform, "%s",
+               w[i]->transform == T_INVERSE ? "inverse" : "rate");
+    json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:f}", "key",
+                                          ind[w[i]->term].key, "zh",
+                                          ind[w[i]->term].zh, "transform",
+                                          transform, "weight", w[i]->weight));
+  }
+  free(w);
+  return list;
+}
+
+json_t *
+eval_grades_json(const struct eval_conf *conf)
+{
+  json_t *list = json_array();
+  for (int i = 0; i < conf->nb; i++)
+    if (!strcmp(conf->b[i].scale, "grade"))
+      json_array_append_new(
+          list, json_pack("{s:s, s:s, s:f}", "grade", conf->b[i].value, "op",
+                          conf->b[i].op, "bound", conf->b[i].bound));
+  return list;
+}
+
 void
 eval_rank(const double *scores, const int *has, int n, int *rank)
 {

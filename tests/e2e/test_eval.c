@@ -12,7 +12,8 @@
 ** incrementally equal to counts rebuilt; segments and red/black flags;
 ** bulletins as JSON, CSV, HTML and a spreadsheet whose cells are read
 ** back and compared with the JSON; an empty week; bad input through the
-** CLI and the HTTP API.
+** CLI and the HTTP API; the weights and grades a score is read with and
+** the periods a page offers, over HTTP.
 **
 ** Times are local (UTC+8). "As of" is Monday 16 March 10:00.
 **
@@ -944,7 +945,88 @@ test_over_http(void **state)
       fabs(json_number_value(json_object_get(
                json_array_get(json_object_get(j, "rows"), 0), "score")) -
            80.78) < 1e-9);
+  /* what the score is made of: the area formula's terms, heaviest first,
+  ** and the grades, as configured */
+  {
+    static const char *const keys[] = {"close_rate", "ontime_close_rate",
+                                       "filed_per_grid", "missed_rate"};
+    static const char *const how[] = {"rate", "rate", "bucket:area_cases",
+                                      "inverse"};
+    static const double weight[] = {30, 30, 20, 20};
+    json_t *terms = json_object_get(j, "terms"),
+           *g = json_object_get(j, "grades");
+    assert_int_equal(json_array_size(terms), 4);
+    for (int i = 0; i < 4; i++) {
+      json_t *t = json_array_get(terms, i);
+      assert_string_equal(json_string_value(json_object_get(t, "key")),
+                          keys[i]);
+      assert_string_equal(json_string_value(json_object_get(t, "transform")),
+                          how[i]);
+      assert_true(json_number_value(json_object_get(t, "weight")) == weight[i]);
+    }
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(terms, 0), "zh")),
+        "结案率");
+    assert_int_equal(json_array_size(g), 4);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(g, 0), "grade")), "A");
+    assert_true(json_number_value(
+                    json_object_get(json_array_get(g, 0), "bound")) == 90);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(g, 3), "grade")), "D");
+  }
   json_decref(j);
+  /* the periods a page offers, up to the one that holds "as of" (Monday 16
+  ** March): week 12 under way, then 11 and 10, complete; for anyone */
+  snprintf(url, sizeof url, "/api/v1/periods?kind=week&count=3&at=%lld",
+           (long long)as_of);
+  assert_int_equal(tu_http(port, "GET", url, NULL, NULL, &resp), 200);
+  j = json_loads(resp, 0, NULL);
+  free(resp);
+  assert_string_equal(json_string_value(json_object_get(j, "today")),
+                      "2026-03-16");
+  {
+    static const char *const keys[] = {"2026-W12", "2026-W11", "2026-W10"};
+    json_t *ps = json_object_get(j, "periods");
+    assert_int_equal(json_array_size(ps), 3);
+    for (int i = 0; i < 3; i++) {
+      json_t *p = json_array_get(ps, i);
+      assert_string_equal(json_string_value(json_object_get(p, "key")),
+                          keys[i]);
+      assert_int_equal(json_is_true(json_object_get(p, "complete")), i > 0);
+    }
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(ps, 1), "from")),
+        "2026-03-09");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(ps, 1), "to")),
+        "2026-03-15");
+    assert_int_equal(
+        json_integer_value(json_object_get(json_array_get(ps, 1), "start")),
+        w11.start);
+  }
+  json_decref(j);
+  assert_int_equal(tu_http(port, "GET",
+                           "/api/v1/periods?kind=month&count=2&at=2026-03-16",
+                           NULL, NULL, &resp),
+                   200);
+  assert_non_null(strstr(resp, "\"2026-02\""));
+  assert_non_null(strstr(resp, "2026年3月"));
+  free(resp);
+  assert_int_equal(tu_http(port, "GET",
+                           "/api/v1/periods?kind=quarter&count=2&at=2026-01-01",
+                           NULL, NULL, &resp),
+                   200);
+  assert_non_null(strstr(resp, "\"2025-Q4\""));
+  free(resp);
+  assert_int_equal(
+      tu_http(port, "GET", "/api/v1/periods?kind=year", NULL, NULL, &resp),
+      400);
+  free(resp);
+  assert_int_equal(
+      tu_http(port, "GET", "/api/v1/periods?count=521", NULL, NULL, &resp),
+      400);
+  free(resp);
   snprintf(url, sizeof url,
            "/api/v1/reports/weekly?week=2026-W11&format=xlsx&at=%lld",
            (long long)as_of);

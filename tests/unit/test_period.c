@@ -1,11 +1,12 @@
 /*
 ** test_period.c — evaluation periods: ISO weeks (53-week years and those
 ** with 52, weeks that straddle New Year), months, quarters, days and
-** ranges in local time (UTC+8), their previous periods, and what is
-** refused.
+** ranges in local time (UTC+8), their previous periods, the period that
+** holds a day, and what is refused.
 */
 #include "testutil.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "eval/eval.h"
@@ -125,6 +126,43 @@ test_previous_periods(void **state)
   assert_string_equal(b, "2026-11-09");
 }
 
+/* The period of a kind that holds a day. */
+static void
+holds(int kind, const char *day, const char *key, const char *first,
+      const char *last)
+{
+  struct eval_period p, q;
+  int y, m, d;
+  char a[16], b[16];
+  assert_int_equal(sscanf(day, "%d-%d-%d", &y, &m, &d), 3);
+  eval_period_of_day(kind, eval_day_from_date(y, m, d), UTC8, &p);
+  date_of(p.day0, a);
+  date_of(p.day1 - 1, b);
+  assert_string_equal(p.key, key);
+  assert_string_equal(a, first);
+  assert_string_equal(b, last);
+  /* the same period as its name parses to */
+  assert_int_equal(
+      eval_period_parse(eval_period_kind_name(kind), key, NULL, UTC8, &q, NULL),
+      CG_OK);
+  assert_int_equal(p.start, q.start);
+  assert_int_equal(p.end, q.end);
+}
+
+static void
+test_period_of_a_day(void **state)
+{
+  holds(EP_WEEK, "2026-11-21", "2026-W47", "2026-11-16", "2026-11-22");
+  holds(EP_WEEK, "2026-11-16", "2026-W47", "2026-11-16", "2026-11-22");
+  holds(EP_WEEK, "2026-11-22", "2026-W47", "2026-11-16", "2026-11-22");
+  holds(EP_WEEK, "2027-01-03", "2026-W53", "2026-12-28", "2027-01-03");
+  holds(EP_WEEK, "2025-12-29", "2026-W01", "2025-12-29", "2026-01-04");
+  holds(EP_MONTH, "2024-02-29", "2024-02", "2024-02-01", "2024-02-29");
+  holds(EP_QUARTER, "2026-12-31", "2026-Q4", "2026-10-01", "2026-12-31");
+  holds(EP_QUARTER, "2026-04-01", "2026-Q2", "2026-04-01", "2026-06-30");
+  holds(EP_DAY, "2026-03-16", "2026-03-16", "2026-03-16", "2026-03-16");
+}
+
 static void
 test_local_days(void **state)
 {
@@ -147,6 +185,7 @@ main(void)
       cmocka_unit_test(test_iso_weeks),
       cmocka_unit_test(test_months_quarters_days_ranges),
       cmocka_unit_test(test_previous_periods),
+      cmocka_unit_test(test_period_of_a_day),
       cmocka_unit_test(test_local_days),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
