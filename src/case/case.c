@@ -150,9 +150,7 @@ batch_clear(struct case_env *env)
   forget_last(b);
   if (b->nmemo) memset(b->memo, 0, sizeof b->memo);
   b->nmemo = 0;
-  b->ledger_loaded = b->ledger_dirty = 0;
-  b->day_name[0] = 0;
-  b->day_dirty = 0;
+  memset(&b->hot, 0, sizeof b->hot);
 }
 
 int
@@ -181,21 +179,21 @@ batch_flush(struct case_env *env, struct cg_err *e)
   int rc;
 
   if ((rc = case_flush(env, e)) != CG_OK) return rc;
-  if (b->ledger_dirty) {
+  if (b->hot.ledger_dirty) {
     if ((rc = db_prepare_cached(env->db, &st, lsql, e)) != CG_OK) return rc;
-    db_bindf(st, "it", b->ledger_events, b->ledger_head);
+    db_bindf(st, "it", b->hot.ledger_events, b->hot.ledger_head);
     rc = db_step(st, e);
     db_finalize(st);
     if (rc < 0) return -rc;
-    b->ledger_dirty = 0;
+    b->hot.ledger_dirty = 0;
   }
-  if (b->day_dirty) {
+  if (b->hot.day_dirty) {
     if ((rc = db_prepare_cached(env->db, &st, csql, e)) != CG_OK) return rc;
-    db_bindf(st, "ti", b->day_name, b->day_value);
+    db_bindf(st, "ti", b->hot.day_name, b->hot.day_value);
     rc = db_step(st, e);
     db_finalize(st);
     if (rc < 0) return -rc;
-    b->day_dirty = 0;
+    b->hot.day_dirty = 0;
   }
   return CG_OK;
 }
@@ -282,13 +280,7 @@ case_batch_mark(struct case_env *env, struct case_mark *m, struct cg_err *e)
 
   memset(m, 0, sizeof *m);
   if (rc != CG_OK || !b) return rc;
-  m->ledger_loaded = b->ledger_loaded;
-  m->ledger_dirty = b->ledger_dirty;
-  m->ledger_events = b->ledger_events;
-  memcpy(m->ledger_head, b->ledger_head, sizeof m->ledger_head);
-  memcpy(m->day_name, b->day_name, sizeof m->day_name);
-  m->day_value = b->day_value;
-  m->day_dirty = b->day_dirty;
+  *m = b->hot;
   return CG_OK;
 }
 
@@ -297,13 +289,7 @@ case_batch_restore(struct case_env *env, const struct case_mark *m)
 {
   struct case_batch *b = env->batch;
   if (!b) return;
-  b->ledger_loaded = m->ledger_loaded;
-  b->ledger_dirty = m->ledger_dirty;
-  b->ledger_events = m->ledger_events;
-  memcpy(b->ledger_head, m->ledger_head, sizeof b->ledger_head);
-  memcpy(b->day_name, m->day_name, sizeof b->day_name);
-  b->day_value = m->day_value;
-  b->day_dirty = m->day_dirty;
+  b->hot = *m;
   forget_last(b); /* the rolled-back case is gone */
 }
 
@@ -759,9 +745,9 @@ case_event(struct case_env *env, struct kase *k, int64_t at,
 
   text = data ? json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS) : strdup("{}");
   if (!text) return cg_fail(e, CG_ENOMEM, "out of memory");
-  if (b && b->ledger_loaded) {
-    gseq = b->ledger_events + 1;
-    memcpy(head, b->ledger_head, sizeof head);
+  if (b && b->hot.ledger_loaded) {
+    gseq = b->hot.ledger_events + 1;
+    memcpy(head, b->hot.ledger_head, sizeof head);
   } else {
     if ((rc = db_prepare_cached(env->db, &st, lsql, e)) != CG_OK) goto out;
     if ((rc = db_step(st, e)) == DB_ROW) {
@@ -791,9 +777,9 @@ case_event(struct case_env *env, struct kase *k, int64_t at,
   }
   case_ledger_next(head, hash, head);
   if (b) { /* written back at case_commit() */
-    b->ledger_loaded = b->ledger_dirty = 1;
-    b->ledger_events = gseq;
-    memcpy(b->ledger_head, head, sizeof head);
+    b->hot.ledger_loaded = b->hot.ledger_dirty = 1;
+    b->hot.ledger_events = gseq;
+    memcpy(b->hot.ledger_head, head, sizeof head);
     rc = CG_OK;
   } else {
     if ((rc = db_prepare_cached(env->db, &st, usql, e)) != CG_OK) goto out;

@@ -90,7 +90,7 @@ void case_rollback(struct case_env *env);
 ** that may be rolled back to a savepoint, and put back if it is (the HTTP
 ** writer's group commit does this per report). case_batch_mark() writes
 ** pending work first, so that the savepoint covers only what follows. */
-struct case_mark {
+struct case_mark { /* what a batch keeps of the ledger and the counter */
   int ledger_loaded, ledger_dirty, day_dirty;
   int64_t ledger_events, day_value;
   char ledger_head[65], day_name[32];

@@ -74,12 +74,7 @@ struct memo {
 struct case_batch {
   struct memo memo[MEMO_SLOTS];
   int nmemo;
-  int ledger_loaded, ledger_dirty;
-  int64_t ledger_events;
-  char ledger_head[65];
-  char day_name[32];
-  int64_t day_value;
-  int day_dirty;
+  struct case_mark hot; /* the ledger head and the day's case counter */
   int have_last, last_dirty; /* last: the case worked on; dirty: its row
                              ** and tasks are not written yet */
   int last_fresh;            /* ...and its row is not in the store yet */

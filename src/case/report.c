@@ -155,20 +155,20 @@ next_number(struct case_env *env, int64_t at, char *no, struct cg_err *e)
   gmtime_r(&local, &tm);
   strftime(day, sizeof day, "%Y%m%d", &tm);
   snprintf(name, sizeof name, "case:%s", day);
-  if (b && strcmp(b->day_name, name) == 0) { /* counted in memory */
-    value = ++b->day_value;
-    b->day_dirty = 1;
+  if (b && strcmp(b->hot.day_name, name) == 0) { /* counted in memory */
+    value = ++b->hot.day_value;
+    b->hot.day_dirty = 1;
   } else {
-    if (b && b->day_dirty) { /* another day: write the last one back */
+    if (b && b->hot.day_dirty) { /* another day: write the last one back */
       static const char put[] =
           "INSERT INTO counter (name, value) VALUES (?, ?) ON CONFLICT"
           " (name) DO UPDATE SET value = excluded.value";
       if ((rc = db_prepare_cached(env->db, &st, put, e)) != CG_OK) return rc;
-      db_bindf(st, "ti", b->day_name, b->day_value);
+      db_bindf(st, "ti", b->hot.day_name, b->hot.day_value);
       rc = db_step(st, e);
       db_finalize(st);
       if (rc < 0) return -rc;
-      b->day_dirty = 0;
+      b->hot.day_dirty = 0;
     }
     if ((rc = db_prepare_cached(env->db, &st, sql, e)) != CG_OK) return rc;
     db_bindf(st, "t", name);
@@ -177,9 +177,9 @@ next_number(struct case_env *env, int64_t at, char *no, struct cg_err *e)
     db_finalize(st);
     if (rc != DB_ROW) return rc < 0 ? -rc : CG_EDB;
     if (b) {
-      snprintf(b->day_name, sizeof b->day_name, "%s", name);
-      b->day_value = value;
-      b->day_dirty = 0;
+      snprintf(b->hot.day_name, sizeof b->hot.day_name, "%s", name);
+      b->hot.day_value = value;
+      b->hot.day_dirty = 0;
     }
   }
   snprintf(no, 32, "%s%s%05lld", env->district, day, (long long)value);
