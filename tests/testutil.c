@@ -329,3 +329,12 @@ tu_login(int port, const char *login, char token[65])
   free(resp);
   return st;
 }
+
+int
+tu_serve_done(int pid, char *dir)
+{
+  int st = tu_serve_stop(pid);
+  tu_rmrf(dir);
+  free(dir);
+  return st == 0 ? 0 : -1;
+}

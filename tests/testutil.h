@@ -60,6 +60,11 @@ int tu_serve_start(const char *dir, const char *extra, int *pid);
 ** if it did not exit normally within 20 s (it is killed then). */
 int tu_serve_stop(int pid);
 
+/* A group teardown: stop the server (tu_serve_stop), remove and free the
+** data directory dir (from tu_tmpdir). 0 if the server stopped cleanly,
+** -1 otherwise. */
+int tu_serve_done(int pid, char *dir);
+
 /* One HTTP/1.1 request to 127.0.0.1:port (Connection: close). body may be
 ** NULL; content_type defaults to application/json. Returns the status
 ** code, or -1 on a connection error; *resp (caller frees) gets the body. */

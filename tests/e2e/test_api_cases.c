@@ -65,10 +65,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-  int st = tu_serve_stop(pid);
-  tu_rmrf(dir);
-  free(dir);
-  return st == 0 ? 0 : -1;
+  return tu_serve_done(pid, dir);
 }
 
 /* A request as user u; *out gets the parsed JSON reply (caller decrefs)

@@ -43,10 +43,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-  int st = tu_serve_stop(pid);
-  tu_rmrf(dir);
-  free(dir);
-  return st == 0 ? 0 : -1;
+  return tu_serve_done(pid, dir);
 }
 
 /* GET path as it is (tu_http_full), from this test's server. */
