@@ -117,37 +117,31 @@ int
 case_route(struct case_env *env, const struct kase *k, char *buf, size_t n,
            struct cg_err *e)
 {
-  /* the code's prefixes, bound as a list, let the primary key find the
-  ** candidates instead of testing every rule of the scheme */
+  /* from the whole code down to '', each prefix one seek on the primary
+  ** key (scheme, kind, code_prefix, ...) and a walk back over its few
+  ** rules; the unary + keeps SQLite from turning the ORs into IN lists,
+  ** which cost it a temporary table at every run */
   static const char sql[] =
       "SELECT dept_code FROM routing WHERE scheme = ? AND kind = ?"
-      " AND code_prefix IN (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-      " AND street_code IN ('', ?) AND area_class IN ('', ?)"
-      " ORDER BY length(code_prefix) DESC, street_code DESC,"
-      " area_class DESC LIMIT 1";
+      " AND code_prefix = ? AND (+street_code = '' OR +street_code = ?)"
+      " AND (+area_class = '' OR +area_class = ?)"
+      " ORDER BY street_code DESC, area_class DESC LIMIT 1";
   struct db_stmt *st;
-  char prefix[16][16];
-  size_t len = strlen(k->code);
-  int rc;
-
-  char key[80];
+  char prefix[16], key[80];
+  int len = (int)strnlen(k->code, sizeof prefix - 1), rc = DB_DONE;
 
   buf[0] = 0;
   snprintf(key, sizeof key, "r|%.16s|%.16s|%.16s|%.16s|%.3s", k->scheme,
            k->kind, k->code, k->street, k->area_class);
   if (case_memo_get(env, key, NULL, buf, n)) return CG_OK;
-  if ((rc = db_prepare_cached(env->db, &st, sql, e)) != CG_OK) return rc;
-  db_bindf(st, "tt", k->scheme, k->kind);
-  for (size_t i = 0; i < 16; i++) { /* lengths 0 to 15: k->code[16] */
-    snprintf(prefix[i], sizeof prefix[i], "%.*s", (int)(i < len ? i : len),
-             k->code);
-    db_bind_text(st, 3 + (int)i, prefix[i]);
+  for (int l = len; l >= 0 && rc == DB_DONE; l--) {
+    if ((rc = db_prepare_cached(env->db, &st, sql, e)) != CG_OK) return rc;
+    snprintf(prefix, sizeof prefix, "%.*s", l, k->code);
+    db_bindf(st, "ttttt", k->scheme, k->kind, prefix, k->street, k->area_class);
+    rc = db_step(st, e);
+    if (rc == DB_ROW) snprintf(buf, n, "%s", db_col_text(st, 0));
+    db_finalize(st);
   }
-  db_bind_text(st, 19, k->street);
-  db_bind_text(st, 20, k->area_class);
-  rc = db_step(st, e);
-  if (rc == DB_ROW) snprintf(buf, n, "%s", db_col_text(st, 0));
-  db_finalize(st);
   if (rc < 0) return -rc;
   case_memo_put(env, key, 0, buf);
   return CG_OK;
