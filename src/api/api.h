@@ -34,8 +34,8 @@ struct db *api_db_app(struct api_app *app, struct cg_err *e);
 void api_streams_stop(void *app);
 
 /* The writer: reports sent over HTTP are written by one thread, many to a
-** transaction and one fsync, each in its own savepoint, and answered
-** after the commit (group commit). api_writer_submit() queues a report
+** transaction and one fsync, and answered after the commit (group
+** commit); a refused report leaves the others be. api_writer_submit() queues a report
 ** for a request that returned HTTP_DEFER; the writer takes ownership of
 ** body (the JSON the report's strings point into). api_writer_stop()
 ** drains the queue and ends the thread; call it after the server
@@ -47,9 +47,9 @@ int api_writer_defer(struct http_req *r, const struct org_user *who,
 void api_writer_stop(void);
 
 /* The same for a caller with more to write and its own reply. after (may
-** be NULL) runs in the report's savepoint once case_report() filed it as
-** case `no`: its failure takes the report back too, and what it wrote is
-** committed with it. reply builds the answer on a server worker after
+** be NULL) runs in the report's transaction once case_report() filed it
+** as case `no` (its row is written: rows may refer to it): its failure
+** takes the report back too, and what it wrote is committed with it. reply builds the answer on a server worker after
 ** the commit, for the reporter who: rc and *e are the outcome (env is NULL when rc is not
 ** CG_OK). release (may be NULL) frees arg, which rep's strings may point
 ** into, after the reply. The writer owns arg from the call on. */
@@ -172,7 +172,9 @@ struct api_limit {
   struct api_limit_slot slot[API_LIMIT_SLOTS];
 };
 #define API_LIMIT(n, secs)                                                     \
-  {.max = (n), .window_s = (secs), .lock = PTHREAD_MUTEX_INITIALIZER}
+  {                                                                            \
+    .max = (n), .window_s = (secs), .lock = PTHREAD_MUTEX_INITIALIZER          \
+  }
 
 /* Has address reached the limit in the current window? */
 int api_limit_reached(struct api_limit *l, const char *address, int64_t now);

@@ -972,7 +972,7 @@ post_release(void *arg)
   free(p);
 }
 
-/* In the report's savepoint: the Open311 row, with a fresh token. */
+/* In the report's transaction: the Open311 row, with a fresh token. */
 static int
 post_after(struct case_env *env, const char *no, void *arg, struct cg_err *e)
 {

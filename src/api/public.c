@@ -33,7 +33,7 @@ report_release(void *arg)
   free(p);
 }
 
-/* In the report's savepoint: the case's secret, stored as a hash. */
+/* In the report's transaction: the case's secret, stored as a hash. */
 static int
 report_after(struct case_env *env, const char *no, void *arg, struct cg_err *e)
 {

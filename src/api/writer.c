@@ -1,9 +1,9 @@
 /*
 ** writer.c — group commit for reports sent over HTTP. Every report must
 ** be on disk before its 201 goes out, and a commit costs an fsync; so one
-** writer thread takes all the reports queued meanwhile, writes each in its
-** own savepoint of one transaction (a refused report takes only its own
-** changes back), commits once, and only then answers each request. The
+** writer thread takes all the reports queued meanwhile, writes them in one
+** transaction (a refused report leaves the others be, see write_pass()),
+** commits once, and only then answers each request. The
 ** requests' connections are parked while they wait (HTTP_DEFER), so the
 ** server's workers go on taking more.
 */
@@ -25,6 +25,7 @@ struct api_job {
   void *arg; /* owned, freed by h->release: rep's strings point into it */
   char no[32];
   int rc;
+  int refused; /* its own error in rc and e: left out of the batch */
   struct cg_err e;
 };
 
@@ -46,46 +47,61 @@ static struct {
        NULL,
        NULL};
 
+/* Write the jobs not refused yet in one transaction, each report after
+** the other. A report refused before it wrote anything (bad category,
+** outside the district: nearly every refusal) just drops out; one refused
+** after it wrote part of itself (a hook's row) cannot be taken back alone
+** — a savepoint per report would let it, but a savepoint makes the
+** full-text index write out what it holds at every report — so the
+** transaction is rolled back and the pass begun again without it: 1 is
+** returned for that. Otherwise the store's answer: CG_OK or why the
+** whole batch failed, in *e. */
+static int
+write_pass(struct case_env *env, struct api_job *jobs, struct cg_err *e)
+{
+  int rc = case_begin(env, e); /* a batch: hot state kept in memory */
+
+  for (struct api_job *j = jobs; j && rc == CG_OK; j = j->next) {
+    struct case_mark m;
+    int64_t changes;
+    if (j->refused) continue;
+    if ((rc = case_batch_mark(env, &m, e)) != CG_OK) break;
+    changes = db_total_changes(env->db);
+    j->rc = case_report(env, &j->who, &j->rep, j->no, &j->e);
+    if (j->rc == CG_OK && j->h->after && /* rows that refer to the case */
+        (j->rc = case_batch_flush(env, &j->e)) == CG_OK)
+      j->rc = j->h->after(env, j->no, j->arg, &j->e);
+    if (j->rc == CG_OK) continue;
+    if (j->e.code == CG_EDB) { /* the store failed: stop */
+      rc = j->rc;
+      *e = j->e;
+      break;
+    }
+    j->refused = 1;
+    if (db_total_changes(env->db) != changes) { /* begin again without it */
+      case_rollback(env);
+      return 1;
+    }
+    case_batch_restore(env, &m);
+  }
+  if (rc == CG_OK) return case_commit(env, e); /* one fsync for them all */
+  if (env->in_tx) case_rollback(env);
+  return rc;
+}
+
 /* Write one batch; answer every job in it. */
 static void
 write_batch(struct case_env *env, struct api_job *jobs)
 {
   struct cg_err e = {0};
-  int rc = case_begin(env, &e); /* a batch: hot state kept in memory */
+  int rc;
 
-  for (struct api_job *j = jobs; j; j = j->next) {
-    struct case_mark m;
-    if (rc != CG_OK) {
-      j->rc = rc;
-      j->e = e;
-      continue;
-    }
-    if ((j->rc = case_batch_mark(env, &m, &j->e)) == CG_OK &&
-        (j->rc = db_savepoint(env->db, &j->e)) == CG_OK) {
-      j->rc = case_report(env, &j->who, &j->rep, j->no, &j->e);
-      if (j->rc == CG_OK && j->h->after)
-        j->rc = j->h->after(env, j->no, j->arg, &j->e);
-      if (j->rc != CG_OK) { /* take back this report alone */
-        db_rollback_to(env->db);
-        case_batch_restore(env, &m);
-      } else if ((j->rc = db_release(env->db, &j->e)) != CG_OK) {
-        db_rollback_to(env->db);
-        case_batch_restore(env, &m);
-      }
-    }
-    if (j->rc != CG_OK && j->e.code == CG_EDB) { /* the store failed: stop */
-      rc = j->rc;
-      e = j->e;
-    }
-  }
-  if (rc == CG_OK)
-    rc = case_commit(env, &e); /* one fsync for them all */
-  else if (env->in_tx)
-    case_rollback(env);
+  while ((rc = write_pass(env, jobs, &e)) == 1)
+    ;
   /* now, and only now, the answers (finish() builds them on a worker) */
   for (struct api_job *j = jobs, *next; j; j = next) {
     next = j->next;
-    if (rc != CG_OK && j->rc == CG_OK) { /* the commit failed: none kept */
+    if (rc != CG_OK && !j->refused) { /* the commit failed: none kept */
       j->rc = rc;
       j->e = e;
     }

@@ -101,13 +101,13 @@ case_now(const struct case_env *env)
   return env->now ? env->now() : (int64_t)time(NULL);
 }
 
-/* Begin a transaction whose foreign keys are checked at commit. */
+/* Begin a write transaction. (Its foreign keys are checked as each
+** statement ends: a new case's row is written before its events, see
+** struct case_held.) */
 static int
 begin(struct db *db, struct cg_err *e)
 {
-  int rc = db_begin(db, e);
-  if (rc == CG_OK && (rc = db_defer_checks(db, e)) != CG_OK) db_rollback(db);
-  return rc;
+  return db_begin(db, e);
 }
 
 int
@@ -125,19 +125,76 @@ case_tx_commit(struct case_env *env, struct cg_err *e)
 void
 case_tx_rollback(struct case_env *env)
 {
-  if (!env->in_tx) db_rollback(env->db);
+  if (env->in_tx) return;
+  case_held_clear(env);
+  db_rollback(env->db);
 }
 
-/* Drop the case a batch holds back, unwritten. */
-static void
-forget_last(struct case_batch *b)
+void
+case_held_clear(struct case_env *env)
 {
-  /* the batch's own copies (see case_create_env()) */
+  struct case_held *h = env->held;
+  if (!h) return;
+  for (int i = 0; i < h->n; i++)
+    free(h->ev[i].text);
+  h->n = 0;
+}
+
+/* Hold an event of a case not written yet; copies the texts. */
+static int
+held_add(struct case_env *env, const char *const part[9], int seq, int64_t gseq,
+         int64_t at, const char *hash, struct cg_err *e)
+{
+  struct case_held *h = env->held;
+  struct held_event *ev;
+  size_t len[9], total = 0;
+  char *p;
+
+  if (!h && !(h = env->held = calloc(1, sizeof *h)))
+    return cg_fail(e, CG_ENOMEM, "out of memory");
+  if (h->n == h->cap) {
+    int cap = h->cap ? 2 * h->cap : 8;
+    struct held_event *grown = realloc(h->ev, (size_t)cap * sizeof *grown);
+    if (!grown) return cg_fail(e, CG_ENOMEM, "out of memory");
+    h->ev = grown;
+    h->cap = cap;
+  }
+  for (int i = 0; i < 9; i++)
+    total += (len[i] = strlen(part[i])) + 1;
+  ev = &h->ev[h->n];
+  if (!(p = ev->text = malloc(total)))
+    return cg_fail(e, CG_ENOMEM, "out of memory");
+  for (int i = 0; i < 9; i++) {
+    memcpy(p, part[i], len[i] + 1);
+    ev->part[i] = p;
+    p += len[i] + 1;
+  }
+  ev->seq = seq;
+  ev->gseq = gseq;
+  ev->at = at;
+  memcpy(ev->hash, hash, 65);
+  h->n++;
+  return CG_OK;
+}
+
+/* Free the texts of a new case the batch holds back. */
+static void
+forget_texts(struct case_batch *b)
+{
   free((char *)b->fresh.address);
   free((char *)b->fresh.description);
   free((char *)b->fresh.reporter_name);
   free((char *)b->fresh.reporter_phone);
   memset(&b->fresh, 0, sizeof b->fresh);
+}
+
+/* Drop the case a batch holds back, unwritten, and its held events. */
+static void
+forget_last(struct case_env *env)
+{
+  struct case_batch *b = env->batch;
+  case_held_clear(env);
+  forget_texts(b);
   b->have_last = b->last_dirty = b->last_fresh = 0;
 }
 
@@ -147,7 +204,7 @@ batch_clear(struct case_env *env)
 {
   struct case_batch *b = env->batch;
   if (!b) return;
-  forget_last(b);
+  forget_last(env);
   if (b->nmemo) memset(b->memo, 0, sizeof b->memo);
   b->nmemo = 0;
   memset(&b->hot, 0, sizeof b->hot);
@@ -222,7 +279,11 @@ case_rollback(struct case_env *env)
 void
 case_env_release(struct case_env *env)
 {
-  if (env->batch) forget_last(env->batch);
+  if (env->batch) forget_last(env);
+  case_held_clear(env);
+  if (env->held) free(env->held->ev);
+  free(env->held);
+  env->held = NULL;
   free(env->batch);
   env->batch = NULL;
 }
@@ -290,7 +351,13 @@ case_batch_restore(struct case_env *env, const struct case_mark *m)
   struct case_batch *b = env->batch;
   if (!b) return;
   b->hot = *m;
-  forget_last(b); /* the rolled-back case is gone */
+  forget_last(env); /* the rolled-back case is gone */
+}
+
+int
+case_batch_flush(struct case_env *env, struct cg_err *e)
+{
+  return case_flush(env, e);
 }
 
 int
@@ -299,16 +366,15 @@ case_flush(struct case_env *env, struct cg_err *e)
   struct case_batch *b = env->batch;
   int rc;
   if (!env->in_tx || !b || !b->have_last || !b->last_dirty) return CG_OK;
-  rc = case_save(env->db, &b->last, b->last_fresh ? &b->fresh : NULL, e);
+  rc = case_save(env, &b->last, b->last_fresh ? &b->fresh : NULL, e);
   if (rc != CG_OK) {
-    forget_last(b);
+    forget_last(env);
     return rc;
   }
-  if (b->last_fresh) {
-    struct kase keep = b->last;
-    forget_last(b); /* frees the texts */
-    b->last = keep;
-    b->have_last = 1;
+  if (b->last_fresh) { /* in the store now */
+    forget_texts(b);
+    b->last_fresh = 0;
+    b->last.unsaved = 0;
   }
   b->last_dirty = 0;
   return CG_OK;
@@ -335,7 +401,7 @@ case_save_env(struct case_env *env, struct kase *k, struct cg_err *e)
 {
   struct case_batch *b = env->batch;
   int rc;
-  if (!env->in_tx || !b) return case_save(env->db, k, NULL, e);
+  if (!env->in_tx || !b) return case_save(env, k, NULL, e);
   if (b->have_last && strcmp(b->last.no, k->no) != 0 &&
       (rc = case_flush(env, e)) != CG_OK)
     return rc;
@@ -360,15 +426,16 @@ case_create_env(struct case_env *env, struct kase *k, const struct case_text *t,
 {
   struct case_batch *b = env->batch;
   int rc, bad = 0;
-  if (!env->in_tx || !b) return case_save(env->db, k, t, e);
+  if (!env->in_tx || !b) return case_save(env, k, t, e);
   if ((rc = case_flush(env, e)) != CG_OK) return rc;
-  forget_last(b);
+  forget_texts(b); /* (held events stay: they are k's) */
+  b->have_last = b->last_dirty = b->last_fresh = 0;
   b->fresh.address = dup_text(t->address, &bad);
   b->fresh.description = dup_text(t->description, &bad);
   b->fresh.reporter_name = dup_text(t->reporter_name, &bad);
   b->fresh.reporter_phone = dup_text(t->reporter_phone, &bad);
   if (bad) {
-    forget_last(b);
+    forget_last(env);
     return cg_fail(e, CG_ENOMEM, "out of memory");
   }
   b->last = *k;
@@ -489,10 +556,54 @@ bind_time(struct db_stmt *st, int i, int64_t t)
     db_bind_null(st, i);
 }
 
+/* Insert one event row. */
+static int
+event_insert(struct db *db, const char *const part[9], int seq, int64_t gseq,
+             int64_t at, const char *hash, struct cg_err *e)
+{
+  static const char esql[] =
+      "INSERT INTO event (case_no, seq, gseq, at, actor, role, action,"
+      " from_state, to_state, note, data, prev, hash)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  struct db_stmt *st;
+  int rc;
+
+  if ((rc = db_prepare_cached(db, &st, esql, e)) != CG_OK) return rc;
+  db_bindf(st, "tiiittttttttt", part[0], (int64_t)seq, gseq, at, part[1],
+           part[2], part[3], part[4], part[5], part[6], part[7], part[8], hash);
+  rc = db_step(st, e);
+  db_finalize(st);
+  return rc < 0 ? -rc : CG_OK;
+}
+
+/* Write the events held for case no, now that its row is in the store,
+** and drop them from the list (events of another case stay). */
+static int
+held_write(struct case_env *env, const char *no, struct cg_err *e)
+{
+  struct case_held *h = env->held;
+  int kept = 0, rc = CG_OK;
+
+  if (!h) return CG_OK;
+  for (int i = 0; i < h->n; i++) {
+    struct held_event *ev = &h->ev[i];
+    if (rc == CG_OK && strcmp(ev->part[0], no) == 0) {
+      rc = event_insert(env->db, ev->part, ev->seq, ev->gseq, ev->at, ev->hash,
+                        e);
+      free(ev->text);
+    } else {
+      h->ev[kept++] = *ev;
+    }
+  }
+  h->n = kept;
+  return rc;
+}
+
 int
-case_save(struct db *db, struct kase *k, const struct case_text *txt,
+case_save(struct case_env *env, struct kase *k, const struct case_text *txt,
           struct cg_err *e)
 {
+  struct db *db = env->db;
   static const char sql[] =
       "UPDATE cases SET state = ?, dept_code = ?, updated_at = ?,"
       " step_started = ?, step_due = ?, dispatched_at = ?, due_at = ?,"
@@ -589,6 +700,8 @@ case_save(struct db *db, struct kase *k, const struct case_text *txt,
     rc = db_step(st, e);
     db_finalize(st);
     if (rc < 0) return -rc;
+    if ((rc = held_write(env, k->no, e)) != CG_OK) return rc;
+    k->unsaved = 0;
   }
   for (int i = 0; i < k->ntasks; i++) {
     struct task *t = &k->tasks[i];
@@ -732,10 +845,6 @@ case_event(struct case_env *env, struct kase *k, int64_t at,
   static const char lsql[] = "SELECT events, head FROM ledger WHERE id = 1";
   static const char usql[] = "UPDATE ledger SET events = ?, head = ? WHERE"
                              " id = 1";
-  static const char esql[] =
-      "INSERT INTO event (case_no, seq, gseq, at, actor, role, action,"
-      " from_state, to_state, note, data, prev, hash)"
-      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   char hash[65], head[65] = "", *text;
   int64_t gseq = 0;
   struct db_stmt *st;
@@ -760,20 +869,24 @@ case_event(struct case_env *env, struct kase *k, int64_t at,
       goto out;
     }
   }
-  case_event_hash(k->no, k->last_seq + 1, gseq, at, who->login,
-                  org_role_name(who->role), action,
-                  from < 0 ? "" : case_state_name(from), case_state_name(to),
-                  note ? note : "", text, k->last_hash, hash);
-  if ((rc = db_prepare_cached(env->db, &st, esql, e)) != CG_OK) goto out;
-  db_bindf(st, "tiiittttttttt", k->no, (int64_t)(k->last_seq + 1), gseq, at,
-           who->login, org_role_name(who->role), action,
-           from < 0 ? "" : case_state_name(from), case_state_name(to),
-           note ? note : "", text, k->last_hash, hash);
-  rc = db_step(st, e);
-  db_finalize(st);
-  if (rc < 0) {
-    rc = -rc;
-    goto out;
+  {
+    const char *const part[9] = {k->no,
+                                 who->login,
+                                 org_role_name(who->role),
+                                 action,
+                                 from < 0 ? "" : case_state_name(from),
+                                 case_state_name(to),
+                                 note ? note : "",
+                                 text,
+                                 k->last_hash};
+    size_t len[9];
+    for (int i = 0; i < 9; i++)
+      len[i] = strlen(part[i]);
+    case_event_hashn(part, len, k->last_seq + 1, gseq, at, hash);
+    rc = k->unsaved
+             ? held_add(env, part, k->last_seq + 1, gseq, at, hash, e)
+             : event_insert(env->db, part, k->last_seq + 1, gseq, at, hash, e);
+    if (rc != CG_OK) goto out;
   }
   case_ledger_next(head, hash, head);
   if (b) { /* written back at case_commit() */

@@ -64,6 +64,7 @@ struct case_env {
   int in_tx;                /* set by case_begin(): no own BEGIN */
   struct case_batch *batch; /* what case_begin() keeps in memory
                                   ** until case_commit(); owned */
+  struct case_held *held;   /* events of a case not written yet; owned */
 };
 
 /* Free what an env holds (the batch memory). */
@@ -87,9 +88,9 @@ int case_commit(struct case_env *env, struct cg_err *e);
 void case_rollback(struct case_env *env);
 
 /* Inside a batch: the batch's in-memory state, kept before a piece of work
-** that may be rolled back to a savepoint, and put back if it is (the HTTP
-** writer's group commit does this per report). case_batch_mark() writes
-** pending work first, so that the savepoint covers only what follows. */
+** that may fail, and put back if it failed before it wrote anything (the
+** HTTP writer's group commit does this per report). case_batch_mark()
+** writes pending work first, so that what follows is the work's alone. */
 struct case_mark { /* what a batch keeps of the ledger and the counter */
   int ledger_loaded, ledger_dirty, day_dirty;
   int64_t ledger_events, day_value;
@@ -98,6 +99,10 @@ struct case_mark { /* what a batch keeps of the ledger and the counter */
 int case_batch_mark(struct case_env *env, struct case_mark *m,
                     struct cg_err *e);
 void case_batch_restore(struct case_env *env, const struct case_mark *m);
+
+/* Inside a batch: write the case it holds back now, so that rows of other
+** tables written next may refer to it. CG_OK outside a batch. */
+int case_batch_flush(struct case_env *env, struct cg_err *e);
 
 /* An attachment already stored with attach_put() (src/attach/attach.h),
 ** named by its hash. Reporting and actions refuse one that is not stored

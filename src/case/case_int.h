@@ -52,6 +52,8 @@ struct kase {
   int last_seq;
   char last_hash[65];
   char rating[16];
+  int unsaved; /* a new case whose row is not in the store yet: its
+               ** events wait in env->held until the row is written */
   struct task tasks[CASE_MAX_TASKS];
   int ntasks;
 };
@@ -74,13 +76,34 @@ struct memo {
 struct case_batch {
   struct memo memo[MEMO_SLOTS];
   int nmemo;
-  struct case_mark hot; /* the ledger head and the day's case counter */
+  struct case_mark hot;      /* the ledger head and the day's case counter */
   int have_last, last_dirty; /* last: the case worked on; dirty: its row
                              ** and tasks are not written yet */
   int last_fresh;            /* ...and its row is not in the store yet */
   struct kase last;
   struct case_text fresh; /* last's texts while last_fresh; owned */
 };
+
+/* Events of a case whose row is not written yet (struct kase.unsaved):
+** the row goes first, then these, so that every foreign key holds when
+** its statement ends and no transaction needs its checks deferred
+** (PRAGMA defer_foreign_keys would make SQLite prepare every cached
+** statement again in each transaction). Owned by the env. */
+struct held_event {
+  int seq;
+  int64_t gseq, at;
+  char *text;          /* owned: the nine parts below, NUL-separated */
+  const char *part[9]; /* into text: no, actor, role, action, from, to,
+                       ** note, data, prev */
+  char hash[65];
+};
+struct case_held {
+  struct held_event *ev;
+  int n, cap;
+};
+
+/* Drop the held events unwritten (the case they belong to is gone). */
+void case_held_clear(struct case_env *env);
 
 /* Write the case a batch holds back (see case_save_env()). Functions that
 ** read cases with SQL call it first. */
@@ -106,13 +129,15 @@ int64_t case_cell(double lat, double lon);
 int case_load(struct db *db, const char *no, struct kase *k, struct cg_err *e);
 
 /* Write the mutable fields of k and its dirty or fresh tasks. With t,
-** k is a new case: its whole row is inserted, with t's texts. */
-int case_save(struct db *db, struct kase *k, const struct case_text *t,
+** k is a new case: its whole row is inserted, with t's texts, and then
+** the events env holds for it. */
+int case_save(struct case_env *env, struct kase *k, const struct case_text *t,
               struct cg_err *e);
 
 /* Append an event to k's history: hash-chained to the case's previous
 ** event and to the district-wide ledger; updates k->last_seq/last_hash.
-** data: a JSON object (borrowed) or NULL. */
+** data: a JSON object (borrowed) or NULL. The event of a case whose row
+** is not written yet (k->unsaved) is held in env until it is. */
 int case_event(struct case_env *env, struct kase *k, int64_t at,
                const struct org_user *who, const char *action, int from, int to,
                const char *note, json_t *data, struct cg_err *e);
@@ -166,9 +191,9 @@ int case_load_env(struct case_env *env, const char *no, struct kase *k,
 ** several actions in a row is written once. */
 int case_save_env(struct case_env *env, struct kase *k, struct cg_err *e);
 
-/* case_save_env() for a new case, with the texts its row carries (copied
-** when the batch holds the row back). Its events may be written before
-** it: case transactions check foreign keys at commit. */
+/* case_save_env() for a new case (k->unsaved), with the texts its row
+** carries (copied when the batch holds the row back). Its events wait in
+** env->held and are written right after its row. */
 int case_create_env(struct case_env *env, struct kase *k,
                     const struct case_text *t, struct cg_err *e);
 

@@ -215,8 +215,8 @@ find_duplicate(struct case_env *env, const struct case_report *r, double lat,
   for (int64_t row = lo / 1000000; row <= hi / 1000000 && rc == CG_OK; row++)
     for (int64_t c = lo % 1000000; c <= hi % 1000000 && rc == CG_OK; c++) {
       if ((rc = db_prepare_cached(env->db, &st, sql, e)) != CG_OK) return rc;
-      db_bindf(st, "tiitt", r->code, row * 1000000 + c,
-               at - env->dup_window_s, r->scheme, r->kind);
+      db_bindf(st, "tiitt", r->code, row * 1000000 + c, at - env->dup_window_s,
+               r->scheme, r->kind);
       while ((rc = db_step(st, e)) == DB_ROW) {
         double y = (db_col_double(st, 1) - lat) * m_per_deg;
         double x =
@@ -245,7 +245,8 @@ case_report(struct case_env *env, const struct org_user *who,
   json_t *data;
   double lat = r->lat, lon = r->lon;
   int64_t at = r->at ? r->at : case_now(env);
-  int rc;
+  struct case_mark hot = {0};
+  int rc, created = 0;
 
   no[0] = 0;
   if ((rc = check_report(env, who, r, e)) != CG_OK) return rc;
@@ -277,6 +278,7 @@ case_report(struct case_env *env, const struct org_user *who,
   k.urgency = r->urgency;
   k.created_at = at;
   k.on_time = -1;
+  k.unsaved = 1; /* its events wait for its row (struct case_held) */
   text.address = r->address;
   text.description = r->description;
   text.reporter_name = r->reporter_name;
@@ -287,6 +289,7 @@ case_report(struct case_env *env, const struct org_user *who,
 
   if ((rc = case_tx_begin(env, e)) != CG_OK) return rc;
   if ((rc = case_flush(env, e)) != CG_OK) goto fail; /* dups see it */
+  if (env->in_tx && env->batch) hot = env->batch->hot;
   if (k.state == CS_REPORTED &&
       (rc = find_duplicate(env, r, lat, lon, at, k.duplicate_of, e)) != CG_OK)
     goto fail;
@@ -301,13 +304,21 @@ case_report(struct case_env *env, const struct org_user *who,
   rc = case_event(env, &k, at, who, "report", -1, k.state, r->description, data,
                   e);
   json_decref(data);
-  if (rc == CG_OK) rc = case_add_attachments(env, k.no, 1, r->att, r->natt, e);
-  if (rc == CG_OK) rc = case_create_env(env, &k, &text, e);
+  if (rc == CG_OK && (rc = case_create_env(env, &k, &text, e)) == CG_OK)
+    created = 1;
+  /* attachment rows refer to the case's row: write it first */
+  if (rc == CG_OK && r->natt > 0 && (rc = case_flush(env, e)) == CG_OK)
+    rc = case_add_attachments(env, k.no, 1, r->att, r->natt, e);
   if (rc != CG_OK) goto fail;
   if ((rc = case_tx_commit(env, e)) != CG_OK) return rc;
   snprintf(no, 32, "%s", k.no);
   return CG_OK;
 fail:
+  if (env->in_tx && env->batch && !created) { /* nothing written: the
+                                                ** batch goes on without it */
+    env->batch->hot = hot;
+    case_held_clear(env);
+  }
   case_tx_rollback(env);
   return rc;
 }

@@ -98,19 +98,6 @@ int db_begin(struct db *db, struct cg_err *e);
 int db_commit(struct db *db, struct cg_err *e);
 void db_rollback(struct db *db);
 
-/* Inside a transaction: a savepoint to return to. db_release() keeps what
-** was done since, db_rollback_to() undoes it (and releases the savepoint).
-** One level: a second savepoint before the release is an error. Their
-** statements are prepared once per connection. */
-int db_savepoint(struct db *db, struct cg_err *e);
-int db_release(struct db *db, struct cg_err *e);
-void db_rollback_to(struct db *db);
-
-/* Inside a transaction: check foreign keys at its commit rather than at
-** each statement, so rows may be written child first (a case's events
-** before the case row a batch holds back). Ends with the transaction. */
-int db_defer_checks(struct db *db, struct cg_err *e);
-
 /* Run a query that returns one integer (count(*), max(...)): *out gets the
 ** first column of the first row, or `dflt` when there is no row or it is
 ** NULL. Parameters as in db_bindf(). */
@@ -119,6 +106,10 @@ int db_query_int(struct db *db, int64_t *out, int64_t dflt, struct cg_err *e,
 
 /* Rows changed by the last INSERT/UPDATE/DELETE on this connection. */
 int64_t db_changes(struct db *db);
+
+/* Rows changed by every INSERT/UPDATE/DELETE since the connection opened:
+** equal before and after a piece of work that wrote nothing. */
+int64_t db_total_changes(struct db *db);
 
 /* Statements prepared and not yet finalized on this connection (tests use
 ** it to assert that nothing leaks). */

@@ -7,6 +7,7 @@
 */
 #include "db.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -41,14 +42,25 @@ fail_sqlite(struct db *db, struct cg_err *e, const char *what)
   return cg_fail(e, code, "%s: %s", what, sqlite3_errmsg(db->h));
 }
 
+/* Once per process, before the first connection: no memory statistics.
+** With them every allocation of every connection takes one global mutex,
+** which the server's threads then queue on. */
+static void
+configure(void)
+{
+  sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int
 db_open(struct db **out, const char *where, int flags, struct cg_err *e)
 {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
   struct db *db = calloc(1, sizeof *db);
   int oflags =
       (flags & DB_READONLY) ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
 
   *out = NULL;
+  pthread_once(&once, configure);
   if (!db) return cg_fail(e, CG_ENOMEM, "out of memory");
   if (flags & DB_CREATE) oflags |= SQLITE_OPEN_CREATE;
   oflags |= SQLITE_OPEN_NOMUTEX;
@@ -70,7 +82,7 @@ db_open(struct db **out, const char *where, int flags, struct cg_err *e)
         db_exec(db, "PRAGMA journal_mode = WAL", e) != CG_OK ||
         db_exec(db, "PRAGMA synchronous = FULL", e) != CG_OK ||
         db_exec(db, "PRAGMA cache_size = -65536", e) != CG_OK ||
-        /* savepoints' journals in memory, not in temporary files */
+        /* statement journals in memory, not in temporary files */
         db_exec(db, "PRAGMA temp_store = MEMORY", e) != CG_OK))) {
     cg_err_prefix(e, "cannot open database '%s'", where);
     db_close(db);
@@ -303,7 +315,6 @@ db_col_blob(struct db_stmt *st, int i)
 static int run_cached(struct db *db, const char *sql, struct cg_err *e);
 static const char begin_sql[] = "BEGIN IMMEDIATE";
 static const char commit_sql[] = "COMMIT";
-static const char defer_sql[] = "PRAGMA defer_foreign_keys = ON";
 
 int
 db_begin(struct db *db, struct cg_err *e)
@@ -323,39 +334,10 @@ run_cached(struct db *db, const char *sql, struct cg_err *e)
   return rc < 0 ? -rc : CG_OK;
 }
 
-static const char savepoint_sql[] = "SAVEPOINT cg";
-static const char release_sql[] = "RELEASE cg";
-static const char rollback_to_sql[] = "ROLLBACK TO cg";
-
-int
-db_savepoint(struct db *db, struct cg_err *e)
-{
-  return run_cached(db, savepoint_sql, e);
-}
-
-int
-db_release(struct db *db, struct cg_err *e)
-{
-  return run_cached(db, release_sql, e);
-}
-
-void
-db_rollback_to(struct db *db)
-{
-  if (run_cached(db, rollback_to_sql, NULL) == CG_OK)
-    run_cached(db, release_sql, NULL);
-}
-
 int64_t
 db_last_id(struct db *db)
 {
   return sqlite3_last_insert_rowid(db->h);
-}
-
-int
-db_defer_checks(struct db *db, struct cg_err *e)
-{
-  return run_cached(db, defer_sql, e);
 }
 
 int
@@ -398,6 +380,12 @@ int64_t
 db_changes(struct db *db)
 {
   return sqlite3_changes64(db->h);
+}
+
+int64_t
+db_total_changes(struct db *db)
+{
+  return sqlite3_total_changes64(db->h);
 }
 
 int
