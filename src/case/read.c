@@ -259,8 +259,8 @@ case_json(struct case_env *env, const struct org_user *who,
                 "kind", k->kind, "code", k->code, "name",
                 row && db_col_text(st, 7) ? db_col_text(st, 7) : "", "source",
                 k->source, "case_type", k->case_type, "lat", k->lat, "lon",
-                k->lon, "grid", area_json(k->grid, row ? db_col_text(st, 9) : 0),
-                "community",
+                k->lon, "grid",
+                area_json(k->grid, row ? db_col_text(st, 9) : 0), "community",
                 area_json(k->community, row ? db_col_text(st, 10) : NULL),
                 "street", area_json(k->street, row ? db_col_text(st, 11) : 0),
                 "urgency", k->urgency, "area_class", k->area_class);
@@ -345,20 +345,23 @@ case_get_json(struct case_env *env, const struct org_user *who, const char *no,
               int history, struct cg_err *e)
 {
   struct kase k;
-  json_t *j;
-  int vis;
+  json_t *j = NULL;
+  int vis, tx;
 
-  if (case_flush(env, e) != CG_OK || case_load(env->db, no, &k, e) != CG_OK)
-    return NULL;
+  if (case_flush(env, e) != CG_OK) return NULL;
+  tx = db_read_begin(env->db); /* one snapshot, the locks taken once */
+  if (case_load(env->db, no, &k, e) != CG_OK) goto out;
   if (!(vis = visibility(who, &k))) {
     cg_fail(e, CG_EPERM, "'%s' may not see case '%s'", who->login, no);
-    return NULL;
+    goto out;
   }
   j = case_json(env, who, &k, vis, 1);
   json_object_set_new(j, "attachments", attachments_json(env->db, no));
   if (history)
     json_object_set_new(j, "history", history_json(env->db, no, vis == 2));
   if (vis == 2) json_object_set_new(j, "actions", case_actions_json(who, &k));
+out:
+  if (tx) db_read_end(env->db);
   return j;
 }
 
@@ -527,8 +530,7 @@ case_q_where(struct case_q *q, struct case_env *env, const struct org_user *who,
   }
   if (f->from) case_q_num(q, " AND c.created_at >= ?", f->from);
   if (f->to) case_q_num(q, " AND c.created_at < ?", f->to);
-  if (f->text && *f->text && q_search(q, f->text, e) != CG_OK)
-    return CG_EINVAL;
+  if (f->text && *f->text && q_search(q, f->text, e) != CG_OK) return CG_EINVAL;
   /* visibility, as in visibility() above */
   switch (who->role) {
   case ROLE_PUBLIC:

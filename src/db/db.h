@@ -98,6 +98,15 @@ int db_begin(struct db *db, struct cg_err *e);
 int db_commit(struct db *db, struct cg_err *e);
 void db_rollback(struct db *db);
 
+/* A read transaction over several statements, so that they read one
+** snapshot and take the store's locks once (each statement outside a
+** transaction takes and drops them itself, several system calls each
+** time). db_read_begin() returns 1 when it began one, which the caller
+** ends with db_read_end(); 0 when the connection is in a transaction
+** already (or it could not begin: the statements then run on their own). */
+int db_read_begin(struct db *db);
+void db_read_end(struct db *db);
+
 /* Run a query that returns one integer (count(*), max(...)): *out gets the
 ** first column of the first row, or `dflt` when there is no row or it is
 ** NULL. Parameters as in db_bindf(). */

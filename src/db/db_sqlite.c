@@ -346,6 +346,21 @@ db_commit(struct db *db, struct cg_err *e)
   return run_cached(db, commit_sql, e);
 }
 
+static const char read_begin_sql[] = "BEGIN";
+
+int
+db_read_begin(struct db *db)
+{
+  return sqlite3_get_autocommit(db->h) &&
+         run_cached(db, read_begin_sql, NULL) == CG_OK;
+}
+
+void
+db_read_end(struct db *db)
+{
+  if (!sqlite3_get_autocommit(db->h)) run_cached(db, commit_sql, NULL);
+}
+
 void
 db_rollback(struct db *db)
 {
