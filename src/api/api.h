@@ -187,6 +187,9 @@ extern const int api_nroutes;
 
 /* Handlers. */
 int health_get_api(struct http_req *r);
+int apikey_revoke_post_api(struct http_req *r);
+int apikeys_get_api(struct http_req *r);
+int apikeys_post_api(struct http_req *r);
 int attachment_get_api(struct http_req *r);
 int attachments_post_api(struct http_req *r);
 int case_action_post_api(struct http_req *r);

@@ -16,6 +16,11 @@
 ** handler, flags, roles allowed (0: any logged-in user). */
 const struct http_route api_routes[] = {
     {"/", "GET", web_page_get_api, 0, 0},
+    {"/api/v1/apikeys", "GET", apikeys_get_api, ROUTE_LOGIN, ADMIN},
+    {"/api/v1/apikeys", "POST", apikeys_post_api, ROUTE_LOGIN | ROUTE_WRITE,
+     ADMIN},
+    {"/api/v1/apikeys/{name}/revoke", "POST", apikey_revoke_post_api,
+     ROUTE_LOGIN | ROUTE_WRITE, ADMIN},
     {"/api/v1/attachments", "POST", attachments_post_api,
      ROUTE_LOGIN | ROUTE_WRITE | ROUTE_UPLOAD, 0},
     {"/api/v1/attachments/{sha256}", "GET", attachment_get_api, ROUTE_LOGIN, 0},

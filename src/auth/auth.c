@@ -278,6 +278,41 @@ auth_apikey_add(struct db *db, const char *name, const char *login,
   return CG_OK;
 }
 
+int
+auth_apikey_create(struct db *db, const char *name, const char *as,
+                   const char *source, int64_t now, char *key, char *login,
+                   size_t n, struct cg_err *e)
+{
+  struct org_user u;
+  int rc;
+
+  key[0] = 0;
+  snprintf(login, n, "%s", as ? as : name);
+  if ((rc = db_begin(db, e)) != CG_OK) return rc;
+  if (!as && (rc = org_user_get(db, name, &u, NULL)) == CG_OK &&
+      u.role != ROLE_PUBLIC) {
+    rc = cg_fail(e, CG_ECONFLICT,
+                 "account '%s' is a %s's: name the account the key files "
+                 "as",
+                 name, org_role_name(u.role));
+  } else if (!as && rc != CG_OK) {
+    memset(&u, 0, sizeof u);
+    snprintf(u.login, sizeof u.login, "%s", name);
+    snprintf(u.name, sizeof u.name, "Open311 client %s", name);
+    u.role = ROLE_PUBLIC;
+    rc = org_user_add(db, &u, e);
+  } else {
+    rc = CG_OK;
+  }
+  if (rc == CG_OK) rc = auth_apikey_add(db, name, login, source, now, key, e);
+  if (rc == CG_OK) rc = db_commit(db, e);
+  if (rc != CG_OK) {
+    db_rollback(db);
+    key[0] = 0;
+  }
+  return rc;
+}
+
 /* The key record of the current row of st (name, login, source,
 ** created_at, revoked_at). */
 static void

@@ -70,6 +70,15 @@ int auth_apikey_add(struct db *db, const char *name, const char *login,
                     const char *source, int64_t now, char *key,
                     struct cg_err *e);
 
+/* auth_apikey_add() for a new client, in one transaction: the key files
+** as account `as` if given (it must exist), else as the public account
+** named after the key, made if it does not exist ("Open311 client NAME";
+** CG_ECONFLICT if an account of that login exists with another role).
+** login gets the account (n bytes), key the key as above. */
+int auth_apikey_create(struct db *db, const char *name, const char *as,
+                       const char *source, int64_t now, char *key, char *login,
+                       size_t n, struct cg_err *e);
+
 /* The key a client sent: *k gets its record and *u its account. CG_EAUTH
 ** for a missing, unknown or revoked key, or a disabled account. */
 int auth_apikey_check(struct db *db, const char *key, struct auth_apikey *k,

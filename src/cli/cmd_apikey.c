@@ -12,7 +12,6 @@
 
 #include "auth/auth.h"
 #include "case/case.h"
-#include "org/org.h"
 
 static int
 print_key(const struct auth_apikey *k, void *arg)
@@ -25,24 +24,6 @@ print_key(const struct auth_apikey *k, void *arg)
   printf("%-20s %-20s %-10s %s%s\n", k->name, k->login, k->source, when,
          k->revoked_at ? "  [revoked]" : "");
   return 0;
-}
-
-/* The account a new key files as: --as, or a public account named after
-** the key, created if it does not exist. */
-static int
-account(struct cli *cli, struct opts *o, const char *name, char *login,
-        size_t n, struct cg_err *e)
-{
-  const char *as = opt_get(o, "as");
-  struct org_user u;
-
-  snprintf(login, n, "%s", as ? as : name);
-  if (as || org_user_get(cli->db, login, &u, NULL) == CG_OK) return CG_OK;
-  memset(&u, 0, sizeof u);
-  snprintf(u.login, sizeof u.login, "%s", name);
-  snprintf(u.name, sizeof u.name, "Open311 client %s", name);
-  u.role = ROLE_PUBLIC;
-  return org_user_add(cli->db, &u, e);
 }
 
 int
@@ -81,9 +62,9 @@ cmd_apikey(struct cli *cli, struct opts *o)
             source);
     return cli_fail(&e);
   }
-  if (account(cli, o, o->pos[1], login, sizeof login, &e) != CG_OK ||
-      auth_apikey_add(cli->db, o->pos[1], login, source, (int64_t)time(NULL),
-                      key, &e) != CG_OK)
+  if (auth_apikey_create(cli->db, o->pos[1], opt_get(o, "as"), source,
+                         (int64_t)time(NULL), key, login, sizeof login,
+                         &e) != CG_OK)
     return cli_fail(&e);
   fprintf(stderr,
           "citygrid: API key '%s' files its reports as '%s' (%s); it is "

@@ -185,6 +185,98 @@ test_admin_manages_users(void **state)
   free(resp);
 }
 
+/* An Open311 report with key: the status. */
+static int
+open311_post(const char *key)
+{
+  char form[300], *resp = NULL;
+  int st;
+  snprintf(form, sizeof form,
+           "api_key=%s&service_code=gb47678-matter-06010&lat=34.7555&"
+           "long=113.679",
+           key);
+  st = tu_http(port, "POST", "/open311/v2/requests.json",
+               "application/x-www-form-urlencoded", form, &resp);
+  free(resp);
+  return st;
+}
+
+static void
+test_admin_manages_apikeys(void **state)
+{
+  char h[120], key[80] = "", *resp = NULL;
+  json_t *j;
+  snprintf(h, sizeof h, "Authorization: Bearer %s\r\n", tokens[ROLE_ADMIN]);
+  /* issued: the key in the reply, filed as a public account of its name */
+  assert_int_equal(tu_http_h(port, "POST", "/api/v1/apikeys", h, NULL,
+                             "{\"name\":\"fixmystreet\",\"source\":"
+                             "\"public\"}",
+                             &resp),
+                   201);
+  j = json_loads(resp, 0, NULL);
+  snprintf(key, sizeof key, "%s", json_string_value(json_object_get(j, "key")));
+  assert_int_equal(strlen(key), 64);
+  assert_string_equal(json_string_value(json_object_get(j, "login")),
+                      "fixmystreet");
+  json_decref(j);
+  free(resp);
+  assert_int_equal(open311_post(key), 200); /* GeoReport v2 answers 200 */
+  /* listed without the key */
+  assert_int_equal(
+      tu_http_h(port, "GET", "/api/v1/apikeys", h, NULL, NULL, &resp), 200);
+  assert_non_null(strstr(resp, "\"name\":\"fixmystreet\""));
+  assert_null(strstr(resp, key));
+  free(resp);
+  /* refused: the name taken, a bad source or name, a staff account's name
+  ** without "as", an account that does not exist */
+  assert_int_equal(tu_http_h(port, "POST", "/api/v1/apikeys", h, NULL,
+                             "{\"name\":\"fixmystreet\"}", &resp),
+                   409);
+  free(resp);
+  assert_int_equal(tu_http_h(port, "POST", "/api/v1/apikeys", h, NULL,
+                             "{\"name\":\"k2\",\"source\":\"rumour\"}", &resp),
+                   400);
+  free(resp);
+  assert_int_equal(tu_http_h(port, "POST", "/api/v1/apikeys", h, NULL,
+                             "{\"name\":\"bad name\"}", &resp),
+                   400);
+  free(resp);
+  assert_int_equal(tu_http_h(port, "POST", "/api/v1/apikeys", h, NULL,
+                             "{\"name\":\"u2\"}", &resp),
+                   409);
+  free(resp);
+  assert_int_equal(tu_http_h(port, "POST", "/api/v1/apikeys", h, NULL,
+                             "{\"name\":\"k3\",\"as\":\"nobody\"}", &resp),
+                   404);
+  free(resp);
+  assert_int_equal(tu_http_h(port, "POST", "/api/v1/apikeys", h, NULL,
+                             "{\"name\":\"k4\",\"extra\":1}", &resp),
+                   400);
+  free(resp);
+  /* nothing of the refused ones was kept, no account either */
+  assert_int_equal(
+      tu_http_h(port, "GET", "/api/v1/apikeys", h, NULL, NULL, &resp), 200);
+  j = json_loads(resp, 0, NULL);
+  assert_int_equal(json_array_size(json_object_get(j, "apikeys")), 1);
+  json_decref(j);
+  free(resp);
+  assert_int_equal(
+      tu_http_h(port, "GET", "/api/v1/users", h, NULL, NULL, &resp), 200);
+  assert_null(strstr(resp, "\"k2\""));
+  assert_null(strstr(resp, "\"k3\""));
+  free(resp);
+  /* revoked: refused from then on, and a second revoke finds nothing */
+  assert_int_equal(tu_http_h(port, "POST", "/api/v1/apikeys/fixmystreet/revoke",
+                             h, NULL, "", &resp),
+                   200);
+  free(resp);
+  assert_int_equal(open311_post(key), 403);
+  assert_int_equal(tu_http_h(port, "POST", "/api/v1/apikeys/fixmystreet/revoke",
+                             h, NULL, "", &resp),
+                   404);
+  free(resp);
+}
+
 static void
 test_openapi_matches_the_routes(void **state)
 {
@@ -247,6 +339,7 @@ main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_route_every_role),
       cmocka_unit_test(test_admin_manages_users),
+      cmocka_unit_test(test_admin_manages_apikeys),
       cmocka_unit_test(test_openapi_matches_the_routes),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
