@@ -206,9 +206,9 @@ main(int argc, char **argv)
         "INSERT INTO cases (no, kind, scheme, category_code, source, lat,"
         " lon, grid_code, community_code, street_code, description, state,"
         " created_at, updated_at, dept_code, dispatched_at, due_at,"
-        " last_seq, last_hash, cell) VALUES (?, 'matter', 'gb47678', ?,"
+        " last_seq, last_hash) VALUES (?, 'matter', 'gb47678', ?,"
         " 'hotline', ?, ?, ?, ?, ?, '市民来电反映', 'dispatched', ?, ?,"
-        " NULL, ?, ?, 4, ?, ?)";
+        " NULL, ?, ?, 4, ?)";
     static const char esql[] =
         "INSERT INTO event (case_no, seq, gseq, at, actor, role, action,"
         " from_state, to_state, note, data, prev, hash) VALUES (?, ?, ?, ?,"
@@ -246,10 +246,6 @@ main(int argc, char **argv)
         db_bindf(st, "tddttttiiiit", no, codes[j % NCODES], pts[j][1],
                  pts[j][0], p.code[AREA_GRID], p.code[AREA_COMMUNITY],
                  p.code[AREA_STREET], at, at + 180, at + 180, at + 3600, hash);
-        /* the duplicate search's square (case_cell() in src/case) */
-        db_bind_int(st, 13,
-                    (int64_t)floor((pts[j][1] + 90) * 100) * 1000000 +
-                        (int64_t)floor((pts[j][0] + 180) * 100));
         db_step(st, &e);
         db_finalize(st);
         db_prepare_cached(bdb, &st, ssql, &e);

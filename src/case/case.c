@@ -119,7 +119,11 @@ case_tx_begin(struct case_env *env, struct cg_err *e)
 int
 case_tx_commit(struct case_env *env, struct cg_err *e)
 {
-  return env->in_tx ? CG_OK : db_commit(env->db, e);
+  int rc;
+  if (env->in_tx) return CG_OK;
+  rc = db_commit(env->db, e);
+  case_recent_end(env, rc == CG_OK);
+  return rc;
 }
 
 void
@@ -128,6 +132,7 @@ case_tx_rollback(struct case_env *env)
   if (env->in_tx) return;
   case_held_clear(env);
   db_rollback(env->db);
+  case_recent_end(env, 0);
 }
 
 void
@@ -263,9 +268,12 @@ case_commit(struct case_env *env, struct cg_err *e)
   batch_clear(env);
   if (rc != CG_OK) {
     db_rollback(env->db);
+    case_recent_end(env, 0);
     return rc;
   }
-  return db_commit(env->db, e);
+  rc = db_commit(env->db, e);
+  case_recent_end(env, rc == CG_OK);
+  return rc;
 }
 
 void
@@ -274,6 +282,7 @@ case_rollback(struct case_env *env)
   env->in_tx = 0;
   batch_clear(env);
   db_rollback(env->db);
+  case_recent_end(env, 0);
 }
 
 void
@@ -286,6 +295,8 @@ case_env_release(struct case_env *env)
   env->held = NULL;
   free(env->batch);
   env->batch = NULL;
+  case_recent_free(env->recent);
+  env->recent = NULL;
 }
 
 static size_t
@@ -441,13 +452,6 @@ case_create_env(struct case_env *env, struct kase *k, const struct case_text *t,
   b->last = *k;
   b->have_last = b->last_dirty = b->last_fresh = 1;
   return CG_OK;
-}
-
-int64_t
-case_cell(double lat, double lon)
-{
-  return (int64_t)floor((lat + 90) * 100) * 1000000 +
-         (int64_t)floor((lon + 180) * 100);
 }
 
 /* Copy a text column into a fixed buffer ("" for NULL). */
@@ -620,9 +624,9 @@ case_save(struct case_env *env, struct kase *k, const struct case_text *txt,
       " category_code, source, case_type, lat, lon, grid_code,"
       " community_code, street_code, address, description, urgency,"
       " area_class, reporter_login, reporter_name, reporter_phone,"
-      " duplicate_of, created_at, cell) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+      " duplicate_of, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
       " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-      " ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+      " ?, ?, ?, ?, ?, ?, ?, ?)";
   static const char search_sql[] =
       "INSERT INTO case_search (rowid, address, description)"
       " VALUES (?, ?, ?)";
@@ -688,14 +692,15 @@ case_save(struct case_env *env, struct kase *k, const struct case_text *txt,
     db_bind_text(st, 39, txt->reporter_phone);
     db_bind_text(st, 40, *k->duplicate_of ? k->duplicate_of : NULL);
     db_bind_int(st, 41, k->created_at);
-    db_bind_int(st, 42, case_cell(k->lat, k->lon));
   }
   rc = db_step(st, e);
   db_finalize(st);
   if (rc < 0) return -rc;
   if (txt) { /* a new case: into the full-text index (migration 0005) */
+    int64_t id = db_last_id(db);
+    case_recent_add(env, id, k);
     if ((rc = db_prepare_cached(db, &st, search_sql, e)) != CG_OK) return rc;
-    db_bindf(st, "itt", db_last_id(db), txt->address ? txt->address : "",
+    db_bindf(st, "itt", id, txt->address ? txt->address : "",
              txt->description ? txt->description : "");
     rc = db_step(st, e);
     db_finalize(st);

@@ -60,11 +60,13 @@ struct case_env {
   int64_t dup_window_s;           /*   and this recent; 0 turns it off */
   int escalate_pct[4];            /* 督办 levels at these % of a limit */
   int nescalate;
-  int64_t (*now)(void);     /* clock; NULL: time(NULL) */
-  int in_tx;                /* set by case_begin(): no own BEGIN */
-  struct case_batch *batch; /* what case_begin() keeps in memory
-                                  ** until case_commit(); owned */
-  struct case_held *held;   /* events of a case not written yet; owned */
+  int64_t (*now)(void);       /* clock; NULL: time(NULL) */
+  int in_tx;                  /* set by case_begin(): no own BEGIN */
+  struct case_batch *batch;   /* what case_begin() keeps in memory
+                              ** until case_commit(); owned */
+  struct case_held *held;     /* events of a case not written yet; owned */
+  struct case_recent *recent; /* open cases the duplicate search looks
+                              ** at (recent.c); owned */
 };
 
 /* Free what an env holds (the batch memory). */

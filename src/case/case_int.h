@@ -121,9 +121,20 @@ int case_tx_begin(struct case_env *env, struct cg_err *e);
 int case_tx_commit(struct case_env *env, struct cg_err *e);
 void case_tx_rollback(struct case_env *env);
 
-/* The 0.01-degree square (about 1 km) a WGS84 position falls in: the
-** key the duplicate search seeks by (see migration 0004_dup_cell.sql). */
-int64_t case_cell(double lat, double lon);
+/* The duplicate search's table of recent open cases (recent.c). */
+/* The earliest open case of (scheme, kind, code) within env->dup_radius_m
+** of (lat, lon) reported at or after at - env->dup_window_s: its number
+** into dup, or "" if there is none. Must run inside the transaction that
+** writes the report (the table catches up with the store once in each). */
+int case_recent_find(struct case_env *env, const char *scheme, const char *kind,
+                     const char *code, double lat, double lon, int64_t at,
+                     char dup[32], struct cg_err *e);
+/* A new case row written with rowid id (case_save() calls it). */
+void case_recent_add(struct case_env *env, int64_t id, const struct kase *k);
+/* The env's transaction ended: committed, or rolled back (the table is
+** dropped then, to be loaded again when next needed). */
+void case_recent_end(struct case_env *env, int committed);
+void case_recent_free(struct case_recent *r);
 
 /* Load case `no` and its tasks into *k. CG_ENOTFOUND if absent. */
 int case_load(struct db *db, const char *no, struct kase *k, struct cg_err *e);

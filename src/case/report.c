@@ -186,55 +186,6 @@ next_number(struct case_env *env, int64_t at, char *no, struct cg_err *e)
   return CG_OK;
 }
 
-/* An open case of the same category within the duplicate radius and
-** window, into dup (or "" if none): one index seek per 0.01° square the
-** radius touches (one to four at the default 50 m), each straight to the
-** window's start. */
-static int
-find_duplicate(struct case_env *env, const struct case_report *r, double lat,
-               double lon, int64_t at, char *dup, struct cg_err *e)
-{
-  /* the state test reads exactly as the partial index's (migration 0004) */
-  static const char sql[] =
-      "SELECT no, lat, lon, created_at FROM cases WHERE category_code = ?"
-      " AND cell = ? AND created_at >= ? AND scheme = ? AND kind = ? AND"
-      " state NOT IN ('closed', 'void', 'rejected', 'duplicate', 'draft',"
-      " 'self_handled') ORDER BY created_at";
-  const double m_per_deg = 111195.0;
-  double dlat = env->dup_radius_m / m_per_deg;
-  double dlon = dlat / cos(lat * M_PI / 180);
-  int64_t lo = case_cell(lat - dlat, lon - dlon);
-  int64_t hi = case_cell(lat + dlat, lon + dlon);
-  int64_t first = INT64_MAX; /* the earliest open case nearby wins */
-  struct db_stmt *st;
-  int rc = CG_OK;
-
-  dup[0] = 0;
-  if (env->dup_window_s <= 0 || env->dup_radius_m <= 0) return CG_OK;
-  /* squares in rows by latitude (the millions), columns by longitude */
-  for (int64_t row = lo / 1000000; row <= hi / 1000000 && rc == CG_OK; row++)
-    for (int64_t c = lo % 1000000; c <= hi % 1000000 && rc == CG_OK; c++) {
-      if ((rc = db_prepare_cached(env->db, &st, sql, e)) != CG_OK) return rc;
-      db_bindf(st, "tiitt", r->code, row * 1000000 + c, at - env->dup_window_s,
-               r->scheme, r->kind);
-      while ((rc = db_step(st, e)) == DB_ROW) {
-        double y = (db_col_double(st, 1) - lat) * m_per_deg;
-        double x =
-            (db_col_double(st, 2) - lon) * m_per_deg * cos(lat * M_PI / 180);
-        if (sqrt(x * x + y * y) <= env->dup_radius_m) {
-          if (db_col_int(st, 3) < first) {
-            first = db_col_int(st, 3);
-            snprintf(dup, 32, "%s", db_col_text(st, 0));
-          }
-          break; /* later ones in this square are later still */
-        }
-      }
-      db_finalize(st);
-      rc = rc < 0 ? -rc : CG_OK;
-    }
-  return rc;
-}
-
 int
 case_report(struct case_env *env, const struct org_user *who,
             const struct case_report *r, char *no, struct cg_err *e)
@@ -290,8 +241,10 @@ case_report(struct case_env *env, const struct org_user *who,
   if ((rc = case_tx_begin(env, e)) != CG_OK) return rc;
   if ((rc = case_flush(env, e)) != CG_OK) goto fail; /* dups see it */
   if (env->in_tx && env->batch) hot = env->batch->hot;
-  if (k.state == CS_REPORTED &&
-      (rc = find_duplicate(env, r, lat, lon, at, k.duplicate_of, e)) != CG_OK)
+  if (k.state == CS_REPORTED && env->dup_window_s > 0 &&
+      env->dup_radius_m > 0 &&
+      (rc = case_recent_find(env, r->scheme, r->kind, r->code, lat, lon, at,
+                             k.duplicate_of, e)) != CG_OK)
     goto fail;
   if (*k.duplicate_of) k.state = CS_DUPLICATE;
   if ((rc = case_route(env, &k, k.dept, sizeof k.dept, e)) != CG_OK ||

@@ -776,6 +776,91 @@ test_duplicates_linked(void **state)
   assert_state(f, "reported");
 }
 
+/* The duplicate search keeps the cases of the last days in memory
+** (src/case/recent.c): it must see what another connection reported or
+** changed meanwhile, forget what a rolled-back transaction wrote, and reach
+** back in time for a report dated before what it holds. */
+static void
+test_duplicates_across_connections(void **state)
+{
+  struct case_env env2;
+  struct db *db2;
+  struct cg_err e = {0};
+  struct case_act a;
+  char path[4200], a1[32], c[32], d[32], f[32], g[32], h[32], i1[32], x[32],
+      y[32];
+  const double m = 1 / 111195.0;             /* a metre of latitude */
+  double qlat, qlon, rlat, rlon, slat, slon; /* three more places */
+
+  point_in("410104002", &qlat, &qlon, NULL);
+  point_in("410104003", &rlat, &rlon, NULL);
+  point_in("410104004", &slat, &slon, NULL);
+
+  snprintf(path, sizeof path, "%s/citygrid.db", dir);
+  assert_int_equal(db_open(&db2, path, 0, &e), CG_OK);
+  case_env_init(&env2, db2, cs.loc, cs.cal, dir, "410104");
+  env2.now = fake_clock;
+
+  clock_now = local(2026, 5, 4, 9, 0);
+  report_as(OP, "06013", plat, plon, a1); /* loads this env's table */
+  assert_state(a1, "reported");
+  /* another connection reports nearby, in another category */
+  clock_now += 600;
+  {
+    struct case_report r;
+    memset(&r, 0, sizeof r);
+    r.scheme = "gb47678";
+    r.kind = "matter";
+    r.code = "06017";
+    r.lat = qlat;
+    r.lon = qlon;
+    r.description = "绿化带缺损";
+    if (case_report(&env2, &users[OP], &r, c, &e) != CG_OK)
+      fail_msg("report: %s", e.msg);
+  }
+  clock_now += 600;
+  report_as(OP, "06017", qlat + 20 * m, qlon, d);
+  assert_state(d, "duplicate");
+  assert_field(d, "duplicate_of", c);
+  /* the other connection turns it down: no longer open, not matched */
+  memset(&a, 0, sizeof a);
+  a.action = "reject";
+  a.note = "不属于受理范围";
+  assert_int_equal(case_apply(&env2, &users[OP], c, &a, &e), CG_OK);
+  clock_now += 600;
+  report_as(OP, "06017", qlat + 10 * m, qlon, x);
+  assert_state(x, "reported");
+  assert_field(x, "duplicate_of", "");
+  /* the next one goes with the open case, not the earlier turned-down one */
+  clock_now += 600;
+  report_as(OP, "06017", qlat + 15 * m, qlon, y);
+  assert_field(y, "duplicate_of", x);
+
+  /* a batch rolled back: what it reported is not matched later */
+  assert_int_equal(case_begin(env, &e), CG_OK);
+  clock_now += 600;
+  report_as(OP, "06028", rlat, rlon, f);
+  case_rollback(env);
+  clock_now += 600;
+  report_as(OP, "06028", rlat, rlon, g);
+  assert_state(g, "reported");
+
+  /* a report dated a month back (a replay): matched against its own time */
+  clock_now = local(2026, 4, 2, 10, 0);
+  report_as(OP, "06034", slat, slon, h);
+  clock_now += 3600;
+  report_as(OP, "06034", slat + 10 * m, slon, i1);
+  assert_state(i1, "duplicate");
+  assert_field(i1, "duplicate_of", h);
+  /* and the recent ones are still found after it */
+  clock_now = local(2026, 5, 4, 11, 0);
+  report_as(OP, "06013", plat + 10 * m, plon, x);
+  assert_field(x, "duplicate_of", a1);
+
+  case_env_release(&env2);
+  db_close(db2);
+}
+
 /* Numbers of the cases a search by `who` finds since `from`, joined by
 ** spaces in the order listed (newest first), into out. */
 static int
@@ -791,7 +876,8 @@ search(int who, int64_t from, const char *text, char *out, size_t n)
   f.text = text;
   out[0] = 0;
   if (!(j = case_list_json(env, &users[who], &f, &e))) return e.code;
-  json_array_foreach(json_object_get(j, "cases"), i, c) {
+  json_array_foreach(json_object_get(j, "cases"), i, c)
+  {
     size_t len = strlen(out);
     snprintf(out + len, n - len, "%s%s", len ? " " : "",
              json_string_value(json_object_get(c, "no")));
@@ -1390,6 +1476,7 @@ main(void)
       cmocka_unit_test(test_overdue_escalates),
       cmocka_unit_test(test_counters_on_a_scripted_history),
       cmocka_unit_test(test_duplicates_linked),
+      cmocka_unit_test(test_duplicates_across_connections),
       cmocka_unit_test(test_privacy_and_visibility),
       cmocka_unit_test(test_search_in_chinese),
       cmocka_unit_test(test_routing_most_specific_wins),
