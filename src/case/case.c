@@ -22,6 +22,8 @@
 #include <string.h>
 #include <time.h>
 
+static void hex(const unsigned char *d, char out[65]);
+
 /* Indexed by enum case_state. */
 static const struct {
   const char *name, *zh;
@@ -242,8 +244,10 @@ batch_flush(struct case_env *env, struct cg_err *e)
 
   if ((rc = case_flush(env, e)) != CG_OK) return rc;
   if (b->hot.ledger_dirty) {
+    char head[65];
+    hex(b->hot.ledger_head, head);
     if ((rc = db_prepare_cached(env->db, &st, lsql, e)) != CG_OK) return rc;
-    db_bindf(st, "it", b->hot.ledger_events, b->hot.ledger_head);
+    db_bindf(st, "iT", b->hot.ledger_events, head);
     rc = db_step(st, e);
     db_finalize(st);
     if (rc < 0) return -rc;
@@ -308,6 +312,18 @@ memo_slot(const char *key)
   return (size_t)h & (MEMO_SLOTS - 1);
 }
 
+void
+case_memo_key(char key[80], char tag, const char *const *part, int n)
+{
+  size_t at = 0;
+  key[at++] = tag;
+  for (int i = 0; i < n && at < 78; i++) {
+    key[at++] = '|';
+    at += cg_copy(key + at, 80 - at, part[i]);
+  }
+  key[at] = 0;
+}
+
 int
 case_memo_get(struct case_env *env, const char *key, int64_t *num, char *text,
               size_t n)
@@ -319,7 +335,7 @@ case_memo_get(struct case_env *env, const char *key, int64_t *num, char *text,
     if (!b->memo[i].key[0]) return 0;
     if (strcmp(b->memo[i].key, key) == 0) {
       if (num) *num = b->memo[i].num;
-      if (text) snprintf(text, n, "%s", b->memo[i].text);
+      if (text) cg_copy(text, n, b->memo[i].text);
       return 1;
     }
   }
@@ -336,9 +352,9 @@ case_memo_put(struct case_env *env, const char *key, int64_t num,
     return;
   for (size_t i = memo_slot(key);; i = (i + 1) & (MEMO_SLOTS - 1))
     if (!b->memo[i].key[0]) {
-      snprintf(b->memo[i].key, sizeof b->memo[i].key, "%s", key);
+      cg_copy(b->memo[i].key, sizeof b->memo[i].key, key);
       b->memo[i].num = num;
-      snprintf(b->memo[i].text, sizeof b->memo[i].text, "%s", text ? text : "");
+      cg_copy(b->memo[i].text, sizeof b->memo[i].text, text);
       b->nmemo++;
       return;
     }
@@ -459,7 +475,7 @@ static void
 col(struct db_stmt *st, int i, char *buf, size_t n)
 {
   const char *s = db_col_text(st, i);
-  snprintf(buf, n, "%s", s ? s : "");
+  cg_copy(buf, n, s);
 }
 
 static int64_t
@@ -573,7 +589,7 @@ event_insert(struct db *db, const char *const part[9], int seq, int64_t gseq,
   int rc;
 
   if ((rc = db_prepare_cached(db, &st, esql, e)) != CG_OK) return rc;
-  db_bindf(st, "tiiittttttttt", part[0], (int64_t)seq, gseq, at, part[1],
+  db_bindf(st, "TiiiTTTTTTTTT", part[0], (int64_t)seq, gseq, at, part[1],
            part[2], part[3], part[4], part[5], part[6], part[7], part[8], hash);
   rc = db_step(st, e);
   db_finalize(st);
@@ -647,8 +663,8 @@ case_save(struct case_env *env, struct kase *k, const struct case_text *txt,
   if (latest) k->due_at = latest;
   if ((rc = db_prepare_cached(db, &st, txt ? new_sql : sql, e)) != CG_OK)
     return rc;
-  db_bind_text(st, 1, case_state_name(k->state));
-  db_bind_text(st, 2, *k->dept ? k->dept : NULL);
+  db_bind_text_ref(st, 1, case_state_name(k->state));
+  db_bind_text_ref(st, 2, *k->dept ? k->dept : NULL);
   db_bind_int(st, 3, k->step_started ? k->step_started : k->created_at);
   bind_time(st, 4, k->step_started);
   bind_time(st, 5, k->step_due);
@@ -669,28 +685,28 @@ case_save(struct case_env *env, struct kase *k, const struct case_text *txt,
   db_bind_int(st, 17, k->n_shirk);
   db_bind_int(st, 18, k->deferred);
   db_bind_int(st, 19, k->last_seq);
-  db_bind_text(st, 20, k->last_hash);
-  db_bind_text(st, 21, *k->rating ? k->rating : NULL);
-  db_bind_text(st, 22, k->no);
+  db_bind_text_ref(st, 20, k->last_hash);
+  db_bind_text_ref(st, 21, *k->rating ? k->rating : NULL);
+  db_bind_text_ref(st, 22, k->no);
   if (txt) {
-    db_bind_text(st, 23, k->kind);
-    db_bind_text(st, 24, k->scheme);
-    db_bind_text(st, 25, k->code);
-    db_bind_text(st, 26, k->source);
-    db_bind_text(st, 27, k->case_type);
+    db_bind_text_ref(st, 23, k->kind);
+    db_bind_text_ref(st, 24, k->scheme);
+    db_bind_text_ref(st, 25, k->code);
+    db_bind_text_ref(st, 26, k->source);
+    db_bind_text_ref(st, 27, k->case_type);
     db_bind_double(st, 28, k->lat);
     db_bind_double(st, 29, k->lon);
-    db_bind_text(st, 30, k->grid);
-    db_bind_text(st, 31, k->community);
-    db_bind_text(st, 32, k->street);
-    db_bind_text(st, 33, txt->address ? txt->address : "");
-    db_bind_text(st, 34, txt->description ? txt->description : "");
+    db_bind_text_ref(st, 30, k->grid);
+    db_bind_text_ref(st, 31, k->community);
+    db_bind_text_ref(st, 32, k->street);
+    db_bind_text_ref(st, 33, txt->address ? txt->address : "");
+    db_bind_text_ref(st, 34, txt->description ? txt->description : "");
     db_bind_int(st, 35, k->urgency);
-    db_bind_text(st, 36, k->area_class);
-    db_bind_text(st, 37, k->reporter);
-    db_bind_text(st, 38, txt->reporter_name);
-    db_bind_text(st, 39, txt->reporter_phone);
-    db_bind_text(st, 40, *k->duplicate_of ? k->duplicate_of : NULL);
+    db_bind_text_ref(st, 36, k->area_class);
+    db_bind_text_ref(st, 37, k->reporter);
+    db_bind_text_ref(st, 38, txt->reporter_name);
+    db_bind_text_ref(st, 39, txt->reporter_phone);
+    db_bind_text_ref(st, 40, *k->duplicate_of ? k->duplicate_of : NULL);
     db_bind_int(st, 41, k->created_at);
   }
   rc = db_step(st, e);
@@ -700,7 +716,7 @@ case_save(struct case_env *env, struct kase *k, const struct case_text *txt,
     int64_t id = db_last_id(db);
     case_recent_add(env, id, k);
     if ((rc = db_prepare_cached(db, &st, search_sql, e)) != CG_OK) return rc;
-    db_bindf(st, "itt", id, txt->address ? txt->address : "",
+    db_bindf(st, "iTT", id, txt->address ? txt->address : "",
              txt->description ? txt->description : "");
     rc = db_step(st, e);
     db_finalize(st);
@@ -713,7 +729,7 @@ case_save(struct case_env *env, struct kase *k, const struct case_text *txt,
     if (!t->dirty && !t->fresh) continue;
     if (t->fresh) {
       if ((rc = db_prepare_cached(db, &st, ins, e)) != CG_OK) return rc;
-      db_bindf(st, "titti", k->no, (int64_t)t->n, t->dept,
+      db_bindf(st, "TiTTi", k->no, (int64_t)t->n, t->dept,
                task_state_name(t->state), t->dispatched_at);
       db_bind_int(st, 6, t->limit_s);
       db_bind_int(st, 7, t->due_at);
@@ -723,10 +739,10 @@ case_save(struct case_env *env, struct kase *k, const struct case_text *txt,
       bind_time(st, 11, t->request_s);
     } else {
       if ((rc = db_prepare_cached(db, &st, upd, e)) != CG_OK) return rc;
-      db_bindf(st, "tii", task_state_name(t->state), t->due_at, t->extra_s);
+      db_bindf(st, "Tii", task_state_name(t->state), t->due_at, t->extra_s);
       bind_time(st, 4, t->handled_at);
       bind_time(st, 5, t->request_s);
-      db_bind_text(st, 6, k->no);
+      db_bind_text_ref(st, 6, k->no);
       db_bind_int(st, 7, t->n);
     }
     rc = db_step(st, e);
@@ -775,7 +791,7 @@ feed(crypto_generichash_state *s, const char *p, size_t n)
 
 void
 case_event_hashn(const char *const part[9], const size_t len[9], int seq,
-                 int64_t gseq, int64_t at, char out[65])
+                 int64_t gseq, int64_t at, char out[65], unsigned char bin[32])
 {
   crypto_generichash_state s;
   unsigned char d[32];
@@ -799,20 +815,7 @@ case_event_hashn(const char *const part[9], const size_t len[9], int seq,
   }
   crypto_generichash_final(&s, d, sizeof d);
   hex(d, out);
-}
-
-void
-case_event_hash(const char *no, int seq, int64_t gseq, int64_t at,
-                const char *actor, const char *role, const char *action,
-                const char *from, const char *to, const char *note,
-                const char *data, const char *prev, char out[65])
-{
-  const char *const part[9] = {no, actor, role, action, from,
-                               to, note,  data, prev};
-  size_t len[9];
-  for (int i = 0; i < 9; i++)
-    len[i] = strlen(part[i]);
-  case_event_hashn(part, len, seq, gseq, at, out);
+  if (bin) memcpy(bin, d, sizeof d);
 }
 
 /* 32 bytes from 64 hex digits; zeros for anything else (the empty head
@@ -831,15 +834,43 @@ unhex(const char *h, unsigned char out[32])
 }
 
 void
-case_ledger_next(const char *head, const char *hash, char out[65])
+case_ledger_step(unsigned char head[32], const unsigned char hash[32])
 {
-  unsigned char in[64], d[32];
+  unsigned char in[64];
 
   /* over the two digests, not their hex: one BLAKE2b block */
-  unhex(head, in);
-  unhex(hash, in + 32);
-  crypto_generichash(d, sizeof d, in, sizeof in, NULL, 0);
-  hex(d, out);
+  memcpy(in, head, 32);
+  memcpy(in + 32, hash, 32);
+  crypto_generichash(head, 32, in, sizeof in, NULL, 0);
+}
+
+void
+case_ledger_next(const char *head, const char *hash, char out[65])
+{
+  unsigned char h[32], d[32];
+
+  unhex(head, h);
+  unhex(hash, d);
+  case_ledger_step(h, d);
+  hex(h, out);
+}
+
+/* The event's data as compact JSON into buf[n], or into a new string in
+** *big (the caller frees it) when it does not fit. NULL if memory ran out. */
+static const char *
+data_text(json_t *data, char *buf, size_t n, char **big)
+{
+  size_t len;
+
+  *big = NULL;
+  if (!data || !json_object_size(data)) return "{}";
+  /* members in the order they were set: the hash is over the stored text,
+  ** so no order needs to be canonical */
+  if ((len = json_dumpb(data, buf, n - 1, JSON_COMPACT)) > 0 && len < n) {
+    buf[len] = 0;
+    return buf;
+  }
+  return *big = json_dumps(data, JSON_COMPACT);
 }
 
 int
@@ -850,14 +881,15 @@ case_event(struct case_env *env, struct kase *k, int64_t at,
   static const char lsql[] = "SELECT events, head FROM ledger WHERE id = 1";
   static const char usql[] = "UPDATE ledger SET events = ?, head = ? WHERE"
                              " id = 1";
-  char hash[65], head[65] = "", *text;
+  char hash[65], buf[1024], *big;
+  const char *text = data_text(data, buf, sizeof buf, &big);
+  unsigned char head[32], bin[32];
   int64_t gseq = 0;
   struct db_stmt *st;
   int rc;
 
   struct case_batch *b = env->in_tx ? env->batch : NULL;
 
-  text = data ? json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS) : strdup("{}");
   if (!text) return cg_fail(e, CG_ENOMEM, "out of memory");
   if (b && b->hot.ledger_loaded) {
     gseq = b->hot.ledger_events + 1;
@@ -866,7 +898,7 @@ case_event(struct case_env *env, struct kase *k, int64_t at,
     if ((rc = db_prepare_cached(env->db, &st, lsql, e)) != CG_OK) goto out;
     if ((rc = db_step(st, e)) == DB_ROW) {
       gseq = db_col_int(st, 0) + 1;
-      snprintf(head, sizeof head, "%s", db_col_text(st, 1));
+      unhex(db_col_text(st, 1), head);
     }
     db_finalize(st);
     if (rc != DB_ROW) {
@@ -887,21 +919,23 @@ case_event(struct case_env *env, struct kase *k, int64_t at,
     size_t len[9];
     for (int i = 0; i < 9; i++)
       len[i] = strlen(part[i]);
-    case_event_hashn(part, len, k->last_seq + 1, gseq, at, hash);
+    case_event_hashn(part, len, k->last_seq + 1, gseq, at, hash, bin);
     rc = k->unsaved
              ? held_add(env, part, k->last_seq + 1, gseq, at, hash, e)
              : event_insert(env->db, part, k->last_seq + 1, gseq, at, hash, e);
     if (rc != CG_OK) goto out;
   }
-  case_ledger_next(head, hash, head);
+  case_ledger_step(head, bin);
   if (b) { /* written back at case_commit() */
     b->hot.ledger_loaded = b->hot.ledger_dirty = 1;
     b->hot.ledger_events = gseq;
     memcpy(b->hot.ledger_head, head, sizeof head);
     rc = CG_OK;
   } else {
+    char hexhead[65];
+    hex(head, hexhead);
     if ((rc = db_prepare_cached(env->db, &st, usql, e)) != CG_OK) goto out;
-    db_bindf(st, "it", gseq, head);
+    db_bindf(st, "iT", gseq, hexhead);
     rc = db_step(st, e);
     db_finalize(st);
     rc = rc < 0 ? -rc : CG_OK;
@@ -911,7 +945,7 @@ case_event(struct case_env *env, struct kase *k, int64_t at,
     memcpy(k->last_hash, hash, sizeof hash);
   }
 out:
-  free(text);
+  free(big);
   return rc;
 }
 

@@ -96,7 +96,8 @@ void case_rollback(struct case_env *env);
 struct case_mark { /* what a batch keeps of the ledger and the counter */
   int ledger_loaded, ledger_dirty, day_dirty;
   int64_t ledger_events, day_value;
-  char ledger_head[65], day_name[32];
+  unsigned char ledger_head[32]; /* the chain head's bytes */
+  char day_name[32];
 };
 int case_batch_mark(struct case_env *env, struct case_mark *m,
                     struct cg_err *e);

@@ -7,6 +7,7 @@
 #define CG_CASE_INT_H
 
 #include "case.h"
+#include "core/str.h"
 
 #define CASE_MAX_TASKS 32
 
@@ -109,6 +110,10 @@ void case_held_clear(struct case_env *env);
 ** read cases with SQL call it first. */
 int case_flush(struct case_env *env, struct cg_err *e);
 
+/* A memo key: tag and the parts joined by '|' into key[80] (cut short if
+** longer). */
+void case_memo_key(char key[80], char tag, const char *const *part, int n);
+
 /* A memoised lookup in a batch: 1 and *num/text filled if key is known. */
 int case_memo_get(struct case_env *env, const char *key, int64_t *num,
                   char *text, size_t n);
@@ -153,19 +158,17 @@ int case_event(struct case_env *env, struct kase *k, int64_t at,
                const struct org_user *who, const char *action, int from, int to,
                const char *note, json_t *data, struct cg_err *e);
 
-/* The hash of an event's content (hex into out[65]). */
-void case_event_hash(const char *no, int seq, int64_t gseq, int64_t at,
-                     const char *actor, const char *role, const char *action,
-                     const char *from, const char *to, const char *note,
-                     const char *data, const char *prev, char out[65]);
-
-/* The same, for strings whose lengths are known: part[] holds no, actor,
-** role, action, from, to, note, data and prev, len[] their lengths. */
+/* The hash of an event's content, hex into out[65] and, if bin is not
+** NULL, its 32 bytes into bin: part[] holds no, actor, role, action, from,
+** to, note, data and prev, len[] their lengths. */
 void case_event_hashn(const char *const part[9], const size_t len[9], int seq,
-                      int64_t gseq, int64_t at, char out[65]);
+                      int64_t gseq, int64_t at, char out[65],
+                      unsigned char bin[32]);
 
-/* The next district-wide chain head from head and an event hash. */
+/* The next district-wide chain head from head and an event hash (hex). */
 void case_ledger_next(const char *head, const char *hash, char out[65]);
+/* The same on their bytes: head becomes the next head. */
+void case_ledger_step(unsigned char head[32], const unsigned char hash[32]);
 
 /* Record attachments on a case for event seq: each must be stored under
 ** env->data_dir (CG_EINVAL otherwise); its type and size come from the

@@ -131,8 +131,10 @@ case_route(struct case_env *env, const struct kase *k, char *buf, size_t n,
   int len = (int)strnlen(k->code, sizeof prefix - 1), rc = DB_DONE;
 
   buf[0] = 0;
-  snprintf(key, sizeof key, "r|%.16s|%.16s|%.16s|%.16s|%.3s", k->scheme,
-           k->kind, k->code, k->street, k->area_class);
+  case_memo_key(key, 'r',
+                (const char *const[]){k->scheme, k->kind, k->code, k->street,
+                                      k->area_class},
+                5);
   if (case_memo_get(env, key, NULL, buf, n)) return CG_OK;
   for (int l = len; l >= 0 && rc == DB_DONE; l--) {
     if ((rc = db_prepare_cached(env->db, &st, sql, e)) != CG_OK) return rc;
@@ -164,8 +166,13 @@ case_limit(struct case_env *env, const struct kase *k, const char *step,
   char key[80];
   int rc;
 
-  snprintf(key, sizeof key, "l|%.14s|%.16s|%.16s|%.3s|%d", step, k->scheme,
-           k->code, k->area_class, k->urgency);
+  {
+    char urgency[2] = {(char)('0' + (k->urgency & 7)), 0};
+    case_memo_key(
+        key, 'l',
+        (const char *const[]){step, k->scheme, k->code, k->area_class, urgency},
+        5);
+  }
   if (case_memo_get(env, key, &secs, NULL, 0)) return secs;
   if (db_prepare_cached(env->db, &st, sql, e) != CG_OK) return 0;
   db_bindf(st, "tttt", step, k->scheme, k->code, k->area_class);

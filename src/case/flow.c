@@ -116,8 +116,8 @@ add_task(struct step *s, const char *dept, int rework, int64_t limit)
                    "one case may have",
                    k->no, CASE_MAX_TASKS);
   {
-    char key[48];
-    snprintf(key, sizeof key, "d|%s", dept);
+    char key[80];
+    case_memo_key(key, 'd', &dept, 1);
     if (!case_memo_get(s->env, key, NULL, NULL, 0)) {
       if (org_dept_name(s->env->db, dept, name, sizeof name, s->e) != CG_OK)
         return CG_EINVAL;
@@ -128,7 +128,7 @@ add_task(struct step *s, const char *dept, int rework, int64_t limit)
   t = &k->tasks[k->ntasks];
   memset(t, 0, sizeof *t);
   t->n = k->ntasks + 1;
-  snprintf(t->dept, sizeof t->dept, "%s", dept);
+  cg_copy(t->dept, sizeof t->dept, dept);
   t->state = TS_OPEN;
   t->dispatched_at = s->at;
   t->limit_s = limit;
@@ -304,7 +304,7 @@ act_dispatch(struct step *s)
   }
   if (!k->dispatched_at) k->dispatched_at = s->at;
   if (depts[0] != k->dept) /* the responsible one: the first named */
-    snprintf(k->dept, sizeof k->dept, "%s", depts[0]);
+    cg_copy(k->dept, sizeof k->dept, depts[0]);
   s->to = CS_DISPATCHED;
   return CG_OK;
 }

@@ -56,7 +56,8 @@ category_known(struct case_env *env, const struct case_report *r,
   int64_t n = 0;
   int rc;
 
-  snprintf(key, sizeof key, "c|%.16s|%.16s|%.16s", r->scheme, r->kind, r->code);
+  case_memo_key(key, 'c', (const char *const[]){r->scheme, r->kind, r->code},
+                3);
   if (case_memo_get(env, key, &n, NULL, 0)) return n > 0;
   if ((rc = db_prepare_cached(env->db, &st, sql, e)) != CG_OK) return -1;
   db_bindf(st, "ttt", r->scheme, r->kind, r->code);
@@ -208,24 +209,21 @@ case_report(struct case_env *env, const struct org_user *who,
                    "district",
                    r->lat, r->lon);
   memset(&k, 0, sizeof k);
-  snprintf(k.kind, sizeof k.kind, "%s", r->kind);
-  snprintf(k.scheme, sizeof k.scheme, "%s", r->scheme);
-  snprintf(k.code, sizeof k.code, "%s", r->code);
-  snprintf(k.source, sizeof k.source, "%s",
-           r->source ? r->source : default_source(who->role));
-  snprintf(k.case_type, sizeof k.case_type, "%s",
-           r->case_type ? r->case_type : "daily");
+  cg_copy(k.kind, sizeof k.kind, r->kind);
+  cg_copy(k.scheme, sizeof k.scheme, r->scheme);
+  cg_copy(k.code, sizeof k.code, r->code);
+  cg_copy(k.source, sizeof k.source,
+          r->source ? r->source : default_source(who->role));
+  cg_copy(k.case_type, sizeof k.case_type,
+          r->case_type ? r->case_type : "daily");
   k.lat = lat;
   k.lon = lon;
-  snprintf(k.grid, sizeof k.grid, "%s",
-           p.code[AREA_GRID] ? p.code[AREA_GRID] : "");
-  snprintf(k.community, sizeof k.community, "%s",
-           p.code[AREA_COMMUNITY] ? p.code[AREA_COMMUNITY] : "");
-  snprintf(k.street, sizeof k.street, "%s",
-           p.code[AREA_STREET] ? p.code[AREA_STREET] : "");
-  snprintf(k.area_class, sizeof k.area_class, "%s",
-           r->area_class ? r->area_class : "B");
-  snprintf(k.reporter, sizeof k.reporter, "%s", who->login);
+  cg_copy(k.grid, sizeof k.grid, p.code[AREA_GRID]);
+  cg_copy(k.community, sizeof k.community, p.code[AREA_COMMUNITY]);
+  cg_copy(k.street, sizeof k.street, p.code[AREA_STREET]);
+  cg_copy(k.area_class, sizeof k.area_class,
+          r->area_class ? r->area_class : "B");
+  cg_copy(k.reporter, sizeof k.reporter, who->login);
   k.urgency = r->urgency;
   k.created_at = at;
   k.on_time = -1;
@@ -264,7 +262,7 @@ case_report(struct case_env *env, const struct org_user *who,
     rc = case_add_attachments(env, k.no, 1, r->att, r->natt, e);
   if (rc != CG_OK) goto fail;
   if ((rc = case_tx_commit(env, e)) != CG_OK) return rc;
-  snprintf(no, 32, "%s", k.no);
+  cg_copy(no, 32, k.no);
   return CG_OK;
 fail:
   if (env->in_tx && env->batch && !created) { /* nothing written: the

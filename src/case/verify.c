@@ -184,7 +184,7 @@ hash_batch(struct hasher *h, struct vbatch *b)
     const char *part[9];
     for (int f = 0; f < 9; f++)
       part[f] = vstr(b, r, f); /* F_NO..F_PREV */
-    case_event_hashn(part, r->len, r->seq, r->gseq, r->at, r->calc);
+    case_event_hashn(part, r->len, r->seq, r->gseq, r->at, r->calc, NULL);
     case_ledger_next(h->head, r->calc, h->head);
   }
   check_batch(h->chain, b);

@@ -62,14 +62,18 @@ int db_prepare_cached(struct db *db, struct db_stmt **out, const char *sql,
 
 /* Bind parameter i (1-based). Text is copied. NULL text binds SQL NULL. */
 int db_bind_text(struct db_stmt *st, int i, const char *v);
+/* The same, but v is borrowed, not copied: it must stay as it is until the
+** statement is reset (db_reset(), db_finalize()). For the hot writes. */
+int db_bind_text_ref(struct db_stmt *st, int i, const char *v);
 int db_bind_int(struct db_stmt *st, int i, int64_t v);
 int db_bind_double(struct db_stmt *st, int i, double v);
 int db_bind_null(struct db_stmt *st, int i);
 int db_bind_blob(struct db_stmt *st, int i, const void *p, int n);
 
 /* Bind parameters 1..n by a format string, one letter each: t text
-** (const char *), i int64 (int64_t), d double, n null (no argument),
-** b blob (const void *, int). Returns CG_OK or CG_EINVAL on a bad format. */
+** (const char *, copied), T text borrowed as by db_bind_text_ref(),
+** i int64 (int64_t), d double, n null (no argument), b blob (const void *,
+** int). Returns CG_OK or CG_EINVAL on a bad format. */
 int db_bindf(struct db_stmt *st, const char *fmt, ...);
 
 /* Step: DB_ROW with a row ready, DB_DONE when finished, or a negative

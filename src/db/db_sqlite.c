@@ -194,6 +194,15 @@ db_bind_text(struct db_stmt *st, int i, const char *v)
 }
 
 int
+db_bind_text_ref(struct db_stmt *st, int i, const char *v)
+{
+  if (!v) return db_bind_null(st, i);
+  return sqlite3_bind_text(st->h, i, v, -1, SQLITE_STATIC) == SQLITE_OK
+             ? CG_OK
+             : CG_EDB;
+}
+
+int
 db_bind_int(struct db_stmt *st, int i, int64_t v)
 {
   return sqlite3_bind_int64(st->h, i, v) == SQLITE_OK ? CG_OK : CG_EDB;
@@ -228,6 +237,9 @@ bind_va(struct db_stmt *st, const char *fmt, va_list ap)
     switch (*fmt) {
     case 't':
       rc = db_bind_text(st, i, va_arg(ap, const char *));
+      break;
+    case 'T':
+      rc = db_bind_text_ref(st, i, va_arg(ap, const char *));
       break;
     case 'i':
       rc = db_bind_int(st, i, va_arg(ap, int64_t));

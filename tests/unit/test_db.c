@@ -1,8 +1,8 @@
 /*
 ** test_db.c — the store: migrations applied once and recorded, a database
 ** from a newer citygrid refused untouched, foreign keys enforced, a rolled
-** back transaction leaving nothing, placeholders translated for $n
-** backends, and no statement left open.
+** back transaction leaving nothing, text bound by copy and by reference,
+** placeholders translated for $n backends, and no statement left open.
 */
 #include "testutil.h"
 
@@ -133,6 +133,38 @@ test_foreign_keys_and_rollback(void **state)
   db_close(db);
 }
 
+/* Text bound by copy survives its buffer changing before the step; text
+** bound by reference is read at the step, and NULL binds SQL NULL. */
+static void
+test_text_copied_or_borrowed(void **state)
+{
+  struct cg_err e = {0};
+  struct db *db;
+  struct db_stmt *st;
+  char buf[16];
+
+  assert_int_equal(db_open(&db, path, DB_CREATE, &e), CG_OK);
+  assert_int_equal(db_exec(db, "CREATE TABLE t (a TEXT, b TEXT, c TEXT)", &e),
+                   CG_OK);
+  assert_int_equal(
+      db_prepare_cached(db, &st, "INSERT INTO t VALUES (?, ?, ?)", &e), CG_OK);
+  strcpy(buf, "copied");
+  assert_int_equal(db_bindf(st, "tT", buf, "borrowed"), CG_OK);
+  assert_int_equal(db_bind_text_ref(st, 3, NULL), CG_OK);
+  strcpy(buf, "changed");
+  assert_int_equal(db_step(st, &e), DB_DONE);
+  db_finalize(st);
+  assert_int_equal(db_prepare(db, &st, "SELECT a, b, c IS NULL FROM t", &e),
+                   CG_OK);
+  assert_int_equal(db_step(st, &e), DB_ROW);
+  assert_string_equal(db_col_text(st, 0), "copied");
+  assert_string_equal(db_col_text(st, 1), "borrowed");
+  assert_int_equal(db_col_int(st, 2), 1);
+  db_finalize(st);
+  assert_int_equal(db_open_statements(db), 0);
+  db_close(db);
+}
+
 static void
 test_placeholders_translated(void **state)
 {
@@ -157,6 +189,8 @@ main(void)
       cmocka_unit_test_setup_teardown(test_newer_database_refused, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_foreign_keys_and_rollback, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_text_copied_or_borrowed, setup,
                                       teardown),
       cmocka_unit_test(test_placeholders_translated),
   };
