@@ -211,8 +211,8 @@ main(int argc, char **argv)
         " NULL, ?, ?, 4, ?)";
     static const char esql[] =
         "INSERT INTO event (case_no, seq, gseq, at, actor, role, action,"
-        " from_state, to_state, note, data, prev, hash) VALUES (?, ?, ?, ?,"
-        " 'op', 'operator', ?, ?, ?, '', '{}', ?, ?)";
+        " from_state, to_state, note, data, hash) VALUES (?, ?, ?, ?,"
+        " 'op', 'operator', ?, ?, ?, '', '{}', ?)";
     static const char ssql[] =
         "INSERT INTO case_search (rowid, address, description)"
         " VALUES (?, '', '市民来电反映')";
@@ -254,8 +254,8 @@ main(int argc, char **argv)
         db_finalize(st);
         for (int s = 0; s < 4; s++) {
           db_prepare_cached(bdb, &st, esql, &e);
-          db_bindf(st, "tiiittttt", no, (int64_t)(s + 1), ++gseq, at + 60 * s,
-                   acts[s][0], acts[s][1], acts[s][2], hash, hash);
+          db_bindf(st, "tiiitttt", no, (int64_t)(s + 1), ++gseq, at + 60 * s,
+                   acts[s][0], acts[s][1], acts[s][2], hash);
           db_step(st, &e);
           db_finalize(st);
         }

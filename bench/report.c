@@ -424,8 +424,8 @@ main(int argc, char **argv)
   check(db_exec(db, "PRAGMA synchronous = OFF", &e), &e, "pragma");
   check(db_prepare(db, &g.ev,
                    "INSERT INTO event (gseq, case_no, seq, at, actor, role,"
-                   " action, from_state, to_state, note, data, prev, hash)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, '', '')",
+                   " action, from_state, to_state, note, data, hash)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, '')",
                    &e),
         &e, "prepare");
   check(db_prepare(db, &g.cs,

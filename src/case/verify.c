@@ -1,12 +1,13 @@
 /*
 ** verify.c — `citygrid verify`: prove the history was not quietly
-** rewritten. One pass over every event in district order recomputes each
-** hash, follows each case's chain (seq 1, 2, ... each naming the previous
-** event's hash), and rebuilds the district-wide chain head; then each
-** case row's cached last event and the ledger are compared with what the
-** events say. An edited event breaks its own hash; a removed or reordered
-** one breaks its case's chain or the case's last event; a removed last
-** event also breaks the ledger's count and head.
+** rewritten. One pass over every event in district order follows each
+** case's chain (seq 1, 2, ...), recomputes each hash over the event's
+** content and the stored hash of the case's event before it, and rebuilds
+** the district-wide chain head; then each case row's cached last event and
+** the ledger are compared with what the events say. An edited event breaks
+** its own hash (or, if its hash was recomputed too, the next one's); a
+** removed or reordered one breaks its case's sequence or the case's last
+** event; a removed last event also breaks the ledger's count and head.
 */
 #include "case_int.h"
 
@@ -16,13 +17,12 @@
 #include <string.h>
 
 /* Per-case state while scanning: open addressing on a 64-bit hash of the
-** case number, 48 bytes a case. Hashes are compared on their first 32 hex
-** digits (128 bits), which no edit can hit by chance. */
+** case number, 48 bytes a case. */
 struct slot {
-  uint64_t key;  /* 0 = empty */
-  int32_t seq;   /* last seq seen */
-  int32_t bad;   /* a problem was reported already */
-  char hash[32]; /* first 32 hex digits of the last event's hash */
+  uint64_t key;           /* 0 = empty */
+  int32_t seq;            /* last seq seen */
+  int32_t bad;            /* a problem was reported already */
+  unsigned char hash[32]; /* the last event's stored hash, as bytes */
 };
 
 struct seen {
@@ -84,7 +84,6 @@ enum {
   F_TO,
   F_NOTE,
   F_DATA,
-  F_PREV,
   F_HASH,
   NF
 };
@@ -94,7 +93,6 @@ struct vrow {
   int seq;
   size_t off[NF]; /* strings in the batch's text */
   size_t len[NF]; /* and their lengths */
-  char calc[65];  /* recomputed content hash */
 };
 
 struct vbatch {
@@ -131,18 +129,50 @@ struct chain {
   void *arg;
 };
 
-static void
-check_batch(struct chain *c, const struct vbatch *b)
+/* Bytes of 64 hex digits into out[32]; 0 if h is not that. */
+static int
+unhex32(const char *h, size_t len, unsigned char out[32])
 {
-  char msg[256];
+  if (len != 64) return 0;
+  for (int i = 0; i < 32; i++) {
+    int hi = h[2 * i], lo = h[2 * i + 1];
+    if (!((hi >= '0' && hi <= '9') || (hi >= 'a' && hi <= 'f')) ||
+        !((lo >= '0' && lo <= '9') || (lo >= 'a' && lo <= 'f')))
+      return 0;
+    hi = hi <= '9' ? hi - '0' : hi - 'a' + 10;
+    lo = lo <= '9' ? lo - '0' : lo - 'a' + 10;
+    out[i] = (unsigned char)(hi << 4 | lo);
+  }
+  return 1;
+}
+
+static void
+hex32(const unsigned char *d, char out[65])
+{
+  static const char digits[] = "0123456789abcdef";
+  for (int i = 0; i < 32; i++) {
+    out[2 * i] = digits[d[i] >> 4];
+    out[2 * i + 1] = digits[d[i] & 15];
+  }
+  out[64] = 0;
+}
+
+/* Check a batch in district order: each event follows its case's last
+** one, its hash is recomputed over its content and that event's stored
+** hash, and the district chain goes on. */
+static void
+hash_batch(struct hasher *h, struct vbatch *b)
+{
+  struct chain *c = h->chain;
+  char msg[256], prev[65], calc[65];
 
   for (int i = 0; i < b->n; i++) {
-    const struct vrow *r = &b->row[i];
-    const char *no = vstr(b, r, F_NO), *prev = vstr(b, r, F_PREV);
+    struct vrow *r = &b->row[i];
+    const char *no = vstr(b, r, F_NO), *part[9];
+    size_t len[9];
     struct slot *s = seen_get(&c->m, no);
-    /* the first event has no previous one: its prev is "" */
-    int linked = s->seq ? r->len[F_PREV] >= 32 && !memcmp(prev, s->hash, 32)
-                        : r->len[F_PREV] == 0;
+    unsigned char stored[32];
+    int hex_ok = unhex32(vstr(b, r, F_HASH), r->len[F_HASH], stored);
 
     c->events++;
     if (r->gseq != c->expect && c->ordered) {
@@ -154,14 +184,20 @@ check_batch(struct chain *c, const struct vbatch *b)
       c->ordered = 0;
     }
     c->expect = r->gseq + 1;
-    if (strcmp(r->calc, vstr(b, r, F_HASH)) != 0) {
-      snprintf(msg, sizeof msg,
-               "event %d was altered (its content does not match its hash)",
-               r->seq);
-      c->fn(no, msg, c->arg);
-      s->bad = 1;
+    /* the first event has no previous one: its previous hash is "" */
+    if (s->seq)
+      hex32(s->hash, prev);
+    else
+      prev[0] = 0;
+    for (int f = 0; f < F_HASH; f++) {
+      part[f] = vstr(b, r, f);
+      len[f] = r->len[f];
     }
-    if (r->seq != s->seq + 1 || !linked) {
+    part[8] = prev;
+    len[8] = strlen(prev);
+    case_event_hashn(part, len, r->seq, r->gseq, r->at, calc, NULL);
+    case_ledger_next(h->head, calc, h->head);
+    if (r->seq != s->seq + 1) {
       if (!s->bad) {
         snprintf(msg, sizeof msg,
                  "event %d does not follow event %d: events were removed, "
@@ -170,24 +206,21 @@ check_batch(struct chain *c, const struct vbatch *b)
         c->fn(no, msg, c->arg);
       }
       s->bad = 1;
+    } else if (!hex_ok || strcmp(calc, vstr(b, r, F_HASH)) != 0) {
+      if (!s->bad) {
+        snprintf(msg, sizeof msg,
+                 "event %d was altered (its content does not match its hash)",
+                 r->seq);
+        c->fn(no, msg, c->arg);
+      }
+      s->bad = 1;
     }
     s->seq = r->seq;
-    memcpy(s->hash, r->calc, 32);
+    if (hex_ok)
+      memcpy(s->hash, stored, 32);
+    else
+      memset(s->hash, 0, 32);
   }
-}
-
-static void
-hash_batch(struct hasher *h, struct vbatch *b)
-{
-  for (int i = 0; i < b->n; i++) {
-    struct vrow *r = &b->row[i];
-    const char *part[9];
-    for (int f = 0; f < 9; f++)
-      part[f] = vstr(b, r, f); /* F_NO..F_PREV */
-    case_event_hashn(part, r->len, r->seq, r->gseq, r->at, r->calc, NULL);
-    case_ledger_next(h->head, r->calc, h->head);
-  }
-  check_batch(h->chain, b);
 }
 
 static void *
@@ -235,7 +268,7 @@ hasher_wait(struct hasher *h)
 static int
 read_batch(struct db_stmt *st, struct vbatch *b, int *end, struct cg_err *e)
 {
-  static const int col[NF] = {0, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+  static const int col[NF] = {0, 4, 5, 6, 7, 8, 9, 10, 11};
   int rc = DB_ROW;
 
   b->n = 0;
@@ -293,7 +326,7 @@ case_verify(struct db *db,
   /* district order: the table's key */
   rc = db_prepare(db, &st,
                   "SELECT case_no, seq, gseq, at, actor, role,"
-                  " action, from_state, to_state, note, data, prev, hash"
+                  " action, from_state, to_state, note, data, hash"
                   " FROM event ORDER BY gseq",
                   e);
   n = rc == CG_OK ? read_batch(st, b[0], &end, e) : -1;
@@ -329,9 +362,11 @@ case_verify(struct db *db,
   while ((rc = db_step(st, e)) == DB_ROW) {
     const char *no = db_col_text(st, 0), *last = db_col_text(st, 2);
     struct slot *s = seen_get(&c.m, no);
+    unsigned char lastb[32];
     if (s->bad) continue;
-    if (s->seq != (int)db_col_int(st, 1) || strlen(last) < 32 ||
-        memcmp(s->hash, last, 32)) {
+    if (s->seq != (int)db_col_int(st, 1) ||
+        (s->seq &&
+         (!unhex32(last, strlen(last), lastb) || memcmp(s->hash, lastb, 32)))) {
       snprintf(msg, sizeof msg,
                "the case records %d events but its history holds %d: "
                "events were removed",
