@@ -38,6 +38,24 @@ enum {
 int db_open(struct db **out, const char *where, int flags, struct cg_err *e);
 void db_close(struct db *db);
 
+/* A gate on the connection: fn(arg) is called before each call below that
+** uses the connection (prepare, step, reset, finalize, exec,
+** transactions, row counts), so that work another thread does on it can
+** finish first (see src/case/behind.c). fn decides which threads wait.
+** NULL removes it. */
+void db_set_gate(struct db *db, void (*fn)(void *), void *arg);
+
+/* Checkpoint the store on a thread of its own rather than in the thread
+** that commits. SQLite copies its write-ahead log into the database, and
+** syncs the database, as part of a commit once the log holds 1,000 pages:
+** a pause for the writer at every such commit. After this call a commit
+** on db only wakes a checkpointer (a thread with a connection of its own,
+** ended by db_close()), which copies the log meanwhile; should it fall far
+** behind (16,000 pages, as when long reads hold the log), the commit does
+** the copy itself as before. For connections that write much: the
+** server's writer, bulk loads. */
+int db_checkpoint_behind(struct db *db, struct cg_err *e);
+
 /* Name of the backend behind db: "sqlite". Static string. */
 const char *db_backend(const struct db *db);
 

@@ -15,7 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CACHE_SLOTS 256 /* cached statements per connection (power of 2) */
+#define CACHE_SLOTS 256  /* cached statements per connection (power of 2) */
+#define CKPT_PAGES 1000  /* log pages that wake the checkpointer */
+#define CKPT_STALL 16000 /* ...and that make the committer copy itself */
+
+struct ckpt; /* db_checkpoint_behind() */
 
 struct db_stmt {
   struct db *db;
@@ -26,9 +30,25 @@ struct db_stmt {
 struct db {
   sqlite3 *h;
   char path[1024];
-  int nstmt; /* statements handed out and not finalized */
+  int nstmt;            /* statements handed out and not finalized */
+  void (*gate)(void *); /* see db_set_gate() */
+  void *gate_arg;
+  struct ckpt *ckpt;                  /* the checkpointer, if any; owned */
   struct db_stmt *cache[CACHE_SLOTS]; /* open addressing on the sql pointer */
 };
+
+/* Wait at the gate, if the connection has one. */
+#define GATE(db)                                                               \
+  do {                                                                         \
+    if ((db)->gate) (db)->gate((db)->gate_arg);                                \
+  } while (0)
+
+void
+db_set_gate(struct db *db, void (*fn)(void *), void *arg)
+{
+  db->gate = fn;
+  db->gate_arg = arg;
+}
 
 /* Fill *e from the connection's last error, with `what` as context. */
 static int
@@ -92,10 +112,13 @@ db_open(struct db **out, const char *where, int flags, struct cg_err *e)
   return CG_OK;
 }
 
+static void ckpt_stop(struct db *db);
+
 void
 db_close(struct db *db)
 {
   if (!db) return;
+  ckpt_stop(db);
   for (int i = 0; i < CACHE_SLOTS; i++)
     if (db->cache[i]) {
       sqlite3_finalize(db->cache[i]->h);
@@ -103,6 +126,108 @@ db_close(struct db *db)
     }
   sqlite3_close_v2(db->h);
   free(db);
+}
+
+/* The checkpointer: a thread with its own connection to the store, woken
+** by the writer's commits (see db_checkpoint_behind() in db.h). */
+struct ckpt {
+  pthread_t thread;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int wake, stop;
+  sqlite3 *h;
+};
+
+static void *
+ckpt_main(void *arg)
+{
+  struct ckpt *c = arg;
+
+  pthread_mutex_lock(&c->mu);
+  for (;;) {
+    while (!c->wake && !c->stop)
+      pthread_cond_wait(&c->cv, &c->mu);
+    if (c->stop) break;
+    c->wake = 0;
+    pthread_mutex_unlock(&c->mu);
+    /* PASSIVE: copies what it can, waits for no reader or writer */
+    sqlite3_wal_checkpoint_v2(c->h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
+                              NULL);
+    pthread_mutex_lock(&c->mu);
+  }
+  pthread_mutex_unlock(&c->mu);
+  return NULL;
+}
+
+/* The writer's commit hook: wake the checkpointer, or copy itself when
+** the log has grown far. */
+static int
+ckpt_hook(void *arg, sqlite3 *h, const char *name, int pages)
+{
+  struct ckpt *c = arg;
+
+  if (pages >= CKPT_STALL) {
+    sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+  } else if (pages >= CKPT_PAGES) {
+    pthread_mutex_lock(&c->mu);
+    c->wake = 1;
+    pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+  }
+  return SQLITE_OK;
+}
+
+int
+db_checkpoint_behind(struct db *db, struct cg_err *e)
+{
+  struct ckpt *c;
+
+  if (db->ckpt) return CG_OK;
+  if (!(c = calloc(1, sizeof *c)))
+    return cg_fail(e, CG_ENOMEM, "out of memory");
+  if (sqlite3_open_v2(db->path, &c->h,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                      NULL) != SQLITE_OK ||
+      sqlite3_exec(c->h, "PRAGMA synchronous = FULL", NULL, NULL, NULL) !=
+          SQLITE_OK) {
+    cg_fail(e, CG_EDB, "cannot open database '%s' to checkpoint: %s", db->path,
+            c->h ? sqlite3_errmsg(c->h) : "out of memory");
+    sqlite3_close(c->h);
+    free(c);
+    return CG_EDB;
+  }
+  pthread_mutex_init(&c->mu, NULL);
+  pthread_cond_init(&c->cv, NULL);
+  if (pthread_create(&c->thread, NULL, ckpt_main, c) != 0) {
+    pthread_mutex_destroy(&c->mu);
+    pthread_cond_destroy(&c->cv);
+    sqlite3_close(c->h);
+    free(c);
+    return cg_fail(e, CG_EINTERNAL, "cannot start the checkpointer");
+  }
+  db->ckpt = c;
+  sqlite3_wal_hook(db->h, ckpt_hook, c); /* (ends automatic checkpoints) */
+  return CG_OK;
+}
+
+/* End the checkpointer and put the automatic checkpoints back. */
+static void
+ckpt_stop(struct db *db)
+{
+  struct ckpt *c = db->ckpt;
+
+  if (!c) return;
+  sqlite3_wal_autocheckpoint(db->h, CKPT_PAGES);
+  pthread_mutex_lock(&c->mu);
+  c->stop = 1;
+  pthread_cond_signal(&c->cv);
+  pthread_mutex_unlock(&c->mu);
+  pthread_join(c->thread, NULL);
+  pthread_mutex_destroy(&c->mu);
+  pthread_cond_destroy(&c->cv);
+  sqlite3_close(c->h);
+  free(c);
+  db->ckpt = NULL;
 }
 
 const char *
@@ -115,6 +240,7 @@ int
 db_exec(struct db *db, const char *sql, struct cg_err *e)
 {
   char *msg = NULL;
+  GATE(db);
   if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
     int rc = cg_fail(e, CG_EDB, "%s", msg ? msg : sqlite3_errmsg(db->h));
     if ((sqlite3_extended_errcode(db->h) & 0xff) == SQLITE_CONSTRAINT)
@@ -133,6 +259,7 @@ db_prepare(struct db *db, struct db_stmt **out, const char *sql,
 
   *out = NULL;
   if (!st) return cg_fail(e, CG_ENOMEM, "out of memory");
+  GATE(db);
   if (sqlite3_prepare_v2(db->h, sql, -1, &st->h, NULL) != SQLITE_OK) {
     char what[96];
     snprintf(what, sizeof what, "cannot prepare '%.60s'", sql);
@@ -149,6 +276,7 @@ void
 db_finalize(struct db_stmt *st)
 {
   if (!st) return;
+  GATE(st->db);
   st->db->nstmt--;
   if (st->cached_sql) {
     sqlite3_reset(st->h);
@@ -166,6 +294,7 @@ db_prepare_cached(struct db *db, struct db_stmt **out, const char *sql,
   size_t slot = ((uintptr_t)sql >> 3) & (CACHE_SLOTS - 1);
   int rc;
 
+  GATE(db);
   for (int probe = 0; probe < CACHE_SLOTS; probe++) {
     struct db_stmt *st = db->cache[slot];
     if (st && st->cached_sql == sql) {
@@ -276,8 +405,9 @@ db_bindf(struct db_stmt *st, const char *fmt, ...)
 int
 db_step(struct db_stmt *st, struct cg_err *e)
 {
-  int rc = sqlite3_step(st->h);
-  if (rc == SQLITE_ROW) return DB_ROW;
+  int rc;
+  GATE(st->db);
+  if ((rc = sqlite3_step(st->h)) == SQLITE_ROW) return DB_ROW;
   if (rc == SQLITE_DONE) return DB_DONE;
   return -fail_sqlite(st->db, e, "database error");
 }
@@ -285,6 +415,7 @@ db_step(struct db_stmt *st, struct cg_err *e)
 void
 db_reset(struct db_stmt *st)
 {
+  GATE(st->db);
   sqlite3_reset(st->h);
 }
 
@@ -349,6 +480,7 @@ run_cached(struct db *db, const char *sql, struct cg_err *e)
 int64_t
 db_last_id(struct db *db)
 {
+  GATE(db);
   return sqlite3_last_insert_rowid(db->h);
 }
 
@@ -363,6 +495,7 @@ static const char read_begin_sql[] = "BEGIN";
 int
 db_read_begin(struct db *db)
 {
+  GATE(db);
   return sqlite3_get_autocommit(db->h) &&
          run_cached(db, read_begin_sql, NULL) == CG_OK;
 }
@@ -370,12 +503,14 @@ db_read_begin(struct db *db)
 void
 db_read_end(struct db *db)
 {
+  GATE(db);
   if (!sqlite3_get_autocommit(db->h)) run_cached(db, commit_sql, NULL);
 }
 
 void
 db_rollback(struct db *db)
 {
+  GATE(db);
   if (!sqlite3_get_autocommit(db->h))
     sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -406,12 +541,14 @@ db_query_int(struct db *db, int64_t *out, int64_t dflt, struct cg_err *e,
 int64_t
 db_changes(struct db *db)
 {
+  GATE(db);
   return sqlite3_changes64(db->h);
 }
 
 int64_t
 db_total_changes(struct db *db)
 {
+  GATE(db);
   return sqlite3_total_changes64(db->h);
 }
 
