@@ -23,6 +23,7 @@
 #include <time.h>
 
 static void hex(const unsigned char *d, char out[65]);
+static void settle_due(struct kase *k);
 
 /* Indexed by enum case_state. */
 static const struct {
@@ -205,28 +206,54 @@ forget_last(struct case_env *env)
   b->have_last = b->last_dirty = b->last_fresh = 0;
 }
 
-/* Forget everything a batch kept. */
+/* Forget the configuration looked up. */
+static void
+memo_clear(struct case_batch *b)
+{
+  if (b->nmemo) memset(b->memo, 0, sizeof b->memo);
+  b->nmemo = 0;
+  b->config = -1;
+}
+
+/* Forget everything a batch kept but the configuration looked up. */
 static void
 batch_clear(struct case_env *env)
 {
   struct case_batch *b = env->batch;
   if (!b) return;
   forget_last(env);
-  if (b->nmemo) memset(b->memo, 0, sizeof b->memo);
-  b->nmemo = 0;
   memset(&b->hot, 0, sizeof b->hot);
 }
 
 int
 case_begin(struct case_env *env, struct cg_err *e)
 {
+  static const char version_sql[] =
+      "SELECT value FROM counter WHERE name = 'config'";
+  int64_t version;
   int rc;
-  if (!env->batch && !(env->batch = calloc(1, sizeof *env->batch)))
-    return cg_fail(e, CG_ENOMEM, "out of memory");
+  if (!env->batch) {
+    if (!(env->batch = calloc(1, sizeof *env->batch)))
+      return cg_fail(e, CG_ENOMEM, "out of memory");
+    env->batch->config = -1;
+  }
   batch_clear(env);
-  rc = begin(env->db, e);
-  if (rc == CG_OK) env->in_tx = 1;
-  return rc;
+  if (!env->write_behind)
+    case_wb_stop(env);
+  else if ((rc = case_wb_start(env, e)) != CG_OK)
+    return rc;
+  case_wb_clear(env); /* nothing left from a batch before */
+  if ((rc = begin(env->db, e)) != CG_OK) return rc;
+  env->in_tx = 1;
+  /* the lookups of the last batch hold while the configuration is as it
+  ** was then */
+  if ((rc = db_query_int(env->db, &version, -1, e, version_sql, "")) != CG_OK) {
+    case_rollback(env);
+    return rc;
+  }
+  if (version != env->batch->config || version < 0) memo_clear(env->batch);
+  env->batch->config = version;
+  return CG_OK;
 }
 
 /* Write back what the batch kept in memory. */
@@ -268,10 +295,12 @@ int
 case_commit(struct case_env *env, struct cg_err *e)
 {
   int rc = batch_flush(env, e);
+  if (rc == CG_OK) rc = case_wb_error(env, e); /* every row written? */
   env->in_tx = 0;
   batch_clear(env);
   if (rc != CG_OK) {
     db_rollback(env->db);
+    case_wb_clear(env);
     case_recent_end(env, 0);
     return rc;
   }
@@ -285,13 +314,16 @@ case_rollback(struct case_env *env)
 {
   env->in_tx = 0;
   batch_clear(env);
-  db_rollback(env->db);
+  if (env->batch) memo_clear(env->batch); /* it may have seen changes undone */
+  db_rollback(env->db);                   /* (after the writer: the gate) */
+  case_wb_clear(env);
   case_recent_end(env, 0);
 }
 
 void
 case_env_release(struct case_env *env)
 {
+  case_wb_stop(env);
   if (env->batch) forget_last(env);
   case_held_clear(env);
   if (env->held) free(env->held->ev);
@@ -347,9 +379,12 @@ case_memo_put(struct case_env *env, const char *key, int64_t num,
               const char *text)
 {
   struct case_batch *b = env->batch;
-  if (!env->in_tx || !b || strlen(key) >= sizeof b->memo[0].key ||
-      b->nmemo >= MEMO_SLOTS / 2)
-    return;
+  if (!env->in_tx || !b || strlen(key) >= sizeof b->memo[0].key) return;
+  if (b->nmemo >= MEMO_SLOTS / 2) { /* full: start again */
+    int64_t config = b->config;
+    memo_clear(b);
+    b->config = config;
+  }
   for (size_t i = memo_slot(key);; i = (i + 1) & (MEMO_SLOTS - 1))
     if (!b->memo[i].key[0]) {
       cg_copy(b->memo[i].key, sizeof b->memo[i].key, key);
@@ -387,12 +422,56 @@ case_batch_flush(struct case_env *env, struct cg_err *e)
   return case_flush(env, e);
 }
 
+/* case_flush() writing behind: the case goes to the writer thread with
+** its texts and held events, and the batch goes on as if it were written
+** (src/case/behind.c). */
+static int
+flush_behind(struct case_env *env, struct cg_err *e)
+{
+  struct case_batch *b = env->batch;
+  struct case_held *h = env->held;
+  struct held_event *mine = NULL;
+  int n = 0, kept = 0, rc;
+
+  if ((rc = case_wb_failed(env, e)) != CG_OK) {
+    forget_last(env);
+    return rc;
+  }
+  settle_due(&b->last);
+  if (b->last_fresh && h && h->n) { /* its events become the writer's */
+    if (!(mine = malloc((size_t)h->n * sizeof *mine))) {
+      forget_last(env);
+      return cg_fail(e, CG_ENOMEM, "out of memory");
+    }
+    for (int i = 0; i < h->n; i++)
+      if (strcmp(h->ev[i].part[0], b->last.no) == 0)
+        mine[n++] = h->ev[i];
+      else
+        h->ev[kept++] = h->ev[i];
+    h->n = kept;
+  }
+  rc =
+      case_wb_push(env, &b->last, b->last_fresh ? &b->fresh : NULL, mine, n, e);
+  free(mine);
+  if (b->last_fresh) { /* its texts are the writer's (or freed) now */
+    memset(&b->fresh, 0, sizeof b->fresh);
+    b->last_fresh = 0;
+    b->last.unsaved = 0;
+  }
+  for (int i = 0; i < b->last.ntasks; i++)
+    b->last.tasks[i].dirty = b->last.tasks[i].fresh = 0;
+  b->last_dirty = 0;
+  if (rc != CG_OK) forget_last(env);
+  return rc;
+}
+
 int
 case_flush(struct case_env *env, struct cg_err *e)
 {
   struct case_batch *b = env->batch;
   int rc;
   if (!env->in_tx || !b || !b->have_last || !b->last_dirty) return CG_OK;
+  if (env->wb) return flush_behind(env, e);
   rc = case_save(env, &b->last, b->last_fresh ? &b->fresh : NULL, e);
   if (rc != CG_OK) {
     forget_last(env);
@@ -566,6 +645,17 @@ case_load(struct db *db, const char *no, struct kase *k, struct cg_err *e)
   return rc < 0 ? -rc : CG_OK;
 }
 
+/* The case's disposal deadline: the latest of its active tasks'. */
+static void
+settle_due(struct kase *k)
+{
+  int64_t latest = 0;
+  for (int i = 0; i < k->ntasks; i++)
+    if (k->tasks[i].state <= TS_SUSPENDING && k->tasks[i].due_at > latest)
+      latest = k->tasks[i].due_at;
+  if (latest) k->due_at = latest;
+}
+
 /* Bind a time, NULL when 0. */
 static void
 bind_time(struct db_stmt *st, int i, int64_t t)
@@ -598,36 +688,10 @@ event_insert(struct db *db, const char *const part[9], int seq, int64_t gseq,
   return rc < 0 ? -rc : CG_OK;
 }
 
-/* Write the events held for case no, now that its row is in the store,
-** and drop them from the list (events of another case stay). One INSERT
-** a row: a statement of several rows would cost SQLite a statement
-** journal, more than it saves. */
-static int
-held_write(struct case_env *env, const char *no, struct cg_err *e)
-{
-  struct case_held *h = env->held;
-  int kept = 0, rc = CG_OK;
-
-  if (!h) return CG_OK;
-  for (int i = 0; i < h->n; i++) {
-    struct held_event *ev = &h->ev[i];
-    if (rc == CG_OK && strcmp(ev->part[0], no) == 0) {
-      rc = event_insert(env->db, ev->part, ev->seq, ev->gseq, ev->at, ev->hash,
-                        e);
-      free(ev->text);
-    } else {
-      h->ev[kept++] = *ev;
-    }
-  }
-  h->n = kept;
-  return rc;
-}
-
 int
-case_save(struct case_env *env, struct kase *k, const struct case_text *txt,
-          struct cg_err *e)
+case_save_rows(struct db *db, struct kase *k, const struct case_text *txt,
+               const struct held_event *ev, int nev, struct cg_err *e)
 {
-  struct db *db = env->db;
   static const char sql[] =
       "UPDATE cases SET state = ?, dept_code = ?, updated_at = ?,"
       " step_started = ?, step_due = ?, dispatched_at = ?, due_at = ?,"
@@ -659,12 +723,8 @@ case_save(struct case_env *env, struct kase *k, const struct case_text *txt,
       " request_s = ? WHERE case_no = ? AND n = ?";
   struct db_stmt *st;
   int rc;
-  int64_t latest = 0;
 
-  for (int i = 0; i < k->ntasks; i++)
-    if (k->tasks[i].state <= TS_SUSPENDING && k->tasks[i].due_at > latest)
-      latest = k->tasks[i].due_at;
-  if (latest) k->due_at = latest;
+  settle_due(k);
   if ((rc = db_prepare_cached(db, &st, txt ? new_sql : sql, e)) != CG_OK)
     return rc;
   db_bind_text_ref(st, 1, case_state_name(k->state));
@@ -718,14 +778,19 @@ case_save(struct case_env *env, struct kase *k, const struct case_text *txt,
   if (rc < 0) return -rc;
   if (txt) { /* a new case: into the full-text index (migration 0005) */
     int64_t id = db_last_id(db);
-    case_recent_add(env, id, k);
     if ((rc = db_prepare_cached(db, &st, search_sql, e)) != CG_OK) return rc;
     db_bindf(st, "iTT", id, txt->address ? txt->address : "",
              txt->description ? txt->description : "");
     rc = db_step(st, e);
     db_finalize(st);
     if (rc < 0) return -rc;
-    if ((rc = held_write(env, k->no, e)) != CG_OK) return rc;
+    /* then its events, held until the row they refer to was written; one
+    ** INSERT a row: a statement of several rows would cost SQLite a
+    ** statement journal, more than it saves */
+    for (int i = 0; i < nev; i++)
+      if ((rc = event_insert(db, ev[i].part, ev[i].seq, ev[i].gseq, ev[i].at,
+                             ev[i].hash, e)) != CG_OK)
+        return rc;
     k->unsaved = 0;
   }
   for (int i = 0; i < k->ntasks; i++) {
@@ -753,6 +818,34 @@ case_save(struct case_env *env, struct kase *k, const struct case_text *txt,
     db_finalize(st);
     if (rc < 0) return -rc;
     t->dirty = t->fresh = 0;
+  }
+  return CG_OK;
+}
+
+int
+case_save(struct case_env *env, struct kase *k, const struct case_text *t,
+          struct cg_err *e)
+{
+  struct case_held *h = env->held;
+  struct held_event *mine = NULL;
+  int n = 0, kept = 0, rc;
+
+  if (t && h && h->n) { /* the events held for this case */
+    if (!(mine = malloc((size_t)h->n * sizeof *mine)))
+      return cg_fail(e, CG_ENOMEM, "out of memory");
+    for (int i = 0; i < h->n; i++)
+      if (strcmp(h->ev[i].part[0], k->no) == 0) mine[n++] = h->ev[i];
+  }
+  rc = case_save_rows(env->db, k, t, mine, n, e);
+  free(mine);
+  if (rc != CG_OK) return rc;
+  if (t) {
+    for (int i = 0; h && i < h->n; i++) /* written: drop them */
+      if (strcmp(h->ev[i].part[0], k->no) == 0)
+        free(h->ev[i].text);
+      else
+        h->ev[kept++] = h->ev[i];
+    if (h) h->n = kept;
   }
   return CG_OK;
 }
@@ -953,6 +1046,8 @@ case_event(struct case_env *env, struct kase *k, int64_t at,
              : event_insert(env->db, part, k->last_seq + 1, gseq, at, hash, e);
     if (rc != CG_OK) goto out;
   }
+  /* the duplicate search's table follows the case's state */
+  if ((rc = case_recent_note(env, k, to, gseq, e)) != CG_OK) goto out;
   case_ledger_step(head, bin);
   if (b) { /* written back at case_commit() */
     b->hot.ledger_loaded = b->hot.ledger_dirty = 1;

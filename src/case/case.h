@@ -67,6 +67,8 @@ struct case_env {
   struct case_held *held;     /* events of a case not written yet; owned */
   struct case_recent *recent; /* open cases the duplicate search looks
                               ** at (recent.c); owned */
+  int write_behind;           /* batches write on a second thread */
+  struct case_wb *wb;         /* that thread (behind.c); owned */
 };
 
 /* Free what an env holds (the batch memory). */
@@ -84,7 +86,14 @@ void case_env_init(struct case_env *env, struct db *db,
 ** and again (the ledger head, the day's case counter, the dictionaries,
 ** routing and limits, the case just written) is kept in memory and written
 ** back at case_commit(). Nobody else writes meanwhile: the transaction
-** holds the write lock. On failure call case_rollback(). */
+** holds the write lock. On failure call case_rollback().
+**
+** Bulk loads set env->write_behind before case_begin(): the rows of each
+** case are then written by a second thread while the next case is worked
+** out (src/case/behind.c). A write that fails is reported by a later call
+** or by case_commit(), which then keeps nothing of the batch; and while
+** such a batch is open, the caller's own statements on env->db must not
+** stay open across a call of these functions. */
 int case_begin(struct case_env *env, struct cg_err *e);
 int case_commit(struct case_env *env, struct cg_err *e);
 void case_rollback(struct case_env *env);

@@ -67,7 +67,9 @@ struct case_text {
 
 /* What a batch transaction keeps in memory (see case_begin()): lookups of
 ** configuration by key, the ledger head, the day's case counter, and the
-** case written last. Valid only while env->in_tx. */
+** case written last. Valid only while env->in_tx; the lookups are kept
+** for the next batch too, as long as the configuration's version (counter
+** 'config', migration 0010) stays the same. */
 #define MEMO_SLOTS 4096 /* power of two */
 struct memo {
   char key[80];
@@ -77,6 +79,7 @@ struct memo {
 struct case_batch {
   struct memo memo[MEMO_SLOTS];
   int nmemo;
+  int64_t config; /* the configuration's version the memo is of; -1 none */
   struct case_mark hot;      /* the ledger head and the day's case counter */
   int have_last, last_dirty; /* last: the case worked on; dirty: its row
                              ** and tasks are not written yet */
@@ -102,6 +105,28 @@ struct case_held {
   struct held_event *ev;
   int n, cap;
 };
+
+/* Write k's row — inserted with t's texts when t is given, else updated —
+** then, after a new row, its full-text entry and the events ev[0..nev),
+** then k's dirty or fresh tasks, on db. Clears the dirty flags of k and
+** its tasks. */
+int case_save_rows(struct db *db, struct kase *k, const struct case_text *t,
+                   const struct held_event *ev, int nev, struct cg_err *e);
+
+/* Write-behind for bulk loads (behind.c): start the writer thread and put
+** a gate on env->db; hand it a case to write (t's strings and ev's texts
+** become the writer's); the error of a write that failed, after the
+** writer is idle (CG_OK if none; it stays until case_wb_clear(), at the
+** next batch or a rollback); the same, but only if one is known already,
+** without waiting; forget it; stop the thread. */
+int case_wb_start(struct case_env *env, struct cg_err *e);
+int case_wb_push(struct case_env *env, const struct kase *k,
+                 struct case_text *t, struct held_event *ev, int nev,
+                 struct cg_err *e);
+int case_wb_error(struct case_env *env, struct cg_err *e);
+int case_wb_failed(struct case_env *env, struct cg_err *e);
+void case_wb_clear(struct case_env *env);
+void case_wb_stop(struct case_env *env);
 
 /* Drop the held events unwritten (the case they belong to is gone). */
 void case_held_clear(struct case_env *env);
@@ -130,12 +155,14 @@ void case_tx_rollback(struct case_env *env);
 /* The earliest open case of (scheme, kind, code) within env->dup_radius_m
 ** of (lat, lon) reported at or after at - env->dup_window_s: its number
 ** into dup, or "" if there is none. Must run inside the transaction that
-** writes the report (the table catches up with the store once in each). */
+** writes the report (the table follows the event log once in each). */
 int case_recent_find(struct case_env *env, const char *scheme, const char *kind,
                      const char *code, double lat, double lon, int64_t at,
                      char dup[32], struct cg_err *e);
-/* A new case row written with rowid id (case_save() calls it). */
-void case_recent_add(struct case_env *env, int64_t id, const struct kase *k);
+/* Case k is now in `state`, by the env's own event number gseq
+** (case_event() calls it). */
+int case_recent_note(struct case_env *env, const struct kase *k, int state,
+                     int64_t gseq, struct cg_err *e);
 /* The env's transaction ended: committed, or rolled back (the table is
 ** dropped then, to be loaded again when next needed). */
 void case_recent_end(struct case_env *env, int committed);

@@ -6,23 +6,24 @@
 ** the last window can match, so rather than keep an index over every case
 ** ever reported (one that grows with history and costs a random B-tree
 ** insert per case), each env keeps the open cases reported since a
-** horizon in a hash table keyed by (category, 0.01° square), and:
+** horizon in a hash table keyed by (category, 0.01° square), and follows
+** the district's event log to keep it true:
 **
-**  - loads it from the store at the first report, back to the report's
-**    window start (the cases_created index), and again whenever a report
-**    reaches further back than the table covers;
-**  - once in each write transaction, picks up the rows other connections
-**    added since it last looked (cases by rowid past a high-water mark);
-**  - adds the cases this env writes (case_save() calls case_recent_add());
-**  - forgets everything when a transaction rolls back;
-**  - drops cases older than two windows behind the newest one seen.
+**  - it is loaded from the store at the first report, back to the
+**    report's window start (through cases_created), together with the
+**    log's length (the ledger);
+**  - once in each write transaction, before the env reads or changes it,
+**    it reads the events others appended since (gseq past the last one
+**    it saw): a case that became open is added, one that left the open
+**    states (closed, void, rejected, linked as a duplicate...) dropped;
+**  - the env's own events change it as they are written (case_event()
+**    calls case_recent_note()); nobody else writes meanwhile, for the
+**    transaction holds the store's write lock;
+**  - a transaction rolled back takes the table with it (loaded again when
+**    next needed), and cases two windows older than the newest are pruned.
 **
-** A case closed, voided or linked elsewhere after it was loaded stays in
-** the table until it is found: a match is read back from the store (one
-** primary-key read) and skipped and dropped if it is no longer open.
-**
-** The table is an env's own (struct case_recent, freed by
-** case_env_release()); SQLite's rowid orders the rows.
+** So a match needs no read of the store, which matters when the writes
+** go on behind (behind.c): a read would wait for the writer.
 */
 #include "case_int.h"
 
@@ -34,8 +35,9 @@
 #define NCAT 4096 /* categories a table tells apart (power of two) */
 
 struct recent_case {
-  int64_t id, created_at;
+  int64_t created_at;
   double lat, lon;
+  char no[32];
 };
 
 /* The cases of one category in one square, in the order they came. */
@@ -47,9 +49,9 @@ struct recent_cell {
 
 struct case_recent {
   int64_t horizon;     /* every open case reported since is here */
-  int64_t seen_id;     /* the store's rows up to this rowid are looked at */
+  int64_t seen;        /* the events up to this gseq are followed */
   int64_t newest;      /* the latest report time added */
-  int synced;          /* looked at the store in this transaction */
+  int synced;          /* the log was read in this transaction */
   int since_prune;     /* cases added since the last prune */
   char cats[NCAT][40]; /* "scheme kind code" by category number */
   int ncats;
@@ -58,8 +60,7 @@ struct case_recent {
 };
 
 /* The states a case may be matched in: the open ones that can take
-** another report's problem (the same set as before in the partial index
-** of migration 0004). */
+** another report's problem. */
 static int
 matchable(int state)
 {
@@ -78,24 +79,29 @@ case_recent_free(struct case_recent *r)
   free(r);
 }
 
-/* The category's number in r (1..NCAT-1), given one if new; 0 if the
-** table of categories is full. */
+/* The category's number in r (1..NCAT-1), given one if new and `add`; 0
+** if unknown, or if the table of categories is full. */
 static int
 category(struct case_recent *r, const char *scheme, const char *kind,
          const char *code, int add)
 {
   char name[40];
+  const char *const part[3] = {scheme, kind, code};
   unsigned h = 2166136261u;
+  size_t at = 0;
 
-  snprintf(name, sizeof name, "%.12s %.10s %.12s", scheme, kind, code);
-  for (const char *p = name; *p; p++)
-    h = (h ^ (unsigned char)*p) * 16777619u;
+  for (int i = 0; i < 3; i++) { /* "scheme kind code", cut to fit */
+    if (i) name[at++] = ' ';
+    at += cg_copy(name + at, 13, part[i] ? part[i] : "");
+  }
+  for (size_t i = 0; i < at; i++)
+    h = (h ^ (unsigned char)name[i]) * 16777619u;
   for (unsigned i = h & (NCAT - 1), k = 0; k < NCAT; i = (i + 1) & (NCAT - 1)) {
     k++;
     if (i == 0) continue; /* 0 is no category */
     if (!r->cats[i][0]) {
       if (!add || r->ncats >= NCAT / 2) return 0;
-      memcpy(r->cats[i], name, sizeof name);
+      memcpy(r->cats[i], name, at + 1);
       r->ncats++;
       return (int)i;
     }
@@ -149,15 +155,29 @@ grow(struct case_recent *r)
   return CG_OK;
 }
 
-/* Add a case; CG_ENOMEM if memory ran out. */
+/* The cell case (cat, lat, lon) belongs to, or NULL if there is none. */
+static struct recent_cell *
+cell_find(struct case_recent *r, int cat, double lat, double lon)
+{
+  struct recent_cell *c;
+  if (!cat || !r->cap) return NULL;
+  c = slot(r, cell_of(lat, lon) * NCAT + cat);
+  return c->key ? c : NULL;
+}
+
+/* Add a case unless it is there or older than the horizon; CG_ENOMEM if
+** memory ran out. */
 static int
-add(struct case_recent *r, int cat, int64_t id, double lat, double lon,
+add(struct case_recent *r, int cat, const char *no, double lat, double lon,
     int64_t created_at)
 {
   int64_t key = cell_of(lat, lon) * NCAT + cat;
   struct recent_cell *c;
 
   if (cat == 0 || created_at < r->horizon) return CG_OK;
+  if ((c = cell_find(r, cat, lat, lon)))
+    for (int j = 0; j < c->n; j++)
+      if (strcmp(c->c[j].no, no) == 0) return CG_OK;
   if (grow(r) != CG_OK) return CG_ENOMEM;
   c = slot(r, key);
   if (!c->key) {
@@ -171,11 +191,26 @@ add(struct case_recent *r, int cat, int64_t id, double lat, double lon,
     c->c = m;
     c->cap = cap;
   }
-  c->c[c->n++] = (struct recent_case){id, created_at, lat, lon};
+  c->c[c->n].created_at = created_at;
+  c->c[c->n].lat = lat;
+  c->c[c->n].lon = lon;
+  cg_copy(c->c[c->n].no, sizeof c->c[c->n].no, no);
+  c->n++;
   if (created_at > r->newest) r->newest = created_at;
-  if (id > r->seen_id) r->seen_id = id;
   r->since_prune++;
   return CG_OK;
+}
+
+/* Drop case no, if it is there. */
+static void
+drop(struct case_recent *r, int cat, const char *no, double lat, double lon)
+{
+  struct recent_cell *c = cell_find(r, cat, lat, lon);
+  for (int j = 0; c && j < c->n; j++)
+    if (strcmp(c->c[j].no, no) == 0) {
+      c->c[j] = c->c[--c->n];
+      return;
+    }
 }
 
 /* Drop the cases reported before `horizon` and move the horizon there. */
@@ -195,86 +230,104 @@ prune(struct case_recent *r, int64_t horizon)
   r->since_prune = 0;
 }
 
-/* Add the rows of a query that returns rowid, scheme, kind, category_code,
-** lat, lon, created_at and state, binding `v` to its one parameter. */
+/* Take in a case now in `state`: added if open, dropped if not. */
 static int
-add_rows(struct case_env *env, struct case_recent *r, const char *sql,
-         int64_t v, struct cg_err *e)
+note(struct case_recent *r, const char *no, const char *scheme,
+     const char *kind, const char *code, double lat, double lon,
+     int64_t created_at, int state)
 {
-  struct db_stmt *st;
-  int rc;
-
-  if ((rc = db_prepare_cached(env->db, &st, sql, e)) != CG_OK) return rc;
-  db_bind_int(st, 1, v);
-  while ((rc = db_step(st, e)) == DB_ROW) {
-    int64_t id = db_col_int(st, 0);
-    if (id > r->seen_id) r->seen_id = id;
-    if (!matchable(case_state_parse(db_col_text(st, 7)))) continue;
-    if (add(r,
-            category(r, db_col_text(st, 1), db_col_text(st, 2),
-                     db_col_text(st, 3), 1),
-            id, db_col_double(st, 4), db_col_double(st, 5),
-            db_col_int(st, 6)) != CG_OK) {
-      rc = -cg_fail(e, CG_ENOMEM, "out of memory");
-      break;
-    }
+  int cat = category(r, scheme, kind, code, matchable(state));
+  if (!matchable(state)) {
+    drop(r, cat, no, lat, lon);
+    return CG_OK;
   }
-  db_finalize(st);
-  return rc < 0 ? -rc : CG_OK;
+  return add(r, cat, no, lat, lon, created_at);
 }
 
-/* A table covering the cases reported since `horizon`, from the store. */
+/* Drop the table (it will be loaded again when needed). */
+static void
+forget(struct case_env *env)
+{
+  case_recent_free(env->recent);
+  env->recent = NULL;
+}
+
+/* A table covering the cases reported since `horizon`, from the store,
+** and the length of the log it is true to. */
 static int
 load(struct case_env *env, int64_t horizon, struct cg_err *e)
 {
   static const char since[] =
-      "SELECT rowid, scheme, kind, category_code, lat, lon, created_at,"
-      " state FROM cases WHERE created_at >= ?";
-  static const char last[] = "SELECT coalesce(max(rowid), 0) FROM cases";
+      "SELECT no, scheme, kind, category_code, lat, lon, created_at, state"
+      " FROM cases WHERE created_at >= ?";
+  static const char ledger[] = "SELECT events FROM ledger WHERE id = 1";
   struct case_recent *r = calloc(1, sizeof *r);
-  int64_t top;
+  struct db_stmt *st;
   int rc;
 
-  case_recent_free(env->recent);
-  env->recent = NULL;
+  forget(env);
   if (!r) return cg_fail(e, CG_ENOMEM, "out of memory");
   r->horizon = horizon;
-  if ((rc = db_query_int(env->db, &top, 0, e, last, "")) != CG_OK ||
-      (rc = add_rows(env, r, since, horizon, e)) != CG_OK) {
+  if (env->in_tx && env->batch && env->batch->hot.ledger_loaded)
+    r->seen = env->batch->hot.ledger_events; /* the store's is behind */
+  else if ((rc = db_query_int(env->db, &r->seen, 0, e, ledger, "")) != CG_OK) {
     case_recent_free(r);
     return rc;
   }
-  r->seen_id = top;
+  if ((rc = db_prepare_cached(env->db, &st, since, e)) != CG_OK) {
+    case_recent_free(r);
+    return rc;
+  }
+  db_bind_int(st, 1, horizon);
+  while ((rc = db_step(st, e)) == DB_ROW)
+    if (note(r, db_col_text(st, 0), db_col_text(st, 1), db_col_text(st, 2),
+             db_col_text(st, 3), db_col_double(st, 4), db_col_double(st, 5),
+             db_col_int(st, 6),
+             case_state_parse(db_col_text(st, 7))) != CG_OK) {
+      rc = -cg_fail(e, CG_ENOMEM, "out of memory");
+      break;
+    }
+  db_finalize(st);
+  if (rc < 0) {
+    case_recent_free(r);
+    return -rc;
+  }
   r->synced = 1;
   env->recent = r;
   return CG_OK;
 }
 
-/* Is case x still open, and still the case the table took it for (a row
-** of a transaction rolled back behind the env's back may have left its
-** rowid to another)? Its number into no[32] if so. */
+/* Follow the events appended since the table last looked. */
 static int
-still_open(struct case_env *env, const struct recent_case *x, int cat, char *no,
-           struct cg_err *e)
+sync_log(struct case_env *env, struct cg_err *e)
 {
   static const char sql[] =
-      "SELECT no, state, scheme, kind, category_code, lat, lon, created_at"
-      " FROM cases WHERE rowid = ?";
+      "SELECT e.gseq, e.case_no, e.to_state, c.scheme, c.kind,"
+      " c.category_code, c.lat, c.lon, c.created_at FROM event e"
+      " JOIN cases c ON c.no = e.case_no WHERE e.gseq > ? ORDER BY e.gseq";
   struct case_recent *r = env->recent;
   struct db_stmt *st;
-  int rc, open = 0;
+  int rc;
 
-  if ((rc = db_prepare_cached(env->db, &st, sql, e)) != CG_OK) return -rc;
-  db_bind_int(st, 1, x->id);
-  if ((rc = db_step(st, e)) == DB_ROW &&
-      category(r, db_col_text(st, 2), db_col_text(st, 3), db_col_text(st, 4),
-               0) == cat &&
-      db_col_double(st, 5) == x->lat && db_col_double(st, 6) == x->lon &&
-      db_col_int(st, 7) == x->created_at &&
-      (open = matchable(case_state_parse(db_col_text(st, 1)))))
-    snprintf(no, 32, "%s", db_col_text(st, 0));
+  if ((rc = db_prepare_cached(env->db, &st, sql, e)) != CG_OK) return rc;
+  db_bind_int(st, 1, r->seen);
+  while ((rc = db_step(st, e)) == DB_ROW) {
+    r->seen = db_col_int(st, 0);
+    if (note(r, db_col_text(st, 1), db_col_text(st, 3), db_col_text(st, 4),
+             db_col_text(st, 5), db_col_double(st, 6), db_col_double(st, 7),
+             db_col_int(st, 8),
+             case_state_parse(db_col_text(st, 2))) != CG_OK) {
+      rc = -cg_fail(e, CG_ENOMEM, "out of memory");
+      break;
+    }
+  }
   db_finalize(st);
-  return rc < 0 ? rc : open;
+  if (rc < 0) {
+    forget(env);
+    return -rc;
+  }
+  r->synced = 1;
+  return CG_OK;
 }
 
 int
@@ -282,15 +335,13 @@ case_recent_find(struct case_env *env, const char *scheme, const char *kind,
                  const char *code, double lat, double lon, int64_t at,
                  char dup[32], struct cg_err *e)
 {
-  static const char newer[] =
-      "SELECT rowid, scheme, kind, category_code, lat, lon, created_at,"
-      " state FROM cases WHERE rowid > ?";
   const double m_per_deg = 111195.0;
   double dlat = env->dup_radius_m / m_per_deg;
   double coslat = cos(lat * M_PI / 180), dlon = dlat / coslat;
   int64_t from = at - env->dup_window_s;
   int64_t lo = cell_of(lat - dlat, lon - dlon);
   int64_t hi = cell_of(lat + dlat, lon + dlon);
+  const struct recent_case *best = NULL;
   struct case_recent *r = env->recent;
   int cat, rc;
 
@@ -298,60 +349,52 @@ case_recent_find(struct case_env *env, const char *scheme, const char *kind,
   if (!r || from < r->horizon) {
     if ((rc = load(env, from, e)) != CG_OK) return rc;
     r = env->recent;
-  } else if (!r->synced) {
-    if ((rc = add_rows(env, r, newer, r->seen_id, e)) != CG_OK) {
-      case_recent_free(r);
-      env->recent = NULL;
-      return rc;
-    }
-    r->synced = 1;
+  } else if (!r->synced && (rc = sync_log(env, e)) != CG_OK) {
+    return rc;
   }
   if (!(cat = category(r, scheme, kind, code, 0))) return CG_OK;
-  for (;;) { /* the earliest open case nearby wins */
-    struct recent_cell *best_cell = NULL;
-    int best = -1, open;
-    for (int64_t row = lo / 1000000; row <= hi / 1000000; row++)
-      for (int64_t col = lo % 1000000; col <= hi % 1000000; col++) {
-        struct recent_cell *c;
-        if (!r->cap) continue;
-        c = slot(r, (row * 1000000 + col) * NCAT + cat);
-        for (int j = 0; c->key && j < c->n; j++) {
-          const struct recent_case *x = &c->c[j];
-          double y = (x->lat - lat) * m_per_deg;
-          double xx = (x->lon - lon) * m_per_deg * coslat;
-          if (x->created_at < from ||
-              sqrt(xx * xx + y * y) > env->dup_radius_m ||
-              (best_cell && x->created_at >= best_cell->c[best].created_at))
-            continue;
-          best_cell = c;
-          best = j;
-        }
+  /* the earliest open case nearby wins */
+  for (int64_t row = lo / 1000000; row <= hi / 1000000; row++)
+    for (int64_t col = lo % 1000000; col <= hi % 1000000; col++) {
+      struct recent_cell *c;
+      if (!r->cap) continue;
+      c = slot(r, (row * 1000000 + col) * NCAT + cat);
+      for (int j = 0; c->key && j < c->n; j++) {
+        const struct recent_case *x = &c->c[j];
+        double y = (x->lat - lat) * m_per_deg;
+        double xx = (x->lon - lon) * m_per_deg * coslat;
+        if (x->created_at < from || sqrt(xx * xx + y * y) > env->dup_radius_m ||
+            (best && (x->created_at > best->created_at ||
+                      (x->created_at == best->created_at &&
+                       strcmp(x->no, best->no) > 0))))
+          continue;
+        best = x;
       }
-    if (!best_cell) return CG_OK;
-    if ((open = still_open(env, &best_cell->c[best], cat, dup, e)) < 0)
-      return -open;
-    if (open) return CG_OK;
-    /* closed, void or linked since: out of the table */
-    best_cell->c[best] = best_cell->c[--best_cell->n];
-  }
+    }
+  if (best) cg_copy(dup, 32, best->no);
+  return CG_OK;
 }
 
-void
-case_recent_add(struct case_env *env, int64_t id, const struct kase *k)
+int
+case_recent_note(struct case_env *env, const struct kase *k, int state,
+                 int64_t gseq, struct cg_err *e)
 {
   struct case_recent *r = env->recent;
+  int rc;
 
-  if (!r) return;
-  if (id > r->seen_id) r->seen_id = id;
-  if (!matchable(k->state)) return;
-  if (add(r, category(r, k->scheme, k->kind, k->code, 1), id, k->lat, k->lon,
-          k->created_at) != CG_OK) { /* no memory: load again when needed */
-    case_recent_free(r);
-    env->recent = NULL;
-    return;
+  if (!r) return CG_OK;
+  /* others' events first: they came before this one */
+  if (!r->synced && (rc = sync_log(env, e)) != CG_OK) return rc;
+  if ((r = env->recent) == NULL) return CG_OK;
+  r->seen = gseq;
+  if (note(r, k->no, k->scheme, k->kind, k->code, k->lat, k->lon, k->created_at,
+           state) != CG_OK) {
+    forget(env); /* no memory: load again when needed */
+    return CG_OK;
   }
   if (r->since_prune >= 4096 && env->dup_window_s > 0)
     prune(r, r->newest - 2 * env->dup_window_s);
+  return CG_OK;
 }
 
 void
@@ -362,6 +405,5 @@ case_recent_end(struct case_env *env, int committed)
     env->recent->synced = 0; /* others may write before the next one */
     return;
   }
-  case_recent_free(env->recent); /* what it added may be gone */
-  env->recent = NULL;
+  forget(env); /* what it took in may be gone */
 }
