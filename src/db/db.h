@@ -56,6 +56,16 @@ void db_set_gate(struct db *db, void (*fn)(void *), void *arg);
 ** server's writer, bulk loads. */
 int db_checkpoint_behind(struct db *db, struct cg_err *e);
 
+/* Group commit that syncs one batch while the next is written: after
+** db_defer_sync(), a commit on db returns once its changes are in the
+** write-ahead log, before they are on disk (SQLite synchronous NORMAL: a
+** crash may lose the last commits, never half of one); db_sync() then
+** makes every commit made so far durable. db_sync() may run on another
+** thread while db is in use; nothing committed this way may be called
+** durable before a db_sync() that began after the commit returned. */
+int db_defer_sync(struct db *db, struct cg_err *e);
+int db_sync(struct db *db, struct cg_err *e);
+
 /* Name of the backend behind db: "sqlite". Static string. */
 const char *db_backend(const struct db *db);
 
