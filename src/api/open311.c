@@ -1086,7 +1086,7 @@ post_report(struct http_req *r, struct db *db, struct post *p,
 int
 open311_requests_post_api(struct http_req *r)
 {
-  static const struct api_write_hooks hooks = {post_after, post_reply,
+  static const struct api_write_hooks hooks = {0, post_after, post_reply,
                                                post_release};
   static const char *const required[] = {"service_code", NULL};
   struct case_report rep;

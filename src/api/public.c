@@ -131,7 +131,7 @@ public_cases_post_api(struct http_req *r)
                                             {"reporter_phone", JSON_STRING, 0},
                                             {"attachments", JSON_ARRAY, 0},
                                             {NULL, 0, 0}};
-  static const struct api_write_hooks hooks = {report_after, report_reply,
+  static const struct api_write_hooks hooks = {0, report_after, report_reply,
                                                report_release};
   struct case_attach att[8];
   struct case_report rep;

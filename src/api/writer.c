@@ -1,11 +1,18 @@
 /*
 ** writer.c — group commit for reports sent over HTTP. Every report must
-** be on disk before its 201 goes out, and a commit costs an fsync; so one
-** writer thread takes all the reports queued meanwhile, writes them in one
-** transaction (a refused report leaves the others be, see write_pass()),
-** commits once, and only then answers each request. The
-** requests' connections are parked while they wait (HTTP_DEFER), so the
-** server's workers go on taking more.
+** be on disk before its 201 goes out, and a sync of the disk takes a
+** while. So one writer thread writes the reports into one open
+** transaction as they come (a refused report leaves the others be, see
+** write_jobs()), and a syncer thread makes committed transactions durable
+** (db_sync()) and only then answers their requests. The writer commits
+** when the syncer is free to take the commit at once: while a sync is
+** under way the reports that arrive go into the open transaction, which
+** then holds as many of them as that sync took time. So the store is
+** synced back to back, each sync covers every report that could have
+** been answered by then, and each commit writes the pages it touches
+** once for as many reports as possible. The requests' connections are
+** parked while they wait (HTTP_DEFER), so the server's workers go on
+** taking more.
 */
 #include "api.h"
 
@@ -27,86 +34,137 @@ struct api_job {
   int rc;
   int refused; /* its own error in rc and e: left out of the batch */
   struct cg_err e;
+  json_t *view; /* the reporter's view of the new case, if kept; owned */
 };
 
 static struct {
   pthread_mutex_t mu;
-  pthread_cond_t cv;
+  pthread_cond_t cv; /* reports queued, the syncer free, or stopping */
   pthread_once_t once;
   pthread_t thread;
   int started, stopping;
   struct api_job *head, **tail;
   struct api_app *app;
-} w = {PTHREAD_MUTEX_INITIALIZER,
-       PTHREAD_COND_INITIALIZER,
-       PTHREAD_ONCE_INIT,
-       0,
-       0,
-       0,
-       NULL,
-       NULL,
-       NULL};
+  /* the syncer: committed batches waiting for db_sync() and answers */
+  pthread_t sync_thread;
+  pthread_cond_t sync_cv;
+  struct api_job *synced_head, **synced_tail;
+  int syncing; /* a sync (and its answers) under way */
+  int sync_started, sync_stopping;
+  struct db *db; /* the writer's connection, for db_sync() */
+} w = {.mu = PTHREAD_MUTEX_INITIALIZER,
+       .cv = PTHREAD_COND_INITIALIZER,
+       .once = PTHREAD_ONCE_INIT,
+       .sync_cv = PTHREAD_COND_INITIALIZER};
 
-/* Write the jobs not refused yet in one transaction, each report after
-** the other. A report refused before it wrote anything (bad category,
-** outside the district: nearly every refusal) just drops out; one refused
-** after it wrote part of itself (a hook's row) cannot be taken back alone
-** — a savepoint per report would let it, but a savepoint makes the
-** full-text index write out what it holds at every report — so the
-** transaction is rolled back and the pass begun again without it: 1 is
-** returned for that. Otherwise the store's answer: CG_OK or why the
-** whole batch failed, in *e. */
+/* Write the jobs not refused yet into the open batch transaction, each
+** report after the other. A report refused before it wrote anything (bad
+** category, outside the district: nearly every refusal) just drops out;
+** one refused after it wrote part of itself (a hook's row) cannot be
+** taken back alone — a savepoint per report would let it, but a savepoint
+** makes the full-text index write out what it holds at every report — so
+** 1 is returned: the caller rolls the transaction back and writes its jobs
+** again, without that one. Otherwise the store's answer: CG_OK, or why the
+** whole transaction failed, in *e. */
 static int
-write_pass(struct case_env *env, struct api_job *jobs, struct cg_err *e)
+write_jobs(struct case_env *env, struct api_job *jobs, struct cg_err *e)
 {
-  int rc = case_begin(env, e); /* a batch: hot state kept in memory */
-
-  for (struct api_job *j = jobs; j && rc == CG_OK; j = j->next) {
+  for (struct api_job *j = jobs; j; j = j->next) {
     struct case_mark m;
     int64_t changes;
+    int rc;
     if (j->refused) continue;
-    if ((rc = case_batch_mark(env, &m, e)) != CG_OK) break;
+    if ((rc = case_batch_mark(env, &m, e)) != CG_OK) return rc;
     changes = db_total_changes(env->db);
+    json_decref(j->view);
+    j->view = NULL;
     j->rc = case_report(env, &j->who, &j->rep, j->no, &j->e);
+    /* its reply from memory, while the batch holds the case back: no
+    ** reading it again after the commit */
+    if (j->rc == CG_OK && j->h->view)
+      j->view = case_fresh_json(env, &j->who, j->no);
     if (j->rc == CG_OK && j->h->after && /* rows that refer to the case */
         (j->rc = case_batch_flush(env, &j->e)) == CG_OK)
       j->rc = j->h->after(env, j->no, j->arg, &j->e);
     if (j->rc == CG_OK) continue;
     if (j->e.code == CG_EDB) { /* the store failed: stop */
-      rc = j->rc;
       *e = j->e;
-      break;
+      return j->rc;
     }
     j->refused = 1;
-    if (db_total_changes(env->db) != changes) { /* begin again without it */
-      case_rollback(env);
-      return 1;
-    }
+    if (db_total_changes(env->db) != changes) return 1;
     case_batch_restore(env, &m);
   }
-  if (rc == CG_OK) return case_commit(env, e); /* one fsync for them all */
-  if (env->in_tx) case_rollback(env);
-  return rc;
+  return CG_OK;
 }
 
-/* Write one batch; answer every job in it. */
-static void
-write_batch(struct case_env *env, struct api_job *jobs)
+/* Begin a transaction and write jobs into it, over again as long as one
+** is refused after it wrote (see write_jobs()). */
+static int
+begin_and_write(struct case_env *env, struct api_job *jobs, struct cg_err *e)
 {
-  struct cg_err e = {0};
-  int rc;
+  for (;;) {
+    int rc = case_begin(env, e); /* a batch: hot state kept in memory */
+    if (rc == CG_OK) rc = write_jobs(env, jobs, e);
+    if (rc == CG_OK) return CG_OK;
+    if (env->in_tx) case_rollback(env);
+    if (rc != 1) return rc;
+  }
+}
 
-  while ((rc = write_pass(env, jobs, &e)) == 1)
-    ;
-  /* now, and only now, the answers (finish() builds them on a worker) */
+/* Answer every job of a list (finish() builds the replies on a worker). */
+static void
+answer(struct api_job *jobs)
+{
   for (struct api_job *j = jobs, *next; j; j = next) {
     next = j->next;
-    if (rc != CG_OK && !j->refused) { /* the commit failed: none kept */
-      j->rc = rc;
-      j->e = e;
-    }
     http_answer(j->r);
   }
+}
+
+/* Answer jobs with the error of their transaction: none was kept. */
+static void
+fail_all(struct api_job *jobs, int rc, const struct cg_err *e)
+{
+  for (struct api_job *j = jobs; j; j = j->next)
+    if (!j->refused) {
+      j->rc = rc;
+      j->e = *e;
+    }
+  answer(jobs);
+}
+
+/* The syncer: takes every batch committed so far, syncs the store once,
+** answers them. A sync that fails turns their answers into errors: what
+** cannot be known to be on disk is not acknowledged. */
+static void *
+syncer_main(void *arg)
+{
+  pthread_mutex_lock(&w.mu);
+  for (;;) {
+    struct api_job *jobs;
+    struct cg_err e = {0};
+    while (!w.synced_head && !w.sync_stopping)
+      pthread_cond_wait(&w.sync_cv, &w.mu);
+    if (!w.synced_head) break;
+    jobs = w.synced_head;
+    w.synced_head = NULL;
+    w.synced_tail = &w.synced_head;
+    w.syncing = 1;
+    pthread_mutex_unlock(&w.mu);
+    if (db_sync(w.db, &e) != CG_OK)
+      for (struct api_job *j = jobs; j; j = j->next)
+        if (j->rc == CG_OK) {
+          j->rc = e.code;
+          j->e = e;
+        }
+    answer(jobs);
+    pthread_mutex_lock(&w.mu);
+    w.syncing = 0;
+    pthread_cond_signal(&w.cv); /* the writer may commit now */
+  }
+  pthread_mutex_unlock(&w.mu);
+  return NULL;
 }
 
 /* On a server worker, after the commit: the reply, and the job freed. */
@@ -121,41 +179,137 @@ finish(struct http_req *r)
   else
     j->h->reply(r, &j->who, env, j->no, j->rc, &j->e, j->arg);
   if (j->h->release) j->h->release(j->arg);
+  json_decref(j->view);
   free(j);
   r->defer_cls = NULL;
+}
+
+json_t *
+api_writer_view(struct http_req *r)
+{
+  struct api_job *j = r->defer_cls;
+  json_t *v = j ? j->view : NULL;
+  if (j) j->view = NULL;
+  return v;
+}
+
+/* The writer's connection and env, ready to write; CG_OK or why not. */
+static int
+writer_open(struct case_env *env, struct db **out, struct cg_err *e)
+{
+  struct case_setup *s = w.app->cases;
+  struct db *db;
+
+  *out = NULL;
+  if (db_open(&db, w.app->db_path, 0, e) != CG_OK) return e->code;
+  /* commits only reach the log; the syncer makes them durable, and the
+  ** log is copied into the database on a thread of its own */
+  if (db_defer_sync(db, e) != CG_OK || db_checkpoint_behind(db, e) != CG_OK) {
+    db_close(db);
+    return e->code;
+  }
+  w.db = db;
+  w.synced_tail = &w.synced_head;
+  if (pthread_create(&w.sync_thread, NULL, syncer_main, NULL) != 0) {
+    w.db = NULL;
+    db_close(db);
+    return cg_fail(e, CG_EINTERNAL, "cannot start the syncer thread");
+  }
+  w.sync_started = 1;
+  case_env_init(env, db, s->loc, s->cal, s->data_dir, s->district);
+  env->dup_radius_m = s->env.dup_radius_m;
+  env->dup_window_s = s->env.dup_window_s;
+  *out = db;
+  return CG_OK;
 }
 
 static void *
 writer_main(void *arg)
 {
-  struct case_setup *s = w.app->cases;
   struct case_env env;
   struct cg_err e = {0};
+  struct api_job *open = NULL, **open_tail = &open; /* in the transaction */
   struct db *db;
+  int rc = writer_open(&env, &db, &e), n = 0;
 
-  if (db_open(&db, w.app->db_path, 0, &e) != CG_OK) return NULL;
-  case_env_init(&env, db, s->loc, s->cal, s->data_dir, s->district);
-  env.dup_radius_m = s->env.dup_radius_m;
-  env.dup_window_s = s->env.dup_window_s;
   pthread_mutex_lock(&w.mu);
   for (;;) {
     struct api_job *jobs, *j;
-    int n = 1;
-    while (!w.head && !w.stopping)
+    int commit, got = 0;
+    /* wait for reports, or for the syncer to be free to take a commit */
+    while (!w.head && !w.stopping && !(open && !w.syncing && !w.synced_head))
       pthread_cond_wait(&w.cv, &w.mu);
-    if (!w.head) break; /* stopping, and nothing left */
-    jobs = w.head;      /* take up to BATCH_MAX */
-    for (j = jobs; j->next && n < BATCH_MAX; j = j->next)
-      n++;
-    w.head = j->next;
-    j->next = NULL;
-    if (!w.head) w.tail = &w.head;
+    if (!w.head && !open) break; /* stopping, and nothing left */
+    jobs = w.head;
+    if (jobs) { /* take what fits */
+      for (j = jobs, got = 1; j->next && n + got < BATCH_MAX; j = j->next)
+        got++;
+      w.head = j->next;
+      j->next = NULL;
+      if (!w.head) w.tail = &w.head;
+    }
     pthread_mutex_unlock(&w.mu);
-    write_batch(&env, jobs);
+    if (jobs && rc != CG_OK) { /* no store to write to: every report fails */
+      fail_all(jobs, rc, &e);
+      jobs = NULL;
+    }
+    if (jobs) {
+      struct cg_err te = {0};
+      int wr;
+      /* into the open transaction; a refusal after writing, or none open,
+      ** means beginning one with every job it holds */
+      *open_tail = jobs;
+      wr = env.in_tx ? write_jobs(&env, jobs, &te) : 1;
+      if (wr == 1) {
+        if (env.in_tx) case_rollback(&env);
+        wr = begin_and_write(&env, open, &te);
+      } else if (wr != CG_OK) {
+        case_rollback(&env);
+      }
+      for (j = jobs; j; j = j->next)
+        open_tail = &j->next;
+      n += got;
+      if (wr != CG_OK) { /* the store failed: none of them kept */
+        fail_all(open, wr, &te);
+        open = NULL;
+        open_tail = &open;
+        n = 0;
+      }
+    }
     pthread_mutex_lock(&w.mu);
+    commit = open &&
+             ((!w.syncing && !w.synced_head) || n >= BATCH_MAX || w.stopping);
+    if (commit) {
+      struct api_job *done = open, *last = open;
+      struct cg_err ce = {0};
+      int crc;
+      pthread_mutex_unlock(&w.mu);
+      crc = case_commit(&env, &ce);
+      open = NULL;
+      open_tail = &open;
+      n = 0;
+      if (crc != CG_OK) {
+        fail_all(done, crc, &ce);
+        pthread_mutex_lock(&w.mu);
+        continue;
+      }
+      while (last->next)
+        last = last->next;
+      pthread_mutex_lock(&w.mu);
+      *w.synced_tail = done; /* the syncer answers them once synced */
+      w.synced_tail = &last->next;
+      pthread_cond_signal(&w.sync_cv);
+    }
   }
+  /* the last batches synced and answered before the connection goes */
+  w.sync_stopping = 1;
+  pthread_cond_signal(&w.sync_cv);
   pthread_mutex_unlock(&w.mu);
+  if (rc != CG_OK) return NULL;
+  pthread_join(w.sync_thread, NULL);
+  w.sync_started = 0;
   case_env_release(&env);
+  w.db = NULL;
   db_close(db);
   return NULL;
 }
@@ -190,7 +344,8 @@ reply_case(struct http_req *r, const struct org_user *who, struct case_env *env,
 
   if (rc != CG_OK)
     http_reply_err(r, e);
-  else if ((c = case_get_json(env, who, no, 0, &ce)))
+  else if ((c = api_writer_view(r)) ||
+           (c = case_get_json(env, who, no, 0, &ce)))
     http_reply_json(r, 201, c);
   else /* committed, but cannot be read back */
     http_reply_json(r, 201, json_pack("{s:s}", "no", no));
@@ -207,7 +362,7 @@ api_writer_defer(struct http_req *r, const struct org_user *who,
                  const struct case_report *rep, const struct case_attach *att,
                  int natt, json_t *body)
 {
-  static const struct api_write_hooks json_hooks = {NULL, reply_case,
+  static const struct api_write_hooks json_hooks = {1, NULL, reply_case,
                                                     release_json};
   return api_writer_defer_hooks(r, who, rep, att, natt, &json_hooks, body);
 }

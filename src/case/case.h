@@ -211,6 +211,15 @@ const struct case_action_info *case_actions(int *n);
 json_t *case_get_json(struct case_env *env, const struct org_user *who,
                       const char *no, int history, struct cg_err *e);
 
+/* The same, without history, for a case just reported in the batch under
+** way and held back by it (see case_begin()): built from what the batch
+** holds in memory, reading no row of it. NULL if `no` is not that case
+** (written out already, for instance because it has attachments) or `who`
+** may not see it: read it from the store then. For replies to reports
+** written in batches. */
+json_t *case_fresh_json(struct case_env *env, const struct org_user *who,
+                        const char *no);
+
 /* Non-zero if the public may read the notes of events of this action:
 ** what the reporter and the public said (report, comment, rate) and what
 ** was done or decided for them (handle, close, reject, verify, void,

@@ -71,10 +71,11 @@ struct case_text {
 ** for the next batch too, as long as the configuration's version (counter
 ** 'config', migration 0010) stays the same. */
 #define MEMO_SLOTS 4096 /* power of two */
+#define MEMO_TEXT 96    /* a text remembered: a code, a name */
 struct memo {
   char key[80];
   int64_t num;
-  char text[32];
+  char text[MEMO_TEXT];
 };
 struct case_batch {
   struct memo memo[MEMO_SLOTS];

@@ -225,68 +225,57 @@ history_json(struct db *db, const char *no, int full)
   return list;
 }
 
-/* The fields of a case row, at the visibility given. */
+/* What the JSON of a case shows beyond struct kase: the row's texts and
+** times, and the names of its codes. Strings are borrowed; NULL for none. */
+struct case_extra {
+  const char *address, *description, *reporter_name, *reporter_phone;
+  const char *rating_note, *category, *dept;
+  const char *area[3]; /* grid, community, street */
+  int64_t created_at, updated_at;
+};
+
+/* The fields of a case, at the visibility given; x NULL if its row was not
+** found. */
 static json_t *
 case_json(struct case_env *env, const struct org_user *who,
-          const struct kase *k, int vis, int with_tasks)
+          const struct kase *k, int vis, int with_tasks,
+          const struct case_extra *x)
 {
-  /* the row's texts and the names of its codes, in one statement */
-  static const char sql[] =
-      "SELECT c.address, c.description, c.reporter_name, c.reporter_phone,"
-      " c.created_at, c.updated_at, c.rating_note,"
-      " (SELECT name_zh FROM category g WHERE g.scheme = c.scheme AND"
-      " g.kind = c.kind AND g.code = c.category_code),"
-      " (SELECT name FROM department d WHERE d.code = c.dept_code),"
-      " (SELECT name FROM area a WHERE a.code = c.grid_code),"
-      " (SELECT name FROM area a WHERE a.code = c.community_code),"
-      " (SELECT name FROM area a WHERE a.code = c.street_code)"
-      " FROM cases c WHERE c.no = ?";
   int64_t now = case_now(env);
-  char dept[256] = "";
-  struct db_stmt *st = NULL;
   json_t *j;
   double pct;
-  int row = 0;
 
-  if (db_prepare_cached(env->db, &st, sql, NULL) == CG_OK) {
-    db_bindf(st, "t", k->no);
-    row = db_step(st, NULL) == DB_ROW;
-  }
   j = json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s}, s:s, s:s,"
                 " s:f, s:f, s:o, s:o, s:o, s:i, s:s}",
                 "no", k->no, "state", case_state_name(k->state), "state_zh",
                 case_state_zh(k->state), "category", "scheme", k->scheme,
                 "kind", k->kind, "code", k->code, "name",
-                row && db_col_text(st, 7) ? db_col_text(st, 7) : "", "source",
-                k->source, "case_type", k->case_type, "lat", k->lat, "lon",
-                k->lon, "grid",
-                area_json(k->grid, row ? db_col_text(st, 9) : 0), "community",
-                area_json(k->community, row ? db_col_text(st, 10) : NULL),
-                "street", area_json(k->street, row ? db_col_text(st, 11) : 0),
-                "urgency", k->urgency, "area_class", k->area_class);
-  if (row) {
-    snprintf(dept, sizeof dept, "%s",
-             db_col_text(st, 8) ? db_col_text(st, 8) : "");
-    json_object_set_new(j, "address", json_string(db_col_text(st, 0)));
-    json_object_set_new(j, "description", json_string(db_col_text(st, 1)));
-    json_object_set_new(j, "created_at", jtime(db_col_int(st, 4)));
-    json_object_set_new(j, "updated_at", jtime(db_col_int(st, 5)));
+                x && x->category ? x->category : "", "source", k->source,
+                "case_type", k->case_type, "lat", k->lat, "lon", k->lon, "grid",
+                area_json(k->grid, x ? x->area[0] : NULL), "community",
+                area_json(k->community, x ? x->area[1] : NULL), "street",
+                area_json(k->street, x ? x->area[2] : NULL), "urgency",
+                k->urgency, "area_class", k->area_class);
+  if (x) {
+    json_object_set_new(j, "address", json_string(x->address));
+    json_object_set_new(j, "description", json_string(x->description));
+    json_object_set_new(j, "created_at", jtime(x->created_at));
+    json_object_set_new(j, "updated_at", jtime(x->updated_at));
     if (vis == 2 && sees_contact(who, k)) {
       json_object_set_new(j, "reporter",
                           json_pack("{s:s, s:s?, s:s?}", "login", k->reporter,
-                                    "name", db_col_text(st, 2), "phone",
-                                    db_col_text(st, 3)));
+                                    "name", x->reporter_name, "phone",
+                                    x->reporter_phone));
     }
     if (*k->rating)
-      json_object_set_new(j, "rating",
-                          json_pack("{s:s, s:s?}", "value", k->rating, "note",
-                                    db_col_text(st, 6)));
+      json_object_set_new(
+          j, "rating",
+          json_pack("{s:s, s:s?}", "value", k->rating, "note", x->rating_note));
   }
-  if (st) db_finalize(st);
-  json_object_set_new(
-      j, "dept",
-      *k->dept ? json_pack("{s:s, s:s}", "code", k->dept, "name", dept)
-               : json_null());
+  json_object_set_new(j, "dept",
+                      *k->dept ? json_pack("{s:s, s:s}", "code", k->dept,
+                                           "name", x && x->dept ? x->dept : "")
+                               : json_null());
   json_object_set_new(j, "dispatched_at", jtime(k->dispatched_at));
   json_object_set_new(j, "due_at", jtime(k->due_at));
   json_object_set_new(j, "closed_at", jtime(k->closed_at));
@@ -330,6 +319,115 @@ case_json(struct case_env *env, const struct org_user *who,
   return j;
 }
 
+/* case_json() of a stored case: its texts and names read with one
+** statement. */
+static json_t *
+stored_case_json(struct case_env *env, const struct org_user *who,
+                 const struct kase *k, int vis, int with_tasks)
+{
+  static const char sql[] =
+      "SELECT c.address, c.description, c.reporter_name, c.reporter_phone,"
+      " c.created_at, c.updated_at, c.rating_note,"
+      " (SELECT name_zh FROM category g WHERE g.scheme = c.scheme AND"
+      " g.kind = c.kind AND g.code = c.category_code),"
+      " (SELECT name FROM department d WHERE d.code = c.dept_code),"
+      " (SELECT name FROM area a WHERE a.code = c.grid_code),"
+      " (SELECT name FROM area a WHERE a.code = c.community_code),"
+      " (SELECT name FROM area a WHERE a.code = c.street_code)"
+      " FROM cases c WHERE c.no = ?";
+  struct case_extra x;
+  struct db_stmt *st = NULL;
+  json_t *j;
+  int row = 0;
+
+  if (db_prepare_cached(env->db, &st, sql, NULL) == CG_OK) {
+    db_bindf(st, "t", k->no);
+    row = db_step(st, NULL) == DB_ROW;
+  }
+  if (row) {
+    x.address = db_col_text(st, 0);
+    x.description = db_col_text(st, 1);
+    x.reporter_name = db_col_text(st, 2);
+    x.reporter_phone = db_col_text(st, 3);
+    x.created_at = db_col_int(st, 4);
+    x.updated_at = db_col_int(st, 5);
+    x.rating_note = db_col_text(st, 6);
+    x.category = db_col_text(st, 7);
+    x.dept = db_col_text(st, 8);
+    for (int i = 0; i < 3; i++)
+      x.area[i] = db_col_text(st, 9 + i);
+  }
+  j = case_json(env, who, k, vis, with_tasks, row ? &x : NULL);
+  if (st) db_finalize(st);
+  return j;
+}
+
+/* A name looked up by one code, remembered for the batch (memo tag t):
+** the name of a category or a department. */
+static const char *
+memo_name(struct case_env *env, char t, const char *sql,
+          const char *const *code, int ncode, char *buf, size_t n)
+{
+  char key[80];
+  struct db_stmt *st;
+
+  case_memo_key(key, t, code, ncode);
+  if (case_memo_get(env, key, NULL, buf, n)) return buf;
+  buf[0] = 0;
+  if (db_prepare_cached(env->db, &st, sql, NULL) == CG_OK) {
+    for (int i = 0; i < ncode; i++)
+      db_bind_text(st, i + 1, code[i]);
+    if (db_step(st, NULL) == DB_ROW) cg_copy(buf, n, db_col_text(st, 0));
+    db_finalize(st);
+  }
+  case_memo_put(env, key, 0, buf);
+  return buf;
+}
+
+json_t *
+case_fresh_json(struct case_env *env, const struct org_user *who,
+                const char *no)
+{
+  static const char cat_sql[] = "SELECT name_zh FROM category WHERE"
+                                " scheme = ? AND kind = ? AND code = ?";
+  struct case_batch *b = env->in_tx ? env->batch : NULL;
+  const struct kase *k;
+  struct case_extra x;
+  struct area_place p;
+  char cat[MEMO_TEXT], dept[MEMO_TEXT];
+  json_t *j;
+  int vis;
+
+  if (!b || !b->have_last || !b->last_fresh || strcmp(b->last.no, no) != 0)
+    return NULL;
+  k = &b->last;
+  if (!(vis = visibility(who, k))) return NULL;
+  memset(&x, 0, sizeof x);
+  x.address = b->fresh.address ? b->fresh.address : "";
+  x.description = b->fresh.description ? b->fresh.description : "";
+  x.reporter_name = b->fresh.reporter_name;
+  x.reporter_phone = b->fresh.reporter_phone;
+  x.created_at = k->created_at;
+  x.updated_at = k->step_started ? k->step_started : k->created_at;
+  x.category = memo_name(env, 'n', cat_sql,
+                         (const char *const[]){k->scheme, k->kind, k->code}, 3,
+                         cat, sizeof cat);
+  x.dept = *k->dept
+               ? memo_name(env, 'm', dept_sql, (const char *const[]){k->dept},
+                           1, dept, sizeof dept)
+               : NULL;
+  if (env->loc && area_locate(env->loc, k->lon, k->lat, &p)) {
+    x.area[0] = p.name[AREA_GRID];
+    x.area[1] = p.name[AREA_COMMUNITY];
+    x.area[2] = p.name[AREA_STREET];
+  }
+  j = case_json(env, who, k, vis, 1, &x);
+  /* a report with attachments was written out for them: not fresh */
+  json_object_set_new(j, "attachments", json_array());
+  if (vis == 2) json_object_set_new(j, "actions", case_actions_json(who, k));
+  return j;
+}
+
 int
 case_visibility(struct case_env *env, const struct org_user *who,
                 const char *no)
@@ -355,7 +453,7 @@ case_get_json(struct case_env *env, const struct org_user *who, const char *no,
     cg_fail(e, CG_EPERM, "'%s' may not see case '%s'", who->login, no);
     goto out;
   }
-  j = case_json(env, who, &k, vis, 1);
+  j = stored_case_json(env, who, &k, vis, 1);
   json_object_set_new(j, "attachments", attachments_json(env->db, no));
   if (history)
     json_object_set_new(j, "history", history_json(env->db, no, vis == 2));
@@ -624,8 +722,8 @@ case_list_json(struct case_env *env, const struct org_user *who,
       rc = -CG_EDB;
       break;
     }
-    json_array_append_new(list,
-                          case_json(env, who, &k, visibility(who, &k), 0));
+    json_array_append_new(
+        list, stored_case_json(env, who, &k, visibility(who, &k), 0));
   }
   db_finalize(st);
   if (rc < 0) {
