@@ -247,9 +247,18 @@ case_begin(struct case_env *env, struct cg_err *e)
   env->in_tx = 1;
   /* the lookups of the last batch hold while the configuration is as it
   ** was then */
-  if ((rc = db_query_int(env->db, &version, -1, e, version_sql, "")) != CG_OK) {
-    case_rollback(env);
-    return rc;
+  {
+    struct db_stmt *st;
+    if ((rc = db_prepare_cached(env->db, &st, version_sql, e)) == CG_OK) {
+      rc = db_step(st, e);
+      version = rc == DB_ROW ? db_col_int(st, 0) : -1;
+      db_finalize(st);
+      rc = rc < 0 ? -rc : CG_OK;
+    }
+    if (rc != CG_OK) {
+      case_rollback(env);
+      return rc;
+    }
   }
   if (version != env->batch->config || version < 0) memo_clear(env->batch);
   env->batch->config = version;
