@@ -137,6 +137,7 @@ user_post_api(struct http_req *r)
     return http_reply_err(r, &e);
   }
   json_decref(b);
+  auth_forget(); /* sessions show the user as changed at once */
   if (org_user_get(db, r->param[0], &u, &e) != CG_OK)
     return http_reply_err(r, &e);
   return http_reply_json(r, 200, user_json(&u));

@@ -7,6 +7,7 @@
 #include "auth.h"
 
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,25 @@ init_sodium(struct cg_err *e)
   return CG_OK;
 }
 
+/* The sessions a thread checked lately (see auth_check() in auth.h): by
+** a few bits of the token's hash; good while `epoch` is the current one
+** and for AUTH_RECHECK_S seconds after `checked`. */
+#define REMEMBERED 16 /* power of two */
+struct remembered {
+  char th[65];
+  struct org_user u;
+  int64_t checked, expires;
+  unsigned epoch;
+};
+static __thread struct remembered remembered[REMEMBERED];
+static atomic_uint epoch = 1;
+
+void
+auth_forget(void)
+{
+  atomic_fetch_add(&epoch, 1);
+}
+
 int
 auth_revoke_user(struct db *db, const char *login, struct cg_err *e)
 {
@@ -50,6 +70,7 @@ auth_revoke_user(struct db *db, const char *login, struct cg_err *e)
   db_bindf(st, "t", login);
   rc = db_step(st, e);
   db_finalize(st);
+  auth_forget(); /* after the change: no thread remembers the session */
   return rc < 0 ? -rc : CG_OK;
 }
 
@@ -87,7 +108,11 @@ auth_set_password(struct db *db, const char *login, const char *password,
     db_finalize(st);
   }
   if (rc == CG_OK) rc = auth_revoke_user(db, login, e);
-  if (rc == CG_OK) return db_commit(db, e);
+  if (rc == CG_OK) {
+    rc = db_commit(db, e);
+    auth_forget(); /* again, now that the revoking is committed */
+    return rc;
+  }
   db_rollback(db);
   return rc;
 }
@@ -195,24 +220,41 @@ int
 auth_check(struct db *db, const char *token, int64_t now, struct org_user *u,
            struct cg_err *e)
 {
-  static const char sql[] = "SELECT login FROM session WHERE token_hash = ?"
-                            " AND revoked = 0 AND expires_at > ?";
+  static const char sql[] =
+      "SELECT login, expires_at FROM session WHERE token_hash = ?"
+      " AND revoked = 0 AND expires_at > ?";
   char th[65], login[64] = "";
+  unsigned now_epoch = atomic_load(&epoch);
+  struct remembered *m;
   struct db_stmt *st;
+  int64_t expires = 0;
   int rc;
 
   if (!token || strlen(token) != AUTH_TOKEN_LEN)
     return cg_fail(e, CG_EAUTH, "not logged in");
   token_hash(token, th);
+  m = &remembered[(unsigned char)th[0] % REMEMBERED];
+  if (m->epoch == now_epoch && now < m->checked + AUTH_RECHECK_S &&
+      now < m->expires && now >= m->checked && strcmp(m->th, th) == 0) {
+    *u = m->u;
+    return CG_OK;
+  }
   if ((rc = db_prepare_cached(db, &st, sql, e)) != CG_OK) return rc;
   db_bindf(st, "ti", th, now);
-  if ((rc = db_step(st, e)) == DB_ROW)
+  if ((rc = db_step(st, e)) == DB_ROW) {
     snprintf(login, sizeof login, "%s", db_col_text(st, 0));
+    expires = db_col_int(st, 1);
+  }
   db_finalize(st);
   if (rc < 0) return -rc;
   if (!login[0]) return cg_fail(e, CG_EAUTH, "session expired or unknown");
   if ((rc = org_user_get(db, login, u, e)) != CG_OK) return rc;
   if (u->disabled) return cg_fail(e, CG_EAUTH, "user '%s' is disabled", login);
+  memcpy(m->th, th, sizeof th);
+  m->u = *u;
+  m->checked = now;
+  m->expires = expires;
+  m->epoch = now_epoch;
   return CG_OK;
 }
 
@@ -237,6 +279,7 @@ auth_logout(struct db *db, const char *token, struct cg_err *e)
        : db_changes(db) ? CG_OK
                         : cg_fail(e, CG_EAUTH, "not logged in");
   db_finalize(st);
+  auth_forget();
   return rc;
 }
 

@@ -38,9 +38,18 @@ int auth_login(struct db *db, const char *login, const char *password,
                struct org_user *u, struct cg_err *e);
 
 /* The user a token belongs to, if the session is open at time now and the
-** user not disabled; CG_EAUTH otherwise. */
+** user not disabled; CG_EAUTH otherwise. Each thread remembers the
+** sessions it checked for AUTH_RECHECK_S seconds, so that a client's
+** every request does not read the store: a session ended or a user
+** changed in this process is seen at once (auth_forget()), one ended by
+** another process (`citygrid user disable`) within those seconds. */
+#define AUTH_RECHECK_S 2
 int auth_check(struct db *db, const char *token, int64_t now,
                struct org_user *u, struct cg_err *e);
+
+/* Forget every session remembered by auth_check(), in every thread: a
+** user was changed. (Ending sessions with the functions below does it.) */
+void auth_forget(void);
 
 /* End a session (logout). CG_EAUTH if the token is not an open session. */
 int auth_logout(struct db *db, const char *token, struct cg_err *e);
