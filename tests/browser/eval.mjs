@@ -168,8 +168,10 @@ test('the evaluation page shows the API\'s rankings, grades, flags and bulletin'
   assert.deepEqual(of('red'), flags.red.map((x) => x.segment).sort(), 'red flags');
   assert.deepEqual(of('black'), flags.black.map((x) => x.segment).sort(), 'black flags');
   const colour = (f) => new Set(drawn.filter((d) => d[1] === f).map((d) => d[2]));
-  assert.deepEqual([...colour('red')], ['rgb(198, 40, 40)']);
-  assert.deepEqual([...colour('black')], ['rgb(17, 17, 17)']);
+  // a week may have no flag of one colour (ties at the bottom flag none,
+  // by the shipped rule): each colour that is there is drawn in its own
+  if (flags.red.length) assert.deepEqual([...colour('red')], ['rgb(198, 40, 40)']);
+  if (flags.black.length) assert.deepEqual([...colour('black')], ['rgb(17, 17, 17)']);
   assert.ok(!colour('none').has('rgb(198, 40, 40)') && !colour('none').has('rgb(17, 17, 17)'));
   await screenshot(page, 'evaluation', {fullPage: true});
   // a flagged segment's card, opened from the list beside the map
