@@ -54,8 +54,8 @@ void api_writer_stop(void);
 ** CG_OK). release (may be NULL) frees arg, which rep's strings may point
 ** into, after the reply. The writer owns arg from the call on. */
 struct api_write_hooks {
-  int view; /* 1: the writer keeps the reporter's view of the new case,
-            ** built in memory (case_fresh_json()), for api_writer_view() */
+  int view; /* 1: the writer keeps the new case as its batch held it
+            ** (case_view_take()), for api_writer_view() */
   int (*after)(struct case_env *env, const char *no, void *arg,
                struct cg_err *e);
   void (*reply)(struct http_req *r, const struct org_user *who,
@@ -67,8 +67,9 @@ int api_writer_defer_hooks(struct http_req *r, const struct org_user *who,
                            const struct case_report *rep,
                            const struct case_attach *att, int natt,
                            const struct api_write_hooks *h, void *arg);
-/* In a reply hook: the view the writer kept (caller decrefs), or NULL. */
-json_t *api_writer_view(struct http_req *r);
+/* In a reply hook: the case the writer kept, as the reporter sees it
+** (caller decrefs), or NULL (read it from the store then). */
+json_t *api_writer_view(struct http_req *r, struct case_env *env);
 
 /* The application state of a request. */
 struct api_app *api_app(struct http_req *r);

@@ -19,8 +19,11 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#define BATCH_MAX 512 /* reports in one transaction at most */
+#define BATCH_MAX 512         /* reports in one transaction at most */
+#define BATCH_FULL 32         /* ...and enough to commit without waiting */
+#define BATCH_WAIT_NS 1000000 /* else at most this long for more */
 
 struct api_job {
   struct api_job *next;
@@ -34,7 +37,7 @@ struct api_job {
   int rc;
   int refused; /* its own error in rc and e: left out of the batch */
   struct cg_err e;
-  json_t *view; /* the reporter's view of the new case, if kept; owned */
+  struct case_view *view; /* the new case as the batch held it; owned */
 };
 
 static struct {
@@ -76,13 +79,12 @@ write_jobs(struct case_env *env, struct api_job *jobs, struct cg_err *e)
     if (j->refused) continue;
     if ((rc = case_batch_mark(env, &m, e)) != CG_OK) return rc;
     changes = db_total_changes(env->db);
-    json_decref(j->view);
+    case_view_free(j->view);
     j->view = NULL;
     j->rc = case_report(env, &j->who, &j->rep, j->no, &j->e);
-    /* its reply from memory, while the batch holds the case back: no
-    ** reading it again after the commit */
-    if (j->rc == CG_OK && j->h->view)
-      j->view = case_fresh_json(env, &j->who, j->no);
+    /* for its reply, the case as the batch holds it: no reading it again
+    ** after the commit (a worker makes the JSON of it) */
+    if (j->rc == CG_OK && j->h->view) j->view = case_view_take(env, j->no);
     if (j->rc == CG_OK && j->h->after && /* rows that refer to the case */
         (j->rc = case_batch_flush(env, &j->e)) == CG_OK)
       j->rc = j->h->after(env, j->no, j->arg, &j->e);
@@ -179,18 +181,16 @@ finish(struct http_req *r)
   else
     j->h->reply(r, &j->who, env, j->no, j->rc, &j->e, j->arg);
   if (j->h->release) j->h->release(j->arg);
-  json_decref(j->view);
+  case_view_free(j->view);
   free(j);
   r->defer_cls = NULL;
 }
 
 json_t *
-api_writer_view(struct http_req *r)
+api_writer_view(struct http_req *r, struct case_env *env)
 {
   struct api_job *j = r->defer_cls;
-  json_t *v = j ? j->view : NULL;
-  if (j) j->view = NULL;
-  return v;
+  return j && j->view && env ? case_view_json(env, &j->who, j->view) : NULL;
 }
 
 /* The writer's connection and env, ready to write; CG_OK or why not. */
@@ -223,12 +223,29 @@ writer_open(struct case_env *env, struct db **out, struct cg_err *e)
   return CG_OK;
 }
 
+/* Is a transaction of n reports, opened at `since`, worth its commit
+** yet? Each commit writes the pages it touched whole, a dozen of them
+** whatever the number of reports (the tails of the tables and indexes,
+** the ledger, the counter), so under load it waits a little for more
+** reports to share them; alone, a report waits at most BATCH_WAIT_NS. */
+static int
+ready(int n, const struct timespec *since)
+{
+  struct timespec now;
+  if (n >= BATCH_FULL) return 1;
+  clock_gettime(CLOCK_REALTIME, &now);
+  return (now.tv_sec - since->tv_sec) * 1000000000L +
+             (now.tv_nsec - since->tv_nsec) >=
+         BATCH_WAIT_NS;
+}
+
 static void *
 writer_main(void *arg)
 {
   struct case_env env;
   struct cg_err e = {0};
   struct api_job *open = NULL, **open_tail = &open; /* in the transaction */
+  struct timespec since = {0}, until = {0}; /* it was opened; its deadline */
   struct db *db;
   int rc = writer_open(&env, &db, &e), n = 0;
 
@@ -237,8 +254,12 @@ writer_main(void *arg)
     struct api_job *jobs, *j;
     int commit, got = 0;
     /* wait for reports, or for the syncer to be free to take a commit */
-    while (!w.head && !w.stopping && !(open && !w.syncing && !w.synced_head))
-      pthread_cond_wait(&w.cv, &w.mu);
+    while (!w.head && !w.stopping &&
+           !(open && !w.syncing && !w.synced_head && ready(n, &since)))
+      if (open && !w.syncing && !w.synced_head) /* not yet: a little more */
+        pthread_cond_timedwait(&w.cv, &w.mu, &until);
+      else
+        pthread_cond_wait(&w.cv, &w.mu);
     if (!w.head && !open) break; /* stopping, and nothing left */
     jobs = w.head;
     if (jobs) { /* take what fits */
@@ -258,6 +279,15 @@ writer_main(void *arg)
       int wr;
       /* into the open transaction; a refusal after writing, or none open,
       ** means beginning one with every job it holds */
+      if (!open) {
+        clock_gettime(CLOCK_REALTIME, &since);
+        until = since;
+        until.tv_nsec += BATCH_WAIT_NS;
+        if (until.tv_nsec >= 1000000000L) {
+          until.tv_sec++;
+          until.tv_nsec -= 1000000000L;
+        }
+      }
       *open_tail = jobs;
       wr = env.in_tx ? write_jobs(&env, jobs, &te) : 1;
       if (wr == 1) {
@@ -277,8 +307,8 @@ writer_main(void *arg)
       }
     }
     pthread_mutex_lock(&w.mu);
-    commit = open &&
-             ((!w.syncing && !w.synced_head) || n >= BATCH_MAX || w.stopping);
+    commit = open && ((!w.syncing && !w.synced_head && ready(n, &since)) ||
+                      n >= BATCH_MAX || w.stopping);
     if (commit) {
       struct api_job *done = open, *last = open;
       struct cg_err ce = {0};
@@ -344,7 +374,7 @@ reply_case(struct http_req *r, const struct org_user *who, struct case_env *env,
 
   if (rc != CG_OK)
     http_reply_err(r, e);
-  else if ((c = api_writer_view(r)) ||
+  else if ((c = api_writer_view(r, env)) ||
            (c = case_get_json(env, who, no, 0, &ce)))
     http_reply_json(r, 201, c);
   else /* committed, but cannot be read back */

@@ -211,14 +211,19 @@ const struct case_action_info *case_actions(int *n);
 json_t *case_get_json(struct case_env *env, const struct org_user *who,
                       const char *no, int history, struct cg_err *e);
 
-/* The same, without history, for a case just reported in the batch under
-** way and held back by it (see case_begin()): built from what the batch
-** holds in memory, reading no row of it. NULL if `no` is not that case
-** (written out already, for instance because it has attachments) or `who`
-** may not see it: read it from the store then. For replies to reports
-** written in batches. */
-json_t *case_fresh_json(struct case_env *env, const struct org_user *who,
-                        const char *no);
+/* A case just reported in the batch under way and held back by it (see
+** case_begin()), taken from memory: case_view_take() copies what the
+** batch holds of case `no` (NULL if it is not that case: written out
+** already, say for its attachments), reading no row; case_view_json()
+** makes of it what case_get_json() without history would show `who`
+** (NULL if `who` may not see it), on any thread, with any env of the same
+** calendar; case_view_free() frees it. For the replies to reports written
+** in batches: the writer takes, a server worker builds the JSON. */
+struct case_view;
+struct case_view *case_view_take(struct case_env *env, const char *no);
+json_t *case_view_json(struct case_env *env, const struct org_user *who,
+                       const struct case_view *v);
+void case_view_free(struct case_view *v);
 
 /* Non-zero if the public may read the notes of events of this action:
 ** what the reporter and the public said (report, comment, rate) and what

@@ -384,48 +384,97 @@ memo_name(struct case_env *env, char t, const char *sql,
   return buf;
 }
 
-json_t *
-case_fresh_json(struct case_env *env, const struct org_user *who,
-                const char *no)
+/* A case just reported, as the batch held it (see case_view_take()):
+** the case, then its texts and the names of its codes in one block. */
+struct case_view {
+  struct kase k;
+  struct case_extra x;
+  char text[]; /* the strings x points into */
+};
+
+/* Copy s to *at (if s is not NULL), advance *at, return the copy. */
+static const char *
+stash(char **at, const char *s)
+{
+  char *d = *at;
+  size_t n;
+  if (!s) return NULL;
+  n = strlen(s) + 1;
+  memcpy(d, s, n);
+  *at += n;
+  return d;
+}
+
+struct case_view *
+case_view_take(struct case_env *env, const char *no)
 {
   static const char cat_sql[] = "SELECT name_zh FROM category WHERE"
                                 " scheme = ? AND kind = ? AND code = ?";
   struct case_batch *b = env->in_tx ? env->batch : NULL;
-  const struct kase *k;
-  struct case_extra x;
-  struct area_place p;
+  const char *s[9] = {0};
   char cat[MEMO_TEXT], dept[MEMO_TEXT];
-  json_t *j;
-  int vis;
+  struct case_view *v;
+  struct area_place p;
+  size_t n = 0;
+  char *at;
 
   if (!b || !b->have_last || !b->last_fresh || strcmp(b->last.no, no) != 0)
     return NULL;
-  k = &b->last;
-  if (!(vis = visibility(who, k))) return NULL;
-  memset(&x, 0, sizeof x);
-  x.address = b->fresh.address ? b->fresh.address : "";
-  x.description = b->fresh.description ? b->fresh.description : "";
-  x.reporter_name = b->fresh.reporter_name;
-  x.reporter_phone = b->fresh.reporter_phone;
-  x.created_at = k->created_at;
-  x.updated_at = k->step_started ? k->step_started : k->created_at;
-  x.category = memo_name(env, 'n', cat_sql,
-                         (const char *const[]){k->scheme, k->kind, k->code}, 3,
-                         cat, sizeof cat);
-  x.dept = *k->dept
-               ? memo_name(env, 'm', dept_sql, (const char *const[]){k->dept},
-                           1, dept, sizeof dept)
-               : NULL;
-  if (env->loc && area_locate(env->loc, k->lon, k->lat, &p)) {
-    x.area[0] = p.name[AREA_GRID];
-    x.area[1] = p.name[AREA_COMMUNITY];
-    x.area[2] = p.name[AREA_STREET];
+  s[0] = b->fresh.address ? b->fresh.address : "";
+  s[1] = b->fresh.description ? b->fresh.description : "";
+  s[2] = b->fresh.reporter_name;
+  s[3] = b->fresh.reporter_phone;
+  s[4] = memo_name(
+      env, 'n', cat_sql,
+      (const char *const[]){b->last.scheme, b->last.kind, b->last.code}, 3, cat,
+      sizeof cat);
+  if (*b->last.dept)
+    s[5] = memo_name(env, 'm', dept_sql, (const char *const[]){b->last.dept}, 1,
+                     dept, sizeof dept);
+  if (env->loc && area_locate(env->loc, b->last.lon, b->last.lat, &p)) {
+    s[6] = p.name[AREA_GRID];
+    s[7] = p.name[AREA_COMMUNITY];
+    s[8] = p.name[AREA_STREET];
   }
-  j = case_json(env, who, k, vis, 1, &x);
-  /* a report with attachments was written out for them: not fresh */
+  for (int i = 0; i < 9; i++)
+    n += s[i] ? strlen(s[i]) + 1 : 0;
+  if (!(v = malloc(sizeof *v + n))) return NULL;
+  memset(&v->x, 0, sizeof v->x);
+  v->k = b->last;
+  at = v->text;
+  v->x.address = stash(&at, s[0]);
+  v->x.description = stash(&at, s[1]);
+  v->x.reporter_name = stash(&at, s[2]);
+  v->x.reporter_phone = stash(&at, s[3]);
+  v->x.category = stash(&at, s[4]);
+  v->x.dept = stash(&at, s[5]);
+  for (int i = 0; i < 3; i++)
+    v->x.area[i] = stash(&at, s[6 + i]);
+  v->x.created_at = v->k.created_at;
+  v->x.updated_at = v->k.step_started ? v->k.step_started : v->k.created_at;
+  return v;
+}
+
+json_t *
+case_view_json(struct case_env *env, const struct org_user *who,
+               const struct case_view *v)
+{
+  int vis = visibility(who, &v->k);
+  json_t *j;
+
+  if (!vis) return NULL;
+  j = case_json(env, who, &v->k, vis, 1, &v->x);
+  /* a report with attachments was written out for them: never a view */
   json_object_set_new(j, "attachments", json_array());
-  if (vis == 2) json_object_set_new(j, "actions", case_actions_json(who, k));
+  if (vis == 2)
+    json_object_set_new(j, "actions", case_actions_json(who, &v->k));
   return j;
+}
+
+void
+case_view_free(struct case_view *v)
+{
+  free(v);
 }
 
 int

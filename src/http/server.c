@@ -330,6 +330,31 @@ compressible(const char *type)
 #define GZIP_MIN 1024         /* smaller replies go as they are */
 #define GZIP_FAST (512 << 10) /* larger ones at zlib's fastest level */
 
+/* A reply's JSON as text (caller frees), its length in *len; NULL if
+** memory ran out. Dumped into a buffer of the thread's own and copied
+** out at its size: json_dumps() grows its string piece by piece, a dozen
+** reallocations for a case. */
+static char *
+dump_json(const json_t *j, size_t *len)
+{
+  static __thread char buf[64 * 1024];
+  const size_t flags = JSON_COMPACT | JSON_REAL_PRECISION(10);
+  size_t n = json_dumpb(j, buf, sizeof buf, flags);
+  char *out;
+
+  *len = 0;
+  if (n > sizeof buf) { /* too big for it: the slow way */
+    out = json_dumps(j, flags);
+    *len = out ? strlen(out) : 0;
+    return out;
+  }
+  if (!(out = malloc(n + 1))) return NULL;
+  memcpy(out, buf, n);
+  out[n] = 0;
+  *len = n;
+  return out;
+}
+
 /* Build and queue the libmicrohttpd response from r's reply fields. */
 static enum MHD_Result
 send_reply(struct MHD_Connection *c, struct req_state *s)
@@ -354,8 +379,7 @@ send_reply(struct MHD_Connection *c, struct req_state *s)
   }
 
   if (r->json) {
-    body = json_dumps(r->json, JSON_COMPACT | JSON_REAL_PRECISION(10));
-    len = body ? strlen(body) : 0;
+    body = dump_json(r->json, &len);
     type = "application/json; charset=utf-8";
   } else {
     body = r->text;
