@@ -895,57 +895,84 @@ feed(crypto_generichash_state *s, const char *p, size_t n)
   crypto_generichash_update(s, (const unsigned char *)p, n);
 }
 
+/* Append "length:bytes" of a part to in[*n] (room checked by the caller). */
+static void
+put_part(char *in, size_t *n, const char *p, size_t len)
+{
+  char buf[24], *num = decimal((int64_t)len, buf);
+  size_t k = (size_t)(buf + 23 - num);
+  memcpy(in + *n, num, k);
+  *n += k;
+  in[(*n)++] = ':';
+  memcpy(in + *n, p, len);
+  *n += len;
+}
+
+void
+case_event_hash_start(crypto_generichash_state *s, const char *const part[8],
+                      const size_t len[8], int seq, int64_t gseq, int64_t at)
+{
+  char in[2048], buf[24], *num;
+  const int64_t nums[] = {seq, gseq, at};
+  size_t total = 4 + 3 * 21 + 8 * 21, n = 4;
+
+  /* "cg1|seq|gseq|at|" then each part as "length:bytes", so that no two
+  ** different contents hash alike; assembled in one buffer when it fits
+  ** (one call to the hash, not thirty), else fed piece by piece */
+  crypto_generichash_init(s, NULL, 0, 32);
+  for (int i = 0; i < 8; i++)
+    total += len[i];
+  memcpy(in, "cg1|", 4);
+  for (int i = 0; i < 3; i++) {
+    num = decimal(nums[i], buf);
+    memcpy(in + n, num, (size_t)(buf + 23 - num));
+    n += (size_t)(buf + 23 - num);
+    in[n++] = '|';
+  }
+  if (total <= sizeof in) {
+    for (int i = 0; i < 8; i++)
+      put_part(in, &n, part[i], len[i]);
+    feed(s, in, n);
+    return;
+  }
+  feed(s, in, n);
+  for (int i = 0; i < 8; i++) {
+    num = decimal((int64_t)len[i], buf);
+    feed(s, num, (size_t)(buf + 23 - num));
+    feed(s, ":", 1);
+    feed(s, part[i], len[i]);
+  }
+}
+
+void
+case_event_hash_finish(crypto_generichash_state *s, const char *prev, size_t n,
+                       char out[65], unsigned char bin[32])
+{
+  unsigned char d[32];
+  char in[160];
+  size_t k = 0;
+
+  if (n <= 128) { /* a hash, or none */
+    put_part(in, &k, prev, n);
+    feed(s, in, k);
+  } else {
+    char buf[24], *num = decimal((int64_t)n, buf);
+    feed(s, num, (size_t)(buf + 23 - num));
+    feed(s, ":", 1);
+    feed(s, prev, n);
+  }
+  crypto_generichash_final(s, d, sizeof d);
+  hex(d, out);
+  if (bin) memcpy(bin, d, sizeof d);
+}
+
 void
 case_event_hashn(const char *const part[9], const size_t len[9], int seq,
                  int64_t gseq, int64_t at, char out[65], unsigned char bin[32])
 {
-  unsigned char d[32];
-  char buf[24], *num, in[2048];
-  const int64_t nums[] = {seq, gseq, at};
-  size_t total = 4 + 3 * 21 + 9 * 21, n = 0;
-
-  /* "cg1|seq|gseq|at|" then each part as "length:bytes", so that no two
-  ** different contents hash alike; assembled in one buffer when it fits
-  ** (one call instead of thirty), else fed piece by piece */
-  for (int i = 0; i < 9; i++)
-    total += len[i];
-  if (total <= sizeof in) {
-    memcpy(in, "cg1|", 4);
-    n = 4;
-    for (int i = 0; i < 3; i++) {
-      num = decimal(nums[i], buf);
-      memcpy(in + n, num, (size_t)(buf + 23 - num));
-      n += (size_t)(buf + 23 - num);
-      in[n++] = '|';
-    }
-    for (int i = 0; i < 9; i++) {
-      num = decimal((int64_t)len[i], buf);
-      memcpy(in + n, num, (size_t)(buf + 23 - num));
-      n += (size_t)(buf + 23 - num);
-      in[n++] = ':';
-      memcpy(in + n, part[i], len[i]);
-      n += len[i];
-    }
-    crypto_generichash(d, sizeof d, (const unsigned char *)in, n, NULL, 0);
-  } else {
-    crypto_generichash_state s;
-    crypto_generichash_init(&s, NULL, 0, sizeof d);
-    feed(&s, "cg1|", 4);
-    for (int i = 0; i < 3; i++) {
-      num = decimal(nums[i], buf);
-      feed(&s, num, (size_t)(buf + 23 - num));
-      feed(&s, "|", 1);
-    }
-    for (int i = 0; i < 9; i++) {
-      num = decimal((int64_t)len[i], buf);
-      feed(&s, num, (size_t)(buf + 23 - num));
-      feed(&s, ":", 1);
-      feed(&s, part[i], len[i]);
-    }
-    crypto_generichash_final(&s, d, sizeof d);
-  }
-  hex(d, out);
-  if (bin) memcpy(bin, d, sizeof d);
+  crypto_generichash_state s;
+  case_event_hash_start(&s, part, len, seq, gseq, at);
+  case_event_hash_finish(&s, part[8], len[8], out, bin);
 }
 
 /* 32 bytes from 64 hex digits; zeros for anything else (the empty head

@@ -6,6 +6,8 @@
 #ifndef CG_CASE_INT_H
 #define CG_CASE_INT_H
 
+#include <sodium.h>
+
 #include "case.h"
 #include "core/str.h"
 
@@ -192,6 +194,14 @@ int case_event(struct case_env *env, struct kase *k, int64_t at,
 void case_event_hashn(const char *const part[9], const size_t len[9], int seq,
                       int64_t gseq, int64_t at, char out[65],
                       unsigned char bin[32]);
+
+/* The same in two steps, for verify: _start() over all but the previous
+** event's hash (part[0..7]), _finish() with it. */
+void case_event_hash_start(crypto_generichash_state *s,
+                           const char *const part[8], const size_t len[8],
+                           int seq, int64_t gseq, int64_t at);
+void case_event_hash_finish(crypto_generichash_state *s, const char *prev,
+                            size_t n, char out[65], unsigned char bin[32]);
 
 /* The next district-wide chain head from head and an event hash (hex). */
 void case_ledger_next(const char *head, const char *hash, char out[65]);

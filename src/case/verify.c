@@ -71,9 +71,11 @@ seen_get(struct seen *m, const char *no)
 }
 
 /* Events travel from the reader to a checker in batches: the main thread
-** reads one batch from the store while the checker thread recomputes the
-** hashes, the district chain and each case's chain of the one before.
-** Problems are reported from the checker, in district order. */
+** reads one batch from the store, and hashes each event's content up to
+** the previous event's hash, while the checker thread finishes the hashes
+** of the batch before with the hash each case's chain gives, and follows
+** the chains and the district chain. Problems are reported from the
+** checker, in district order. */
 #define VBATCH 4096
 enum {
   F_NO,
@@ -91,8 +93,9 @@ enum {
 struct vrow {
   int64_t gseq, at;
   int seq;
-  size_t off[NF]; /* strings in the batch's text */
-  size_t len[NF]; /* and their lengths */
+  size_t off[NF];               /* strings in the batch's text */
+  size_t len[NF];               /* and their lengths */
+  crypto_generichash_state pre; /* the hash up to the previous hash */
 };
 
 struct vbatch {
@@ -110,8 +113,8 @@ struct hasher {
   pthread_cond_t cv;
   struct vbatch *job; /* to hash; NULL when idle */
   int stop, done;
-  char head[65];       /* district chain so far */
-  struct chain *chain; /* each case's chain, checked here */
+  unsigned char head[32]; /* district chain so far (zeros: none yet) */
+  struct chain *chain;    /* each case's chain, checked here */
 };
 
 static const char *
@@ -165,11 +168,11 @@ hash_batch(struct hasher *h, struct vbatch *b)
 {
   struct chain *c = h->chain;
   char msg[256], prev[65], calc[65];
+  unsigned char bin[32];
 
   for (int i = 0; i < b->n; i++) {
     struct vrow *r = &b->row[i];
-    const char *no = vstr(b, r, F_NO), *part[9];
-    size_t len[9];
+    const char *no = vstr(b, r, F_NO);
     struct slot *s = seen_get(&c->m, no);
     unsigned char stored[32];
     int hex_ok = unhex32(vstr(b, r, F_HASH), r->len[F_HASH], stored);
@@ -189,14 +192,8 @@ hash_batch(struct hasher *h, struct vbatch *b)
       hex32(s->hash, prev);
     else
       prev[0] = 0;
-    for (int f = 0; f < F_HASH; f++) {
-      part[f] = vstr(b, r, f);
-      len[f] = r->len[f];
-    }
-    part[8] = prev;
-    len[8] = strlen(prev);
-    case_event_hashn(part, len, r->seq, r->gseq, r->at, calc, NULL);
-    case_ledger_next(h->head, calc, h->head);
+    case_event_hash_finish(&r->pre, prev, strlen(prev), calc, bin);
+    case_ledger_step(h->head, bin);
     if (r->seq != s->seq + 1) {
       if (!s->bad) {
         snprintf(msg, sizeof msg,
@@ -262,6 +259,17 @@ hasher_wait(struct hasher *h)
   pthread_mutex_unlock(&h->mu);
 }
 
+/* A batch, zeroed, aligned as its hash states need (libsodium's are
+** 64-byte aligned, more than malloc promises). Freed with free(). */
+static struct vbatch *
+new_batch(void)
+{
+  size_t n = (sizeof(struct vbatch) + 63) / 64 * 64;
+  struct vbatch *b = aligned_alloc(64, n);
+  if (b) memset(b, 0, n);
+  return b;
+}
+
 /* Read up to VBATCH events into b. Returns the count, or -1 on error.
 ** *end is set once the statement is done: stepping it again would start
 ** it over. */
@@ -291,6 +299,12 @@ read_batch(struct db_stmt *st, struct vbatch *b, int *end, struct cg_err *e)
       r->len[f] = n;
       b->len += n + 1;
     }
+    { /* its content hashed here, while the checker works */
+      const char *part[F_HASH];
+      for (int f = 0; f < F_HASH; f++)
+        part[f] = vstr(b, r, f);
+      case_event_hash_start(&r->pre, part, r->len, r->seq, r->gseq, r->at);
+    }
   }
   if (rc != DB_ROW) *end = 1;
   return rc < 0 ? -1 : b->n;
@@ -301,7 +315,7 @@ case_verify(struct db *db,
             void (*fn)(const char *no, const char *problem, void *arg),
             void *arg, int64_t *events, char head[65], struct cg_err *e)
 {
-  struct vbatch *b[2] = {calloc(1, sizeof **b), calloc(1, sizeof **b)};
+  struct vbatch *b[2] = {new_batch(), new_batch()};
   struct hasher h = {0};
   struct chain c = {{0}, 1, 0, 1, fn, arg};
   struct db_stmt *st = NULL;
@@ -355,7 +369,8 @@ case_verify(struct db *db,
     goto out;
   }
   *events = c.events;
-  memcpy(head, h.head, 65);
+  if (c.events) /* (no event, no head: the ledger's is '' then) */
+    hex32(h.head, head);
   /* each case's cached last event */
   rc = db_prepare(db, &st, "SELECT no, last_seq, last_hash FROM cases", e);
   if (rc != CG_OK) goto out;
