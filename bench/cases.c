@@ -3,11 +3,15 @@
 ** locates, registers, files and dispatches N cases (default 1,000,000)
 ** through the domain API, 10,000 to a durable commit (SQLite
 ** synchronous FULL), on the real district, one report a minute of
-** simulated time over about two years. Baseline, in the same run: plain
-** prepared SQLite INSERTs of the same rows (a case row, its full-text
-** entry, its four events and its task) into the same schema, batched the
-** same way. Then two more events a case
-** (handled, check requested) and `verify` over the whole history.
+** simulated time over about two years, as a bulk load does: writing
+** behind (src/case/behind.c). Baseline, in the same run: plain prepared
+** SQLite INSERTs of the same rows (a case row, its full-text entry, its
+** four events and its task) into the same schema, batched the same way.
+** Each is run RUNS times, the two in turn, each into a store of its own,
+** and the median is reported with every run (a shared machine's disk and
+** neighbours move single runs by a tenth and more). Then, on the last
+** store, two more events a case (handled, check requested) and `verify`
+** over the whole history.
 **
 ** usage: bench_cases [N] [DATADIR]   (run from the repository root)
 ** Prints `name: value` lines, the ratios last.
@@ -91,28 +95,23 @@ static const char *const codes[] = {
 /* Cases to a durable commit: a bulk load's batch. (Each commit costs an
 ** fsync of the WAL, 15 ms and more on the reference machine.) */
 #define BATCH 10000
+#define RUNS 3 /* of each, in turn; the median is reported */
 
-int
-main(int argc, char **argv)
+static const int64_t base = 1735689600; /* 2025-01-01 */
+
+static struct org_user op, sl, di, dh;
+
+/* The district set up in dir/template.db: divisions, boundary,
+** categories, generated grids, departments, routing, limits, calendars.
+** Each run of the product starts from a copy. Returns the grid count. */
+static int
+make_template(const char *dir)
 {
-  long n = argc > 1 ? atol(argv[1]) : 1000000;
-  const char *dir = argc > 2 ? argv[2] : "bench-data";
   struct cg_err e = {0};
-  struct case_setup cs;
-  struct org_user op = {0}, sl = {0}, di = {0}, dh = {0};
   struct area_counts ac;
-  double(*pts)[2], b[4], t0, c0, t_city, t_base, t_more, t_verify, c_city,
-      c_base;
-  char(*nos)[32];
-  struct db *db, *bdb;
-  struct db_stmt *st;
+  struct db *db = fresh(dir, "template.db");
   int k, ngrids;
-  int64_t base = 1735689600; /* 2025-01-01 */
-  char cmd[4300];
 
-  snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
-  if (system(cmd) != 0) return 1;
-  db = fresh(dir, "citygrid.db");
   check(area_import_divisions(db, "data/guancheng-divisions.csv", &ac, &e), &e,
         "divisions");
   check(area_import_boundary(db, "data/zhengzhou-districts-wgs84.geojson",
@@ -130,8 +129,187 @@ main(int argc, char **argv)
         "calendar");
   check(case_import_calendar(dir, "data/calendar/cn-2026.csv", &k, &e), &e,
         "calendar");
-  check(case_setup_load(&cs, dir, db, &e), &e, "setup");
-  cs.env.write_behind = 1; /* a bulk load: rows written on a second thread */
+  check(db_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", &e), &e, "checkpoint");
+  db_close(db);
+  return ngrids;
+}
+
+/* A store for a run: a copy of the template as dir/citygrid.db, opened
+** with the case module set up on it. */
+static struct db *
+store_from_template(const char *dir, struct case_setup *cs)
+{
+  char cmd[4400];
+  struct cg_err e = {0};
+  struct db *db;
+
+  snprintf(cmd, sizeof cmd,
+           "cd '%s' && rm -f citygrid.db citygrid.db-wal citygrid.db-shm &&"
+           " cp template.db citygrid.db",
+           dir);
+  if (system(cmd) != 0) exit(1);
+  snprintf(cmd, sizeof cmd, "%s/citygrid.db", dir);
+  check(db_open(&db, cmd, 0, &e), &e, "open");
+  check(case_setup_load(cs, dir, db, &e), &e, "setup");
+  cs->env.write_behind = 1; /* a bulk load: rows written on a second thread */
+  return db;
+}
+
+/* Report, register, file and dispatch n cases, BATCH to a commit; their
+** numbers into nos. Wall and CPU seconds into *t, *c. */
+static void
+run_citygrid(struct case_setup *cs, long n, double (*pts)[2], char (*nos)[32],
+             double *t, double *c)
+{
+  struct cg_err e = {0};
+  double t0 = secs(), c0 = cpu_secs();
+
+  for (long i = 0; i < n; i += BATCH) {
+    check(case_begin(&cs->env, &e), &e, "begin");
+    for (long j = i; j < n && j < i + BATCH; j++) {
+      struct case_report r;
+      struct case_act a;
+      int64_t at = base + j * 60;
+      memset(&r, 0, sizeof r);
+      r.scheme = "gb47678";
+      r.kind = "matter";
+      r.code = codes[j % NCODES];
+      r.source = "hotline";
+      r.lon = pts[j][0];
+      r.lat = pts[j][1];
+      r.description = "市民来电反映";
+      r.at = at;
+      check(case_report(&cs->env, &op, &r, nos[j], &e), &e, "report");
+      memset(&a, 0, sizeof a);
+      a.action = "register";
+      a.at = at + 60;
+      if (case_apply(&cs->env, &op, nos[j], &a, &e) != CG_OK) {
+        if (e.code == CG_ECONFLICT) continue; /* a duplicate: linked */
+        check(e.code, &e, "register");
+      }
+      a.action = "file";
+      a.at = at + 120;
+      check(case_apply(&cs->env, &sl, nos[j], &a, &e), &e, "file");
+      a.action = "dispatch";
+      a.at = at + 180;
+      check(case_apply(&cs->env, &di, nos[j], &a, &e), &e, "dispatch");
+    }
+    check(case_commit(&cs->env, &e), &e, "commit");
+  }
+  *t = secs() - t0;
+  *c = cpu_secs() - c0;
+}
+
+/* The baseline: the same rows, plain INSERTs, same batching, into a
+** store of the same schema. Wall and CPU seconds into *t, *c. */
+static void
+run_baseline(const char *dir, const struct area_locator *loc, long n,
+             double (*pts)[2], double *t, double *c)
+{
+  static const char csql[] =
+      "INSERT INTO cases (no, kind, scheme, category_code, source, lat,"
+      " lon, grid_code, community_code, street_code, description, state,"
+      " created_at, updated_at, dept_code, dispatched_at, due_at,"
+      " last_seq, last_hash) VALUES (?, 'matter', 'gb47678', ?,"
+      " 'hotline', ?, ?, ?, ?, ?, '市民来电反映', 'dispatched', ?, ?,"
+      " NULL, ?, ?, 4, ?)";
+  static const char esql[] =
+      "INSERT INTO event (case_no, seq, gseq, at, actor, role, action,"
+      " from_state, to_state, note, data, hash) VALUES (?, ?, ?, ?,"
+      " 'op', 'operator', ?, ?, ?, '', '{}', ?)";
+  static const char ssql[] = "INSERT INTO case_search (rowid, address,"
+                             " description) VALUES (?, '', '市民来电反映')";
+  static const char tsql[] =
+      "INSERT INTO task (case_no, n, dept_code, state, dispatched_at,"
+      " limit_s, due_at) VALUES (?, 1, ?, 'open', ?, 25200, ?)";
+  static const char *const acts[4][3] = {{"report", "", "reported"},
+                                         {"register", "reported", "registered"},
+                                         {"file", "registered", "filed"},
+                                         {"dispatch", "filed", "dispatched"}};
+  const char *hash =
+      "0f3c2a9d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f";
+  struct cg_err e = {0};
+  struct db *bdb = fresh(dir, "baseline.db");
+  struct db_stmt *st;
+  int64_t gseq = 0;
+  double t0, c0;
+
+  check(db_exec(bdb, "INSERT INTO department (code, name) VALUES ('hwc', 'x')",
+                &e),
+        &e, "dept");
+  t0 = secs();
+  c0 = cpu_secs();
+  for (long i = 0; i < n; i += BATCH) {
+    check(db_begin(bdb, &e), &e, "begin");
+    for (long j = i; j < n && j < i + BATCH; j++) {
+      char no[32];
+      struct area_place p;
+      int64_t at = base + j * 60;
+      area_locate(loc, pts[j][0], pts[j][1], &p);
+      snprintf(no, sizeof no, "410104%08ld", j);
+      db_prepare_cached(bdb, &st, csql, &e);
+      db_bindf(st, "tddttttiiiit", no, codes[j % NCODES], pts[j][1], pts[j][0],
+               p.code[AREA_GRID], p.code[AREA_COMMUNITY], p.code[AREA_STREET],
+               at, at + 180, at + 180, at + 3600, hash);
+      db_step(st, &e);
+      db_finalize(st);
+      db_prepare_cached(bdb, &st, ssql, &e);
+      db_bindf(st, "i", db_last_id(bdb));
+      db_step(st, &e);
+      db_finalize(st);
+      for (int s = 0; s < 4; s++) {
+        db_prepare_cached(bdb, &st, esql, &e);
+        db_bindf(st, "tiiitttt", no, (int64_t)(s + 1), ++gseq, at + 60 * s,
+                 acts[s][0], acts[s][1], acts[s][2], hash);
+        db_step(st, &e);
+        db_finalize(st);
+      }
+      db_prepare_cached(bdb, &st, tsql, &e);
+      db_bindf(st, "ttii", no, "hwc", at + 180, at + 3600);
+      if (db_step(st, &e) < 0) check(e.code, &e, "baseline insert");
+      db_finalize(st);
+    }
+    check(db_commit(bdb, &e), &e, "commit");
+  }
+  *t = secs() - t0;
+  *c = cpu_secs() - c0;
+  db_close(bdb);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* The median of RUNS values (sorts a copy). */
+static double
+median(const double *v)
+{
+  double s[RUNS];
+  memcpy(s, v, sizeof s);
+  qsort(s, RUNS, sizeof s[0], cmp_double);
+  return s[RUNS / 2];
+}
+
+int
+main(int argc, char **argv)
+{
+  long n = argc > 1 ? atol(argv[1]) : 1000000;
+  const char *dir = argc > 2 ? argv[2] : "bench-data";
+  struct cg_err e = {0};
+  struct case_setup cs;
+  double(*pts)[2], b[4], t0, t_city[RUNS], c_city[RUNS], t_base[RUNS],
+      c_base[RUNS], t_more, t_verify;
+  char(*nos)[32], cmd[4300];
+  struct db *db = NULL;
+  struct db_stmt *st;
+  int ngrids;
+
+  snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
+  if (system(cmd) != 0) return 1;
+  ngrids = make_template(dir);
   snprintf(op.login, sizeof op.login, "op");
   op.role = ROLE_OPERATOR;
   snprintf(sl.login, sizeof sl.login, "sl");
@@ -142,6 +320,7 @@ main(int argc, char **argv)
   snprintf(dh.login, sizeof dh.login, "dept");
 
   /* random points in the district: rejection sampling on its bbox */
+  db = store_from_template(dir, &cs);
   check(db_prepare(db, &st,
                    "SELECT min_lon, min_lat, max_lon, max_lat FROM"
                    " area WHERE level = 'district'",
@@ -162,115 +341,17 @@ main(int argc, char **argv)
     pts[i++][1] = lat;
   }
 
-  /* citygrid: report, register, file, dispatch; BATCH to a commit */
-  t0 = secs();
-  c0 = cpu_secs();
-  for (long i = 0; i < n; i += BATCH) {
-    check(case_begin(&cs.env, &e), &e, "begin");
-    for (long j = i; j < n && j < i + BATCH; j++) {
-      struct case_report r;
-      struct case_act a;
-      int64_t at = base + j * 60;
-      memset(&r, 0, sizeof r);
-      r.scheme = "gb47678";
-      r.kind = "matter";
-      r.code = codes[j % NCODES];
-      r.source = "hotline";
-      r.lon = pts[j][0];
-      r.lat = pts[j][1];
-      r.description = "市民来电反映";
-      r.at = at;
-      check(case_report(&cs.env, &op, &r, nos[j], &e), &e, "report");
-      memset(&a, 0, sizeof a);
-      a.action = "register";
-      a.at = at + 60;
-      if (case_apply(&cs.env, &op, nos[j], &a, &e) != CG_OK) {
-        if (e.code == CG_ECONFLICT) continue; /* a duplicate: linked */
-        check(e.code, &e, "register");
-      }
-      a.action = "file";
-      a.at = at + 120;
-      check(case_apply(&cs.env, &sl, nos[j], &a, &e), &e, "file");
-      a.action = "dispatch";
-      a.at = at + 180;
-      check(case_apply(&cs.env, &di, nos[j], &a, &e), &e, "dispatch");
+  /* the product and the baseline in turn, RUNS times each; the last
+  ** product store stays for what follows */
+  for (int run = 0; run < RUNS; run++) {
+    if (run > 0) {
+      case_setup_release(&cs);
+      db_close(db);
+      db = store_from_template(dir, &cs);
     }
-    check(case_commit(&cs.env, &e), &e, "commit");
+    run_citygrid(&cs, n, pts, nos, &t_city[run], &c_city[run]);
+    run_baseline(dir, cs.loc, n, pts, &t_base[run], &c_base[run]);
   }
-  t_city = secs() - t0;
-  c_city = cpu_secs() - c0;
-
-  /* baseline: the same rows, plain INSERTs, same batching */
-  bdb = fresh(dir, "baseline.db");
-  {
-    static const char csql[] =
-        "INSERT INTO cases (no, kind, scheme, category_code, source, lat,"
-        " lon, grid_code, community_code, street_code, description, state,"
-        " created_at, updated_at, dept_code, dispatched_at, due_at,"
-        " last_seq, last_hash) VALUES (?, 'matter', 'gb47678', ?,"
-        " 'hotline', ?, ?, ?, ?, ?, '市民来电反映', 'dispatched', ?, ?,"
-        " NULL, ?, ?, 4, ?)";
-    static const char esql[] =
-        "INSERT INTO event (case_no, seq, gseq, at, actor, role, action,"
-        " from_state, to_state, note, data, hash) VALUES (?, ?, ?, ?,"
-        " 'op', 'operator', ?, ?, ?, '', '{}', ?)";
-    static const char ssql[] =
-        "INSERT INTO case_search (rowid, address, description)"
-        " VALUES (?, '', '市民来电反映')";
-    static const char tsql[] =
-        "INSERT INTO task (case_no, n, dept_code, state, dispatched_at,"
-        " limit_s, due_at) VALUES (?, 1, ?, 'open', ?, 25200, ?)";
-    static const char *const acts[4][3] = {
-        {"report", "", "reported"},
-        {"register", "reported", "registered"},
-        {"file", "registered", "filed"},
-        {"dispatch", "filed", "dispatched"}};
-    const char *hash =
-        "0f3c2a9d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f";
-    int64_t gseq = 0;
-    check(db_exec(bdb,
-                  "INSERT INTO department (code, name) VALUES ('hwc',"
-                  " 'x')",
-                  &e),
-          &e, "dept");
-    t0 = secs();
-    c0 = cpu_secs();
-    for (long i = 0; i < n; i += BATCH) {
-      check(db_begin(bdb, &e), &e, "begin");
-      for (long j = i; j < n && j < i + BATCH; j++) {
-        char no[32];
-        struct area_place p;
-        int64_t at = base + j * 60;
-        area_locate(cs.loc, pts[j][0], pts[j][1], &p);
-        snprintf(no, sizeof no, "410104%08ld", j);
-        db_prepare_cached(bdb, &st, csql, &e);
-        db_bindf(st, "tddttttiiiit", no, codes[j % NCODES], pts[j][1],
-                 pts[j][0], p.code[AREA_GRID], p.code[AREA_COMMUNITY],
-                 p.code[AREA_STREET], at, at + 180, at + 180, at + 3600, hash);
-        db_step(st, &e);
-        db_finalize(st);
-        db_prepare_cached(bdb, &st, ssql, &e);
-        db_bindf(st, "i", db_last_id(bdb));
-        db_step(st, &e);
-        db_finalize(st);
-        for (int s = 0; s < 4; s++) {
-          db_prepare_cached(bdb, &st, esql, &e);
-          db_bindf(st, "tiiitttt", no, (int64_t)(s + 1), ++gseq, at + 60 * s,
-                   acts[s][0], acts[s][1], acts[s][2], hash);
-          db_step(st, &e);
-          db_finalize(st);
-        }
-        db_prepare_cached(bdb, &st, tsql, &e);
-        db_bindf(st, "ttii", no, "hwc", at + 180, at + 3600);
-        if (db_step(st, &e) < 0) check(e.code, &e, "baseline insert");
-        db_finalize(st);
-      }
-      check(db_commit(bdb, &e), &e, "commit");
-    }
-    t_base = secs() - t0;
-    c_base = cpu_secs() - c0;
-  }
-  db_close(bdb);
 
   /* two more events a case: handled, check requested; each case is read
   ** back first, so writing behind would only make the two threads wait
@@ -307,24 +388,31 @@ main(int argc, char **argv)
     int64_t events;
     char head[65];
     int problems = 0;
+    double tc = median(t_city), tb = median(t_base);
     t0 = secs();
     check(case_verify(db, count_problem, &problems, &events, head, &e), &e,
           "verify");
     t_verify = secs() - t0;
     printf("cases.n: %ld\n", n);
     printf("cases.grids: %d\n", ngrids);
-    printf("cases.citygrid.s: %.2f\n", t_city);
-    printf("cases.citygrid.per_s: %.0f\n", n / t_city);
-    printf("cases.citygrid.cpu_s: %.2f\n", c_city);
-    printf("cases.baseline_sqlite_insert.s: %.2f\n", t_base);
-    printf("cases.baseline_sqlite_insert.per_s: %.0f\n", n / t_base);
-    printf("cases.baseline_sqlite_insert.cpu_s: %.2f\n", c_base);
+    printf("cases.runs: %d\n", RUNS);
+    for (int run = 0; run < RUNS; run++) {
+      printf("cases.citygrid.run%d.per_s: %.0f\n", run + 1, n / t_city[run]);
+      printf("cases.baseline_sqlite_insert.run%d.per_s: %.0f\n", run + 1,
+             n / t_base[run]);
+    }
+    printf("cases.citygrid.s: %.2f\n", tc);
+    printf("cases.citygrid.per_s: %.0f\n", n / tc);
+    printf("cases.citygrid.cpu_s: %.2f\n", median(c_city));
+    printf("cases.baseline_sqlite_insert.s: %.2f\n", tb);
+    printf("cases.baseline_sqlite_insert.per_s: %.0f\n", n / tb);
+    printf("cases.baseline_sqlite_insert.cpu_s: %.2f\n", median(c_base));
     printf("cases.handle_and_check_request.per_s: %.0f\n", n / t_more);
     printf("verify.events: %lld\n", (long long)events);
     printf("verify.problems: %d\n", problems);
     printf("verify.s: %.2f\n", t_verify);
     printf("verify.events_per_s: %.0f\n", events / t_verify);
-    printf("cases.ratio.citygrid_time_over_baseline: %.2f\n", t_city / t_base);
+    printf("cases.ratio.citygrid_time_over_baseline: %.2f\n", tc / tb);
   }
   case_setup_release(&cs);
   db_close(db);
