@@ -548,11 +548,15 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
       if (b == NLAT || secs <= lat_le[b]) atomic_fetch_add(&rs->lat[b], 1);
     atomic_fetch_add(&rs->micros, (unsigned long)(secs * 1e6));
   }
-  fprintf(stdout, "%s %s %d %zu %.1fms %s%s\n", s->r.method, s->r.path,
-          s->r.status, s->reply_bytes,
-          (t1.tv_sec - s->t0.tv_sec) * 1e3 + (t1.tv_nsec - s->t0.tv_nsec) / 1e6,
-          s->r.id,
-          toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
+  {
+    /* tenths of a millisecond in integers: no floating-point formatting
+    ** for every request */
+    long tenths = (long)((t1.tv_sec - s->t0.tv_sec) * 10000 +
+                         (t1.tv_nsec - s->t0.tv_nsec) / 100000);
+    fprintf(stdout, "%s %s %d %zu %ld.%ldms %s%s\n", s->r.method, s->r.path,
+            s->r.status, s->reply_bytes, tenths / 10, tenths % 10, s->r.id,
+            toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
+  }
   /* the access log reaches its file at most a second late, not with a
   ** write per request */
   if (t1.tv_sec != atomic_load(&log_flushed)) {
@@ -593,9 +597,14 @@ http_serve(const struct http_opts *o, struct cg_err *e)
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGPIPE);
   pthread_sigmask(SIG_BLOCK, &set, NULL);
+  /* TURBO: read a connection's next request as soon as the reply is
+  ** out, before asking epoll (a kept-alive client has usually sent it),
+  ** and close without shutdown() (request bodies are always read to
+  ** their end, even the refused ones, so no unread data makes the close a
+  ** reset). About a tenth more small requests a second. */
   d = MHD_start_daemon(
-      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-          MHD_ALLOW_SUSPEND_RESUME,
+      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO |
+          MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME,
       0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
       (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
       (unsigned)(o->threads > 0 ? o->threads : 1), MHD_OPTION_NOTIFY_COMPLETED,
