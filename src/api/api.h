@@ -33,13 +33,14 @@ struct db *api_db_app(struct api_app *app, struct cg_err *e);
 /* Server-Sent Events: end every stream (the server is stopping). */
 void api_streams_stop(void *app);
 
-/* The writer: reports sent over HTTP are written by one thread, many to a
-** transaction and one fsync, and answered after the commit (group
-** commit); a refused report leaves the others be. api_writer_submit() queues a report
-** for a request that returned HTTP_DEFER; the writer takes ownership of
-** body (the JSON the report's strings point into). api_writer_stop()
-** drains the queue and ends the thread; call it after the server
-** stopped. */
+/* The writer (writer.c): reports sent over HTTP are written by one thread,
+** many to a transaction, and answered only once a sync of the store
+** covers their commit (group commit); a refused report leaves the others
+** be. api_writer_defer() queues a report for a request that returns
+** HTTP_DEFER (return its value); the writer takes ownership of body (the
+** JSON the report's strings point into). api_writer_stop() drains the
+** queue, syncs and answers what is left and ends the threads; call it
+** after the server stopped. */
 struct api_job;
 int api_writer_defer(struct http_req *r, const struct org_user *who,
                      const struct case_report *rep,
@@ -49,10 +50,11 @@ void api_writer_stop(void);
 /* The same for a caller with more to write and its own reply. after (may
 ** be NULL) runs in the report's transaction once case_report() filed it
 ** as case `no` (its row is written: rows may refer to it): its failure
-** takes the report back too, and what it wrote is committed with it. reply builds the answer on a server worker after
-** the commit, for the reporter who: rc and *e are the outcome (env is NULL when rc is not
-** CG_OK). release (may be NULL) frees arg, which rep's strings may point
-** into, after the reply. The writer owns arg from the call on. */
+** takes the report back too, and what it wrote is committed with it.
+** reply builds the answer on a server worker once the commit is synced,
+** for the reporter who: rc and *e are the outcome (env is NULL when rc is
+** not CG_OK). release (may be NULL) frees arg, which rep's strings may
+** point into, after the reply. The writer owns arg from the call on. */
 struct api_write_hooks {
   int view; /* 1: the writer keeps the new case as its batch held it
             ** (case_view_take()), for api_writer_view() */
