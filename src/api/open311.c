@@ -947,6 +947,20 @@ number(const char *s, double *out)
   return end != s && !*end && isfinite(*out) ? 0 : -1;
 }
 
+/* A media_url as a client may give one: NULL (none), or an http or https
+** URL of at most 1000 bytes. Returns 0, or -1 with a 400 reply set. */
+static int
+media_url_check(struct http_req *r, const char *v)
+{
+  if (!v || (strlen(v) <= 1000 &&
+             (!strncmp(v, "http://", 7) || !strncmp(v, "https://", 8))))
+    return 0;
+  http_reply_error(r, 400, "invalid",
+                   "media_url must be an http or https URL of at most 1000 "
+                   "bytes");
+  return -1;
+}
+
 /* What a request being written keeps until it is answered: rep's strings
 ** point into it. */
 struct post {
@@ -1045,13 +1059,8 @@ post_report(struct http_req *r, struct db *db, struct post *p,
              -1;
     rep->urgency = atoi(val);
   }
-  if ((v = form_get(fm, post_names, "media_url")) &&
-      (strlen(v) > 1000 ||
-       (strncmp(v, "http://", 7) && strncmp(v, "https://", 8))))
-    return http_reply_error(r, 400, "invalid",
-                            "media_url must be an http or https URL of at "
-                            "most 1000 bytes"),
-           -1;
+  if (media_url_check(r, v = form_get(fm, post_names, "media_url")))
+    return -1;
   p->media_url = v;
   first = form_get(fm, post_names, "first_name");
   last = form_get(fm, post_names, "last_name");
@@ -1122,14 +1131,17 @@ open311_requests_post_api(struct http_req *r)
 ** 200 service_request_updates, oldest first: every change of state of a
 ** case the public may see, and every event with a note the public may
 ** read (a comment, the work done), the report itself excepted. update_id
-** is the event's place in the district's history. */
+** is the event's place in the district's history; media_url the one the
+** client gave with its update, else nil. */
 int
 open311_updates_get_api(struct http_req *r)
 {
   static const char sql[] =
-      "SELECT gseq, case_no, at, action, from_state, to_state, note FROM"
-      " event WHERE at >= ? AND at <= ? AND action <> 'report' AND"
-      " (from_state <> to_state OR note <> '') ORDER BY gseq";
+      "SELECT v.gseq, v.case_no, v.at, v.action, v.from_state, v.to_state,"
+      " v.note, u.media_url FROM event v"
+      " LEFT JOIN open311_update u ON u.gseq = v.gseq"
+      " WHERE v.at >= ? AND v.at <= ? AND v.action <> 'report' AND"
+      " (v.from_state <> v.to_state OR v.note <> '') ORDER BY v.gseq";
   char checked[32] = "", id[24];
   struct cg_err e = {0};
   struct case_env *env;
@@ -1163,11 +1175,12 @@ open311_updates_get_api(struct http_req *r)
     if (!visible || skip-- > 0) continue;
     snprintf(id, sizeof id, "%lld", (long long)db_col_int(st, 0));
     json_array_append_new(
-        list, json_pack("{s:s, s:s, s:s, s:o, s:s, s:n}", "update_id", id,
+        list, json_pack("{s:s, s:s, s:s, s:o, s:s, s:s?}", "update_id", id,
                         "service_request_id", no, "status",
                         status_of(db_col_text(st, 5)), "updated_datetime",
                         w3c_json(db_col_int(st, 2), offset), "description",
-                        public_note ? db_col_text(st, 6) : "", "media_url"));
+                        public_note ? db_col_text(st, 6) : "", "media_url",
+                        db_col_is_null(st, 7) ? NULL : db_col_text(st, 7)));
   }
   db_finalize(st);
   if (rc < 0) {
@@ -1196,16 +1209,54 @@ static const char *const update_names[] = {"api_key",
                                            "public_anonymity_required",
                                            NULL};
 
+/* The comment of an update and its Open311 row, in one transaction: the
+** comment's update_id in *gseq. CG_OK, or why not (nothing written). */
+static int
+update_write(struct case_env *env, const struct org_user *who,
+             const struct auth_apikey *key, const char *no,
+             const struct case_act *a, const char *ext, const char *media,
+             int64_t *gseq, struct cg_err *e)
+{
+  static const char last_sql[] =
+      "SELECT gseq FROM event WHERE case_no = ? AND actor = ? AND"
+      " action = 'comment' ORDER BY seq DESC LIMIT 1";
+  static const char row_sql[] =
+      "INSERT INTO open311_update (gseq, case_no, key_name, update_id_ext,"
+      " media_url) VALUES (?, ?, ?, ?, ?)";
+  struct db_stmt *st;
+  int rc;
+
+  if ((rc = case_begin(env, e)) != CG_OK) return rc;
+  if ((rc = case_apply(env, who, no, a, e)) == CG_OK &&
+      (rc = case_batch_flush(env, e)) == CG_OK &&
+      (rc = db_query_int(env->db, gseq, 0, e, last_sql, "tt", no,
+                         who->login)) == CG_OK &&
+      (rc = db_prepare(env->db, &st, row_sql, e)) == CG_OK) {
+    db_bindf(st, "itt", *gseq, no, key->name);
+    db_bind_text(st, 4, ext);
+    db_bind_text(st, 5, media);
+    rc = db_step(st, e);
+    rc = rc < 0 ? -rc : CG_OK;
+    db_finalize(st);
+  }
+  if (rc == CG_OK) return case_commit(env, e);
+  case_rollback(env);
+  return rc;
+}
+
 /* POST /open311/v2/servicerequestupdates.{fmt} (api_key)
 ** application/x-www-form-urlencoded: service_request_id and description
-** required; status (open or closed, any case: what the client believes;
-** the case's state is decided by its workflow), updated_datetime,
-** update_id_ext, service_request_id_ext, service_code, email,
-** first_name, last_name, title, phone, account_id, media_url,
+** required; media_url (an http or https URL) and update_id_ext (the
+** client's own id of the update) kept; status (open or closed, any case:
+** what the client believes; the case's state is decided by its workflow),
+** updated_datetime, service_request_id_ext, service_code, email,
+** first_name, last_name, title, phone, account_id,
 ** public_anonymity_required, jurisdiction_id taken and not kept.
 ** The description becomes a comment (留言) on the case by the key's
-** account, committed before the reply.
-** 200 service_request_updates with the new update_id; 403 a missing or
+** account, committed before the reply with its media_url. An update_id_ext
+** this key already sent for this request is not written again: the reply
+** names the update it made then.
+** 200 service_request_updates with the update_id; 403 a missing or
 ** invalid api_key, or a request the key did not file; 404 an unknown
 ** request; 400 anything else (a request in a final state among them). */
 int
@@ -1213,16 +1264,16 @@ open311_updates_post_api(struct http_req *r)
 {
   static const char *const required[] = {"service_request_id", "description",
                                          NULL};
-  static const char last_sql[] =
-      "SELECT gseq FROM event WHERE case_no = ? AND actor = ? AND"
-      " action = 'comment' ORDER BY seq DESC LIMIT 1";
+  static const char seen_sql[] =
+      "SELECT gseq FROM open311_update WHERE key_name = ? AND case_no = ?"
+      " AND update_id_ext = ?";
   struct auth_apikey key;
   struct org_user who;
   struct cg_err e = {0};
   struct case_env *env;
   struct case_act a;
   struct form fm;
-  const char *no, *v;
+  const char *no, *v, *ext, *media;
   int64_t gseq = 0;
   char id[24];
   int fmt = route_format(r), rc = -1;
@@ -1232,7 +1283,8 @@ open311_updates_post_api(struct http_req *r)
   if (form_parse(r, &fm) ||
       key_check(r, env->db, form_raw(&fm, "api_key"), &key, &who) ||
       form_check(r, &fm, update_names, required, 0) ||
-      jurisdiction_ok(r, form_get(&fm, update_names, "jurisdiction_id")))
+      jurisdiction_ok(r, form_get(&fm, update_names, "jurisdiction_id")) ||
+      media_url_check(r, media = form_get(&fm, update_names, "media_url")))
     goto out;
   if ((v = form_get(&fm, update_names, "status")) && strcasecmp(v, "open") &&
       strcasecmp(v, "closed")) {
@@ -1242,23 +1294,32 @@ open311_updates_post_api(struct http_req *r)
                      v);
     goto out;
   }
+  if ((ext = form_get(&fm, update_names, "update_id_ext")) &&
+      strlen(ext) > 100) {
+    http_reply_error(r, 400, "invalid",
+                     "update_id_ext is longer than 100 bytes");
+    goto out;
+  }
   no = form_get(&fm, update_names, "service_request_id");
   if (case_visibility(env, &anyone, no) == 0) {
     http_reply_error(r, 404, "not_found",
                      "service_request_id '%.40s' not found", no);
     goto out;
   }
-  memset(&a, 0, sizeof a);
-  a.action = "comment";
-  a.note = form_get(&fm, update_names, "description");
-  if (case_apply(env, &who, no, &a, &e) != CG_OK) {
+  if (ext && db_query_int(env->db, &gseq, 0, &e, seen_sql, "ttt", key.name,
+                          no, ext) != CG_OK) {
     fail(r, &e);
     goto out;
   }
-  if (db_query_int(env->db, &gseq, 0, &e, last_sql, "tt", no, who.login) !=
-      CG_OK) {
-    fail(r, &e);
-    goto out;
+  if (!gseq) { /* not sent before */
+    memset(&a, 0, sizeof a);
+    a.action = "comment";
+    a.note = form_get(&fm, update_names, "description");
+    if (update_write(env, &who, &key, no, &a, ext, media, &gseq, &e) !=
+        CG_OK) {
+      fail(r, &e);
+      goto out;
+    }
   }
   snprintf(id, sizeof id, "%lld", (long long)gseq);
   rc = answer(r, fmt, 200, "service_request_updates",

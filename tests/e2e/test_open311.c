@@ -705,13 +705,14 @@ test_workflow_and_updates(void **state)
   char path[200], form[600], *body, update[24];
   xmlDocPtr d;
   json_t *j, *u;
-  int n;
+  int n, st;
 
   /* the client adds an update to its request */
   snprintf(form, sizeof form,
            "api_key=%s&service_request_id=%s&description=%%E8%%BF%%98%%E5%%9C%%"
            "A8&status=OPEN&updated_datetime=2026-05-04T10:00:00%%2B08:00&"
-           "update_id_ext=77&email=wang%%40example.org&first_name=Wang",
+           "update_id_ext=77&email=wang%%40example.org&first_name=Wang&"
+           "media_url=https%%3A%%2F%%2Fexample.org%%2Fu%%2F77.jpg",
            key, no);
   assert_int_equal(post("servicerequestupdates.xml", form, &body), 200);
   d = xml(body);
@@ -721,6 +722,25 @@ test_workflow_and_updates(void **state)
   snprintf(update, sizeof update, "%s", xtext(d, "//request_update/update_id"));
   assert_true(matches(update, "^[0-9]+$"));
   xmlFreeDoc(d);
+  /* sent again (the client timed out and retried): the same update, no
+  ** second comment */
+  n = rows("event");
+  assert_int_equal(post("servicerequestupdates.json", form, &body), 200);
+  j = json_loads(body, 0, NULL);
+  free(body);
+  assert_string_equal(jstr(json_array_get(j, 0), "update_id"), update);
+  json_decref(j);
+  assert_int_equal(rows("event"), n);
+  assert_int_equal(rows("open311_update"), 1);
+  /* a media_url that is no web address: refused, nothing written */
+  snprintf(form, sizeof form,
+           "api_key=%s&service_request_id=%s&description=x&"
+           "media_url=file%%3A%%2F%%2F%%2Fetc%%2Fpasswd",
+           key, no);
+  st = post("servicerequestupdates.json", form, &body);
+  want_error(st, body, 400, 400, "media_url", 1);
+  assert_int_equal(rows("event"), n);
+  assert_int_equal(rows("open311_update"), 1);
   /* refusals: no key, a request it did not file, none, no text */
   snprintf(form, sizeof form, "service_request_id=%s&description=x", no);
   post("servicerequestupdates.json", form, &body);
@@ -816,6 +836,10 @@ test_workflow_and_updates(void **state)
     assert_string_equal(xtext(d, q), "还在");
     snprintf(q, sizeof q, "%s[1]/status", path);
     assert_string_equal(xtext(d, q), "open");
+    snprintf(q, sizeof q, "%s[1]/media_url", path); /* the client's own */
+    assert_string_equal(xtext(d, q), "https://example.org/u/77.jpg");
+    snprintf(q, sizeof q, "%s[2]/media_url", path); /* register: none */
+    assert_string_equal(xtext(d, q), "");
     snprintf(q, sizeof q, "%s[1]/updated_datetime", path);
     assert_true(matches(xtext(d, q), W3C));
     snprintf(q, sizeof q, "%s[3]/description", path); /* file: staff note */
@@ -835,7 +859,11 @@ test_workflow_and_updates(void **state)
   assert_string_equal(jkeys(json_array_get(j, 0)),
                       "update_id service_request_id status updated_datetime "
                       "description media_url");
-  assert_true(json_is_null(json_object_get(json_array_get(j, 0), "media_url")));
+  /* the oldest first: the client's update, then the case registered */
+  assert_string_equal(jstr(json_array_get(j, 0), "update_id"), update);
+  assert_string_equal(jstr(json_array_get(j, 0), "media_url"),
+                      "https://example.org/u/77.jpg");
+  assert_true(json_is_null(json_object_get(json_array_get(j, 1), "media_url")));
   json_decref(j);
   assert_int_equal(get("servicerequestupdates.json?start_date=2020-01-01T00:00:"
                        "00Z&end_date=2020-01-02T00:00:00Z",
