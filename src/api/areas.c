@@ -3,9 +3,23 @@
 */
 #include "api.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Each level's whole GeoJSON, in each coordinate system, as last made:
+** the map asks for every grid at each load, 8 MB of JSON that took longer
+** to make than to send. Kept as text and gzip until counter 'areas' (every
+** write to the areas counts it up) says they changed. Sent as a copy:
+** another thread may make it anew while a reply is going out. */
+static struct area_reply {
+  int ok;          /* made, at `version` */
+  int64_t version; /* counter 'areas' it was made at */
+  char *raw, *gz;  /* owned */
+  size_t raw_len, gz_len;
+} made[4][2];
+static pthread_mutex_t made_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* Parse "minlon,minlat,maxlon,maxlat" into b; 0 on success. */
 static int
@@ -18,6 +32,67 @@ parse_bbox(const char *s, double b[4])
     s = end + 1;
   }
   return b[0] <= b[2] && b[1] <= b[3] ? 0 : -1;
+}
+
+/* Make m anew from the store at `version`: CG_OK, or why not in *e (m is
+** then left not made). Called with made_mu held. */
+static int
+make_level(struct area_reply *m, struct db *db, int level, enum geo_crs crs,
+           int64_t version, struct cg_err *e)
+{
+  json_t *fc = area_geojson(db, level, NULL, crs, e);
+
+  free(m->raw);
+  free(m->gz);
+  m->raw = m->gz = NULL;
+  m->ok = 0;
+  if (!fc) return e->code;
+  m->raw = http_json_text(fc, &m->raw_len);
+  json_decref(fc);
+  if (!m->raw || http_gzip(m->raw, m->raw_len, 6, &m->gz, &m->gz_len) != 0)
+    return cg_fail(e, CG_ENOMEM, "out of memory for the areas' GeoJSON");
+  m->ok = 1;
+  m->version = version;
+  return CG_OK;
+}
+
+/* Reply with a whole level's GeoJSON, made again only if the areas changed
+** since: 200, or 304 when the client's copy (If-None-Match) is current. */
+static int
+whole_level(struct http_req *r, struct db *db, int level, enum geo_crs crs)
+{
+  static const char sql[] = "SELECT value FROM counter WHERE name = 'areas'";
+  const char *have = http_header(r, "If-None-Match");
+  struct area_reply *m = &made[level][crs];
+  struct cg_err e = {0};
+  int64_t version;
+  int gz = http_accepts_gzip(r), rc = CG_OK;
+
+  if (db_query_int(db, &version, 0, &e, sql, "") != CG_OK)
+    return http_reply_err(r, &e);
+  snprintf(r->etag, sizeof r->etag, "\"areas-%lld-%d-%d\"",
+           (long long)version, level, (int)crs);
+  r->cache_control = "no-cache";
+  if (have && strstr(have, r->etag)) {
+    r->status = 304;
+    return 304;
+  }
+  pthread_mutex_lock(&made_mu);
+  if (!m->ok || m->version != version)
+    rc = make_level(m, db, level, crs, version, &e);
+  if (rc == CG_OK) {
+    r->text_len = gz ? m->gz_len : m->raw_len;
+    if ((r->text = malloc(r->text_len)))
+      memcpy(r->text, gz ? m->gz : m->raw, r->text_len);
+    else
+      rc = cg_fail(&e, CG_ENOMEM, "out of memory for the areas' GeoJSON");
+  }
+  pthread_mutex_unlock(&made_mu);
+  if (rc != CG_OK) return http_reply_err(r, &e);
+  r->content_type = "application/json; charset=utf-8";
+  if (gz) r->content_encoding = "gzip";
+  r->status = 200;
+  return 200;
 }
 
 /* GET /api/v1/grids | /communities | /streets | /district
@@ -35,6 +110,7 @@ areas_get_api(struct http_req *r)
   double box[4];
   struct db *db;
   json_t *fc;
+  int level = area_level_parse(leaf);
 
   if (bb && parse_bbox(bb, box) != 0)
     return http_reply_error(r, 400, "invalid",
@@ -43,7 +119,11 @@ areas_get_api(struct http_req *r)
   if (crs_name && geo_crs_parse(crs_name, &crs, &e) != CG_OK)
     return http_reply_err(r, &e);
   if (!(db = api_db(r, &e))) return http_reply_err(r, &e);
-  fc = area_geojson(db, area_level_parse(leaf), bb ? box : NULL, crs, &e);
+  if (level < AREA_DISTRICT || level > AREA_GRID)
+    return http_reply_error(r, 404, "not_found", "no areas at '%.100s'",
+                            r->path);
+  if (!bb) return whole_level(r, db, level, crs);
+  fc = area_geojson(db, level, box, crs, &e);
   if (!fc) return http_reply_err(r, &e);
   return http_reply_json(r, 200, fc);
 }

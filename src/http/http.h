@@ -152,6 +152,10 @@ int http_gzip(const void *in, size_t n, int level, char **out, size_t *outn);
 /* Query-string argument `name` of the request, or NULL. */
 const char *http_arg(struct http_req *r, const char *name);
 
+/* JSON as replies send it (compact, reals to 10 digits): a new string the
+** caller frees, its length in *len; NULL if memory ran out. */
+char *http_json_text(const json_t *j, size_t *len);
+
 /* Set a JSON reply (takes the reference) with the given status; returns
 ** status, so handlers can `return http_reply_json(r, 200, j);`. */
 int http_reply_json(struct http_req *r, int status, json_t *j);

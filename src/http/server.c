@@ -337,12 +337,11 @@ compressible(const char *type)
 #define GZIP_MIN 1024         /* smaller replies go as they are */
 #define GZIP_FAST (512 << 10) /* larger ones at zlib's fastest level */
 
-/* A reply's JSON as text (caller frees), its length in *len; NULL if
-** memory ran out. Dumped into a buffer of the thread's own and copied
-** out at its size: json_dumps() grows its string piece by piece, a dozen
-** reallocations for a case. */
-static char *
-dump_json(const json_t *j, size_t *len)
+/* Dumped into a buffer of the thread's own and copied out at its size:
+** json_dumps() grows its string piece by piece, a dozen reallocations for
+** a case. */
+char *
+http_json_text(const json_t *j, size_t *len)
 {
   static __thread char buf[64 * 1024];
   const size_t flags = JSON_COMPACT | JSON_REAL_PRECISION(10);
@@ -386,7 +385,7 @@ send_reply(struct MHD_Connection *c, struct req_state *s)
   }
 
   if (r->json) {
-    body = dump_json(r->json, &len);
+    body = http_json_text(r->json, &len);
     type = "application/json; charset=utf-8";
   } else {
     body = r->text;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "db/db.h"
 #include "geo/geo.h"
@@ -661,6 +662,97 @@ test_real_boundaries_imported_instead(void **state)
   assert_true(count("SELECT count(*) FROM area WHERE level = 'grid'") > 20000);
 }
 
+/* The ETag header of a reply's head, quotes included, into out. */
+static void
+etag_of(const char *head, char *out, size_t n)
+{
+  const char *p = strstr(head, "ETag: ");
+  assert_non_null(p);
+  p += 6;
+  snprintf(out, n, "%.*s", (int)strcspn(p, "\r\n"), p);
+}
+
+static void
+test_whole_levels_kept_until_areas_change(void **state)
+{
+  char *head, *body, *zbody, *zhead, etag[64], etag2[64], hdr[120];
+  unsigned char *plain;
+  size_t n, zn;
+  uLongf plain_n;
+  int pid, port = tu_serve_start(dir, NULL, &pid);
+  struct cg_err e = {0};
+  struct db *db;
+  z_stream z;
+  json_t *j;
+
+  assert_true(port > 0);
+  /* every community, the same as the store holds */
+  assert_int_equal(tu_http_full(port, "/api/v1/communities", NULL, &head,
+                                &body, &n),
+                   200);
+  j = json_loads(body, 0, NULL);
+  assert_int_equal(json_array_size(json_object_get(j, "features")),
+                   count("SELECT count(*) FROM area WHERE level ="
+                         " 'community'"));
+  json_decref(j);
+  etag_of(head, etag, sizeof etag);
+  free(head);
+  /* compressed for a client that takes gzip: the same bytes inside */
+  assert_int_equal(tu_http_full(port, "/api/v1/communities",
+                                "Accept-Encoding: gzip\r\n", &zhead, &zbody,
+                                &zn),
+                   200);
+  assert_non_null(strstr(zhead, "Content-Encoding: gzip"));
+  assert_true(zn < n / 3);
+  plain = malloc(n + 1);
+  plain_n = n + 1;
+  memset(&z, 0, sizeof z);
+  assert_int_equal(inflateInit2(&z, 16 + MAX_WBITS), Z_OK);
+  z.next_in = (unsigned char *)zbody;
+  z.avail_in = (uInt)zn;
+  z.next_out = plain;
+  z.avail_out = (uInt)plain_n;
+  assert_int_equal(inflate(&z, Z_FINISH), Z_STREAM_END);
+  assert_int_equal(z.total_out, n);
+  assert_memory_equal(plain, body, n);
+  inflateEnd(&z);
+  free(plain);
+  free(zhead);
+  free(zbody);
+  free(body);
+  /* a client with the current copy is told so */
+  snprintf(hdr, sizeof hdr, "If-None-Match: %s\r\n", etag);
+  assert_int_equal(
+      tu_http_full(port, "/api/v1/communities", hdr, &head, &body, &n), 304);
+  free(head);
+  free(body);
+  /* GCJ-02 is a reply of its own */
+  assert_int_equal(tu_http_full(port, "/api/v1/communities?crs=gcj02", hdr,
+                                &head, &body, &n),
+                   200);
+  etag_of(head, etag2, sizeof etag2);
+  assert_string_not_equal(etag, etag2);
+  free(head);
+  free(body);
+  /* a community renamed behind the server's back: the next reply has it */
+  db = open_db();
+  assert_int_equal(db_exec(db,
+                           "UPDATE area SET name = '测试更名社区' WHERE code ="
+                           " (SELECT min(code) FROM area WHERE level ="
+                           " 'community')",
+                           &e),
+                   CG_OK);
+  db_close(db);
+  assert_int_equal(
+      tu_http_full(port, "/api/v1/communities", hdr, &head, &body, &n), 200);
+  assert_non_null(strstr(body, "测试更名社区"));
+  etag_of(head, etag2, sizeof etag2);
+  assert_string_not_equal(etag, etag2);
+  free(head);
+  free(body);
+  assert_int_equal(tu_serve_stop(pid), 0);
+}
+
 int
 main(void)
 {
@@ -676,6 +768,7 @@ main(void)
       cmocka_unit_test(test_bad_input_refused_nothing_lost),
       cmocka_unit_test(test_server_serves_grids),
       cmocka_unit_test(test_real_boundaries_imported_instead),
+      cmocka_unit_test(test_whole_levels_kept_until_areas_change),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
