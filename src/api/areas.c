@@ -70,8 +70,8 @@ whole_level(struct http_req *r, struct db *db, int level, enum geo_crs crs)
 
   if (db_query_int(db, &version, 0, &e, sql, "") != CG_OK)
     return http_reply_err(r, &e);
-  snprintf(r->etag, sizeof r->etag, "\"areas-%lld-%d-%d\"",
-           (long long)version, level, (int)crs);
+  snprintf(r->etag, sizeof r->etag, "\"areas-%lld-%d-%d\"", (long long)version,
+           level, (int)crs);
   r->cache_control = "no-cache";
   if (have && strstr(have, r->etag)) {
     r->status = 304;

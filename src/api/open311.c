@@ -1059,8 +1059,7 @@ post_report(struct http_req *r, struct db *db, struct post *p,
              -1;
     rep->urgency = atoi(val);
   }
-  if (media_url_check(r, v = form_get(fm, post_names, "media_url")))
-    return -1;
+  if (media_url_check(r, v = form_get(fm, post_names, "media_url"))) return -1;
   p->media_url = v;
   first = form_get(fm, post_names, "first_name");
   last = form_get(fm, post_names, "last_name");
@@ -1306,8 +1305,8 @@ open311_updates_post_api(struct http_req *r)
                      "service_request_id '%.40s' not found", no);
     goto out;
   }
-  if (ext && db_query_int(env->db, &gseq, 0, &e, seen_sql, "ttt", key.name,
-                          no, ext) != CG_OK) {
+  if (ext && db_query_int(env->db, &gseq, 0, &e, seen_sql, "ttt", key.name, no,
+                          ext) != CG_OK) {
     fail(r, &e);
     goto out;
   }
@@ -1315,8 +1314,7 @@ open311_updates_post_api(struct http_req *r)
     memset(&a, 0, sizeof a);
     a.action = "comment";
     a.note = form_get(&fm, update_names, "description");
-    if (update_write(env, &who, &key, no, &a, ext, media, &gseq, &e) !=
-        CG_OK) {
+    if (update_write(env, &who, &key, no, &a, ext, media, &gseq, &e) != CG_OK) {
       fail(r, &e);
       goto out;
     }

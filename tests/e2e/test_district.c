@@ -687,9 +687,8 @@ test_whole_levels_kept_until_areas_change(void **state)
 
   assert_true(port > 0);
   /* every community, the same as the store holds */
-  assert_int_equal(tu_http_full(port, "/api/v1/communities", NULL, &head,
-                                &body, &n),
-                   200);
+  assert_int_equal(
+      tu_http_full(port, "/api/v1/communities", NULL, &head, &body, &n), 200);
   j = json_loads(body, 0, NULL);
   assert_int_equal(json_array_size(json_object_get(j, "features")),
                    count("SELECT count(*) FROM area WHERE level ="
