@@ -431,6 +431,30 @@ case_batch_flush(struct case_env *env, struct cg_err *e)
   return case_flush(env, e);
 }
 
+/* Move the events held for case `no` out of env->held, in their order,
+** into *out (caller frees it and their texts), *n of them. CG_OK, or
+** CG_ENOMEM with nothing moved. */
+static int
+take_held(struct case_env *env, const char *no, struct held_event **out, int *n,
+          struct cg_err *e)
+{
+  struct case_held *h = env->held;
+  int kept = 0;
+
+  *out = NULL;
+  *n = 0;
+  if (!h || !h->n) return CG_OK;
+  if (!(*out = malloc((size_t)h->n * sizeof **out)))
+    return cg_fail(e, CG_ENOMEM, "out of memory");
+  for (int i = 0; i < h->n; i++)
+    if (strcmp(h->ev[i].part[0], no) == 0)
+      (*out)[(*n)++] = h->ev[i];
+    else
+      h->ev[kept++] = h->ev[i];
+  h->n = kept;
+  return CG_OK;
+}
+
 /* case_flush() writing behind: the case goes to the writer thread with
 ** its texts and held events, and the batch goes on as if it were written
 ** (src/case/behind.c). */
@@ -438,26 +462,19 @@ static int
 flush_behind(struct case_env *env, struct cg_err *e)
 {
   struct case_batch *b = env->batch;
-  struct case_held *h = env->held;
   struct held_event *mine = NULL;
-  int n = 0, kept = 0, rc;
+  int n = 0, rc;
 
   if ((rc = case_wb_failed(env, e)) != CG_OK) {
     forget_last(env);
     return rc;
   }
   settle_due(&b->last);
-  if (b->last_fresh && h && h->n) { /* its events become the writer's */
-    if (!(mine = malloc((size_t)h->n * sizeof *mine))) {
-      forget_last(env);
-      return cg_fail(e, CG_ENOMEM, "out of memory");
-    }
-    for (int i = 0; i < h->n; i++)
-      if (strcmp(h->ev[i].part[0], b->last.no) == 0)
-        mine[n++] = h->ev[i];
-      else
-        h->ev[kept++] = h->ev[i];
-    h->n = kept;
+  /* its events become the writer's */
+  if (b->last_fresh &&
+      (rc = take_held(env, b->last.no, &mine, &n, e)) != CG_OK) {
+    forget_last(env);
+    return rc;
   }
   rc =
       case_wb_push(env, &b->last, b->last_fresh ? &b->fresh : NULL, mine, n, e);
@@ -835,28 +852,17 @@ int
 case_save(struct case_env *env, struct kase *k, const struct case_text *t,
           struct cg_err *e)
 {
-  struct case_held *h = env->held;
   struct held_event *mine = NULL;
-  int n = 0, kept = 0, rc;
+  int n = 0, rc;
 
-  if (t && h && h->n) { /* the events held for this case */
-    if (!(mine = malloc((size_t)h->n * sizeof *mine)))
-      return cg_fail(e, CG_ENOMEM, "out of memory");
-    for (int i = 0; i < h->n; i++)
-      if (strcmp(h->ev[i].part[0], k->no) == 0) mine[n++] = h->ev[i];
-  }
+  /* a new row: the events held for it go in after it (and, written or
+  ** not, are done with: a failed write fails the transaction) */
+  if (t && (rc = take_held(env, k->no, &mine, &n, e)) != CG_OK) return rc;
   rc = case_save_rows(env->db, k, t, mine, n, e);
+  for (int i = 0; i < n; i++)
+    free(mine[i].text);
   free(mine);
-  if (rc != CG_OK) return rc;
-  if (t) {
-    for (int i = 0; h && i < h->n; i++) /* written: drop them */
-      if (strcmp(h->ev[i].part[0], k->no) == 0)
-        free(h->ev[i].text);
-      else
-        h->ev[kept++] = h->ev[i];
-    if (h) h->n = kept;
-  }
-  return CG_OK;
+  return rc;
 }
 
 /* Hex of a 32-byte digest into out[65]. (sodium_bin2hex is constant-time

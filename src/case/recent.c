@@ -244,6 +244,24 @@ note(struct case_recent *r, const char *no, const char *scheme,
   return add(r, cat, no, lat, lon, created_at);
 }
 
+/* note() every row of st, a statement of columns (gseq, case_no, state,
+** scheme, kind, category_code, lat, lon, created_at); r->seen follows
+** gseq when `follow`. Returns DB_DONE, or a negative cg code with *e. */
+static int
+note_rows(struct case_recent *r, struct db_stmt *st, int follow,
+          struct cg_err *e)
+{
+  int rc;
+  while ((rc = db_step(st, e)) == DB_ROW) {
+    if (follow) r->seen = db_col_int(st, 0);
+    if (note(r, db_col_text(st, 1), db_col_text(st, 3), db_col_text(st, 4),
+             db_col_text(st, 5), db_col_double(st, 6), db_col_double(st, 7),
+             db_col_int(st, 8), case_state_parse(db_col_text(st, 2))) != CG_OK)
+      return -cg_fail(e, CG_ENOMEM, "out of memory");
+  }
+  return rc;
+}
+
 /* Drop the table (it will be loaded again when needed). */
 static void
 forget(struct case_env *env)
@@ -258,8 +276,8 @@ static int
 load(struct case_env *env, int64_t horizon, struct cg_err *e)
 {
   static const char since[] =
-      "SELECT no, scheme, kind, category_code, lat, lon, created_at, state"
-      " FROM cases WHERE created_at >= ?";
+      "SELECT 0, no, state, scheme, kind, category_code, lat, lon,"
+      " created_at FROM cases WHERE created_at >= ?";
   static const char ledger[] = "SELECT events FROM ledger WHERE id = 1";
   struct case_recent *r = calloc(1, sizeof *r);
   struct db_stmt *st;
@@ -279,14 +297,7 @@ load(struct case_env *env, int64_t horizon, struct cg_err *e)
     return rc;
   }
   db_bind_int(st, 1, horizon);
-  while ((rc = db_step(st, e)) == DB_ROW)
-    if (note(r, db_col_text(st, 0), db_col_text(st, 1), db_col_text(st, 2),
-             db_col_text(st, 3), db_col_double(st, 4), db_col_double(st, 5),
-             db_col_int(st, 6),
-             case_state_parse(db_col_text(st, 7))) != CG_OK) {
-      rc = -cg_fail(e, CG_ENOMEM, "out of memory");
-      break;
-    }
+  rc = note_rows(r, st, 0, e);
   db_finalize(st);
   if (rc < 0) {
     case_recent_free(r);
@@ -311,16 +322,7 @@ sync_log(struct case_env *env, struct cg_err *e)
 
   if ((rc = db_prepare_cached(env->db, &st, sql, e)) != CG_OK) return rc;
   db_bind_int(st, 1, r->seen);
-  while ((rc = db_step(st, e)) == DB_ROW) {
-    r->seen = db_col_int(st, 0);
-    if (note(r, db_col_text(st, 1), db_col_text(st, 3), db_col_text(st, 4),
-             db_col_text(st, 5), db_col_double(st, 6), db_col_double(st, 7),
-             db_col_int(st, 8),
-             case_state_parse(db_col_text(st, 2))) != CG_OK) {
-      rc = -cg_fail(e, CG_ENOMEM, "out of memory");
-      break;
-    }
-  }
+  rc = note_rows(r, st, 1, e);
   db_finalize(st);
   if (rc < 0) {
     forget(env);

@@ -29,6 +29,9 @@ cmd_serve(struct cli *cli, struct opts *o)
   const char *listen = opt_get(o, "listen"), *port = opt_get(o, "port");
   const char *threads = opt_get(o, "threads");
   struct http_opts ho = {0};
+  struct cg_err e = {0};
+  double v;
+  int rc;
 
   /* Requests allocate and free many small objects (parsed bodies, JSON
   ** replies, statement values) on several threads, and larger ones now and
@@ -36,9 +39,6 @@ cmd_serve(struct cli *cli, struct opts *o)
   ** (malloc_consolidate: a tenth of the server's time under load). Without
   ** fast bins the per-thread caches serve the small ones as quickly. */
   mallopt(M_MXFAST, 0);
-  struct cg_err e = {0};
-  double v;
-  int rc;
 
   /* settings, calendar and locator, loaded once for every thread */
   if (case_setup_load(&setup, cli->data_dir, cli->db, &e) != CG_OK)

@@ -339,7 +339,8 @@ compressible(const char *type)
 
 /* Dumped into a buffer of the thread's own and copied out at its size:
 ** json_dumps() grows its string piece by piece, a dozen reallocations for
-** a case. */
+** a case. A larger reply is dumped again straight into a buffer of the
+** size the first dump found. */
 char *
 http_json_text(const json_t *j, size_t *len)
 {
@@ -349,13 +350,13 @@ http_json_text(const json_t *j, size_t *len)
   char *out;
 
   *len = 0;
-  if (n > sizeof buf) { /* too big for it: the slow way */
-    out = json_dumps(j, flags);
-    *len = out ? strlen(out) : 0;
-    return out;
+  if (n == 0 || !(out = malloc(n + 1))) return NULL;
+  if (n <= sizeof buf)
+    memcpy(out, buf, n);
+  else if (json_dumpb(j, out, n, flags) != n) {
+    free(out);
+    return NULL;
   }
-  if (!(out = malloc(n + 1))) return NULL;
-  memcpy(out, buf, n);
   out[n] = 0;
   *len = n;
   return out;
