@@ -50,10 +50,12 @@ void db_set_gate(struct db *db, void (*fn)(void *), void *arg);
 ** syncs the database, as part of a commit once the log holds 1,000 pages:
 ** a pause for the writer at every such commit. After this call a commit
 ** on db only wakes a checkpointer (a thread with a connection of its own,
-** ended by db_close()), which copies the log meanwhile; should it fall far
-** behind (16,000 pages, as when long reads hold the log), the commit does
-** the copy itself as before. For connections that write much: the
-** server's writer, bulk loads. */
+** ended by db_close()) each 1,000 pages the log grows, which copies the
+** log meanwhile; the commit after it is done copies the few pages left,
+** so that the log starts over even when the writer commits back to back.
+** Should the log grow far all the same (16,000 pages, as when long reads
+** hold it), the commit does the whole copy itself. For connections that
+** write much: the server's writer, bulk loads. */
 int db_checkpoint_behind(struct db *db, struct cg_err *e);
 
 /* Group commit that syncs one batch while the next is written: after

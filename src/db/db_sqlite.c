@@ -149,6 +149,10 @@ struct ckpt {
   pthread_mutex_t mu;
   pthread_cond_t cv;
   int wake, stop;
+  int busy;    /* copying */
+  int woke_at; /* the log's pages when it was last woken; 0 none since
+                  the log started over */
+  int tail;    /* the writer copied the rest after it (see ckpt_hook()) */
   sqlite3 *h;
 };
 
@@ -163,31 +167,50 @@ ckpt_main(void *arg)
       pthread_cond_wait(&c->cv, &c->mu);
     if (c->stop) break;
     c->wake = 0;
+    c->busy = 1;
     pthread_mutex_unlock(&c->mu);
     /* PASSIVE: copies what it can, waits for no reader or writer */
     sqlite3_wal_checkpoint_v2(c->h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
                               NULL);
     pthread_mutex_lock(&c->mu);
+    c->busy = 0;
   }
   pthread_mutex_unlock(&c->mu);
   return NULL;
 }
 
-/* The writer's commit hook: wake the checkpointer, or copy itself when
-** the log has grown far. */
+/* The writer's commit hook. The log starts over only when a write
+** begins with all of it copied into the database, and a busy writer
+** begins its next transaction at once, while the checkpointer is still
+** copying. So the checkpointer is woken each CKPT_PAGES the log grows
+** and copies the bulk of it; once it is done, the writer copies the few
+** pages committed since, itself, at its next commit, and the write after
+** that starts the log over. (Waking the checkpointer at every commit past
+** CKPT_PAGES instead has it copy a commit's pages at a time, with two
+** syncs each.) A log that grows far all the same is copied here. */
 static int
 ckpt_hook(void *arg, sqlite3 *h, const char *name, int pages)
 {
   struct ckpt *c = arg;
+  int self = 0;
 
+  if (pages < c->woke_at) c->woke_at = c->tail = 0; /* it started over */
   if (pages >= CKPT_STALL) {
-    sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-  } else if (pages >= CKPT_PAGES) {
+    self = 1;
+  } else if (pages - c->woke_at >= CKPT_PAGES) {
     pthread_mutex_lock(&c->mu);
+    c->woke_at = pages;
+    c->tail = 0;
     c->wake = 1;
     pthread_cond_signal(&c->cv);
     pthread_mutex_unlock(&c->mu);
+  } else if (c->woke_at && !c->tail) {
+    pthread_mutex_lock(&c->mu);
+    self = c->tail = !c->wake && !c->busy;
+    pthread_mutex_unlock(&c->mu);
   }
+  if (self)
+    sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
   return SQLITE_OK;
 }
 
