@@ -182,33 +182,32 @@ ckpt_main(void *arg)
 /* The writer's commit hook. The log starts over only when a write
 ** begins with all of it copied into the database, and a busy writer
 ** begins its next transaction at once, while the checkpointer is still
-** copying. So the checkpointer is woken each CKPT_PAGES the log grows
-** and copies the bulk of it; once it is done, the writer copies the few
-** pages committed since, itself, at its next commit, and the write after
-** that starts the log over. (Waking the checkpointer at every commit past
-** CKPT_PAGES instead has it copy a commit's pages at a time, with two
-** syncs each.) A log that grows far all the same is copied here. */
+** copying. So the checkpointer is woken once the log has grown by
+** CKPT_PAGES and copies the bulk of it; once it is done, the writer
+** copies the pages committed since, itself, at its next commit, and the
+** write after that starts the log over. (Waking the checkpointer at every
+** commit past CKPT_PAGES instead has it copy a commit's pages at a time,
+** with two syncs each.) A log that grows far all the same is copied
+** here. */
 static int
 ckpt_hook(void *arg, sqlite3 *h, const char *name, int pages)
 {
   struct ckpt *c = arg;
-  int self = 0;
+  int self, idle;
 
+  pthread_mutex_lock(&c->mu);
   if (pages < c->woke_at) c->woke_at = c->tail = 0; /* it started over */
-  if (pages >= CKPT_STALL) {
-    self = 1;
-  } else if (pages - c->woke_at >= CKPT_PAGES) {
-    pthread_mutex_lock(&c->mu);
+  idle = !c->wake && !c->busy;
+  self = pages >= CKPT_STALL;
+  if (!self && idle && c->woke_at && !c->tail) {
+    self = c->tail = 1; /* its copy done: the rest, here */
+  } else if (!self && idle && pages - c->woke_at >= CKPT_PAGES) {
     c->woke_at = pages;
     c->tail = 0;
     c->wake = 1;
     pthread_cond_signal(&c->cv);
-    pthread_mutex_unlock(&c->mu);
-  } else if (c->woke_at && !c->tail) {
-    pthread_mutex_lock(&c->mu);
-    self = c->tail = !c->wake && !c->busy;
-    pthread_mutex_unlock(&c->mu);
   }
+  pthread_mutex_unlock(&c->mu);
   if (self)
     sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
   return SQLITE_OK;
