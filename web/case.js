@@ -193,6 +193,8 @@ function render(main, c, onChange) {
           el('dt', {}, t('case.place')),
           el('dd', {}, [c.street?.name, c.community?.name, c.grid?.name].filter(Boolean).join(' · ')),
           c.address ? [el('dt', {}, t('case.address')), el('dd', {}, c.address)] : null,
+          c.component ? [el('dt', {}, t('case.component')),
+                         el('dd', {class: 'component'}, [c.component.id, c.component.state_zh].filter(Boolean).join(' · '))] : null,
           el('dt', {}, t('case.description')), el('dd', {class: 'desc'}, c.description || '—'),
           c.reporter ? [el('dt', {}, t('case.reporter')),
                         el('dd', {class: 'reporter'}, [c.reporter.name, c.reporter.phone].filter(Boolean).join(' · ') ||

@@ -129,8 +129,8 @@ multipart_report(struct http_req *r, const struct api_field *fields,
       goto out;
     }
     if (n == max) {
-      *status = http_reply_error(r, 400, "invalid",
-                                 "more than %d attachments", max);
+      *status =
+          http_reply_error(r, 400, "invalid", "more than %d attachments", max);
       goto out;
     }
     n++;
@@ -144,8 +144,8 @@ multipart_report(struct http_req *r, const struct api_field *fields,
   *natt = attachments(r, json_object_get(b, "attachments"), att, max, status);
   if (*natt < 0 || *natt + n > max) {
     if (*natt >= 0)
-      *status = http_reply_error(r, 400, "invalid",
-                                 "more than %d attachments", max);
+      *status =
+          http_reply_error(r, 400, "invalid", "more than %d attachments", max);
     json_decref(b);
     b = NULL;
     goto out;
@@ -195,6 +195,8 @@ api_report_read(json_t *b, struct case_report *rep, struct cg_err *e)
   rep->description = S("description");
   rep->urgency = (int)json_integer_value(json_object_get(b, "urgency"));
   rep->area_class = S("area_class");
+  rep->component_id = S("component_id");
+  rep->component_state = S("component_state");
   rep->source = S("source");
   rep->case_type = S("case_type");
   rep->reporter_name = S("reporter_name");
@@ -207,7 +209,8 @@ api_report_read(json_t *b, struct case_report *rep, struct cg_err *e)
 
 /* POST /api/v1/cases (logged in)
 ** {"scheme","kind","code","lat","lon" required; "crs", "address",
-**  "description", "urgency", "area_class", "source", "case_type",
+**  "description", "urgency", "area_class", "component_id",
+**  "component_state", "source", "case_type",
 **  "reporter_name", "reporter_phone", "draft", "self_handled",
 **  "attachments": [{"sha256","stage"}]}
 ** as application/json (up to 1 MiB), or as multipart/form-data with that
@@ -230,6 +233,8 @@ cases_post_api(struct http_req *r)
                                             {"description", JSON_STRING, 0},
                                             {"urgency", JSON_INTEGER, 0},
                                             {"area_class", JSON_STRING, 0},
+                                            {"component_id", JSON_STRING, 0},
+                                            {"component_state", JSON_STRING, 0},
                                             {"source", JSON_STRING, 0},
                                             {"case_type", JSON_STRING, 0},
                                             {"reporter_name", JSON_STRING, 0},
@@ -297,6 +302,7 @@ api_case_filter(struct http_req *r, struct case_filter *f, char cat[64])
   f->state = http_arg(r, "state");
   f->area = http_arg(r, "area");
   f->dept = http_arg(r, "dept");
+  f->component = http_arg(r, "component");
   f->source = http_arg(r, "source");
   f->text = http_arg(r, "q");
   f->sort = http_arg(r, "sort");

@@ -373,11 +373,14 @@ service_split(const char *sc, char scheme[32], char kind[16], char code[16])
   return 0;
 }
 
-/* The attributes every service takes (our report's optional fields). */
+/* The attributes of a service of category kind `kind` (our report's
+** optional fields): every service asks how urgent it is; a component's
+** also which component it is and what became of it (GB/T 47678.5's
+** 部件标识码 and 管理部件状态). */
 static json_t *
-attributes_json(void)
+attributes_json(const char *kind)
 {
-  return json_pack(
+  json_t *list = json_pack(
       "[{s:b, s:s, s:s, s:b, s:s, s:i, s:s, s:[{s:s, s:s}, {s:s, s:s},"
       " {s:s, s:s}]}]",
       "variable", 1, "code", "urgency", "datatype", "singlevaluelist",
@@ -385,24 +388,51 @@ attributes_json(void)
       1, "description", "紧急程度 How urgent is it?", "values", "key", "0",
       "name", "一般 normal", "key", "1", "name", "紧急 urgent", "key", "2",
       "name", "特急 emergency");
+  json_t *states;
+
+  if (strcmp(kind, "component") != 0) return list;
+  json_array_append_new(
+      list, json_pack("{s:b, s:s, s:s, s:b, s:s, s:i, s:s}", "variable", 1,
+                      "code", "component_id", "datatype", "string", "required",
+                      0, "datatype_description",
+                      "the identifier on the component's plate: the district's "
+                      "6-digit code, the category's code and a 6-digit number",
+                      "order", 2, "description",
+                      "部件标识码 Which component is it?"));
+  states = json_array();
+  for (const struct case_choice *c = case_component_states; c->key; c++)
+    json_array_append_new(
+        states, json_pack("{s:s, s:s}", "key", c->key, "name", c->zh));
+  json_array_append_new(
+      list, json_pack("{s:b, s:s, s:s, s:b, s:s, s:i, s:s, s:o}", "variable", 1,
+                      "code", "component_state", "datatype", "singlevaluelist",
+                      "required", 0, "datatype_description",
+                      "one of the keys below", "order", 3, "description",
+                      "部件状态 What became of it?", "values", states));
+  return list;
 }
 
-/* Is value a key of attribute `code`'s values? -1 for no such attribute. */
+/* Does the service of category kind `kind` take attribute `code`, and is
+** value one of its values (any text for a string)? 1 yes, 0 not a value,
+** -1 no such attribute. */
 static int
-attribute_value_ok(const char *code, const char *value)
+attribute_value_ok(const char *kind, const char *code, const char *value)
 {
-  json_t *attrs = attributes_json(), *a, *v;
+  json_t *attrs = attributes_json(kind), *a, *v, *values;
   size_t i, k;
   int ok = -1;
 
   json_array_foreach(attrs, i, a)
   {
     if (strcmp(json_string_value(json_object_get(a, "code")), code)) continue;
+    if (!(values = json_object_get(a, "values"))) {
+      ok = 1;
+      continue;
+    }
     ok = 0;
     json_array_foreach(
-        json_object_get(a, "values"), k,
-        v) if (strcmp(json_string_value(json_object_get(v, "key")), value) == 0)
-        ok = 1;
+        values, k, v) if (strcmp(json_string_value(json_object_get(v, "key")),
+                                 value) == 0) ok = 1;
   }
   json_decref(attrs);
   return ok;
@@ -550,7 +580,7 @@ open311_service_get_api(struct http_req *r)
     return r->status;
   return answer(r, fmt, 200, "service_definition",
                 json_pack("{s:s, s:o}", "service_code", r->param[0],
-                          "attributes", attributes_json()));
+                          "attributes", attributes_json(kind)));
 }
 
 /* ---- requests: our cases ------------------------------------------------ */
@@ -1048,8 +1078,9 @@ post_report(struct http_req *r, struct db *db, struct post *p,
     return -1;
   for (int i = 0; i < fm->nattr; i++) {
     const char *name = fm->attr[i][0], *val = fm->attr[i][1];
-    if (strcmp(name, "attribute[urgency]") ||
-        attribute_value_ok("urgency", val) != 1)
+    char code[40];
+    snprintf(code, sizeof code, "%.*s", (int)strlen(name) - 11, name + 10);
+    if (attribute_value_ok(p->kind, code, val) != 1)
       return http_reply_error(r, 400, "invalid",
                               "%.60s='%.20s' is not an attribute of the "
                               "service or not one of its values (see "
@@ -1057,7 +1088,9 @@ post_report(struct http_req *r, struct db *db, struct post *p,
                               name, val,
                               form_get(fm, post_names, "service_code")),
              -1;
-    rep->urgency = atoi(val);
+    if (strcmp(code, "urgency") == 0) rep->urgency = atoi(val);
+    if (strcmp(code, "component_id") == 0) rep->component_id = val;
+    if (strcmp(code, "component_state") == 0) rep->component_state = val;
   }
   if (media_url_check(r, v = form_get(fm, post_names, "media_url"))) return -1;
   p->media_url = v;

@@ -51,21 +51,12 @@ struct case_wb {
 };
 
 static void
-free_texts(struct case_text *t)
-{
-  free((char *)t->address);
-  free((char *)t->description);
-  free((char *)t->reporter_name);
-  free((char *)t->reporter_phone);
-}
-
-static void
 free_job(struct wb_job *j)
 {
   for (int i = 0; i < j->nev; i++)
     free(j->ev[i].text);
   free(j->ev);
-  if (j->fresh) free_texts(&j->t);
+  if (j->fresh) case_text_free(&j->t);
   free(j);
 }
 
@@ -160,7 +151,7 @@ case_wb_push(struct case_env *env, const struct kase *k, struct case_text *t,
 
   if (!j || (nev && !(j->ev = malloc((size_t)nev * sizeof *ev)))) {
     free(j);
-    if (t) free_texts(t);
+    if (t) case_text_free(t);
     for (int i = 0; i < nev; i++)
       free(ev[i].text);
     return cg_fail(e, CG_ENOMEM, "out of memory");

@@ -185,24 +185,13 @@ held_add(struct case_env *env, const char *const part[9], int seq, int64_t gseq,
   return CG_OK;
 }
 
-/* Free the texts of a new case the batch holds back. */
-static void
-forget_texts(struct case_batch *b)
-{
-  free((char *)b->fresh.address);
-  free((char *)b->fresh.description);
-  free((char *)b->fresh.reporter_name);
-  free((char *)b->fresh.reporter_phone);
-  memset(&b->fresh, 0, sizeof b->fresh);
-}
-
 /* Drop the case a batch holds back, unwritten, and its held events. */
 static void
 forget_last(struct case_env *env)
 {
   struct case_batch *b = env->batch;
   case_held_clear(env);
-  forget_texts(b);
+  case_text_free(&b->fresh);
   b->have_last = b->last_dirty = b->last_fresh = 0;
 }
 
@@ -504,7 +493,7 @@ case_flush(struct case_env *env, struct cg_err *e)
     return rc;
   }
   if (b->last_fresh) { /* in the store now */
-    forget_texts(b);
+    case_text_free(&b->fresh);
     b->last_fresh = 0;
     b->last.unsaved = 0;
   }
@@ -553,20 +542,41 @@ dup_text(const char *s, int *bad)
 }
 
 int
+case_text_dup(struct case_text *dst, const struct case_text *src)
+{
+  int bad = 0;
+  dst->address = dup_text(src->address, &bad);
+  dst->description = dup_text(src->description, &bad);
+  dst->reporter_name = dup_text(src->reporter_name, &bad);
+  dst->reporter_phone = dup_text(src->reporter_phone, &bad);
+  dst->component_id = dup_text(src->component_id, &bad);
+  dst->component_state = dup_text(src->component_state, &bad);
+  return bad ? CG_ENOMEM : CG_OK;
+}
+
+void
+case_text_free(struct case_text *t)
+{
+  free((char *)t->address);
+  free((char *)t->description);
+  free((char *)t->reporter_name);
+  free((char *)t->reporter_phone);
+  free((char *)t->component_id);
+  free((char *)t->component_state);
+  memset(t, 0, sizeof *t);
+}
+
+int
 case_create_env(struct case_env *env, struct kase *k, const struct case_text *t,
                 struct cg_err *e)
 {
   struct case_batch *b = env->batch;
-  int rc, bad = 0;
+  int rc;
   if (!env->in_tx || !b) return case_save(env, k, t, e);
   if ((rc = case_flush(env, e)) != CG_OK) return rc;
-  forget_texts(b); /* (held events stay: they are k's) */
+  case_text_free(&b->fresh); /* (held events stay: they are k's) */
   b->have_last = b->last_dirty = b->last_fresh = 0;
-  b->fresh.address = dup_text(t->address, &bad);
-  b->fresh.description = dup_text(t->description, &bad);
-  b->fresh.reporter_name = dup_text(t->reporter_name, &bad);
-  b->fresh.reporter_phone = dup_text(t->reporter_phone, &bad);
-  if (bad) {
+  if (case_text_dup(&b->fresh, t) != CG_OK) {
     forget_last(env);
     return cg_fail(e, CG_ENOMEM, "out of memory");
   }
@@ -734,9 +744,9 @@ case_save_rows(struct db *db, struct kase *k, const struct case_text *txt,
       " category_code, source, case_type, lat, lon, grid_code,"
       " community_code, street_code, address, description, urgency,"
       " area_class, reporter_login, reporter_name, reporter_phone,"
-      " duplicate_of, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-      " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-      " ?, ?, ?, ?, ?, ?, ?, ?)";
+      " duplicate_of, created_at, component_id, component_state) VALUES"
+      " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+      " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   static const char search_sql[] =
       "INSERT INTO case_search (rowid, address, description)"
       " VALUES (?, ?, ?)";
@@ -798,6 +808,8 @@ case_save_rows(struct db *db, struct kase *k, const struct case_text *txt,
     db_bind_text_ref(st, 39, txt->reporter_phone);
     db_bind_text_ref(st, 40, *k->duplicate_of ? k->duplicate_of : NULL);
     db_bind_int(st, 41, k->created_at);
+    db_bind_text_ref(st, 42, txt->component_id);
+    db_bind_text_ref(st, 43, txt->component_state);
   }
   rc = db_step(st, e);
   db_finalize(st);

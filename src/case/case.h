@@ -135,16 +135,38 @@ struct case_report {
   enum geo_crs crs;
   const char *address;
   const char *description;
-  int urgency;                /* 0 normal, 1 urgent, 2 emergency */
-  const char *area_class;     /* A, B or C; NULL: B */
-  const char *reporter_name;  /* kept private */
-  const char *reporter_phone; /* kept private */
-  int draft;                  /* grid worker: keep as a draft */
-  int self_handled;           /* grid worker: fixed on the spot (自处理) */
+  int urgency;                 /* 0 normal, 1 urgent, 2 emergency */
+  const char *area_class;      /* A, B or C; NULL: B */
+  const char *component_id;    /* a component report: its 部件标识码, or
+                              ** NULL (see case_component_check()) */
+  const char *component_state; /* ...and what became of it: a key of
+                               ** case_component_states[], or NULL */
+  const char *reporter_name;   /* kept private */
+  const char *reporter_phone;  /* kept private */
+  int draft;                   /* grid worker: keep as a draft */
+  int self_handled;            /* grid worker: fixed on the spot (自处理) */
   const struct case_attach *att;
   int natt;
   int64_t at; /* report time; 0: now (replays pass the past) */
 };
+
+/* What a reported component may be found to be (管理部件状态, GB/T
+** 47678.5): {key, Chinese name} pairs, ending with {NULL, NULL}. */
+struct case_choice {
+  const char *key, *zh;
+};
+extern const struct case_choice case_component_states[];
+
+/* Check what a report of category scheme/kind/code says of its component:
+** an identifier only for a component (kind "component"): the district's
+** 6-digit code, the category's code (5 digits in gb47678, 4 in cjt214)
+** and a 6-digit number — 17 or 16 digits; in a local scheme, 6 to 32
+** digits beginning with the district's code; a state only from
+** case_component_states[]. Either may be NULL. CG_OK or CG_EINVAL with
+** why in *e. */
+int case_component_check(const char *district, const char *scheme,
+                         const char *kind, const char *code, const char *id,
+                         const char *state, struct cg_err *e);
 
 /* Non-zero if s names a source of reports: patrol, public, hotline,
 ** sensor, referral or inspection. */
@@ -240,8 +262,9 @@ int case_visibility(struct case_env *env, const struct org_user *who,
 struct case_filter {
   const char *state; /* a state name, or "open" */
   const char *scheme, *code_prefix;
-  const char *area; /* street, community or grid code */
-  const char *dept; /* cases with a task at this department */
+  const char *area;      /* street, community or grid code */
+  const char *dept;      /* cases with a task at this department */
+  const char *component; /* cases reporting this component identifier */
   const char *source;
   int overdue;       /* 1: only cases past a deadline */
   int64_t from, to;  /* created_at in [from, to) */

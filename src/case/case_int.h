@@ -65,7 +65,13 @@ struct kase {
 ** its row. */
 struct case_text {
   const char *address, *description, *reporter_name, *reporter_phone;
+  const char *component_id, *component_state; /* NULL: none named */
 };
+
+/* Copy every text of src into *dst (the caller frees them with
+** case_text_free(), also after a failure); CG_OK or CG_ENOMEM. */
+int case_text_dup(struct case_text *dst, const struct case_text *src);
+void case_text_free(struct case_text *t);
 
 /* What a batch transaction keeps in memory (see case_begin()): lookups of
 ** configuration by key, the ledger head, the day's case counter, and the

@@ -231,8 +231,23 @@ struct case_extra {
   const char *address, *description, *reporter_name, *reporter_phone;
   const char *rating_note, *category, *dept;
   const char *area[3]; /* grid, community, street */
+  const char *component_id, *component_state;
   int64_t created_at, updated_at;
 };
+
+/* {"id", "state", "state_zh"} of the component a case is about, or null
+** when its report named none. */
+static json_t *
+component_json(const struct case_extra *x)
+{
+  const struct case_choice *c = case_component_states;
+  if (!x->component_id && !x->component_state) return json_null();
+  while (c->key && x->component_state && strcmp(c->key, x->component_state))
+    c++;
+  return json_pack("{s:s?, s:s?, s:s?}", "id", x->component_id, "state",
+                   x->component_state, "state_zh",
+                   x->component_state ? c->zh : NULL);
+}
 
 /* The fields of a case, at the visibility given; x NULL if its row was not
 ** found. */
@@ -267,6 +282,7 @@ case_json(struct case_env *env, const struct org_user *who,
                                     "name", x->reporter_name, "phone",
                                     x->reporter_phone));
     }
+    json_object_set_new(j, "component", component_json(x));
     if (*k->rating)
       json_object_set_new(
           j, "rating",
@@ -333,7 +349,8 @@ stored_case_json(struct case_env *env, const struct org_user *who,
       " (SELECT name FROM department d WHERE d.code = c.dept_code),"
       " (SELECT name FROM area a WHERE a.code = c.grid_code),"
       " (SELECT name FROM area a WHERE a.code = c.community_code),"
-      " (SELECT name FROM area a WHERE a.code = c.street_code)"
+      " (SELECT name FROM area a WHERE a.code = c.street_code),"
+      " c.component_id, c.component_state"
       " FROM cases c WHERE c.no = ?";
   struct case_extra x;
   struct db_stmt *st = NULL;
@@ -356,6 +373,8 @@ stored_case_json(struct case_env *env, const struct org_user *who,
     x.dept = db_col_text(st, 8);
     for (int i = 0; i < 3; i++)
       x.area[i] = db_col_text(st, 9 + i);
+    x.component_id = db_col_text(st, 12);
+    x.component_state = db_col_text(st, 13);
   }
   j = case_json(env, who, k, vis, with_tasks, row ? &x : NULL);
   if (st) db_finalize(st);
@@ -411,7 +430,7 @@ case_view_take(struct case_env *env, const char *no)
   static const char cat_sql[] = "SELECT name_zh FROM category WHERE"
                                 " scheme = ? AND kind = ? AND code = ?";
   struct case_batch *b = env->in_tx ? env->batch : NULL;
-  const char *s[9] = {0};
+  const char *s[11] = {0};
   char cat[MEMO_TEXT], dept[MEMO_TEXT];
   struct case_view *v;
   struct area_place p;
@@ -436,7 +455,9 @@ case_view_take(struct case_env *env, const char *no)
     s[7] = p.name[AREA_COMMUNITY];
     s[8] = p.name[AREA_STREET];
   }
-  for (int i = 0; i < 9; i++)
+  s[9] = b->fresh.component_id;
+  s[10] = b->fresh.component_state;
+  for (int i = 0; i < 11; i++)
     n += s[i] ? strlen(s[i]) + 1 : 0;
   if (!(v = malloc(sizeof *v + n))) return NULL;
   memset(&v->x, 0, sizeof v->x);
@@ -450,6 +471,8 @@ case_view_take(struct case_env *env, const char *no)
   v->x.dept = stash(&at, s[5]);
   for (int i = 0; i < 3; i++)
     v->x.area[i] = stash(&at, s[6 + i]);
+  v->x.component_id = stash(&at, s[9]);
+  v->x.component_state = stash(&at, s[10]);
   v->x.created_at = v->k.created_at;
   v->x.updated_at = v->k.step_started ? v->k.step_started : v->k.created_at;
   return v;
@@ -666,6 +689,7 @@ case_q_where(struct case_q *q, struct case_env *env, const struct org_user *who,
                 " AND EXISTS (SELECT 1 FROM task t WHERE t.case_no = c.no AND"
                 " t.dept_code = ?)",
                 f->dept);
+  if (f->component) case_q_text(q, " AND c.component_id = ?", f->component);
   if (f->source) case_q_text(q, " AND c.source = ?", f->source);
   if (f->overdue) {
     case_q_num(q, " AND ((c.state = 'dispatched' AND c.due_at < ?)", now);

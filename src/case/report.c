@@ -68,6 +68,58 @@ category_known(struct case_env *env, const struct case_report *r,
   return n > 0;
 }
 
+const struct case_choice case_component_states[] = {
+    {"damaged", "破损"}, {"missing", "丢失"}, {"abandoned", "废弃"},
+    {"removed", "移除"}, {"intact", "完好"},  {NULL, NULL}};
+
+int
+case_component_check(const char *district, const char *scheme, const char *kind,
+                     const char *code, const char *id, const char *state,
+                     struct cg_err *e)
+{
+  size_t n = id ? strlen(id) : 0, want = 0, cl = strlen(code);
+  const struct case_choice *c;
+
+  if ((id || state) && strcmp(kind, "component") != 0)
+    return cg_fail(e, CG_EINVAL,
+                   "only a report of a component (部件) names one; %s '%s' "
+                   "is a %s",
+                   scheme, code, kind);
+  if (state) {
+    for (c = case_component_states; c->key && strcmp(c->key, state); c++)
+      ;
+    if (!c->key)
+      return cg_fail(e, CG_EINVAL,
+                     "component state '%s' is not damaged, missing, "
+                     "abandoned, removed or intact",
+                     state);
+  }
+  if (!id) return CG_OK;
+  if (strcmp(scheme, "gb47678") == 0) want = 17;
+  if (strcmp(scheme, "cjt214") == 0) want = 16;
+  if (strspn(id, "0123456789") != n || (want && n != want) ||
+      (!want && (n < 6 || n > 32)))
+    return want ? cg_fail(e, CG_EINVAL,
+                          "component identifier '%.40s' is not %zu digits "
+                          "(district, class, number)",
+                          id, want)
+                : cg_fail(e, CG_EINVAL,
+                          "component identifier '%.40s' is not 6 to 32 "
+                          "digits",
+                          id);
+  if (district && strncmp(id, district, 6) != 0)
+    return cg_fail(e, CG_EINVAL,
+                   "component '%s' is not of this district: its identifier "
+                   "begins with %.6s, not %s",
+                   id, id, district);
+  if (want && (cl != want - 12 || strncmp(id + 6, code, cl) != 0))
+    return cg_fail(e, CG_EINVAL,
+                   "component '%s' is of class %.*s, not of the report's "
+                   "category %s",
+                   id, (int)(want - 12), id + 6, code);
+  return CG_OK;
+}
+
 /* Check everything about a report that needs no transaction. */
 static int
 check_report(struct case_env *env, const struct org_user *who,
@@ -115,6 +167,9 @@ check_report(struct case_env *env, const struct org_user *who,
       strcmp(r->area_class, "B") && strcmp(r->area_class, "C"))
     return cg_fail(e, CG_EINVAL, "area class '%s' is not A, B or C",
                    r->area_class);
+  if (case_component_check(env->district, r->scheme, r->kind, r->code,
+                           r->component_id, r->component_state, e) != CG_OK)
+    return CG_EINVAL;
   if ((r->draft || r->self_handled) && who->role != ROLE_GRID_WORKER)
     return cg_fail(e, CG_EPERM,
                    "only grid workers keep drafts or handle "
@@ -232,6 +287,8 @@ case_report(struct case_env *env, const struct org_user *who,
   text.description = r->description;
   text.reporter_name = r->reporter_name;
   text.reporter_phone = r->reporter_phone;
+  text.component_id = r->component_id;
+  text.component_state = r->component_state;
   k.state = r->draft          ? CS_DRAFT
             : r->self_handled ? CS_SELF_HANDLED
                               : CS_REPORTED;
@@ -252,6 +309,11 @@ case_report(struct case_env *env, const struct org_user *who,
   data = json_pack("{s:s, s:s}", "grid", k.grid, "source", k.source);
   if (*k.duplicate_of)
     json_object_set_new(data, "duplicate_of", json_string(k.duplicate_of));
+  if (r->component_id)
+    json_object_set_new(data, "component_id", json_string(r->component_id));
+  if (r->component_state)
+    json_object_set_new(data, "component_state",
+                        json_string(r->component_state));
   rc = case_event(env, &k, at, who, "report", -1, k.state, r->description, data,
                   e);
   json_decref(data);

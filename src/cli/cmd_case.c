@@ -133,6 +133,8 @@ case_report_cmd(struct cli *cli, struct case_setup *cs, struct opts *o,
   r.address = opt_get(o, "address");
   r.description = opt_get(o, "description");
   r.area_class = opt_get(o, "area-class");
+  r.component_id = opt_get(o, "component-id");
+  r.component_state = opt_get(o, "component-state");
   r.reporter_name = opt_get(o, "reporter-name");
   r.reporter_phone = opt_get(o, "reporter-phone");
   r.draft = opt_get(o, "draft") != NULL;
@@ -180,6 +182,16 @@ print_case(json_t *c)
   if (json_string_length(json_object_get(c, "description")))
     printf("  problem   %s\n",
            json_string_value(json_object_get(c, "description")));
+  if (json_is_object(json_object_get(c, "component"))) {
+    json_t *m = json_object_get(c, "component");
+    printf("  component %s  %s\n",
+           json_is_string(json_object_get(m, "id"))
+               ? json_string_value(json_object_get(m, "id"))
+               : "-",
+           json_is_string(json_object_get(m, "state_zh"))
+               ? json_string_value(json_object_get(m, "state_zh"))
+               : "");
+  }
   if (json_is_string(json_object_get(c, "due_at")))
     printf("  due       %s  (%s)\n",
            json_string_value(json_object_get(c, "due_at")),
@@ -233,6 +245,7 @@ case_list_cmd(struct cli *cli, struct case_setup *cs, struct opts *o,
   f.state = opt_get(o, "state");
   f.area = opt_get(o, "area");
   f.dept = opt_get(o, "dept");
+  f.component = opt_get(o, "component-id");
   f.source = opt_get(o, "source");
   f.text = opt_get(o, "text");
   f.overdue = opt_get(o, "overdue") != NULL;

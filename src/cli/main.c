@@ -35,6 +35,12 @@ static const struct opt case_opts[] = {
     {"description", "TEXT", "report: what is wrong"},
     {"urgency", "N", "report: 0 normal, 1 urgent, 2 emergency"},
     {"area-class", "A|B|C", "report: area class (default B)"},
+    {"component-id", "ID",
+     "report of a component: its identifier (部件标识码); list: the "
+     "reports of that component"},
+    {"component-state", "STATE",
+     "report of a component: damaged, missing, abandoned, removed or "
+     "intact"},
     {"source", "SRC", "patrol, public, hotline, sensor, referral, inspection"},
     {"type", "TYPE", "report: daily (default), inspection or other"},
     {"reporter-name", "NAME", "report: the reporter's name (kept private)"},
@@ -62,7 +68,8 @@ static const struct opt case_opts[] = {
     {"overdue", NULL, "list: only cases past a deadline"},
     {"from", "TIME", "list: reported at or after"},
     {"to", "TIME", "list: reported before"},
-    {"text", "WORDS", "list: words that must all occur in address or description"},
+    {"text", "WORDS",
+     "list: words that must all occur in address or description"},
     {"limit", "N", "list: at most N (default 50)"},
     {"offset", "N", "list: skip N"},
     {"json", NULL, "print JSON"},

@@ -130,3 +130,17 @@ test('an action the server refuses says why, and the page stays usable', async (
   assert.equal(await page.isEnabled('form.action-form button[type=submit]'), true, 'the form can be sent again');
   assert.deepEqual(page.errors.filter((e) => !/409/.test(e)), []);
 });
+
+test('a report of a component shows which component and what became of it', async () => {
+  const op = await tokenFor(it.srv, 'operator');
+  const at = await pointIn(it.srv, '410104001001');
+  const c = await api(it.srv, op, '/api/v1/cases', {
+    scheme: 'gb47678', kind: 'component', code: '01002', lat: at.lat, lon: at.lon,
+    description: '井盖丢失', component_id: '41010401002000321', component_state: 'missing'});
+  const page = await newPage(it.browser);
+  await login(page, it.srv, 'operator');
+  await page.goto(it.srv.base + '/#/case/' + c.no);
+  await page.waitForSelector(`article.case[data-no="${c.no}"] dd.component`);
+  assert.equal(await page.textContent('dd.component'), '41010401002000321 · 丢失');
+  assert.deepEqual(page.errors, []);
+});

@@ -228,18 +228,23 @@ steady(json_t *j, const char *drop)
 static void
 test_reply_is_the_stored_case(void **state)
 {
-  static const int who[] = {CITIZEN, GW, OP};
-  static const char *const codes[] = {"06017", "06028", "09001"};
+  static const int who[] = {CITIZEN, GW, OP, OP};
+  static const char *const codes[] = {"06017", "06028", "09001", "01002"};
 
   for (size_t i = 0; i < sizeof who / sizeof who[0]; i++) {
     char body[600], path[100];
     json_t *posted, *got, *a, *b;
+    int part = strcmp(codes[i], "01002") == 0; /* a component, named */
     snprintf(body, sizeof body,
-             "{\"scheme\":\"gb47678\",\"kind\":\"matter\",\"code\":"
+             "{\"scheme\":\"gb47678\",\"kind\":\"%s\",\"code\":"
              "\"%s\",\"lat\":%f,\"lon\":%f,\"description\":\"花坛损坏\","
-             "\"address\":\"东大街\",\"urgency\":1,"
+             "\"address\":\"东大街\",\"urgency\":1,%s"
              "\"reporter_name\":\"李女士\",\"reporter_phone\":\"139\"}",
-             codes[i], lat - 0.0004 * (double)i, lon);
+             part ? "component" : "matter", codes[i], lat - 0.0004 * (double)i,
+             lon,
+             part ? "\"component_id\":\"41010401002000456\","
+                    "\"component_state\":\"damaged\","
+                  : "");
     if (call(who[i], "POST", "/api/v1/cases", body, &posted) != 201) {
       char *x = json_dumps(posted, 0);
       fail_msg("report as %s: %s", logins[who[i]], x);
@@ -253,6 +258,15 @@ test_reply_is_the_stored_case(void **state)
       char *x = json_dumps(a, JSON_SORT_KEYS),
            *y = json_dumps(b, JSON_SORT_KEYS);
       fail_msg("201 %s\nGET %s", x, y);
+    }
+    if (part) {
+      json_t *m = json_object_get(posted, "component");
+      assert_string_equal(json_string_value(json_object_get(m, "id")),
+                          "41010401002000456");
+      assert_string_equal(json_string_value(json_object_get(m, "state_zh")),
+                          "破损");
+    } else {
+      assert_true(json_is_null(json_object_get(posted, "component")));
     }
     /* the names come along: category, street, and the department */
     assert_true(strlen(json_string_value(json_object_get(

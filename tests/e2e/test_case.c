@@ -1524,6 +1524,36 @@ test_cli_drives_the_loop(void **state)
                      CG_OK);
     assert_int_equal(limit, 3 * 3600);
   }
+  /* a report of a component names it; its reports are listed by it */
+  assert_int_equal(tu_run(&out, NULL,
+                          "--data '%s' case report --as op "
+                          "--category gb47678:component:01002 --lat %.7f "
+                          "--lon %.7f --component-id 41010401002000789 "
+                          "--component-state missing",
+                          dir, plat, plon),
+                   0);
+  snprintf(no, sizeof no, "%.19s", out);
+  free(out);
+  assert_int_equal(
+      tu_run(&out, NULL, "--data '%s' case show %s --as op", dir, no), 0);
+  assert_non_null(strstr(out, "component 41010401002000789  丢失"));
+  free(out);
+  assert_int_equal(tu_run(&out, NULL,
+                          "--data '%s' case list --as op --component-id "
+                          "41010401002000789",
+                          dir),
+                   0);
+  assert_non_null(strstr(out, no));
+  assert_non_null(strstr(out, "1 cases"));
+  free(out);
+  assert_int_equal(tu_run(NULL, &err,
+                          "--data '%s' case report --as op "
+                          "--category gb47678:matter:06010 --lat %.7f "
+                          "--lon %.7f --component-state missing",
+                          dir, plat, plon),
+                   1);
+  assert_non_null(strstr(err, "only a report of a component"));
+  free(err);
   assert_int_equal(tu_run(&out, NULL, "--data '%s' verify", dir), 0);
   assert_non_null(strstr(out, "ok: "));
   free(out);

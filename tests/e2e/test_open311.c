@@ -4,7 +4,8 @@
 ** service definition, a report posted with an API key and read back by id,
 ** by token and through every list filter, then carried through the
 ** workflow by staff while the client watches its status and the
-** servicerequestupdates feed, and posts an update of its own. Every call
+** servicerequestupdates feed, and posts an update of its own. A
+** component's service asks which component and what became of it. Every call
 ** in XML (parsed with libxml2, element by element) and in JSON, field by
 ** field against the names of the specification; and every refusal in
 ** Open311's error shape with its status, none of them writing anything.
@@ -338,6 +339,7 @@ test_services(void **state)
                       "variable code datatype required datatype_description "
                       "order description values");
   assert_string_equal(xtext(d, "//attribute/variable"), "true");
+  assert_int_equal(xcount(d, "//attributes/attribute"), 1); /* a matter */
   assert_string_equal(xtext(d, "//attribute/code"), "urgency");
   assert_string_equal(xtext(d, "//attribute/datatype"), "singlevaluelist");
   assert_string_equal(xtext(d, "//attribute/required"), "false");
@@ -595,6 +597,100 @@ test_list_filters(void **state)
   get("requests/4101049999.json", &body);
   want_error(404, body, 404, 404, "not found", 1);
 #undef COUNT
+}
+
+/* A component's service asks which component it is and what became of
+** it; the answers reach the case, and are checked against the category
+** and the district before anything is written. */
+static void
+test_component_attributes(void **state)
+{
+  const char *const id = "41010401002000123"; /* a sewage manhole cover */
+  char form[600], path[200], h[200], *body;
+  int64_t cases, events;
+  xmlDocPtr d;
+  json_t *j, *a, *c;
+
+  assert_int_equal(get("services/gb47678-component-01002.xml", &body), 200);
+  d = xml(body);
+  free(body);
+  assert_int_equal(xcount(d, "//attributes/attribute"), 3);
+  assert_string_equal(xtext(d, "//attribute[order='2']/code"), "component_id");
+  assert_string_equal(xtext(d, "//attribute[order='2']/datatype"), "string");
+  assert_int_equal(xcount(d, "//attribute[order='2']/values"), 0);
+  assert_string_equal(xtext(d, "//attribute[order='3']/code"),
+                      "component_state");
+  assert_string_equal(xtext(d, "//attribute[order='3']/datatype"),
+                      "singlevaluelist");
+  assert_int_equal(xcount(d, "//attribute[order='3']/values/value"), 5);
+  assert_string_equal(xtext(d, "//attribute[order='3']//value[2]/key"),
+                      "missing");
+  assert_string_equal(xtext(d, "//attribute[order='3']//value[2]/name"),
+                      "丢失");
+  xmlFreeDoc(d);
+  assert_int_equal(get("services/gb47678-component-01002.json", &body), 200);
+  j = json_loads(body, 0, NULL);
+  free(body);
+  a = json_object_get(j, "attributes");
+  assert_int_equal(json_array_size(a), 3);
+  assert_string_equal(jkeys(json_array_get(a, 1)),
+                      "variable code datatype required datatype_description "
+                      "order description");
+  assert_string_equal(jstr(json_array_get(a, 2), "code"), "component_state");
+  json_decref(j);
+
+  /* a report naming its component, read back by staff */
+  snprintf(form, sizeof form,
+           "api_key=%s&service_code=gb47678-component-01002&lat=%f&long=%f&"
+           "attribute%%5Bcomponent_id%%5D=%s&"
+           "attribute%%5Bcomponent_state%%5D=missing",
+           key, lat, lon, id);
+  assert_int_equal(post("requests.json", form, &body), 200);
+  j = json_loads(body, 0, NULL);
+  free(body);
+  snprintf(path, sizeof path, "/api/v1/cases/%s",
+           jstr(json_array_get(j, 0), "service_request_id"));
+  json_decref(j);
+  snprintf(h, sizeof h, "Authorization: Bearer %s\r\n", tokens[OP]);
+  assert_int_equal(tu_http_h(port, "GET", path, h, NULL, NULL, &body), 200);
+  j = json_loads(body, 0, NULL);
+  free(body);
+  c = json_object_get(j, "component");
+  assert_string_equal(jstr(c, "id"), id);
+  assert_string_equal(jstr(c, "state"), "missing");
+  assert_string_equal(jstr(c, "state_zh"), "丢失");
+  json_decref(j);
+  snprintf(path, sizeof path, "/api/v1/cases?component=%s", id);
+  assert_int_equal(tu_http_h(port, "GET", path, h, NULL, NULL, &body), 200);
+  j = json_loads(body, 0, NULL);
+  free(body);
+  assert_int_equal(json_integer_value(json_object_get(j, "total")), 1);
+  json_decref(j);
+
+  /* refused, and nothing written */
+  cases = rows("cases");
+  events = rows("event");
+#define REFUSE(svc, attrs, words)                                              \
+  do {                                                                         \
+    snprintf(form, sizeof form,                                                \
+             "api_key=%s&service_code=gb47678-%s&lat=%f&long=%f&%s", key, svc, \
+             lat, lon, attrs);                                                 \
+    post("requests.xml", form, &body);                                         \
+    want_error(400, body, 400, 400, words, 0);                                 \
+  } while (0)
+  REFUSE("component-01002", "attribute%5Bcomponent_id%5D=41010401003000123",
+         "of class 01003");
+  REFUSE("component-01002", "attribute%5Bcomponent_id%5D=41010201002000123",
+         "not of this district");
+  REFUSE("component-01002", "attribute%5Bcomponent_id%5D=4101040100200012",
+         "not 17 digits");
+  REFUSE("component-01002", "attribute%5Bcomponent_state%5D=burnt",
+         "not an attribute");
+  REFUSE("matter-06010", "attribute%5Bcomponent_state%5D=damaged",
+         "not an attribute");
+#undef REFUSE
+  assert_int_equal(rows("cases"), cases);
+  assert_int_equal(rows("event"), events);
 }
 
 static void
@@ -888,6 +984,7 @@ main(void)
       cmocka_unit_test(test_services),
       cmocka_unit_test(test_post_and_read_back),
       cmocka_unit_test(test_list_filters),
+      cmocka_unit_test(test_component_attributes),
       cmocka_unit_test(test_refusals_write_nothing),
       cmocka_unit_test(test_workflow_and_updates),
   };
