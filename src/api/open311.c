@@ -1164,7 +1164,9 @@ open311_requests_post_api(struct http_req *r)
 ** case the public may see, and every event with a note the public may
 ** read (a comment, the work done), the report itself excepted. update_id
 ** is the event's place in the district's history; media_url the one the
-** client gave with its update, else nil. */
+** client gave with its update, else nil. The events are read between the
+** least and the greatest gseq of the hours of the span (migration 0015),
+** not from the whole history. */
 int
 open311_updates_get_api(struct http_req *r)
 {
@@ -1172,8 +1174,11 @@ open311_updates_get_api(struct http_req *r)
       "SELECT v.gseq, v.case_no, v.at, v.action, v.from_state, v.to_state,"
       " v.note, u.media_url FROM event v"
       " LEFT JOIN open311_update u ON u.gseq = v.gseq"
-      " WHERE v.at >= ? AND v.at <= ? AND v.action <> 'report' AND"
-      " (v.from_state <> v.to_state OR v.note <> '') ORDER BY v.gseq";
+      " WHERE v.gseq >= (SELECT min(lo) FROM event_hour WHERE hour >= ? AND"
+      " hour <= ?) AND v.gseq <= (SELECT max(hi) FROM event_hour WHERE"
+      " hour >= ? AND hour <= ?) AND v.at >= ? AND v.at <= ? AND"
+      " v.action <> 'report' AND (v.from_state <> v.to_state OR"
+      " v.note <> '') ORDER BY v.gseq";
   char checked[32] = "", id[24];
   struct cg_err e = {0};
   struct case_env *env;
@@ -1189,7 +1194,8 @@ open311_updates_get_api(struct http_req *r)
   offset = cal_utc_offset(env->cal);
   if (date_range(r, offset, case_now(env), &start, &end)) return r->status;
   if (db_prepare(env->db, &st, sql, &e) != CG_OK) return fail(r, &e);
-  db_bindf(st, "ii", start, end);
+  db_bindf(st, "iiiiii", start / 3600, end / 3600, start / 3600, end / 3600,
+           start, end);
   list = json_array();
   skip = (int64_t)(page - 1) * size;
   while ((int)json_array_size(list) < size &&

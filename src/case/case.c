@@ -113,6 +113,56 @@ begin(struct db *db, struct cg_err *e)
   return db_begin(db, e);
 }
 
+/* Write out the hours of the events noted (migration 0015): each hour's
+** row widened to take in its new events' gseqs. */
+static int
+hours_flush(struct case_env *env, struct cg_err *e)
+{
+  static const char sql[] =
+      "INSERT INTO event_hour (hour, lo, hi) VALUES (?, ?, ?)"
+      " ON CONFLICT (hour) DO UPDATE SET"
+      " lo = CASE WHEN excluded.lo < event_hour.lo THEN excluded.lo"
+      " ELSE event_hour.lo END,"
+      " hi = CASE WHEN excluded.hi > event_hour.hi THEN excluded.hi"
+      " ELSE event_hour.hi END";
+  struct db_stmt *st;
+  int rc;
+
+  for (int i = 0; i < env->nhours; i++) {
+    if ((rc = db_prepare_cached(env->db, &st, sql, e)) != CG_OK) return rc;
+    db_bindf(st, "iii", env->hours[i].hour, env->hours[i].lo, env->hours[i].hi);
+    rc = db_step(st, e);
+    db_finalize(st);
+    if (rc < 0) return -rc;
+  }
+  env->nhours = 0;
+  return CG_OK;
+}
+
+/* Note that event gseq happened at `at`, for hours_flush(); a transaction
+** spanning many hours (a replay) writes them out as they fill the list. */
+static int
+hours_note(struct case_env *env, int64_t at, int64_t gseq, struct cg_err *e)
+{
+  int64_t hour = at / 3600;
+  int i, rc;
+
+  for (i = 0; i < env->nhours && env->hours[i].hour != hour; i++)
+    ;
+  if (i == env->nhours) {
+    if (i == (int)(sizeof env->hours / sizeof env->hours[0])) {
+      if ((rc = hours_flush(env, e)) != CG_OK) return rc;
+      i = 0;
+    }
+    env->hours[i].hour = hour;
+    env->hours[i].lo = env->hours[i].hi = gseq;
+    env->nhours = i + 1;
+  }
+  if (gseq < env->hours[i].lo) env->hours[i].lo = gseq;
+  if (gseq > env->hours[i].hi) env->hours[i].hi = gseq;
+  return CG_OK;
+}
+
 int
 case_tx_begin(struct case_env *env, struct cg_err *e)
 {
@@ -124,6 +174,10 @@ case_tx_commit(struct case_env *env, struct cg_err *e)
 {
   int rc;
   if (env->in_tx) return CG_OK;
+  if ((rc = hours_flush(env, e)) != CG_OK) {
+    case_tx_rollback(env);
+    return rc;
+  }
   rc = db_commit(env->db, e);
   case_recent_end(env, rc == CG_OK);
   return rc;
@@ -133,6 +187,7 @@ void
 case_tx_rollback(struct case_env *env)
 {
   if (env->in_tx) return;
+  env->nhours = 0;
   case_held_clear(env);
   db_rollback(env->db);
   case_recent_end(env, 0);
@@ -293,8 +348,10 @@ int
 case_commit(struct case_env *env, struct cg_err *e)
 {
   int rc = batch_flush(env, e);
+  if (rc == CG_OK) rc = hours_flush(env, e);
   if (rc == CG_OK) rc = case_wb_error(env, e); /* every row written? */
   env->in_tx = 0;
+  env->nhours = 0;
   batch_clear(env);
   if (rc != CG_OK) {
     db_rollback(env->db);
@@ -311,6 +368,7 @@ void
 case_rollback(struct case_env *env)
 {
   env->in_tx = 0;
+  env->nhours = 0;
   batch_clear(env);
   if (env->batch) memo_clear(env->batch); /* it may have seen changes undone */
   db_rollback(env->db);                   /* (after the writer: the gate) */
@@ -1100,6 +1158,7 @@ case_event(struct case_env *env, struct kase *k, int64_t at,
              : event_insert(env->db, part, k->last_seq + 1, gseq, at, hash, e);
     if (rc != CG_OK) goto out;
   }
+  if ((rc = hours_note(env, at, gseq, e)) != CG_OK) goto out;
   /* the duplicate search's table follows the case's state */
   if ((rc = case_recent_note(env, k, to, gseq, e)) != CG_OK) goto out;
   case_ledger_step(head, bin);

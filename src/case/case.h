@@ -69,6 +69,10 @@ struct case_env {
                               ** at (recent.c); owned */
   int write_behind;           /* batches write on a second thread */
   struct case_wb *wb;         /* that thread (behind.c); owned */
+  struct case_hour {          /* the hours of the events of the open */
+    int64_t hour, lo, hi;     /* transaction, each with its least and */
+  } hours[8];                 /* greatest gseq (migration 0015) */
+  int nhours;
 };
 
 /* Free what an env holds (the batch memory). */

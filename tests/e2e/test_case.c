@@ -1452,6 +1452,27 @@ test_write_behind_batches(void **state)
   assert_int_equal(db_open_statements(db), 0);
 }
 
+/* Every event lies within the gseq span of its hour (migration 0015), so
+** a query by time that reads only its hours' spans misses none. */
+static void
+assert_hours_hold_every_event(struct db *d)
+{
+  struct cg_err e = {0};
+  int64_t n = -1, hours = 0;
+  assert_int_equal(
+      db_query_int(d, &n, -1, &e,
+                   "SELECT count(*) FROM event v WHERE NOT EXISTS"
+                   " (SELECT 1 FROM event_hour h WHERE h.hour = v.at / 3600"
+                   " AND v.gseq BETWEEN h.lo AND h.hi)",
+                   ""),
+      CG_OK);
+  assert_int_equal(n, 0);
+  assert_int_equal(
+      db_query_int(d, &hours, 0, &e, "SELECT count(*) FROM event_hour", ""),
+      CG_OK);
+  assert_true(hours > 0);
+}
+
 static void
 test_cli_drives_the_loop(void **state)
 {
@@ -1557,6 +1578,8 @@ test_cli_drives_the_loop(void **state)
   assert_int_equal(tu_run(&out, NULL, "--data '%s' verify", dir), 0);
   assert_non_null(strstr(out, "ok: "));
   free(out);
+  /* every event of this suite so far, by every path, within its hour */
+  assert_hours_hold_every_event(db);
 }
 
 static void
@@ -1637,6 +1660,13 @@ test_replay_fills_every_state(void **state)
                                 ""),
                    CG_OK);
   assert_true(n > 0); /* some overdue */
+  /* replayed in batches over hours of the past, more of them than one
+  ** transaction notes before it writes them out */
+  assert_int_equal(
+      db_query_int(db2, &n, 0, &e, "SELECT count(*) FROM event_hour", ""),
+      CG_OK);
+  assert_true(n > 8);
+  assert_hours_hold_every_event(db2);
   db_close(db2);
   assert_int_equal(tu_run(&out, NULL, "--data '%s' verify", d2), 0);
   free(out);
