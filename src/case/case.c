@@ -163,6 +163,46 @@ hours_note(struct case_env *env, int64_t at, int64_t gseq, struct cg_err *e)
   return CG_OK;
 }
 
+/* Run a statement without parameters or rows, prepared once. */
+static int
+step_cached(struct db *db, const char *sql, struct cg_err *e)
+{
+  struct db_stmt *st;
+  int rc = db_prepare_cached(db, &st, sql, e);
+  if (rc != CG_OK) return rc;
+  rc = db_step(st, e);
+  db_finalize(st);
+  return rc < 0 ? -rc : CG_OK;
+}
+
+/* Add to the full-text index every case above its mark, and move the mark
+** (migration 0016): before each commit, or with env->search_every_ms set
+** at most that often. One INSERT for all of them, so FTS5 writes one
+** segment for all. */
+static int
+search_catch_up(struct case_env *env, struct cg_err *e)
+{
+  static const char ins[] =
+      "INSERT INTO case_search (rowid, address, description)"
+      " SELECT rowid, address, description FROM cases WHERE rowid >"
+      " (SELECT value FROM counter WHERE name = 'search')";
+  static const char mark[] =
+      "UPDATE counter SET value = (SELECT max(rowid) FROM cases)"
+      " WHERE name = 'search'";
+  struct timespec t;
+  int64_t now;
+  int rc;
+
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  now = (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+  if (env->search_every_ms && now - env->search_at_ms < env->search_every_ms)
+    return CG_OK;
+  env->search_at_ms = now;
+  if ((rc = step_cached(env->db, ins, e)) != CG_OK) return rc;
+  if (db_changes(env->db) == 0) return CG_OK;
+  return step_cached(env->db, mark, e);
+}
+
 int
 case_tx_begin(struct case_env *env, struct cg_err *e)
 {
@@ -174,7 +214,8 @@ case_tx_commit(struct case_env *env, struct cg_err *e)
 {
   int rc;
   if (env->in_tx) return CG_OK;
-  if ((rc = hours_flush(env, e)) != CG_OK) {
+  if ((rc = hours_flush(env, e)) != CG_OK ||
+      (rc = search_catch_up(env, e)) != CG_OK) {
     case_tx_rollback(env);
     return rc;
   }
@@ -350,6 +391,7 @@ case_commit(struct case_env *env, struct cg_err *e)
   int rc = batch_flush(env, e);
   if (rc == CG_OK) rc = hours_flush(env, e);
   if (rc == CG_OK) rc = case_wb_error(env, e); /* every row written? */
+  if (rc == CG_OK) rc = search_catch_up(env, e);
   env->in_tx = 0;
   env->nhours = 0;
   batch_clear(env);
@@ -805,9 +847,6 @@ case_save_rows(struct db *db, struct kase *k, const struct case_text *txt,
       " duplicate_of, created_at, component_id, component_state) VALUES"
       " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
       " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-  static const char search_sql[] =
-      "INSERT INTO case_search (rowid, address, description)"
-      " VALUES (?, ?, ?)";
   static const char ins[] =
       "INSERT INTO task (case_no, n, dept_code, state, dispatched_at,"
       " limit_s, due_at, extra_s, handled_at, rework, request_s)"
@@ -872,15 +911,9 @@ case_save_rows(struct db *db, struct kase *k, const struct case_text *txt,
   rc = db_step(st, e);
   db_finalize(st);
   if (rc < 0) return -rc;
-  if (txt) { /* a new case: into the full-text index (migration 0005) */
-    int64_t id = db_last_id(db);
-    if ((rc = db_prepare_cached(db, &st, search_sql, e)) != CG_OK) return rc;
-    db_bindf(st, "iTT", id, txt->address ? txt->address : "",
-             txt->description ? txt->description : "");
-    rc = db_step(st, e);
-    db_finalize(st);
-    if (rc < 0) return -rc;
-    /* then its events, held until the row they refer to was written; one
+  if (txt) {
+    /* a new case's events, held until the row they refer to was written
+    ** (its full-text entry comes at the commit: search_catch_up()); one
     ** INSERT a row: a statement of several rows would cost SQLite a
     ** statement journal, more than it saves */
     for (int i = 0; i < nev; i++)

@@ -69,6 +69,9 @@ struct case_env {
                               ** at (recent.c); owned */
   int write_behind;           /* batches write on a second thread */
   struct case_wb *wb;         /* that thread (behind.c); owned */
+  int search_every_ms;        /* the full-text index catches up at a */
+  int64_t search_at_ms;       /* commit at most this often; 0: each
+                              ** (migration 0016); last time it did */
   struct case_hour {          /* the hours of the events of the open */
     int64_t hour, lo, hi;     /* transaction, each with its least and */
   } hours[8];                 /* greatest gseq (migration 0015) */

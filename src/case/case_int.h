@@ -116,7 +116,7 @@ struct case_held {
 };
 
 /* Write k's row — inserted with t's texts when t is given, else updated —
-** then, after a new row, its full-text entry and the events ev[0..nev),
+** then, after a new row, the events ev[0..nev),
 ** then k's dirty or fresh tasks, on db. Clears the dirty flags of k and
 ** its tasks. */
 int case_save_rows(struct db *db, struct kase *k, const struct case_text *t,
@@ -261,9 +261,11 @@ int case_create_env(struct case_env *env, struct kase *k,
 struct case_q {
   char sql[4096];
   size_t len;
-  const char *text[32];
-  int64_t num[32];
-  char kind[33];
+  /* the values bound, in order: at most 13 for the filters, 17 for 8
+  ** words, 17 for a login and 16 scope codes */
+  const char *text[64];
+  int64_t num[64];
+  char kind[65];
   int n;
   char words[1200]; /* search words the query binds, NUL-separated */
   size_t wlen;

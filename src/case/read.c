@@ -589,13 +589,19 @@ utf8_chars(const char *w, size_t n)
 
 /* Words of a search: each must occur in the address or the description.
 ** Words of three or more characters go to the trigram index (migration
-** 0005) as one FTS5 expression of quoted strings; shorter ones ("井盖"),
-** which a trigram cannot find, to LIKE on the rows the rest leaves. */
+** 0005) as one FTS5 expression of quoted strings — or to LIKE for the
+** few newest cases the index may not hold yet, those above its mark
+** (migration 0016); shorter ones ("井盖"), which a trigram cannot find, to
+** LIKE on the rows the rest leaves. */
 static int
 q_search(struct case_q *q, const char *text, struct cg_err *e)
 {
+  static const char like[] =
+      " AND (c.description LIKE '%' || ? || '%' ESCAPE '\\' OR"
+      " c.address LIKE '%' || ? || '%' ESCAPE '\\')";
+  const char *longw[8];
   size_t mlen = 0;
-  int nwords = 0;
+  int nwords = 0, nlong = 0;
   char *w;
 
   if (strlen(text) > 400)
@@ -621,11 +627,9 @@ q_search(struct case_q *q, const char *text, struct cg_err *e)
     w = q->words + q->wlen;
     q->wlen += strlen(w) + 1;
     if (utf8_chars(p, n) < 3) {
-      case_q_text2(q,
-                   " AND (c.description LIKE '%' || ? || '%' ESCAPE '\\' OR"
-                   " c.address LIKE '%' || ? || '%' ESCAPE '\\')",
-                   w);
+      case_q_text2(q, like, w);
     } else { /* "word" with its quotes doubled, unescaped */
+      longw[nlong++] = w;
       q->match[mlen++] = '"';
       for (size_t i = 0; i < n; i++) {
         if (p[i] == '"') q->match[mlen++] = '"';
@@ -637,11 +641,16 @@ q_search(struct case_q *q, const char *text, struct cg_err *e)
     }
     p += n;
   }
-  if (mlen)
+  if (mlen) {
     case_q_text(q,
-                " AND c.rowid IN (SELECT rowid FROM case_search WHERE"
-                " case_search MATCH ?)",
+                " AND (c.rowid IN (SELECT rowid FROM case_search WHERE"
+                " case_search MATCH ?) OR (c.rowid > (SELECT value FROM"
+                " counter WHERE name = 'search')",
                 q->match);
+    for (int i = 0; i < nlong; i++)
+      case_q_text2(q, like, longw[i]);
+    case_q_add(q, "))");
+  }
   return CG_OK;
 }
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "attach/attach.h"
 #include "case/case.h"
@@ -957,6 +958,71 @@ test_search_in_chinese(void **state)
                    CG_EINVAL);
 }
 
+/* The full-text index may follow the cases a little behind (the server's
+** writer adds new cases to it at most every 100 ms): a search finds the
+** newest cases all the same, and each case once when the index has them. */
+static void
+test_search_finds_cases_not_indexed_yet(void **state)
+{
+  struct cg_err e = {0};
+  struct timespec t;
+  char a[32], b[32], got[256], want[256];
+  int64_t from, n = -1, mark = -1, top = -1;
+  struct case_report x;
+
+  clock_now = local(2026, 6, 2, 9, 0);
+  from = clock_now;
+  memset(&x, 0, sizeof x);
+  x.scheme = "gb47678";
+  x.kind = "matter";
+  x.code = "06034";
+  x.lat = plat;
+  x.lon = plon;
+  x.description = "窨井盖板松动";
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  env->search_every_ms = 3600 * 1000; /* not for an hour */
+  env->search_at_ms = (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+  if (case_report(env, &users[OP], &x, a, &e) != CG_OK)
+    fail_msg("report: %s", e.msg);
+  assert_int_equal(db_query_int(db, &n, -1, &e,
+                                "SELECT count(*) FROM case_search"
+                                " WHERE case_search MATCH ?",
+                                "t", "\"窨井盖\""),
+                   CG_OK);
+  assert_int_equal(n, 0); /* not in the index */
+  assert_int_equal(search(OP, from, "窨井盖", got, sizeof got), CG_OK);
+  assert_string_equal(got, a);
+  assert_int_equal(search(OP, from, "窨井盖 松动", got, sizeof got), CG_OK);
+  assert_string_equal(got, a);
+  assert_int_equal(search(OP, from, "窨井盖 路灯不亮", got, sizeof got), CG_OK);
+  assert_string_equal(got, "");
+  /* the next commit that may, adds both */
+  env->search_every_ms = 0;
+  clock_now += 60;
+  x.code = "06036";
+  x.description = "窨井盖缺失";
+  if (case_report(env, &users[OP], &x, b, &e) != CG_OK)
+    fail_msg("report: %s", e.msg);
+  assert_int_equal(db_query_int(db, &n, -1, &e,
+                                "SELECT count(*) FROM case_search"
+                                " WHERE case_search MATCH ?",
+                                "t", "\"窨井盖\""),
+                   CG_OK);
+  assert_int_equal(n, 2);
+  assert_int_equal(db_query_int(db, &mark, -1, &e,
+                                "SELECT value FROM counter"
+                                " WHERE name = 'search'",
+                                ""),
+                   CG_OK);
+  assert_int_equal(
+      db_query_int(db, &top, -1, &e, "SELECT max(rowid) FROM cases", ""),
+      CG_OK);
+  assert_int_equal(mark, top);
+  assert_int_equal(search(OP, from, "窨井盖", got, sizeof got), CG_OK);
+  snprintf(want, sizeof want, "%s %s", b, a);
+  assert_string_equal(got, want);
+}
+
 static void
 test_routing_most_specific_wins(void **state)
 {
@@ -1692,6 +1758,7 @@ main(void)
       cmocka_unit_test(test_duplicates_across_connections),
       cmocka_unit_test(test_privacy_and_visibility),
       cmocka_unit_test(test_search_in_chinese),
+      cmocka_unit_test(test_search_finds_cases_not_indexed_yet),
       cmocka_unit_test(test_routing_most_specific_wins),
       cmocka_unit_test(test_bad_reports_refused),
       cmocka_unit_test(test_configuration_refused_whole),
