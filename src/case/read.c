@@ -51,6 +51,19 @@ case_worst_light(const struct cal *cal, int64_t now, int state,
   return worst;
 }
 
+/* Set member key of object o to v (taking the reference). Keys here are
+** literals, known to be UTF-8: jansson need not check them, and every
+** case's JSON is built member by member (lists of 50 cases, the reply to
+** each report). */
+#define SET(o, key, v) json_object_set_new_nocheck((o), (key), (v))
+
+/* A JSON string of s, or null for NULL. */
+static json_t *
+text_or_null(const char *s)
+{
+  return s ? json_string(s) : json_null();
+}
+
 /* RFC 3339 UTC text of a Unix time, or JSON null for 0. */
 static json_t *
 jtime(int64_t t)
@@ -58,10 +71,11 @@ jtime(int64_t t)
   char buf[32];
   time_t tt = (time_t)t;
   struct tm tm;
+  size_t n;
   if (!t) return json_null();
   gmtime_r(&tt, &tm);
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return json_string(buf);
+  n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return json_stringn_nocheck(buf, n); /* digits and ASCII */
 }
 
 /* How much of case k `who` may see: 0 nothing, 1 the public view, 2 all. */
@@ -121,8 +135,12 @@ static const char dept_sql[] = "SELECT name FROM department WHERE code = ?";
 static json_t *
 area_json(const char *code, const char *name)
 {
+  json_t *a;
   if (!*code) return json_null();
-  return json_pack("{s:s, s:s}", "code", code, "name", name ? name : "");
+  a = json_object();
+  SET(a, "code", json_string(code));
+  SET(a, "name", json_string(name ? name : ""));
+  return a;
 }
 
 static json_t *
@@ -257,56 +275,70 @@ case_json(struct case_env *env, const struct org_user *who,
           const struct case_extra *x)
 {
   int64_t now = case_now(env);
-  json_t *j;
+  json_t *j, *c;
   double pct;
 
-  j = json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s}, s:s, s:s,"
-                " s:f, s:f, s:o, s:o, s:o, s:i, s:s}",
-                "no", k->no, "state", case_state_name(k->state), "state_zh",
-                case_state_zh(k->state), "category", "scheme", k->scheme,
-                "kind", k->kind, "code", k->code, "name",
-                x && x->category ? x->category : "", "source", k->source,
-                "case_type", k->case_type, "lat", k->lat, "lon", k->lon, "grid",
-                area_json(k->grid, x ? x->area[0] : NULL), "community",
-                area_json(k->community, x ? x->area[1] : NULL), "street",
-                area_json(k->street, x ? x->area[2] : NULL), "urgency",
-                k->urgency, "area_class", k->area_class);
+  j = json_object();
+  SET(j, "no", json_string(k->no));
+  SET(j, "state", json_string_nocheck(case_state_name(k->state)));
+  SET(j, "state_zh", json_string_nocheck(case_state_zh(k->state)));
+  c = json_object();
+  SET(c, "scheme", json_string(k->scheme));
+  SET(c, "kind", json_string(k->kind));
+  SET(c, "code", json_string(k->code));
+  SET(c, "name", json_string(x && x->category ? x->category : ""));
+  SET(j, "category", c);
+  SET(j, "source", json_string(k->source));
+  SET(j, "case_type", json_string(k->case_type));
+  SET(j, "lat", json_real(k->lat));
+  SET(j, "lon", json_real(k->lon));
+  SET(j, "grid", area_json(k->grid, x ? x->area[0] : NULL));
+  SET(j, "community", area_json(k->community, x ? x->area[1] : NULL));
+  SET(j, "street", area_json(k->street, x ? x->area[2] : NULL));
+  SET(j, "urgency", json_integer(k->urgency));
+  SET(j, "area_class", json_string(k->area_class));
   if (x) {
-    json_object_set_new(j, "address", json_string(x->address));
-    json_object_set_new(j, "description", json_string(x->description));
-    json_object_set_new(j, "created_at", jtime(x->created_at));
-    json_object_set_new(j, "updated_at", jtime(x->updated_at));
+    SET(j, "address", json_string(x->address));
+    SET(j, "description", json_string(x->description));
+    SET(j, "created_at", jtime(x->created_at));
+    SET(j, "updated_at", jtime(x->updated_at));
     if (vis == 2 && sees_contact(who, k)) {
-      json_object_set_new(j, "reporter",
-                          json_pack("{s:s, s:s?, s:s?}", "login", k->reporter,
-                                    "name", x->reporter_name, "phone",
-                                    x->reporter_phone));
+      c = json_object();
+      SET(c, "login", json_string(k->reporter));
+      SET(c, "name", text_or_null(x->reporter_name));
+      SET(c, "phone", text_or_null(x->reporter_phone));
+      SET(j, "reporter", c);
     }
-    json_object_set_new(j, "component", component_json(x));
-    if (*k->rating)
-      json_object_set_new(
-          j, "rating",
-          json_pack("{s:s, s:s?}", "value", k->rating, "note", x->rating_note));
+    SET(j, "component", component_json(x));
+    if (*k->rating) {
+      c = json_object();
+      SET(c, "value", json_string(k->rating));
+      SET(c, "note", text_or_null(x->rating_note));
+      SET(j, "rating", c);
+    }
   }
-  json_object_set_new(j, "dept",
-                      *k->dept ? json_pack("{s:s, s:s}", "code", k->dept,
-                                           "name", x && x->dept ? x->dept : "")
-                               : json_null());
-  json_object_set_new(j, "dispatched_at", jtime(k->dispatched_at));
-  json_object_set_new(j, "due_at", jtime(k->due_at));
-  json_object_set_new(j, "closed_at", jtime(k->closed_at));
-  if (k->on_time >= 0)
-    json_object_set_new(j, "on_time", json_boolean(k->on_time));
-  if (*k->duplicate_of)
-    json_object_set_new(j, "duplicate_of", json_string(k->duplicate_of));
+  if (*k->dept) {
+    c = json_object();
+    SET(c, "code", json_string(k->dept));
+    SET(c, "name", json_string(x && x->dept ? x->dept : ""));
+    SET(j, "dept", c);
+  } else {
+    SET(j, "dept", json_null());
+  }
+  SET(j, "dispatched_at", jtime(k->dispatched_at));
+  SET(j, "due_at", jtime(k->due_at));
+  SET(j, "closed_at", jtime(k->closed_at));
+  if (k->on_time >= 0) SET(j, "on_time", json_boolean(k->on_time));
+  if (*k->duplicate_of) SET(j, "duplicate_of", json_string(k->duplicate_of));
   if (k->step_due && k->state != CS_CLOSED) {
     const char *light =
         case_light(env->cal, k->step_started, k->step_due, now, 0, &pct);
-    json_object_set_new(j, "step",
-                        json_pack("{s:o, s:o, s:s, s:f}", "started_at",
-                                  jtime(k->step_started), "due_at",
-                                  jtime(k->step_due), "light", light,
-                                  "used_pct", pct));
+    c = json_object();
+    SET(c, "started_at", jtime(k->step_started));
+    SET(c, "due_at", jtime(k->step_due));
+    SET(c, "light", json_string_nocheck(light));
+    SET(c, "used_pct", json_real(pct));
+    SET(j, "step", c);
   }
   /* the case's light: its worst open task, else its step */
   {
@@ -320,18 +352,21 @@ case_json(struct case_env *env, const struct org_user *who,
       }
     worst = case_worst_light(env->cal, now, k->state, k->suspended_at,
                              k->step_started, k->step_due, task, n);
-    json_object_set_new(j, "light", worst ? json_string(worst) : json_null());
+    SET(j, "light", worst ? json_string_nocheck(worst) : json_null());
   }
   if (vis == 2) {
-    json_object_set_new(j, "escalation", json_integer(k->escalation));
-    json_object_set_new(
-        j, "counters",
-        json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:b}", "rework", k->n_rework,
-                  "wrong_dispatch", k->n_wrong, "returned", k->n_return,
-                  "extended", k->n_extend, "suspended", k->n_suspend, "shirked",
-                  k->n_shirk, "deferred", k->deferred));
+    SET(j, "escalation", json_integer(k->escalation));
+    c = json_object();
+    SET(c, "rework", json_integer(k->n_rework));
+    SET(c, "wrong_dispatch", json_integer(k->n_wrong));
+    SET(c, "returned", json_integer(k->n_return));
+    SET(c, "extended", json_integer(k->n_extend));
+    SET(c, "suspended", json_integer(k->n_suspend));
+    SET(c, "shirked", json_integer(k->n_shirk));
+    SET(c, "deferred", json_boolean(k->deferred));
+    SET(j, "counters", c);
   }
-  if (with_tasks) json_object_set_new(j, "tasks", tasks_json(env, k, now));
+  if (with_tasks) SET(j, "tasks", tasks_json(env, k, now));
   return j;
 }
 
