@@ -190,6 +190,19 @@ test_no_acknowledged_write_lost(void **state)
                        CG_OK);
       found += n == 1;
     }
+  /* and every report is in the full-text index, the last ones too */
+  {
+    int64_t mark = -1, top = -2;
+    assert_int_equal(db_query_int(db, &mark, -1, &e,
+                                  "SELECT value FROM counter"
+                                  " WHERE name = 'search'",
+                                  ""),
+                     CG_OK);
+    assert_int_equal(
+        db_query_int(db, &top, -1, &e, "SELECT max(rowid) FROM cases", ""),
+        CG_OK);
+    assert_int_equal(mark, top);
+  }
   db_close(db);
   assert_true(acked > 10); /* the clients did get through first */
   assert_int_equal(found, acked);
