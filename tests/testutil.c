@@ -209,11 +209,21 @@ int
 tu_http_raw(int port, const char *method, const char *path, const char *headers,
             const char *content_type, const void *body, size_t n, char **resp)
 {
+  return tu_http_head(port, method, path, headers, content_type, body, n, NULL,
+                      resp);
+}
+
+int
+tu_http_head(int port, const char *method, const char *path,
+             const char *headers, const char *content_type, const void *body,
+             size_t n, char **head, char **resp)
+{
   char *req, *buf, *hdr_end;
   size_t len;
   int status = -1;
 
   if (resp) *resp = NULL;
+  if (head) *head = NULL;
   if (asprintf(&req,
                "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                "Connection: close\r\n%sContent-Type: %s\r\n"
@@ -228,6 +238,7 @@ tu_http_raw(int port, const char *method, const char *path, const char *headers,
   free(req);
   if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1) status = -1;
   hdr_end = strstr(buf, "\r\n\r\n");
+  if (head) *head = strndup(buf, hdr_end ? (size_t)(hdr_end - buf) + 2 : len);
   if (resp) *resp = strdup(hdr_end ? hdr_end + 4 : "");
   free(buf);
   return status;

@@ -82,6 +82,12 @@ int tu_http_raw(int port, const char *method, const char *path,
                 const char *headers, const char *content_type, const void *body,
                 size_t n, char **resp);
 
+/* The same, with the status line and headers in *head (each line ending
+** in "\r\n"; caller frees; NULL for no head wanted). */
+int tu_http_head(int port, const char *method, const char *path,
+                 const char *headers, const char *content_type,
+                 const void *body, size_t n, char **head, char **resp);
+
 /* GET path from 127.0.0.1:port with the path sent as it is (no
 ** normalising) and extra header lines (each ending in "\r\n", or NULL).
 ** *head gets the status line and headers, *body the body (NUL-terminated)

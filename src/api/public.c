@@ -55,6 +55,7 @@ report_reply(struct http_req *r, const struct org_user *who,
     return;
   }
   c = case_get_json(env, &anyone, no, 1, NULL);
+  snprintf(r->location, sizeof r->location, "/api/v1/public/cases/%s", no);
   http_reply_json(r, 201,
                   json_pack("{s:s, s:s, s:o}", "no", no, "secret", p->secret,
                             "case", c ? c : json_null()));

@@ -373,7 +373,8 @@ enqueue(struct http_req *r)
   pthread_mutex_unlock(&w.mu);
 }
 
-/* The JSON API's reply: the case as its reporter sees it. */
+/* The JSON API's reply: the case as its reporter sees it, and where it
+** is (Location). */
 static void
 reply_case(struct http_req *r, const struct org_user *who, struct case_env *env,
            const char *no, int rc, const struct cg_err *e, void *arg)
@@ -381,6 +382,8 @@ reply_case(struct http_req *r, const struct org_user *who, struct case_env *env,
   struct cg_err ce = {0};
   json_t *c;
 
+  if (rc == CG_OK)
+    snprintf(r->location, sizeof r->location, "/api/v1/cases/%s", no);
   if (rc != CG_OK)
     http_reply_err(r, e);
   else if ((c = api_writer_view(r, env)) ||

@@ -46,13 +46,15 @@ struct http_req {
   char *text;   /* owned (malloc) unless text_static; sent with
                 ** content_type */
   size_t text_len;
-  int text_static;          /* text is static storage, never freed */
-  const char *content_type; /* static string */
+  int text_static;              /* text is static storage, never freed */
+  const char *content_type;     /* static string */
   const char *content_encoding; /* static; "gzip" when text is compressed
                                 ** already (no further compression);
                                 ** NULL: the server may gzip the reply */
   const char *cache_control;    /* static; NULL: "no-store" */
   char etag[48];                /* sent as ETag when not empty */
+  char location[112];           /* sent as Location when not empty: the
+                                ** path of what a 201 made */
 
   /* A streamed reply instead (Server-Sent Events): stream_read fills buf
   ** with up to max bytes and returns their count, 0 after calling

@@ -418,6 +418,7 @@ send_reply(struct MHD_Connection *c, struct req_state *s)
   if (encoding || compressible(type))
     MHD_add_response_header(resp, "Vary", "Accept-Encoding");
   if (r->etag[0]) MHD_add_response_header(resp, "ETag", r->etag);
+  if (r->location[0]) MHD_add_response_header(resp, "Location", r->location);
   s->reply_bytes = len;
   ret = MHD_queue_response(c, r->status ? r->status : 500, resp);
   MHD_destroy_response(resp);

@@ -222,6 +222,47 @@ steady(json_t *j, const char *drop)
   return c;
 }
 
+/* A 201 says where the new case is (Location), for the staff API and the
+** public pages alike, and the case is there. */
+static void
+test_created_case_located(void **state)
+{
+  char body[400], h[200], want[100], *head = NULL, *resp = NULL;
+  json_t *j, *got;
+  const char *made;
+
+  snprintf(body, sizeof body,
+           "{\"scheme\":\"gb47678\",\"kind\":\"matter\",\"code\":"
+           "\"06010\",\"lat\":%f,\"lon\":%f,\"description\":\"垃圾\"}",
+           lat, lon);
+  snprintf(h, sizeof h, "Authorization: Bearer %s\r\n", tokens[OP]);
+  assert_int_equal(tu_http_head(port, "POST", "/api/v1/cases", h, NULL, body,
+                                strlen(body), &head, &resp),
+                   201);
+  j = json_loads(resp, 0, NULL);
+  made = json_string_value(json_object_get(j, "no"));
+  snprintf(want, sizeof want, "\r\nLocation: /api/v1/cases/%s\r\n", made);
+  if (!strstr(head, want)) fail_msg("no %s in\n%s", want + 2, head);
+  want[strlen(want) - 2] = 0; /* the path alone */
+  assert_int_equal(call(OP, "GET", want + 12, NULL, &got), 200);
+  assert_string_equal(json_string_value(json_object_get(got, "no")), made);
+  json_decref(got);
+  json_decref(j);
+  free(head);
+  free(resp);
+  /* the public's report: its public view */
+  assert_int_equal(tu_http_head(port, "POST", "/api/v1/public/cases", NULL,
+                                NULL, body, strlen(body), &head, &resp),
+                   201);
+  j = json_loads(resp, 0, NULL);
+  snprintf(want, sizeof want, "\r\nLocation: /api/v1/public/cases/%s\r\n",
+           json_string_value(json_object_get(j, "no")));
+  if (!strstr(head, want)) fail_msg("no %s in\n%s", want + 2, head);
+  json_decref(j);
+  free(head);
+  free(resp);
+}
+
 /* The 201 of a report is built from what the writer holds in memory, not
 ** read back: it must show the case exactly as reading it does, for each
 ** reporter (the public, staff with a street, staff who take reports in). */
@@ -604,6 +645,7 @@ main(void)
       cmocka_unit_test(test_metrics),
       cmocka_unit_test(test_report_with_photos), /* after the counts */
       cmocka_unit_test(test_reply_is_the_stored_case),
+      cmocka_unit_test(test_created_case_located),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
