@@ -143,8 +143,12 @@ tu_serve_stop(int pid)
   if (pid <= 0) return -1; /* never signal a whole process group */
   kill(pid, SIGTERM);
   for (int i = 0; i < 2000; i++) {
-    if (waitpid(pid, &st, WNOHANG) == pid)
+    if (waitpid(pid, &st, WNOHANG) == pid) {
+      if (WIFSIGNALED(st)) /* say how, for the failure it makes */
+        fprintf(stderr, "the server (pid %d) died of signal %d\n", pid,
+                WTERMSIG(st));
       return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    }
     nanosleep(&(struct timespec){0, 10000000}, NULL);
   }
   kill(pid, SIGKILL);

@@ -51,6 +51,7 @@ static struct route_stats {
 } stats[MAX_ROUTES + 1];
 static atomic_ulong next_id;
 static atomic_int in_flight;    /* requests begun and not completed */
+static atomic_int stopping;     /* told to stop: new requests refused */
 static atomic_long log_flushed; /* second of the last access-log flush */
 
 const char *
@@ -419,6 +420,8 @@ send_reply(struct MHD_Connection *c, struct req_state *s)
     MHD_add_response_header(resp, "Vary", "Accept-Encoding");
   if (r->etag[0]) MHD_add_response_header(resp, "ETag", r->etag);
   if (r->location[0]) MHD_add_response_header(resp, "Location", r->location);
+  if (atomic_load(&stopping))
+    MHD_add_response_header(resp, "Connection", "close");
   s->reply_bytes = len;
   ret = MHD_queue_response(c, r->status ? r->status : 500, resp);
   MHD_destroy_response(resp);
@@ -509,7 +512,14 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
   }
   s->r.body = s->buf ? (s->buf[s->len] = 0, s->buf) : "";
   s->r.body_len = s->len;
-  if (s->too_large)
+  /* Stopping: a kept-alive connection may still send a request after the
+  ** daemon stopped accepting new ones. It is refused, not parked: a
+  ** parked connection at MHD_stop_daemon() would abort the process. (It
+  ** was counted in in_flight before this check, so http_serve() either
+  ** waits for it or it sees the flag.) */
+  if (atomic_load(&stopping))
+    http_reply_error(&s->r, 503, "unavailable", "the server is stopping");
+  else if (s->too_large)
     http_reply_error(&s->r, 413, "too_large",
                      "request body larger than %zu "
                      "bytes",
@@ -619,7 +629,9 @@ http_serve(const struct http_opts *o, struct cg_err *e)
   sigdelset(&set, SIGPIPE);
   sigwait(&set, &sig);
   /* Stop accepting, then give the requests under way up to 10 s to finish
-  ** (idle keep-alive connections hold no request and are just closed). */
+  ** (idle keep-alive connections hold no request and are just closed;
+  ** requests they send meanwhile get a 503). */
+  atomic_store(&stopping, 1);
   MHD_quiesce_daemon(d);
   if (o->on_stop) o->on_stop(o->app);
   for (int i = 0; i < 1000 && atomic_load(&in_flight) > 0; i++)
