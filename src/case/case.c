@@ -163,22 +163,12 @@ hours_note(struct case_env *env, int64_t at, int64_t gseq, struct cg_err *e)
   return CG_OK;
 }
 
-/* Run a statement without parameters or rows, prepared once. */
-static int
-step_cached(struct db *db, const char *sql, struct cg_err *e)
-{
-  struct db_stmt *st;
-  int rc = db_prepare_cached(db, &st, sql, e);
-  if (rc != CG_OK) return rc;
-  rc = db_step(st, e);
-  db_finalize(st);
-  return rc < 0 ? -rc : CG_OK;
-}
-
 /* Add to the full-text index every case above its mark, and move the mark
-** (migration 0016): before each commit, or with env->search_every_ms set
-** at most that often. One INSERT for all of them, so FTS5 writes one
-** segment for all. */
+** (migration 0016): before the commit of a transaction that made a case
+** since the index last caught up (env->search_due), or with
+** env->search_every_ms set at most that often. One INSERT for all of
+** them, so FTS5 writes one segment for all. Other transactions leave the
+** index be. */
 static int
 search_catch_up(struct case_env *env, struct cg_err *e)
 {
@@ -193,14 +183,16 @@ search_catch_up(struct case_env *env, struct cg_err *e)
   int64_t now;
   int rc;
 
+  if (!env->search_due) return CG_OK;
   clock_gettime(CLOCK_MONOTONIC, &t);
   now = (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
   if (env->search_every_ms && now - env->search_at_ms < env->search_every_ms)
     return CG_OK;
   env->search_at_ms = now;
-  if ((rc = step_cached(env->db, ins, e)) != CG_OK) return rc;
+  if ((rc = db_exec_cached(env->db, ins, e)) != CG_OK) return rc;
+  env->search_due = 0; /* (set again if the transaction rolls back) */
   if (db_changes(env->db) == 0) return CG_OK;
-  return step_cached(env->db, mark, e);
+  return db_exec_cached(env->db, mark, e);
 }
 
 int
@@ -220,6 +212,7 @@ case_tx_commit(struct case_env *env, struct cg_err *e)
     return rc;
   }
   rc = db_commit(env->db, e);
+  if (rc != CG_OK) env->search_due = 1;
   case_recent_end(env, rc == CG_OK);
   return rc;
 }
@@ -229,6 +222,7 @@ case_tx_rollback(struct case_env *env)
 {
   if (env->in_tx) return;
   env->nhours = 0;
+  env->search_due = 1; /* what it indexed, if anything, is undone */
   case_held_clear(env);
   db_rollback(env->db);
   case_recent_end(env, 0);
@@ -396,12 +390,14 @@ case_commit(struct case_env *env, struct cg_err *e)
   env->nhours = 0;
   batch_clear(env);
   if (rc != CG_OK) {
+    env->search_due = 1;
     db_rollback(env->db);
     case_wb_clear(env);
     case_recent_end(env, 0);
     return rc;
   }
   rc = db_commit(env->db, e);
+  if (rc != CG_OK) env->search_due = 1;
   case_recent_end(env, rc == CG_OK);
   return rc;
 }
@@ -411,6 +407,7 @@ case_rollback(struct case_env *env)
 {
   env->in_tx = 0;
   env->nhours = 0;
+  env->search_due = 1;
   batch_clear(env);
   if (env->batch) memo_clear(env->batch); /* it may have seen changes undone */
   db_rollback(env->db);                   /* (after the writer: the gate) */
@@ -672,6 +669,7 @@ case_create_env(struct case_env *env, struct kase *k, const struct case_text *t,
 {
   struct case_batch *b = env->batch;
   int rc;
+  env->search_due = 1; /* a case the full-text index lacks */
   if (!env->in_tx || !b) return case_save(env, k, t, e);
   if ((rc = case_flush(env, e)) != CG_OK) return rc;
   case_text_free(&b->fresh); /* (held events stay: they are k's) */

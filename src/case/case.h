@@ -71,7 +71,8 @@ struct case_env {
   struct case_wb *wb;         /* that thread (behind.c); owned */
   int search_every_ms;        /* the full-text index catches up at a */
   int64_t search_at_ms;       /* commit at most this often; 0: each
-                              ** (migration 0016); last time it did */
+                              ** (migration 0016); last time it did; */
+  int search_due;             /* and cases were made since */
   struct case_hour {          /* the hours of the events of the open */
     int64_t hour, lo, hi;     /* transaction, each with its least and */
   } hours[8];                 /* greatest gseq (migration 0015) */

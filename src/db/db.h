@@ -75,6 +75,11 @@ const char *db_backend(const struct db *db);
 ** rows (schema, pragmas). */
 int db_exec(struct db *db, const char *sql, struct cg_err *e);
 
+/* Run one statement that takes no parameters and returns no rows, from
+** the connection's statement cache: for statements run again and again.
+** sql must be in static storage (the cache keys by its address). */
+int db_exec_cached(struct db *db, const char *sql, struct cg_err *e);
+
 /* Prepare one statement. *out is the caller's, freed with db_finalize().
 ** The message in *e quotes the start of the SQL on failure. */
 int db_prepare(struct db *db, struct db_stmt **out, const char *sql,

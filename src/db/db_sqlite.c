@@ -527,19 +527,17 @@ db_col_blob(struct db_stmt *st, int i)
   return sqlite3_column_blob(st->h, i);
 }
 
-static int run_cached(struct db *db, const char *sql, struct cg_err *e);
 static const char begin_sql[] = "BEGIN IMMEDIATE";
 static const char commit_sql[] = "COMMIT";
 
 int
 db_begin(struct db *db, struct cg_err *e)
 {
-  return run_cached(db, begin_sql, e);
+  return db_exec_cached(db, begin_sql, e);
 }
 
-/* Run one of the fixed statements below, prepared once per connection. */
-static int
-run_cached(struct db *db, const char *sql, struct cg_err *e)
+int
+db_exec_cached(struct db *db, const char *sql, struct cg_err *e)
 {
   struct db_stmt *st;
   int rc = db_prepare_cached(db, &st, sql, e);
@@ -559,7 +557,7 @@ db_last_id(struct db *db)
 int
 db_commit(struct db *db, struct cg_err *e)
 {
-  return run_cached(db, commit_sql, e);
+  return db_exec_cached(db, commit_sql, e);
 }
 
 static const char read_begin_sql[] = "BEGIN";
@@ -569,14 +567,14 @@ db_read_begin(struct db *db)
 {
   GATE(db);
   return sqlite3_get_autocommit(db->h) &&
-         run_cached(db, read_begin_sql, NULL) == CG_OK;
+         db_exec_cached(db, read_begin_sql, NULL) == CG_OK;
 }
 
 void
 db_read_end(struct db *db)
 {
   GATE(db);
-  if (!sqlite3_get_autocommit(db->h)) run_cached(db, commit_sql, NULL);
+  if (!sqlite3_get_autocommit(db->h)) db_exec_cached(db, commit_sql, NULL);
 }
 
 void
