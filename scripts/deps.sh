@@ -8,8 +8,8 @@ set -eu
 PKGS="build-essential cmake pkg-config git ca-certificates
 libsqlite3-dev sqlite3 libmicrohttpd-dev libjansson-dev libsodium-dev
 libgeos-dev libcmocka-dev libxlsxwriter-dev libxml2-dev unzip libpq-dev
-zlib1g-dev postgresql postgresql-contrib wrk nginx-light curl chromium valgrind
-fonts-wqy-microhei"
+zlib1g-dev libpng-dev libjpeg62-turbo-dev libwebp-dev postgresql
+postgresql-contrib wrk nginx-light curl chromium valgrind fonts-wqy-microhei"
 
 missing=""
 # Node.js may come from another packaging that bundles npm (and conflicts

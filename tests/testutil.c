@@ -8,6 +8,9 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <jansson.h>
+#include <jpeglib.h>
+#include <png.h>
+#include <webp/encode.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -352,4 +355,94 @@ tu_serve_done(int pid, char *dir)
   tu_rmrf(dir);
   free(dir);
   return st == 0 ? 0 : -1;
+}
+
+const unsigned char tu_png[] = {
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d,
+    0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01,
+    0x08, 0x02, 0x00, 0x00, 0x00, 0x90, 0x77, 0x53, 0xde, 0x00, 0x00, 0x00,
+    0x0c, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0x38, 0x11, 0xa0, 0x01,
+    0x00, 0x03, 0x24, 0x01, 0x41, 0x23, 0xe4, 0x4c, 0x68, 0x00, 0x00, 0x00,
+    0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
+const size_t tu_png_len = sizeof tu_png;
+
+/* Pixels of a w x h RGB picture, different for each seed; caller frees. */
+static unsigned char *
+pixels(int w, int h, unsigned seed)
+{
+  unsigned char *px = malloc((size_t)w * h * 3);
+  unsigned x = seed * 2654435761u + 1;
+  for (size_t i = 0; px && i < (size_t)w * h * 3; i++) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    px[i] =
+        (unsigned char)((i / 3 % (size_t)w) * 255 / (size_t)w / 2 + x % 128);
+  }
+  return px;
+}
+
+unsigned char *
+tu_image(const char *mime, int w, int h, unsigned seed, size_t *n)
+{
+  unsigned char *px, *out = NULL;
+  *n = 0;
+  if (!strcmp(mime, "application/pdf")) {
+    char text[400];
+    int k = snprintf(text, sizeof text,
+                     "%%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> "
+                     "endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> "
+                     "endobj\n%% %u\ntrailer << /Root 1 0 R >>\n%%%%EOF\n",
+                     seed);
+    *n = (size_t)k;
+    return (unsigned char *)strdup(text);
+  }
+  if (!(px = pixels(w, h, seed))) return NULL;
+  if (!strcmp(mime, "image/jpeg")) {
+    struct jpeg_compress_struct c;
+    struct jpeg_error_mgr err;
+    unsigned long len = 0;
+    c.err = jpeg_std_error(&err);
+    jpeg_create_compress(&c);
+    jpeg_mem_dest(&c, &out, &len);
+    c.image_width = (JDIMENSION)w;
+    c.image_height = (JDIMENSION)h;
+    c.input_components = 3;
+    c.in_color_space = JCS_RGB;
+    jpeg_set_defaults(&c);
+    jpeg_set_quality(&c, 80, TRUE);
+    jpeg_start_compress(&c, TRUE);
+    while (c.next_scanline < c.image_height) {
+      JSAMPROW row = px + (size_t)c.next_scanline * w * 3;
+      jpeg_write_scanlines(&c, &row, 1);
+    }
+    jpeg_finish_compress(&c);
+    jpeg_destroy_compress(&c);
+    *n = len;
+  } else if (!strcmp(mime, "image/png")) {
+    png_image img;
+    png_alloc_size_t len = 0;
+    memset(&img, 0, sizeof img);
+    img.version = PNG_IMAGE_VERSION;
+    img.width = (png_uint_32)w;
+    img.height = (png_uint_32)h;
+    img.format = PNG_FORMAT_RGB;
+    if (png_image_write_to_memory(&img, NULL, &len, 0, px, 0, NULL) &&
+        (out = malloc(len)) &&
+        !png_image_write_to_memory(&img, out, &len, 0, px, 0, NULL)) {
+      free(out);
+      out = NULL;
+    }
+    *n = out ? len : 0;
+  } else if (!strcmp(mime, "image/webp")) {
+    uint8_t *webp = NULL;
+    size_t len = WebPEncodeRGB(px, w, h, w * 3, 80, &webp);
+    if (len && (out = malloc(len))) {
+      memcpy(out, webp, len);
+      *n = len;
+    }
+    WebPFree(webp);
+  }
+  free(px);
+  return out;
 }

@@ -96,4 +96,13 @@ int tu_http_head(int port, const char *method, const char *path,
 int tu_http_full(int port, const char *path, const char *headers, char **head,
                  char **body, size_t *n);
 
+/* A real 1x1 PNG, tu_png_len bytes: the smallest photo a test can send. */
+extern const unsigned char tu_png[];
+extern const size_t tu_png_len;
+/* A real, whole file of type mime ("image/jpeg", "image/png",
+** "image/webp" or "application/pdf"), of w x h pixels for images, its
+** content different for each seed. Returns it (caller frees) with its
+** length in *n, or NULL. */
+unsigned char *tu_image(const char *mime, int w, int h, unsigned seed,
+                        size_t *n);
 #endif

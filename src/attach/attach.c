@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -270,7 +271,8 @@ attach_put(const char *data_dir, const void *p, size_t n, size_t limit,
                    n, limit);
   if (n == 0) return cg_fail(e, CG_EINVAL, "attachment is empty");
   mime = attach_sniff(p, n);
-  if ((rc = check_type("attachment", mime, claimed_mime, e)) != CG_OK)
+  if ((rc = check_type("attachment", mime, claimed_mime, e)) != CG_OK ||
+      (rc = attach_check(p, n, mime, "attachment", e)) != CG_OK)
     return rc;
   if ((rc = sodium_ready(e)) != CG_OK) return rc;
 
@@ -288,6 +290,22 @@ attach_put(const char *data_dir, const void *p, size_t n, size_t limit,
   }
   if (out) *out = info;
   return CG_OK;
+}
+
+/* attach_check() on the n bytes written to the temporary file, mapped
+** rather than read back into memory. */
+static int
+check_written(struct tmp *t, size_t n, const char *mime, const char *what,
+              struct cg_err *e)
+{
+  void *p = mmap(NULL, n, PROT_READ, MAP_PRIVATE, t->fd, 0);
+  int rc;
+  if (p == MAP_FAILED)
+    return cg_fail(e, CG_EIO, "cannot read '%s' back: %s", t->path,
+                   strerror(errno));
+  rc = attach_check(p, n, mime, what, e);
+  munmap(p, n);
+  return rc;
 }
 
 /* Read into buf until it holds want bytes or the file ends. Returns the
@@ -352,6 +370,10 @@ put_stream(const char *data_dir, const char *path, int fd, unsigned char *buf,
   if (got < 0) {
     rc = cg_fail(e, CG_EIO, "cannot read attachment '%s': %s", path,
                  strerror(errno));
+    tmp_abort(&t);
+    return rc;
+  }
+  if ((rc = check_written(&t, total, mime, what, e)) != CG_OK) {
     tmp_abort(&t);
     return rc;
   }

@@ -29,12 +29,20 @@ struct attach_info {
 ** static string, or NULL for anything else. */
 const char *attach_sniff(const void *p, size_t n);
 
+/* Is p[0..n), of type mime (from attach_sniff()), a whole file of that
+** type? Images are decoded (src/attach/image.c) and refused on any damage
+** or past 100 megapixels; a PDF must end with %%EOF. what names the file
+** in the message. CG_OK, or CG_EINVAL with why in *e. */
+int attach_check(const void *p, size_t n, const char *mime, const char *what,
+                 struct cg_err *e);
+
 /* Store the n bytes at p as an attachment of data directory data_dir and
 ** fill *out (if not NULL). The bytes are refused (CG_EINVAL, nothing
 ** written) if there are none, more than limit (0 means
-** ATTACH_LIMIT_DEFAULT), if attach_sniff() does not know them, or if
+** ATTACH_LIMIT_DEFAULT), if attach_sniff() does not know them, if
 ** claimed_mime is not NULL and names another type (compared
-** case-insensitively). The HTTP layer maps "larger than the limit" to 413.
+** case-insensitively), or if attach_check() finds them damaged. The HTTP
+** layer maps "larger than the limit" to 413.
 ** The bytes go to a temporary file in DIR/attachments, which is synced and
 ** renamed into place, so no reader ever sees part of a file. Content stored
 ** before is not written again. Folders are created as needed with mode

@@ -108,10 +108,6 @@ static void
 test_public_report_to_close(void **state)
 {
   char body[600], st[200], path[100], *resp = NULL, h[200], sha[65];
-  static const unsigned char png[] = {
-      0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0,    0,    0,
-      13,   'I', 'H', 'D', 'R',  0,    0,    0,    1,    0,    0,
-      0,    1,   8,   2,   0,    0,    0,    0x90, 0x77, 0x53, 0xde};
   json_t *j;
 
   snprintf(body, sizeof body,
@@ -137,7 +133,7 @@ test_public_report_to_close(void **state)
   /* the department uploads its after-photo, then reports the work done */
   snprintf(h, sizeof h, "Authorization: Bearer %s\r\n", tokens[DEPT]);
   assert_int_equal(tu_http_raw(port, "POST", "/api/v1/attachments", h,
-                               "image/png", png, sizeof png, &resp),
+                               "image/png", tu_png, tu_png_len, &resp),
                    201);
   j = json_loads(resp, 0, NULL);
   free(resp);
@@ -324,10 +320,6 @@ test_reply_is_the_stored_case(void **state)
 static void
 test_report_with_photos(void **state)
 {
-  static const unsigned char png[] = {
-      0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0,    0,    0,
-      13,   'I', 'H', 'D', 'R',  0,    0,    0,    2,    0,    0,
-      0,    1,   8,   2,   0,    0,    0,    0x90, 0x77, 0x53, 0xde};
   static const char type[] = "multipart/form-data; boundary=XyZ";
   char json[400], h[200], *buf = malloc(2 << 20), *resp = NULL, path[100];
   const char *mime, *stage;
@@ -344,8 +336,8 @@ test_report_with_photos(void **state)
   before = other_cases();
   {
     struct part p[] = {{"case", NULL, json, strlen(json)},
-                       {"photo", "a.png", png, sizeof png},
-                       {"photo", "b.png", png, sizeof png}}; /* once */
+                       {"photo", "a.png", tu_png, tu_png_len},
+                       {"photo", "b.png", tu_png, tu_png_len}}; /* once */
     n = multipart(buf, 2 << 20, p, 3);
   }
   assert_int_equal(
@@ -372,9 +364,9 @@ test_report_with_photos(void **state)
   /* refused, and no case written: no report part, an unknown part, a
   ** photo that is not one, a JSON report over 1 MiB, another type */
   {
-    struct part none[] = {{"photo", "a.png", png, sizeof png}};
+    struct part none[] = {{"photo", "a.png", tu_png, tu_png_len}};
     struct part odd[] = {{"case", NULL, json, strlen(json)},
-                         {"video", "a.mp4", png, sizeof png}};
+                         {"video", "a.mp4", tu_png, tu_png_len}};
     struct part fake[] = {{"case", NULL, json, strlen(json)},
                           {"photo", "a.png", "<html>", 6}};
     n = multipart(buf, 2 << 20, none, 1);

@@ -237,12 +237,9 @@ assert_state(const char *no, const char *state)
 static void
 png(struct case_attach *a, const char *stage)
 {
-  static const unsigned char bytes[] = {
-      0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 'I', 'H', 'D',
-      'R',  0,   0,   0,   1,    0,    0,    0,    1, 8, 2, 0,  0,   0};
   struct attach_info info;
   struct cg_err e = {0};
-  assert_int_equal(attach_put(dir, bytes, sizeof bytes, 0, NULL, &info, &e),
+  assert_int_equal(attach_put(dir, tu_png, tu_png_len, 0, NULL, &info, &e),
                    CG_OK);
   memcpy(a->sha256, info.sha256, 65);
   a->stage = stage;

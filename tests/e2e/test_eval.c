@@ -126,9 +126,6 @@ report(int who, int s2, int64_t at, int self, char *no)
   struct case_report r;
   struct case_attach a;
   struct cg_err e = {0};
-  static const unsigned char png[] = {
-      0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 'I', 'H', 'D',
-      'R',  0,   0,   0,   1,    0,    0,    0,    1, 8, 2, 0,  0,   0};
   memset(&r, 0, sizeof r);
   r.scheme = "gb47678";
   r.kind = "matter";
@@ -139,7 +136,7 @@ report(int who, int s2, int64_t at, int self, char *no)
   r.at = at;
   if (self) {
     struct attach_info info;
-    assert_int_equal(attach_put(dir, png, sizeof png, 0, NULL, &info, &e),
+    assert_int_equal(attach_put(dir, tu_png, tu_png_len, 0, NULL, &info, &e),
                      CG_OK);
     memcpy(a.sha256, info.sha256, 65);
     a.stage = "after";
@@ -1139,9 +1136,8 @@ test_several_departments_each_credited(void **state)
   char z[32], y[32];
   int64_t at = cal_local_time(cs.cal, 2026, 4, 10, 9 * 3600);
 
-  assert_int_equal(eval_period_parse("week", "2026-W14", NULL, 8 * 3600, &w14,
-                                     &e),
-                   CG_OK);
+  assert_int_equal(
+      eval_period_parse("week", "2026-W14", NULL, 8 * 3600, &w14, &e), CG_OK);
   report(GW, 0, cal_local_time(cs.cal, 2026, 3, 30, 9 * 3600), 0, z);
   report(GW, 1, cal_local_time(cs.cal, 2026, 3, 30, 9 * 3600), 0, y);
   for (int i = 0; i < 2; i++) {

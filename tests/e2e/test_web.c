@@ -410,16 +410,12 @@ test_work_list_by_deadline_and_dispatch_limit(void **state)
 static void
 test_public_report_view_and_rating(void **state)
 {
-  static const unsigned char png[] = {
-      0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0,    0,    0,
-      13,   'I', 'H', 'D', 'R',  0,    0,    0,    1,    0,    0,
-      0,    1,   8,   2,   0,    0,    0,    0x90, 0x77, 0x53, 0xde};
   char body[600], path[200], sha[65], no[32], secret[80], *resp = NULL;
   json_t *j;
 
   /* an anonymous photo, then the report naming it */
   assert_int_equal(tu_http_raw(port, "POST", "/api/v1/public/attachments", NULL,
-                               "image/png", png, sizeof png, &resp),
+                               "image/png", tu_png, tu_png_len, &resp),
                    201);
   j = json_loads(resp, 0, NULL);
   free(resp);
@@ -516,9 +512,13 @@ static void
 test_public_writes_limited(void **state)
 {
   static const unsigned char png[] = {
-      0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0,    0,    0,
-      13,   'I', 'H', 'D', 'R',  0,    0,    0,    3,    0,    0,
-      0,    1,   8,   2,   0,    0,    0,    0x90, 0x77, 0x53, 0xde};
+      /* a real 3x1 PNG */
+      0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d,
+      0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01,
+      0x08, 0x02, 0x00, 0x00, 0x00, 0x94, 0x82, 0x83, 0xe3, 0x00, 0x00, 0x00,
+      0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0xd0, 0x08, 0x38, 0x01,
+      0x41, 0x00, 0x10, 0xea, 0x03, 0xc1, 0x3e, 0x0d, 0xd8, 0x4f, 0x00, 0x00,
+      0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
   char body[400], *resp = NULL;
   int created = 0, st = 0, i;
 
@@ -538,10 +538,10 @@ test_public_writes_limited(void **state)
   assert_true(created < 30); /* the report of the earlier test counted */
   /* staff are not limited by it */
   json_decref(post(op, "/api/v1/cases", body, 201));
-  for (i = 0; i < 61 && (st = tu_http_raw(port, "POST",
-                                          "/api/v1/public/attachments", NULL,
-                                          "image/png", png, sizeof png,
-                                          NULL)) == 201;
+  for (i = 0;
+       i < 61 &&
+       (st = tu_http_raw(port, "POST", "/api/v1/public/attachments", NULL,
+                         "image/png", png, sizeof png, NULL)) == 201;
        i++)
     ;
   assert_int_equal(st, 429);

@@ -1,9 +1,9 @@
 /*
 ** test_attach.c — the attachment store as a case handler meets it: photos
 ** and PDFs stored and read back byte for byte, the same photo uploaded
-** twice kept once, executables, HTML and text refused, oversize uploads
-** refused without a trace on disk, and attachment ids that try to leave
-** the store refused.
+** twice kept once, executables, HTML and text refused, photos cut short or
+** damaged refused, oversize uploads refused without a trace on disk, and
+** attachment ids that try to leave the store refused.
 */
 #include "testutil.h"
 
@@ -15,18 +15,29 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "attach/attach.h"
 
-/* Sample content: a real signature followed by filler bytes. */
+/* A PDF of exactly n bytes (n >= 16): its header, filler, its end. */
 static unsigned char *
-sample(const char *head, size_t headlen, size_t n, unsigned seed)
+pdf(size_t n, unsigned seed)
 {
   unsigned char *p = malloc(n);
   assert_non_null(p);
   for (size_t i = 0; i < n; i++)
     p[i] = (unsigned char)((seed * 2654435761u + i * 40503u) >> 7);
-  memcpy(p, head, headlen < n ? headlen : n);
+  memcpy(p, "%PDF-1.4\n", 9);
+  memcpy(p + n - 7, "\n%%EOF\n", 7);
+  return p;
+}
+
+/* A real image (tu_image()); caller frees. */
+static unsigned char *
+image(const char *mime, int w, int h, unsigned seed, size_t *n)
+{
+  unsigned char *p = tu_image(mime, w, h, seed, n);
+  assert_non_null(p);
   return p;
 }
 
@@ -79,29 +90,21 @@ assert_stored(const char *dir, const char *sha, const void *p, size_t n)
 static void
 test_types_stored(void **state)
 {
-  static const struct {
-    const char *head;
-    size_t len;
-    const char *mime;
-  } types[] = {
-      {"\xFF\xD8\xFF\xE0\0\x10JFIF", 10, "image/jpeg"},
-      {"\x89PNG\r\n\x1A\n\0\0\0\rIHDR", 16, "image/png"},
-      {"RIFF\x24\x10\0\0WEBPVP8 ", 16, "image/webp"},
-      {"%PDF-1.7\n", 9, "application/pdf"},
-  };
+  static const char *const types[] = {"image/jpeg", "image/png", "image/webp",
+                                      "application/pdf"};
   char *dir = tu_tmpdir();
   unsigned char digest[crypto_hash_sha256_BYTES];
   char hex[65], path[1024], want[1024];
 
   for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
-    size_t n = 1000 + 777 * i;
-    unsigned char *p = sample(types[i].head, types[i].len, n, (unsigned)i);
+    size_t n;
+    unsigned char *p = image(types[i], 40 + 7 * (int)i, 30, (unsigned)i, &n);
     struct attach_info info;
     struct cg_err e = {0};
 
-    assert_string_equal(attach_sniff(p, n), types[i].mime);
-    assert_int_equal(attach_put(dir, p, n, 0, types[i].mime, &info, &e), CG_OK);
-    assert_string_equal(info.mime, types[i].mime);
+    assert_string_equal(attach_sniff(p, n), types[i]);
+    assert_int_equal(attach_put(dir, p, n, 0, types[i], &info, &e), CG_OK);
+    assert_string_equal(info.mime, types[i]);
     assert_int_equal(info.size, n);
     crypto_hash_sha256(digest, p, n);
     sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
@@ -124,33 +127,35 @@ static void
 test_same_content_once(void **state)
 {
   char *dir = tu_tmpdir(), file[512];
-  unsigned char *p = sample("\xFF\xD8\xFF", 3, 200000, 7);
+  size_t n;
+  unsigned char *p = image("image/jpeg", 640, 480, 7, &n);
   struct attach_info a, b, c;
   struct cg_err e = {0};
   FILE *f;
 
-  assert_int_equal(attach_put(dir, p, 200000, 0, NULL, &a, &e), CG_OK);
-  assert_int_equal(attach_put(dir, p, 200000, 0, NULL, &b, &e), CG_OK);
+  assert_int_equal(attach_put(dir, p, n, 0, NULL, &a, &e), CG_OK);
+  assert_int_equal(attach_put(dir, p, n, 0, NULL, &b, &e), CG_OK);
   assert_string_equal(a.sha256, b.sha256);
   assert_int_equal(stored(dir), 1);
 
   /* the same bytes from a file, read in chunks, are the same attachment */
   snprintf(file, sizeof file, "%s/photo.jpg", dir);
   f = fopen(file, "wb");
-  fwrite(p, 1, 200000, f);
+  fwrite(p, 1, n, f);
   fclose(f);
   assert_int_equal(attach_put_file(dir, file, 0, "image/jpeg", &c, &e), CG_OK);
   assert_string_equal(c.sha256, a.sha256);
   assert_string_equal(c.mime, "image/jpeg");
-  assert_int_equal(c.size, 200000);
+  assert_int_equal(c.size, n);
   assert_int_equal(stored(dir), 1);
 
-  /* one byte different is another attachment */
-  p[199999] ^= 1;
-  assert_int_equal(attach_put(dir, p, 200000, 0, NULL, &b, &e), CG_OK);
+  /* one byte different (the JFIF header's pixel density) is another
+  ** attachment */
+  p[15] ^= 1;
+  assert_int_equal(attach_put(dir, p, n, 0, NULL, &b, &e), CG_OK);
   assert_string_not_equal(a.sha256, b.sha256);
   assert_int_equal(stored(dir), 2);
-  assert_stored(dir, b.sha256, p, 200000);
+  assert_stored(dir, b.sha256, p, n);
   free(p);
   tu_rmrf(dir);
   free(dir);
@@ -199,20 +204,79 @@ test_other_types_refused(void **state)
   free(dir);
 }
 
+/* Files with a right signature that are not whole: cut short (a dropped
+** upload), damaged, or claiming more pixels than any photo has. */
+static void
+test_damaged_refused(void **state)
+{
+  char *dir = tu_tmpdir(), file[512];
+  struct attach_info info;
+  struct cg_err e = {0};
+  size_t nj, np, nw;
+  unsigned char *jpg = image("image/jpeg", 320, 240, 1, &nj);
+  unsigned char *png = image("image/png", 64, 48, 2, &np);
+  unsigned char *webp = image("image/webp", 64, 48, 3, &nw);
+  unsigned char *doc = pdf(1000, 4);
+  unsigned long crc;
+  FILE *f;
+
+  assert_int_equal(attach_put(dir, jpg, nj / 2, 0, NULL, &info, &e), CG_EINVAL);
+  assert_non_null(strstr(e.msg, "attachment is not a whole JPEG image: "));
+  assert_int_equal(attach_put(dir, jpg, 3, 0, NULL, &info, &e), CG_EINVAL);
+  assert_int_equal(attach_put(dir, png, np - 12, 0, NULL, &info, &e),
+                   CG_EINVAL); /* no IEND */
+  assert_non_null(strstr(e.msg, "attachment is not a whole PNG image: "));
+  assert_int_equal(attach_put(dir, webp, nw - 10, 0, NULL, &info, &e),
+                   CG_EINVAL);
+  assert_non_null(strstr(e.msg, "attachment is not a whole WebP image"));
+  assert_int_equal(attach_put(dir, doc, 900, 0, NULL, &info, &e), CG_EINVAL);
+  assert_string_equal(e.msg,
+                      "attachment is not a whole PDF file: it has no %%EOF");
+  /* a byte of the picture changed: the PNG's checksum catches it */
+  png[np - 20] ^= 0x40;
+  assert_int_equal(attach_put(dir, png, np, 0, NULL, &info, &e), CG_EINVAL);
+  png[np - 20] ^= 0x40;
+  assert_int_equal(attach_put(dir, png, np, 0, NULL, &info, &e), CG_OK);
+  /* 20000 x 20000 in a well-formed header (its checksum made anew) */
+  memcpy(png + 16, "\0\0\x4e\x20\0\0\x4e\x20", 8);
+  crc = crc32(crc32(0, NULL, 0), png + 12, 17);
+  for (int i = 0; i < 4; i++)
+    png[29 + i] = (unsigned char)(crc >> (24 - 8 * i));
+  assert_int_equal(attach_put(dir, png, np, 0, NULL, &info, &e), CG_EINVAL);
+  assert_non_null(strstr(e.msg, "more pixels than a photo has"));
+  assert_int_equal(stored(dir), 1);
+
+  /* the same from a file read in chunks: refused, no temporary file left */
+  snprintf(file, sizeof file, "%s/cut.jpg", dir);
+  f = fopen(file, "wb");
+  fwrite(jpg, 1, nj - 100, f);
+  fclose(f);
+  assert_int_equal(attach_put_file(dir, file, 0, NULL, &info, &e), CG_EINVAL);
+  assert_non_null(strstr(e.msg, "cut.jpg' is not a whole JPEG image: "));
+  assert_int_equal(stored(dir), 1);
+  free(jpg);
+  free(png);
+  free(webp);
+  free(doc);
+  tu_rmrf(dir);
+  free(dir);
+}
+
 static void
 test_claimed_type(void **state)
 {
   char *dir = tu_tmpdir();
-  unsigned char *p = sample("\x89PNG\r\n\x1A\n", 8, 500, 3);
+  size_t n;
+  unsigned char *p = image("image/png", 20, 20, 3, &n);
   struct attach_info info;
   struct cg_err e = {0};
 
-  assert_int_equal(attach_put(dir, p, 500, 0, "image/jpeg", &info, &e),
+  assert_int_equal(attach_put(dir, p, n, 0, "image/jpeg", &info, &e),
                    CG_EINVAL);
   assert_string_equal(e.msg,
                       "attachment claims 'image/jpeg' but is 'image/png'");
   assert_int_equal(stored(dir), 0);
-  assert_int_equal(attach_put(dir, p, 500, 0, "Image/PNG", &info, &e), CG_OK);
+  assert_int_equal(attach_put(dir, p, n, 0, "Image/PNG", &info, &e), CG_OK);
   assert_string_equal(info.mime, "image/png");
   free(p);
   tu_rmrf(dir);
@@ -224,7 +288,7 @@ test_oversize_refused(void **state)
 {
   char *dir = tu_tmpdir(), file[512];
   size_t big = ATTACH_LIMIT_DEFAULT + 1;
-  unsigned char *p = sample("%PDF-1.4\n", 9, big, 5);
+  unsigned char *p = pdf(big, 5), *exact = pdf(100, 6), *piped = pdf(5000, 7);
   struct attach_info info;
   struct cg_err e = {0};
   int fds[2];
@@ -251,7 +315,7 @@ test_oversize_refused(void **state)
 
   /* a pipe has no size: refused once too much has come, no temp file left */
   assert_int_equal(pipe(fds), 0);
-  assert_int_equal(write(fds[1], p, 5000), 5000);
+  assert_int_equal(write(fds[1], piped, 5000), 5000);
   close(fds[1]);
   snprintf(file, sizeof file, "/dev/fd/%d", fds[0]);
   assert_int_equal(attach_put_file(dir, file, 4999, NULL, &info, &e),
@@ -261,17 +325,19 @@ test_oversize_refused(void **state)
   assert_int_equal(stored(dir), 0);
 
   /* exactly the limit is allowed, from memory and from a pipe */
-  assert_int_equal(attach_put(dir, p, 100, 100, NULL, &info, &e), CG_OK);
+  assert_int_equal(attach_put(dir, exact, 100, 100, NULL, &info, &e), CG_OK);
   assert_int_equal(pipe(fds), 0);
-  assert_int_equal(write(fds[1], p, 5000), 5000);
+  assert_int_equal(write(fds[1], piped, 5000), 5000);
   close(fds[1]);
   snprintf(file, sizeof file, "/dev/fd/%d", fds[0]);
   assert_int_equal(attach_put_file(dir, file, 5000, NULL, &info, &e), CG_OK);
   close(fds[0]);
   assert_int_equal(info.size, 5000);
-  assert_stored(dir, info.sha256, p, 5000);
+  assert_stored(dir, info.sha256, piped, 5000);
   assert_int_equal(stored(dir), 2);
   free(p);
+  free(exact);
+  free(piped);
   tu_rmrf(dir);
   free(dir);
 }
@@ -317,11 +383,12 @@ test_bad_ids(void **state)
 static void
 test_missing_data_dir(void **state)
 {
-  unsigned char *p = sample("\xFF\xD8\xFF", 3, 100, 1);
+  size_t n;
+  unsigned char *p = image("image/jpeg", 8, 8, 1, &n);
   struct attach_info info;
   struct cg_err e = {0};
 
-  assert_int_equal(attach_put("/nonexistent/dir", p, 100, 0, NULL, &info, &e),
+  assert_int_equal(attach_put("/nonexistent/dir", p, n, 0, NULL, &info, &e),
                    CG_EIO);
   assert_string_equal(e.msg, "cannot create '/nonexistent/dir/attachments': "
                              "No such file or directory");
@@ -338,6 +405,7 @@ main(void)
       cmocka_unit_test(test_types_stored),
       cmocka_unit_test(test_same_content_once),
       cmocka_unit_test(test_other_types_refused),
+      cmocka_unit_test(test_damaged_refused),
       cmocka_unit_test(test_claimed_type),
       cmocka_unit_test(test_oversize_refused),
       cmocka_unit_test(test_bad_ids),
