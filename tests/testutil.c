@@ -11,6 +11,8 @@
 #include <jpeglib.h>
 #include <png.h>
 #include <webp/encode.h>
+
+#include "org/org.h"
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -327,6 +329,57 @@ tu_user(const char *dir, const char *login, const char *role, const char *extra)
                 pw) == 0
              ? 0
              : -1;
+}
+
+int
+tu_users_per_role(const char *dir)
+{
+  for (int r = 0; r < ROLE_COUNT; r++) {
+    char login[16];
+    if (r == ROLE_SYSTEM) continue; /* no account logs in as the system */
+    snprintf(login, sizeof login, "u%d", r);
+    if (tu_user(dir, login, org_role_name(r),
+                r == ROLE_DEPARTMENT ? " --dept hwc" : "") != 0)
+      return -1;
+  }
+  return 0;
+}
+
+int
+tu_login_per_role(int port, char tokens[][65])
+{
+  for (int r = 0; r < ROLE_COUNT; r++) {
+    char login[16];
+    tokens[r][0] = 0;
+    if (r == ROLE_SYSTEM) continue;
+    snprintf(login, sizeof login, "u%d", r);
+    if (tu_login(port, login, tokens[r]) != 200) return -1;
+  }
+  return 0;
+}
+
+void
+tu_route_path(const char *pattern, const char *const *vals,
+              const char *fallback, char *out, size_t n)
+{
+  size_t k = 0;
+  for (const char *p = pattern; *p && k + 1 < n;) {
+    const char *end, *v = fallback;
+    if (*p != '{') {
+      out[k++] = *p++;
+      continue;
+    }
+    end = strchr(p, '}');
+    if (!end) break;
+    for (int i = 0; vals[i]; i++)
+      if (!strncmp(vals[i], p + 1, (size_t)(end - p - 1)) &&
+          vals[i][end - p - 1] == '=')
+        v = vals[i] + (end - p);
+    k += (size_t)snprintf(out + k, n - k, "%s", v);
+    if (k >= n) k = n - 1;
+    p = end + 1;
+  }
+  out[k] = 0;
 }
 
 int

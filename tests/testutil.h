@@ -41,6 +41,18 @@ int tu_district(const char *dir, int cell);
 int tu_user(const char *dir, const char *login, const char *role,
             const char *extra);
 
+/* One user per role but the system's, named "u<role number>" (a
+** department's user in department hwc), password "a long password".
+** Returns 0 or -1. */
+int tu_users_per_role(const char *dir);
+/* Log each of them in over HTTP: tokens[role] gets the role's token (the
+** system's is left empty). Returns 0, or -1 if one could not. */
+int tu_login_per_role(int port, char tokens[][65]);
+/* A concrete path for a route's pattern: each {name} replaced by the value
+** vals gives it ("name=value" strings, NULL-terminated), or by fallback.
+** out gets at most n bytes. */
+void tu_route_path(const char *pattern, const char *const *vals,
+                   const char *fallback, char *out, size_t n);
 /* Log in over HTTP with "a long password"; token gets the session token.
 ** Returns the status (200 on success). */
 int tu_login(int port, const char *login, char token[65]);

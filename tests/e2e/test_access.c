@@ -24,22 +24,9 @@ static int
 setup(void **state)
 {
   dir = tu_tmpdir();
-  if (tu_district(dir, 250) != 0) return -1;
-  for (int r = 0; r < ROLE_COUNT; r++) {
-    char login[16];
-    if (r == ROLE_SYSTEM) continue; /* no account logs in as the system */
-    snprintf(login, sizeof login, "u%d", r);
-    if (tu_user(dir, login, org_role_name(r),
-                r == ROLE_DEPARTMENT ? " --dept hwc" : "") != 0)
-      return -1;
-  }
+  if (tu_district(dir, 250) != 0 || tu_users_per_role(dir) != 0) return -1;
   if ((port = tu_serve_start(dir, NULL, &pid)) <= 0) return -1;
-  for (int r = 0; r < ROLE_COUNT; r++) {
-    char login[16];
-    if (r == ROLE_SYSTEM) continue;
-    snprintf(login, sizeof login, "u%d", r);
-    if (tu_login(port, login, tokens[r]) != 200) return -1;
-  }
+  if (tu_login_per_role(port, tokens) != 0) return -1;
   /* one case, reported by the operator, for the {no} routes */
   {
     char h[120], *resp = NULL;
@@ -65,31 +52,21 @@ teardown(void **state)
   return tu_serve_done(pid, dir);
 }
 
-/* A concrete path for a route's pattern. */
+/* A concrete path for a route's pattern: the test's case, escalation,
+** a real user and category; an id that exists nowhere for the rest. */
 static void
 concrete(const char *pattern, char *out, size_t n)
 {
-  size_t k = 0;
-  for (const char *p = pattern; *p && k + 80 < n;) {
-    if (*p != '{') {
-      out[k++] = *p++;
-      continue;
-    }
-    const char *name = p + 1;
-    const char *v =
-        !strncmp(name, "no}", 3) || !strncmp(name, "id}", 3) ? no
-        : !strncmp(name, "action}", 7)                       ? "escalate"
-        : !strncmp(name, "login}", 6)                        ? "u0"
-        : !strncmp(name, "fmt}", 4)                          ? "json"
-        : !strncmp(name, "file}", 5)                         ? "app.js"
-        : !strncmp(name, "code}", 5)
-            ? "gb47678-matter-06010"
-            : "0000000000000000000000000000000000000000000000000000000"
-              "000000000";
-    k += snprintf(out + k, n - k, "%s", v);
-    p = strchr(p, '}') + 1;
-  }
-  out[k] = 0;
+  char nov[48], idv[48];
+  const char *const vals[] = {
+      nov,        idv,           "action=escalate",           "login=u0",
+      "fmt=json", "file=app.js", "code=gb47678-matter-06010", NULL};
+  snprintf(nov, sizeof nov, "no=%s", no);
+  snprintf(idv, sizeof idv, "id=%s", no);
+  tu_route_path(pattern, vals,
+                "0000000000000000000000000000000000000000000000000000000"
+                "000000000",
+                out, n);
 }
 
 static void
