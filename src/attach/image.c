@@ -4,13 +4,14 @@
 ** with the right first bytes, still has one. So each image is decoded by
 ** its own library — libjpeg at an eighth of its size (a fraction of the
 ** work), libpng row by row into one row's buffer, libwebp scaled down the
-** same way — and refused on any error or warning, or when it claims more
-** pixels than a photo has (a "decompression bomb"). A PDF, which
+** same way — and refused on any error or any sign of damaged data, or
+** when it claims more pixels than a photo has (a "decompression bomb"). A PDF, which
 ** citygrid never renders, only has to end as a PDF ends (%%EOF).
 */
 #include "attach.h"
 
 #include <jpeglib.h>
+#include <jerror.h>
 #include <png.h>
 #include <setjmp.h>
 #include <stdio.h>
@@ -35,10 +36,20 @@ jpeg_fail(j_common_ptr c)
   longjmp(j->jb, 1);
 }
 
+/* Warnings that the picture's data is damaged or missing fail it; the
+** rest (an odd progression, an unknown colour transform, a newer JFIF
+** revision) are met in photos that show fine, and pass. */
 static void
 jpeg_note(j_common_ptr c, int level)
 {
-  if (level < 0) jpeg_fail(c); /* a warning: the data is damaged */
+  if (level >= 0) return; /* trace messages */
+  switch (c->err->msg_code) {
+  case JWRN_JPEG_EOF:      /* the file ends inside the picture */
+  case JWRN_HIT_MARKER:    /* a segment of it is cut short */
+  case JWRN_HUFF_BAD_CODE: /* its coded data is garbled */
+  case JWRN_MUST_RESYNC:   /* ...so badly the decoder lost its place */
+    jpeg_fail(c);
+  }
 }
 
 static int
