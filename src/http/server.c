@@ -13,6 +13,7 @@
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
@@ -23,7 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 #include <zlib.h>
 
 struct req_state {
@@ -42,6 +45,7 @@ static const struct http_opts *opts;
 
 /* Metrics per route (the last slot: requests that matched none). */
 #define MAX_ROUTES 128
+#define MAX_THREADS 64 /* daemons, one thread each */
 static const double lat_le[] = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1};
 #define NLAT (sizeof lat_le / sizeof lat_le[0])
 static struct route_stats {
@@ -583,12 +587,35 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
   atomic_fetch_sub(&in_flight, 1);
 }
 
+/* A listening socket on sa that other sockets of this process may share
+** (SO_REUSEPORT: the kernel spreads new connections over them evenly).
+** Returns the descriptor, or -1 with errno set. */
+static int
+listener(const struct sockaddr_in *sa)
+{
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+  if (fd < 0) return -1;
+  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+      setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
+      bind(fd, (const struct sockaddr *)sa, sizeof *sa) != 0 ||
+      listen(fd, 1024) != 0) {
+    int err = errno;
+    close(fd);
+    errno = err;
+    return -1;
+  }
+  return fd;
+}
+
 int
 http_serve(const struct http_opts *o, struct cg_err *e)
 {
   struct sockaddr_in sa;
-  struct MHD_Daemon *d;
-  const union MHD_DaemonInfo *info;
+  socklen_t salen = sizeof sa;
+  struct MHD_Daemon *d[MAX_THREADS];
+  int n = o->threads < 1             ? 1
+          : o->threads > MAX_THREADS ? MAX_THREADS
+                                     : o->threads;
   sigset_t set;
   int sig, bad;
 
@@ -608,35 +635,75 @@ http_serve(const struct http_opts *o, struct cg_err *e)
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGPIPE);
   pthread_sigmask(SIG_BLOCK, &set, NULL);
-  /* TURBO: read a connection's next request as soon as the reply is
-  ** out, before asking epoll (a kept-alive client has usually sent it),
-  ** and close without shutdown() (request bodies are always read to
-  ** their end, even the refused ones, so no unread data makes the close a
-  ** reset). About a tenth more small requests a second. */
-  d = MHD_start_daemon(
-      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO |
-          MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME,
-      0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
-      (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
-      (unsigned)(o->threads > 0 ? o->threads : 1), MHD_OPTION_NOTIFY_COMPLETED,
-      on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-      MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONN_MEMORY, MHD_OPTION_END);
-  if (!d)
-    return cg_fail(e, CG_EIO, "cannot listen on %s:%d (in use?)", o->host,
-                   o->port);
-  info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-  if (o->on_listen) o->on_listen(info ? info->port : o->port, o->app);
+  /* One daemon of one thread per worker, each with a listening socket of
+  ** its own on the same port: the kernel deals the connections out among
+  ** them. (A pool of threads around one socket lets whichever wakes first
+  ** take each connection, and under a burst one thread can end up serving
+  ** three quarters of them while the other idles.) The first socket picks
+  ** the port when asked for any (--port 0); the rest take the same.
+  ** TURBO: read a connection's next request as soon as the reply is out,
+  ** before asking epoll (a kept-alive client has usually sent it), and
+  ** close without shutdown() (request bodies are always read to their end,
+  ** even the refused ones, so no unread data makes the close a reset).
+  ** About a tenth more small requests a second. */
+  /* Sharing a port is for this server's own sockets: if another server
+  ** listens on it already, say so rather than join it and take half of
+  ** its connections. (A socket without SO_REUSEPORT cannot bind where one
+  ** listens; SO_REUSEADDR lets it where closed connections linger.) */
+  if (o->port) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1, err;
+    err = fd < 0 ? errno
+          : setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+                  bind(fd, (struct sockaddr *)&sa, sizeof sa)
+              ? errno
+              : 0;
+    if (fd >= 0) close(fd);
+    if (err)
+      return cg_fail(e, CG_EIO, "cannot listen on %s:%d: %s", o->host, o->port,
+                     strerror(err));
+  }
+  for (int i = 0; i < n; i++) {
+    int fd = listener(&sa);
+    if (fd >= 0 && i == 0 &&
+        getsockname(fd, (struct sockaddr *)&sa, &salen) != 0) {
+      close(fd);
+      fd = -1;
+    }
+    d[i] = fd < 0 ? NULL
+                  : MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+                                         MHD_USE_EPOLL | MHD_USE_TURBO |
+                                         MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME,
+                                     0, NULL, NULL, on_request, NULL,
+                                     MHD_OPTION_LISTEN_SOCKET, fd,
+                                     MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+                                     NULL, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+                                     MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                                     CONN_MEMORY, MHD_OPTION_END);
+    if (!d[i]) {
+      int err = errno;
+      if (fd >= 0) close(fd);
+      while (i-- > 0)
+        MHD_stop_daemon(d[i]);
+      return cg_fail(e, CG_EIO, "cannot listen on %s:%d: %s", o->host, o->port,
+                     strerror(err));
+    }
+  }
+  if (o->on_listen) o->on_listen(ntohs(sa.sin_port), o->app);
   sigdelset(&set, SIGPIPE);
   sigwait(&set, &sig);
   /* Stop accepting, then give the requests under way up to 10 s to finish
   ** (idle keep-alive connections hold no request and are just closed;
   ** requests they send meanwhile get a 503). */
   atomic_store(&stopping, 1);
-  MHD_quiesce_daemon(d);
+  for (int i = 0; i < n; i++) {
+    int fd = MHD_quiesce_daemon(d[i]);
+    if (fd >= 0) close(fd);
+  }
   if (o->on_stop) o->on_stop(o->app);
   for (int i = 0; i < 1000 && atomic_load(&in_flight) > 0; i++)
     nanosleep(&(struct timespec){0, 10000000}, NULL);
-  MHD_stop_daemon(d);
+  for (int i = 0; i < n; i++)
+    MHD_stop_daemon(d[i]);
   fflush(stdout);
   return CG_OK;
 }

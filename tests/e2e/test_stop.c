@@ -5,7 +5,8 @@
 ** server loses no acknowledged write: four clients report cases as fast
 ** as they can while the server is told to stop (SIGTERM); it must exit
 ** cleanly, and every case a client was answered 201 for must be in the
-** store afterwards.
+** store afterwards. And a second server cannot take the first one's
+** port.
 */
 #include "testutil.h"
 
@@ -161,6 +162,27 @@ test_refusals_leave_the_batch_whole(void **state)
   free(out);
 }
 
+/* A second server asked for the port the first listens on refuses to
+** start, rather than share it (the workers' sockets share their port). */
+static void
+test_port_in_use(void **state)
+{
+  char path[600], *err;
+  int st;
+  /* in the background, so that a server that did start is stopped */
+  snprintf(path, sizeof path, "%s/second.err", dir);
+  st = tu_run(NULL, NULL,
+              "--data '%s' serve --port %d 2>'%s' & p=$!; sleep 3; "
+              "kill $p 2>/dev/null; wait $p",
+              dir, port, path);
+  assert_int_equal(st, 1);
+  err = tu_slurp(path);
+  assert_non_null(err);
+  assert_non_null(strstr(err, "cannot listen on 127.0.0.1:"));
+  assert_non_null(strstr(err, "in use"));
+  free(err);
+}
+
 static void
 test_no_acknowledged_write_lost(void **state)
 {
@@ -211,6 +233,7 @@ main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_refusals_leave_the_batch_whole),
+      cmocka_unit_test(test_port_in_use),
       cmocka_unit_test(test_no_acknowledged_write_lost),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
