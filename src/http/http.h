@@ -1,6 +1,6 @@
 /*
-** http.h — citygrid's HTTP server on libmicrohttpd: a pool of worker
-** threads, one sorted route table (given by the caller, see api/routes.c)
+** http.h — citygrid's HTTP server on libmicrohttpd: worker threads, each
+** with its own listening socket on the shared port, one sorted route table (given by the caller, see api/routes.c)
 ** searched with bsearch, request bodies read up to a ceiling, one JSON error
 ** shape for every failure, an access log line per request, replies
 ** compressed with gzip (zlib) for clients that accept it, and a graceful
@@ -114,7 +114,7 @@ struct http_route {
 struct http_opts {
   const char *host;  /* e.g. "127.0.0.1" */
   int port;          /* 0: pick a free port */
-  int threads;       /* worker threads, >= 1 */
+  int threads;       /* worker threads (and sockets), 1..64 */
   size_t body_limit; /* bytes; larger bodies get 413 */
   const struct http_route *routes;
   int nroutes;
