@@ -9,6 +9,8 @@
 */
 #include "case_int.h"
 
+#include "../core/bigram.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -622,21 +624,65 @@ utf8_chars(const char *w, size_t n)
   return chars;
 }
 
+/* A search word in the address or the description, by LIKE (the word
+** bound twice, with %, _ and backslash escaped). */
+static const char like[] =
+    " AND (c.description LIKE '%' || ? || '%' ESCAPE '\\' OR"
+    " c.address LIKE '%' || ? || '%' ESCAPE '\\')";
+
+/* Append the FTS5 string of word w[0..n) ("word", its quotes doubled) to
+** the expression m of *len bytes. */
+static void
+match_add(char *m, size_t *len, const char *w, size_t n)
+{
+  m[(*len)++] = '"';
+  for (size_t i = 0; i < n; i++) {
+    if (w[i] == '"') m[(*len)++] = '"';
+    m[(*len)++] = w[i];
+  }
+  m[(*len)++] = '"';
+  m[(*len)++] = ' ';
+  m[*len] = 0;
+}
+
+/* One index's part of a search: the cases its expression m matches, or,
+** above the indexes' mark (migration 0016), those whose address or
+** description holds each of its n words w[] (LIKE). */
+static void
+q_index(struct case_q *q, const char *table, const char *m,
+        const char *const *w, int n)
+{
+  static const char like_above[] =
+      " AND (description LIKE '%' || ? || '%' ESCAPE '\\' OR"
+      " address LIKE '%' || ? || '%' ESCAPE '\\')";
+  char sql[300];
+  /* one list of rowids, so that a word few cases hold leads the query to
+  ** just those: the index's, then the few above the mark */
+  snprintf(sql, sizeof sql,
+           " AND c.rowid IN (SELECT rowid FROM %s WHERE %s MATCH ?"
+           " UNION ALL SELECT rowid FROM cases WHERE rowid >"
+           " (SELECT value FROM counter WHERE name = 'search')",
+           table, table);
+  case_q_text(q, sql, m);
+  for (int i = 0; i < n; i++)
+    case_q_text2(q, like_above, w[i]);
+  case_q_add(q, ")");
+}
+
 /* Words of a search: each must occur in the address or the description.
 ** Words of three or more characters go to the trigram index (migration
-** 0005) as one FTS5 expression of quoted strings — or to LIKE for the
-** few newest cases the index may not hold yet, those above its mark
-** (migration 0016); shorter ones ("井盖"), which a trigram cannot find, to
-** LIKE on the rows the rest leaves. */
+** 0005) as one FTS5 expression of quoted strings; words of two
+** characters of Chinese, letters or digits ("井盖", "5G") to the index of
+** character pairs (0017) the same way — either index, for the few newest
+** cases it may not hold yet, with LIKE instead (q_index()). Other words
+** (one character, or two with a mark among them) to LIKE on the rows the
+** rest leaves. */
 static int
 q_search(struct case_q *q, const char *text, struct cg_err *e)
 {
-  static const char like[] =
-      " AND (c.description LIKE '%' || ? || '%' ESCAPE '\\' OR"
-      " c.address LIKE '%' || ? || '%' ESCAPE '\\')";
-  const char *longw[8];
-  size_t mlen = 0;
-  int nwords = 0, nlong = 0;
+  const char *longw[8], *pairw[8];
+  size_t mlen = 0, plen = 0;
+  int nwords = 0, nlong = 0, npair = 0;
   char *w;
 
   if (strlen(text) > 400)
@@ -661,31 +707,19 @@ q_search(struct case_q *q, const char *text, struct cg_err *e)
     *w = 0;
     w = q->words + q->wlen;
     q->wlen += strlen(w) + 1;
-    if (utf8_chars(p, n) < 3) {
-      case_q_text2(q, like, w);
-    } else { /* "word" with its quotes doubled, unescaped */
+    if (utf8_chars(p, n) >= 3) {
       longw[nlong++] = w;
-      q->match[mlen++] = '"';
-      for (size_t i = 0; i < n; i++) {
-        if (p[i] == '"') q->match[mlen++] = '"';
-        q->match[mlen++] = p[i];
-      }
-      q->match[mlen++] = '"';
-      q->match[mlen++] = ' ';
-      q->match[mlen] = 0;
+      match_add(q->match, &mlen, p, n);
+    } else if (cg_bigram_word(p, n)) {
+      pairw[npair++] = w;
+      match_add(q->pairs, &plen, p, n);
+    } else {
+      case_q_text2(q, like, w);
     }
     p += n;
   }
-  if (mlen) {
-    case_q_text(q,
-                " AND (c.rowid IN (SELECT rowid FROM case_search WHERE"
-                " case_search MATCH ?) OR (c.rowid > (SELECT value FROM"
-                " counter WHERE name = 'search')",
-                q->match);
-    for (int i = 0; i < nlong; i++)
-      case_q_text2(q, like, longw[i]);
-    case_q_add(q, "))");
-  }
+  if (mlen) q_index(q, "case_search", q->match, longw, nlong);
+  if (plen) q_index(q, "case_bigram", q->pairs, pairw, npair);
   return CG_OK;
 }
 

@@ -10,6 +10,7 @@
 */
 #include "testutil.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -925,6 +926,16 @@ test_search_in_chinese(void **state)
   assert_int_equal(search(OP, from, "井盖", got, sizeof got), CG_OK);
   snprintf(want, sizeof want, "%s %s", no[2], no[0]);
   assert_string_equal(got, want);
+  /* any two neighbouring characters, the pair index's words */
+  assert_int_equal(search(OP, from, "盖缺", got, sizeof got), CG_OK);
+  assert_string_equal(got, no[0]);
+  assert_int_equal(search(OP, from, "城路", got, sizeof got), CG_OK);
+  assert_string_equal(got, no[1]);
+  /* two characters with a mark among them: by LIKE, found all the same */
+  assert_int_equal(search(OP, from, "失，", got, sizeof got), CG_OK);
+  assert_string_equal(got, no[0]);
+  assert_int_equal(search(OP, from, "0%", got, sizeof got), CG_OK);
+  assert_string_equal(got, no[3]);
   /* every word must occur, in either field; U+3000 separates too */
   assert_int_equal(search(OP, from, "井盖 城东", got, sizeof got), CG_OK);
   assert_string_equal(got, no[0]);
@@ -993,6 +1004,14 @@ test_search_finds_cases_not_indexed_yet(void **state)
   assert_string_equal(got, a);
   assert_int_equal(search(OP, from, "窨井盖 路灯不亮", got, sizeof got), CG_OK);
   assert_string_equal(got, "");
+  assert_int_equal(search(OP, from, "松动", got, sizeof got), CG_OK);
+  assert_string_equal(got, a); /* nor in the pairs' */
+  assert_int_equal(db_query_int(db, &n, -1, &e,
+                                "SELECT count(*) FROM case_bigram"
+                                " WHERE case_bigram MATCH ?",
+                                "t", "\"井盖\""),
+                   CG_OK);
+  assert_int_equal(n, 2); /* "井盖缺失", "井盖破损" of the test before */
   /* the next commit that may, adds both */
   env->search_every_ms = 0;
   clock_now += 60;
@@ -1007,6 +1026,12 @@ test_search_finds_cases_not_indexed_yet(void **state)
                    CG_OK);
   assert_int_equal(n, 2);
   assert_int_equal(db_query_int(db, &n, -1, &e,
+                                "SELECT count(*) FROM case_bigram"
+                                " WHERE case_bigram MATCH ?",
+                                "t", "\"井盖\""),
+                   CG_OK);
+  assert_int_equal(n, 4);
+  assert_int_equal(db_query_int(db, &n, -1, &e,
                                 "SELECT count(*) FROM cases WHERE rowid >"
                                 " (SELECT value FROM counter"
                                 " WHERE name = 'search')",
@@ -1015,6 +1040,8 @@ test_search_finds_cases_not_indexed_yet(void **state)
   assert_int_equal(n, 0); /* the mark moved past both */
   assert_int_equal(search(OP, from, "窨井盖", got, sizeof got), CG_OK);
   snprintf(want, sizeof want, "%s %s", b, a);
+  assert_string_equal(got, want);
+  assert_int_equal(search(OP, from, "井盖", got, sizeof got), CG_OK);
   assert_string_equal(got, want);
 }
 
@@ -1513,6 +1540,54 @@ test_write_behind_batches(void **state)
   assert_int_equal(db_open_statements(db), 0);
 }
 
+/* On the real texts of a store: for the first pair of letters or digits
+** of each of 80 descriptions, the pair index finds exactly the cases LIKE
+** finds. */
+static void
+assert_pairs_agree_with_like(struct db *d)
+{
+  struct db_stmt *st;
+  struct cg_err e = {0};
+  int checked = 0;
+
+  assert_int_equal(db_prepare(d, &st,
+                              "SELECT description FROM cases ORDER BY rowid"
+                              " LIMIT 80",
+                              &e),
+                   CG_OK);
+  while (db_step(st, &e) == DB_ROW) {
+    const char *t = db_col_text(st, 0);
+    char w[3] = {0}, m[8];
+    int64_t a = -1, b = -2;
+    for (size_t i = 0; t && t[i] && t[i + 1]; i++)
+      if (isalnum((unsigned char)t[i]) && isalnum((unsigned char)t[i + 1])) {
+        w[0] = t[i];
+        w[1] = t[i + 1];
+        break;
+      }
+    if (!w[0]) continue;
+    snprintf(m, sizeof m, "\"%s\"", w);
+    assert_int_equal(db_query_int(d, &a, -1, &e,
+                                  "SELECT count(*) FROM case_bigram"
+                                  " WHERE case_bigram MATCH ?",
+                                  "t", m),
+                     CG_OK);
+    assert_int_equal(db_query_int(d, &b, -1, &e,
+                                  "SELECT count(*) FROM cases WHERE"
+                                  " description LIKE '%' || ?1 || '%'"
+                                  " OR address LIKE '%' || ?1 || '%'",
+                                  "t", w),
+                     CG_OK);
+    if (a != b)
+      fail_msg("'%s': %lld by the pairs, %lld by LIKE", w, (long long)a,
+               (long long)b);
+    assert_true(a > 0);
+    checked++;
+  }
+  db_finalize(st);
+  assert_true(checked >= 40);
+}
+
 /* Every event lies within the gseq span of its hour (migration 0015), so
 ** a query by time that reads only its hours' spans misses none. */
 static void
@@ -1728,6 +1803,7 @@ test_replay_fills_every_state(void **state)
       CG_OK);
   assert_true(n > 8);
   assert_hours_hold_every_event(db2);
+  assert_pairs_agree_with_like(db2);
   db_close(db2);
   assert_int_equal(tu_run(&out, NULL, "--data '%s' verify", d2), 0);
   free(out);
