@@ -3,7 +3,11 @@
 # run: (a) GET /healthz; (b) POST /api/v1/cases, each 201 committed
 # durably (synchronous FULL); (c) GET /api/v1/cases, a page of 50 with a
 # filter, on a store of CASES cases; (d) nginx serving a small static file,
-# the reference. Prints `name: value` lines, the ratios last.
+# the reference. Prints `name: value` lines, the ratios last: for each
+# run its requests a second, its 99th percentile latency and the CPU time
+# the server spent per request (nginx: master and worker; citygrid: all
+# its threads), which says where a ratio comes from on a machine whose
+# speed varies from run to run.
 # usage: bench/http.sh BUILD_DIR [CASES] [SECONDS]
 set -eu
 build=$(cd "${1:-build}" && pwd)
@@ -88,21 +92,40 @@ cat > "$tmp/get.lua" <<LUA
 wrk.headers["Authorization"] = "Bearer $token"
 LUA
 
-# run NAME URL [SCRIPT]: prints NAME.per_s and NAME.p99_ms
+# CPU time so far, in clock ticks, of the processes PIDS (all threads)
+ticks() {
+  for p in "$@"; do awk '{print $14 + $15}' "/proc/$p/stat"; done |
+    awk '{t += $1} END {print t}'
+}
+hz=$(getconf CLK_TCK)
+
+# run NAME PIDS URL [SCRIPT]: prints NAME.per_s, NAME.p99_ms and the CPU
+# time the server (processes PIDS) spent per request, in microseconds
 run() {
-  out=$(wrk -t2 -c64 -d"${secs}s" --latency ${3:+-s "$3"} "$2")
+  t0=$(ticks $2)
+  out=$(wrk -t2 -c64 -d"${secs}s" --latency ${4:+-s "$4"} "$3")
+  t1=$(ticks $2)
   rps=$(printf '%s\n' "$out" | awk '/Requests\/sec/ {print $2}')
+  n=$(printf '%s\n' "$out" | awk '/requests in/ {print $1}')
   p99=$(printf '%s\n' "$out" | awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) sub(/ms/,"",v); else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}')
   non2xx=$(printf '%s\n' "$out" | awk '/Non-2xx/ {print $NF}')
   echo "$1.per_s: $rps"
   echo "$1.p99_ms: $p99"
+  echo "$1.server_cpu_us_per_request: $(echo "$t0 $t1 $n $hz" |
+    awk '{printf "%.1f", ($2 - $1) * 1e6 / $4 / $3}')"
   [ -n "$non2xx" ] && echo "$1.non_2xx: $non2xx"
   eval "rps_$(echo "$1" | tr . _)=$rps"
 }
 echo "http.cases_in_store: $cases"
-run http.nginx_static "http://127.0.0.1:18480/index.json"
-run http.healthz "http://127.0.0.1:$port/healthz"
-run http.post_cases "http://127.0.0.1:$port/api/v1/cases" "$tmp/post.lua"
-run http.list_cases "http://127.0.0.1:$port/api/v1/cases?state=dispatched&limit=50" "$tmp/get.lua"
+ngx=$(cat "$tmp/nginx.pid")
+for d in /proc/[0-9]*; do # the master and its worker
+  [ "$(awk '{print $4}' "$d/stat" 2>/dev/null)" = "$(cat "$tmp/nginx.pid")" ] &&
+    ngx="$ngx ${d#/proc/}"
+done
+run http.nginx_static "$ngx" "http://127.0.0.1:18480/index.json"
+run http.healthz "$cg" "http://127.0.0.1:$port/healthz"
+run http.post_cases "$cg" "http://127.0.0.1:$port/api/v1/cases" "$tmp/post.lua"
+run http.list_cases "$cg" \
+  "http://127.0.0.1:$port/api/v1/cases?state=dispatched&limit=50" "$tmp/get.lua"
 echo "http.ratio.healthz_over_nginx: $(echo "$rps_http_healthz $rps_http_nginx_static" | awk '{printf "%.2f", $1/$2}')"
 echo "http.ratio.post_over_nginx: $(echo "$rps_http_post_cases $rps_http_nginx_static" | awk '{printf "%.3f", $1/$2}')"
