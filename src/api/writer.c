@@ -393,6 +393,23 @@ reply_case(struct http_req *r, const struct org_user *who, struct case_env *env,
     http_reply_json(r, 201, json_pack("{s:s}", "no", no));
 }
 
+/* The reply to a client that prefers it minimal (Prefer: return=minimal,
+** RFC 7240: a sensor gateway, an import): the case's number and where it
+** is, without the whole case. */
+static void
+reply_minimal(struct http_req *r, const struct org_user *who,
+              struct case_env *env, const char *no, int rc,
+              const struct cg_err *e, void *arg)
+{
+  if (rc != CG_OK) {
+    http_reply_err(r, e);
+    return;
+  }
+  snprintf(r->location, sizeof r->location, "/api/v1/cases/%s", no);
+  r->applied = "return=minimal";
+  http_reply_json(r, 201, json_pack("{s:s}", "no", no));
+}
+
 static void
 release_json(void *arg)
 {
@@ -405,8 +422,12 @@ api_writer_defer(struct http_req *r, const struct org_user *who,
                  int natt, json_t *body)
 {
   static const struct api_write_hooks json_hooks = {1, NULL, reply_case,
-                                                    release_json};
-  return api_writer_defer_hooks(r, who, rep, att, natt, &json_hooks, body);
+                                                    release_json},
+                                      minimal_hooks = {0, NULL, reply_minimal,
+                                                       release_json};
+  return api_writer_defer_hooks(
+      r, who, rep, att, natt,
+      http_prefers_minimal(r) ? &minimal_hooks : &json_hooks, body);
 }
 
 int

@@ -55,6 +55,8 @@ struct http_req {
   char etag[48];                /* sent as ETag when not empty */
   char location[112];           /* sent as Location when not empty: the
                                 ** path of what a 201 made */
+  const char *applied;          /* static; sent as Preference-Applied
+                                ** (RFC 7240) when set */
 
   /* A streamed reply instead (Server-Sent Events): stream_read fills buf
   ** with up to max bytes and returns their count, 0 after calling
@@ -145,6 +147,10 @@ const char *http_header(struct http_req *r, const char *name);
 /* Non-zero if the client accepts a gzip-compressed reply (its
 ** Accept-Encoding names gzip or *, with a q above 0). */
 int http_accepts_gzip(struct http_req *r);
+
+/* Non-zero if the request's Prefer header (RFC 7240) asks for
+** return=minimal: the client wants no representation of what it made. */
+int http_prefers_minimal(struct http_req *r);
 
 /* Compress n bytes at in with gzip at zlib level (1 fastest .. 9 best)
 ** into a new buffer *out of *outn bytes (caller frees). Returns 0, or -1

@@ -262,6 +262,23 @@ stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
 }
 
 int
+http_prefers_minimal(struct http_req *r)
+{
+  const char *p = http_header(r, "Prefer");
+  /* preferences, separated by commas, each maybe with ";parameters" */
+  while (p && *p) {
+    size_t n;
+    p += strspn(p, " \t,");
+    n = strcspn(p, ";, \t");
+    if ((n == 14 && strncasecmp(p, "return=minimal", 14) == 0) ||
+        (n == 16 && strncasecmp(p, "return=\"minimal\"", 16) == 0))
+      return 1;
+    p += strcspn(p, ",");
+  }
+  return 0;
+}
+
+int
 http_accepts_gzip(struct http_req *r)
 {
   const char *h = http_header(r, "Accept-Encoding");
@@ -424,6 +441,8 @@ send_reply(struct MHD_Connection *c, struct req_state *s)
     MHD_add_response_header(resp, "Vary", "Accept-Encoding");
   if (r->etag[0]) MHD_add_response_header(resp, "ETag", r->etag);
   if (r->location[0]) MHD_add_response_header(resp, "Location", r->location);
+  if (r->applied)
+    MHD_add_response_header(resp, "Preference-Applied", r->applied);
   if (atomic_load(&stopping))
     MHD_add_response_header(resp, "Connection", "close");
   s->reply_bytes = len;

@@ -259,6 +259,58 @@ test_created_case_located(void **state)
   free(resp);
 }
 
+/* A client that prefers it minimal (Prefer: return=minimal, RFC 7240)
+** gets the case's number and its Location only, and says so; the case is
+** whole all the same. Other preferences, or none, get the whole case. */
+static void
+test_minimal_reply_when_preferred(void **state)
+{
+  static const char *const prefer[] = {
+      "Prefer: return=minimal\r\n",
+      "Prefer: respond-async, RETURN=minimal\r\n",
+      "Prefer: return=\"minimal\"; x=1\r\n",
+      "Prefer: return=representation\r\n",
+      "Prefer: return=minimalist\r\n",
+      ""};
+  static const char *const codes[] = {"06010", "06011", "06012",
+                                      "06013", "06017", "06028"};
+  char body[400], h[300], want[160], *head = NULL, *resp = NULL;
+
+  for (size_t i = 0; i < sizeof prefer / sizeof *prefer; i++) {
+    int minimal = i < 3;
+    json_t *j, *got;
+    const char *made;
+    snprintf(body, sizeof body,
+             "{\"scheme\":\"gb47678\",\"kind\":\"matter\",\"code\":"
+             "\"%s\",\"lat\":%f,\"lon\":%f,\"description\":\"积水\"}",
+             codes[i], lat, lon);
+    snprintf(h, sizeof h, "Authorization: Bearer %s\r\n%s", tokens[OP],
+             prefer[i]);
+    assert_int_equal(tu_http_head(port, "POST", "/api/v1/cases", h, NULL, body,
+                                  strlen(body), &head, &resp),
+                     201);
+    j = json_loads(resp, 0, NULL);
+    made = json_string_value(json_object_get(j, "no"));
+    assert_non_null(made);
+    assert_int_equal(json_object_size(j) == 1, minimal);
+    assert_int_equal(
+        strstr(head, "\r\nPreference-Applied: return=minimal\r\n") != NULL,
+        minimal);
+    snprintf(want, sizeof want, "/api/v1/cases/%s", made);
+    assert_non_null(strstr(head, want));
+    assert_int_equal(call(OP, "GET", want, NULL, &got), 200);
+    assert_string_equal(json_string_value(json_object_get(got, "description")),
+                        "积水");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(got, "category"), "code")),
+                        codes[i]);
+    json_decref(got);
+    json_decref(j);
+    free(head);
+    free(resp);
+  }
+}
+
 /* The 201 of a report is built from what the writer holds in memory, not
 ** read back: it must show the case exactly as reading it does, for each
 ** reporter (the public, staff with a street, staff who take reports in). */
@@ -638,6 +690,7 @@ main(void)
       cmocka_unit_test(test_report_with_photos), /* after the counts */
       cmocka_unit_test(test_reply_is_the_stored_case),
       cmocka_unit_test(test_created_case_located),
+      cmocka_unit_test(test_minimal_reply_when_preferred),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
