@@ -5,8 +5,9 @@
 ** its own library — libjpeg at an eighth of its size (a fraction of the
 ** work), libpng row by row into one row's buffer, libwebp scaled down the
 ** same way — and refused on any error or any sign of damaged data, or
-** when it claims more pixels than a photo has (a "decompression bomb"). A PDF, which
-** citygrid never renders, only has to end as a PDF ends (%%EOF).
+** when it claims more pixels than a photo has (a "decompression bomb").
+** A PDF, which citygrid never renders, only has to end as a PDF ends
+** (%%EOF).
 */
 #include "attach.h"
 
@@ -19,7 +20,8 @@
 #include <string.h>
 #include <webp/decode.h>
 
-#define MAX_PIXELS (100L * 1000 * 1000) /* 100 megapixels: no camera's photo */
+/* 100 megapixels: more than the photos of phones and patrol cameras */
+#define MAX_PIXELS (100L * 1000 * 1000)
 
 /* libjpeg: errors and corrupt-data warnings jump back with the message. */
 struct jerr {
