@@ -116,6 +116,7 @@ pump_main(void *arg)
   struct db *db = NULL;
   time_t beat = time(NULL);
 
+  pthread_setname_np(pthread_self(), "cg-events");
   if (db_open(&db, hub.app->db_path, DB_READONLY, &e) != CG_OK) return NULL;
   for (;;) {
     int n = pump_once(db);

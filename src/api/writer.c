@@ -142,6 +142,7 @@ fail_all(struct api_job *jobs, int rc, const struct cg_err *e)
 static void *
 syncer_main(void *arg)
 {
+  pthread_setname_np(pthread_self(), "cg-syncer");
   pthread_mutex_lock(&w.mu);
   for (;;) {
     struct api_job *jobs;
@@ -250,7 +251,10 @@ writer_main(void *arg)
   struct api_job *open = NULL, **open_tail = &open; /* in the transaction */
   struct timespec since = {0}, until = {0}; /* it was opened; its deadline */
   struct db *db;
-  int rc = writer_open(&env, &db, &e), n = 0;
+  int rc, n = 0;
+
+  pthread_setname_np(pthread_self(), "cg-writer");
+  rc = writer_open(&env, &db, &e);
 
   pthread_mutex_lock(&w.mu);
   for (;;) {

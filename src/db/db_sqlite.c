@@ -185,6 +185,7 @@ ckpt_main(void *arg)
 {
   struct ckpt *c = arg;
 
+  pthread_setname_np(pthread_self(), "cg-checkpoint");
   pthread_mutex_lock(&c->mu);
   for (;;) {
     while (!c->wake && !c->stop)
