@@ -377,6 +377,13 @@ enqueue(struct http_req *r)
   pthread_mutex_unlock(&w.mu);
 }
 
+/* Where the new case `no` is, for a 201's Location. */
+static void
+locate(struct http_req *r, const char *no)
+{
+  snprintf(r->location, sizeof r->location, "/api/v1/cases/%s", no);
+}
+
 /* The JSON API's reply: the case as its reporter sees it, and where it
 ** is (Location). */
 static void
@@ -386,8 +393,7 @@ reply_case(struct http_req *r, const struct org_user *who, struct case_env *env,
   struct cg_err ce = {0};
   json_t *c;
 
-  if (rc == CG_OK)
-    snprintf(r->location, sizeof r->location, "/api/v1/cases/%s", no);
+  if (rc == CG_OK) locate(r, no);
   if (rc != CG_OK)
     http_reply_err(r, e);
   else if ((c = api_writer_view(r, env)) ||
@@ -409,7 +415,7 @@ reply_minimal(struct http_req *r, const struct org_user *who,
     http_reply_err(r, e);
     return;
   }
-  snprintf(r->location, sizeof r->location, "/api/v1/cases/%s", no);
+  locate(r, no);
   r->applied = "return=minimal";
   http_reply_json(r, 201, json_pack("{s:s}", "no", no));
 }

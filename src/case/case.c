@@ -201,6 +201,15 @@ search_catch_up(struct case_env *env, struct cg_err *e)
   return db_exec_cached(env->db, mark, e);
 }
 
+/* What a commit writes last, after every row of its transaction: the
+** hours of its events and what the full-text indexes lack. */
+static int
+before_commit(struct case_env *env, struct cg_err *e)
+{
+  int rc = hours_flush(env, e);
+  return rc == CG_OK ? search_catch_up(env, e) : rc;
+}
+
 int
 case_tx_begin(struct case_env *env, struct cg_err *e)
 {
@@ -212,8 +221,7 @@ case_tx_commit(struct case_env *env, struct cg_err *e)
 {
   int rc;
   if (env->in_tx) return CG_OK;
-  if ((rc = hours_flush(env, e)) != CG_OK ||
-      (rc = search_catch_up(env, e)) != CG_OK) {
+  if ((rc = before_commit(env, e)) != CG_OK) {
     case_tx_rollback(env);
     return rc;
   }
@@ -389,9 +397,8 @@ int
 case_commit(struct case_env *env, struct cg_err *e)
 {
   int rc = batch_flush(env, e);
-  if (rc == CG_OK) rc = hours_flush(env, e);
   if (rc == CG_OK) rc = case_wb_error(env, e); /* every row written? */
-  if (rc == CG_OK) rc = search_catch_up(env, e);
+  if (rc == CG_OK) rc = before_commit(env, e);
   env->in_tx = 0;
   env->nhours = 0;
   batch_clear(env);

@@ -165,6 +165,10 @@ struct case_choice {
 };
 extern const struct case_choice case_component_states[];
 
+/* The entry of case_component_states[] with key `key`, or NULL (also for
+** a NULL key). */
+const struct case_choice *case_component_state(const char *key);
+
 /* Check what a report of category scheme/kind/code says of its component:
 ** an identifier only for a component (kind "component"): the district's
 ** 6-digit code, the category's code (5 digits in gb47678, 4 in cjt214)

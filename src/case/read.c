@@ -260,13 +260,10 @@ struct case_extra {
 static json_t *
 component_json(const struct case_extra *x)
 {
-  const struct case_choice *c = case_component_states;
+  const struct case_choice *c = case_component_state(x->component_state);
   if (!x->component_id && !x->component_state) return json_null();
-  while (c->key && x->component_state && strcmp(c->key, x->component_state))
-    c++;
   return json_pack("{s:s?, s:s?, s:s?}", "id", x->component_id, "state",
-                   x->component_state, "state_zh",
-                   x->component_state ? c->zh : NULL);
+                   x->component_state, "state_zh", c ? c->zh : NULL);
 }
 
 /* The fields of a case, at the visibility given; x NULL if its row was not
@@ -652,20 +649,18 @@ static void
 q_index(struct case_q *q, const char *table, const char *m,
         const char *const *w, int n)
 {
-  static const char like_above[] =
-      " AND (description LIKE '%' || ? || '%' ESCAPE '\\' OR"
-      " address LIKE '%' || ? || '%' ESCAPE '\\')";
   char sql[300];
   /* one list of rowids, so that a word few cases hold leads the query to
-  ** just those: the index's, then the few above the mark */
+  ** just those: the index's, then the few above the mark (named c as the
+  ** outer query's cases are, so that `like` serves both) */
   snprintf(sql, sizeof sql,
            " AND c.rowid IN (SELECT rowid FROM %s WHERE %s MATCH ?"
-           " UNION ALL SELECT rowid FROM cases WHERE rowid >"
+           " UNION ALL SELECT c.rowid FROM cases c WHERE c.rowid >"
            " (SELECT value FROM counter WHERE name = 'search')",
            table, table);
   case_q_text(q, sql, m);
   for (int i = 0; i < n; i++)
-    case_q_text2(q, like_above, w[i]);
+    case_q_text2(q, like, w[i]);
   case_q_add(q, ")");
 }
 

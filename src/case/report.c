@@ -72,28 +72,31 @@ const struct case_choice case_component_states[] = {
     {"damaged", "破损"}, {"missing", "丢失"}, {"abandoned", "废弃"},
     {"removed", "移除"}, {"intact", "完好"},  {NULL, NULL}};
 
+const struct case_choice *
+case_component_state(const char *key)
+{
+  for (const struct case_choice *c = case_component_states; key && c->key; c++)
+    if (strcmp(c->key, key) == 0) return c;
+  return NULL;
+}
+
 int
 case_component_check(const char *district, const char *scheme, const char *kind,
                      const char *code, const char *id, const char *state,
                      struct cg_err *e)
 {
   size_t n = id ? strlen(id) : 0, want = 0, cl = strlen(code);
-  const struct case_choice *c;
 
   if ((id || state) && strcmp(kind, "component") != 0)
     return cg_fail(e, CG_EINVAL,
                    "only a report of a component (部件) names one; %s '%s' "
                    "is a %s",
                    scheme, code, kind);
-  if (state) {
-    for (c = case_component_states; c->key && strcmp(c->key, state); c++)
-      ;
-    if (!c->key)
-      return cg_fail(e, CG_EINVAL,
-                     "component state '%s' is not damaged, missing, "
-                     "abandoned, removed or intact",
-                     state);
-  }
+  if (state && !case_component_state(state))
+    return cg_fail(e, CG_EINVAL,
+                   "component state '%s' is not damaged, missing, "
+                   "abandoned, removed or intact",
+                   state);
   if (!id) return CG_OK;
   if (strcmp(scheme, "gb47678") == 0) want = 17;
   if (strcmp(scheme, "cjt214") == 0) want = 16;

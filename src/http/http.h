@@ -1,7 +1,7 @@
 /*
 ** http.h — citygrid's HTTP server on libmicrohttpd: worker threads, each
-** with its own listening socket on the shared port, one sorted route table (given by the caller, see api/routes.c)
-** searched with bsearch, request bodies read up to a ceiling, one JSON error
+** with its own listening socket on the shared port, one sorted route
+** table (given by the caller, see api/routes.c) searched with bsearch, request bodies read up to a ceiling, one JSON error
 ** shape for every failure, an access log line per request, replies
 ** compressed with gzip (zlib) for clients that accept it, and a graceful
 ** stop that lets in-flight requests finish.

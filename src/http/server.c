@@ -606,18 +606,21 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
   atomic_fetch_sub(&in_flight, 1);
 }
 
-/* A listening socket on sa that other sockets of this process may share
-** (SO_REUSEPORT: the kernel spreads new connections over them evenly).
-** Returns the descriptor, or -1 with errno set. */
+/* A socket bound to sa, and listening when `share`: then with SO_REUSEPORT,
+** so that the other workers' sockets share its port (the kernel spreads
+** new connections over them evenly). Without it, only a probe: it cannot
+** bind where any socket listens (SO_REUSEADDR lets it where closed
+** connections linger). Returns the descriptor, or -1 with errno set. */
 static int
-listener(const struct sockaddr_in *sa)
+bound(const struct sockaddr_in *sa, int share)
 {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
   if (fd < 0) return -1;
   if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-      setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
+      (share &&
+       setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) ||
       bind(fd, (const struct sockaddr *)sa, sizeof *sa) != 0 ||
-      listen(fd, 1024) != 0) {
+      (share && listen(fd, 1024) != 0)) {
     int err = errno;
     close(fd);
     errno = err;
@@ -654,6 +657,16 @@ http_serve(const struct http_opts *o, struct cg_err *e)
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGPIPE);
   pthread_sigmask(SIG_BLOCK, &set, NULL);
+  /* Sharing a port is for this server's own sockets: if another server
+  ** listens on it already, say so rather than join it and take half of
+  ** its connections. */
+  if (o->port) {
+    int fd = bound(&sa, 0);
+    if (fd < 0)
+      return cg_fail(e, CG_EIO, "cannot listen on %s:%d: %s", o->host, o->port,
+                     strerror(errno));
+    close(fd);
+  }
   /* One daemon of one thread per worker, each with a listening socket of
   ** its own on the same port: the kernel deals the connections out among
   ** them. (A pool of threads around one socket lets whichever wakes first
@@ -665,24 +678,8 @@ http_serve(const struct http_opts *o, struct cg_err *e)
   ** close without shutdown() (request bodies are always read to their end,
   ** even the refused ones, so no unread data makes the close a reset).
   ** About a tenth more small requests a second. */
-  /* Sharing a port is for this server's own sockets: if another server
-  ** listens on it already, say so rather than join it and take half of
-  ** its connections. (A socket without SO_REUSEPORT cannot bind where one
-  ** listens; SO_REUSEADDR lets it where closed connections linger.) */
-  if (o->port) {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1, err;
-    err = fd < 0 ? errno
-          : setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
-                  bind(fd, (struct sockaddr *)&sa, sizeof sa)
-              ? errno
-              : 0;
-    if (fd >= 0) close(fd);
-    if (err)
-      return cg_fail(e, CG_EIO, "cannot listen on %s:%d: %s", o->host, o->port,
-                     strerror(err));
-  }
   for (int i = 0; i < n; i++) {
-    int fd = listener(&sa);
+    int fd = bound(&sa, 1);
     if (fd >= 0 && i == 0 &&
         getsockname(fd, (struct sockaddr *)&sa, &salen) != 0) {
       close(fd);
