@@ -358,6 +358,31 @@ tu_login_per_role(int port, char tokens[][65])
   return 0;
 }
 
+int
+tu_report(int port, const char *token, const char *code, char *no)
+{
+  char h[120], body[200], *resp = NULL;
+  json_t *j;
+  int st;
+
+  snprintf(h, sizeof h, "Authorization: Bearer %s\r\n", token);
+  snprintf(body, sizeof body,
+           "{\"scheme\":\"gb47678\",\"kind\":\"matter\",\"code\":\"%s\","
+           "\"lat\":34.7555,\"lon\":113.679}",
+           code);
+  st = tu_http_h(port, "POST", "/api/v1/cases", h, NULL, body, &resp);
+  if (no) {
+    j = json_loads(resp ? resp : "", 0, NULL);
+    snprintf(no, 32, "%s",
+             json_string_value(json_object_get(j, "no"))
+                 ? json_string_value(json_object_get(j, "no"))
+                 : "");
+    json_decref(j);
+  }
+  free(resp);
+  return st;
+}
+
 void
 tu_route_path(const char *pattern, const char *const *vals,
               const char *fallback, char *out, size_t n)

@@ -48,6 +48,11 @@ int tu_users_per_role(const char *dir);
 /* Log each of them in over HTTP: tokens[role] gets the role's token (the
 ** system's is left empty). Returns 0, or -1 if one could not. */
 int tu_login_per_role(int port, char tokens[][65]);
+/* Report a case over HTTP with the session token given: category
+** gb47678 matter code (e.g. "06010") at a point inside the district;
+** no (32 bytes, may be NULL) gets its number. Returns the status (201 on
+** success). */
+int tu_report(int port, const char *token, const char *code, char *no);
 /* A concrete path for a route's pattern: each {name} replaced by the value
 ** vals gives it ("name=value" strings, NULL-terminated), or by fallback.
 ** out gets at most n bytes. */

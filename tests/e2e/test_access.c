@@ -28,21 +28,7 @@ setup(void **state)
   if ((port = tu_serve_start(dir, NULL, &pid)) <= 0) return -1;
   if (tu_login_per_role(port, tokens) != 0) return -1;
   /* one case, reported by the operator, for the {no} routes */
-  {
-    char h[120], *resp = NULL;
-    json_t *j;
-    snprintf(h, sizeof h, "Authorization: Bearer %s\r\n",
-             tokens[ROLE_OPERATOR]);
-    if (tu_http_h(port, "POST", "/api/v1/cases", h, NULL,
-                  "{\"scheme\":\"gb47678\",\"kind\":\"matter\",\"code\":"
-                  "\"06010\",\"lat\":34.7555,\"lon\":113.679}",
-                  &resp) != 201)
-      return -1;
-    j = json_loads(resp, 0, NULL);
-    snprintf(no, sizeof no, "%s", json_string_value(json_object_get(j, "no")));
-    json_decref(j);
-    free(resp);
-  }
+  if (tu_report(port, tokens[ROLE_OPERATOR], "06010", no) != 201) return -1;
   return 0;
 }
 

@@ -28,7 +28,7 @@ static char no[32], key[80], sr[32]; /* sr: a request the key made */
 static int
 setup(void **state)
 {
-  char *out = NULL, *resp = NULL, h[120];
+  char *out = NULL, *resp = NULL;
   json_t *j;
 
   dir = tu_tmpdir();
@@ -42,16 +42,7 @@ setup(void **state)
       tu_login_per_role(port, tokens) != 0)
     return -1;
   /* one case, for the {no} routes */
-  snprintf(h, sizeof h, "Authorization: Bearer %s\r\n", tokens[ROLE_OPERATOR]);
-  if (tu_http_h(port, "POST", "/api/v1/cases", h, NULL,
-                "{\"scheme\":\"gb47678\",\"kind\":\"matter\",\"code\":"
-                "\"06010\",\"lat\":34.7555,\"lon\":113.679}",
-                &resp) != 201)
-    return -1;
-  j = json_loads(resp, 0, NULL);
-  snprintf(no, sizeof no, "%s", json_string_value(json_object_get(j, "no")));
-  json_decref(j);
-  free(resp);
+  if (tu_report(port, tokens[ROLE_OPERATOR], "06010", no) != 201) return -1;
   /* one request of the key's, for the updates it may post */
   {
     char form[300];
@@ -305,14 +296,7 @@ static void
 test_digest_sees_a_report(void **state)
 {
   uint64_t before = store_digest();
-  char h[120];
-  snprintf(h, sizeof h, "Authorization: Bearer %s\r\n", tokens[ROLE_OPERATOR]);
-  assert_int_equal(tu_http_h(port, "POST", "/api/v1/cases", h, NULL,
-                             "{\"scheme\":\"gb47678\",\"kind\":\"matter\","
-                             "\"code\":\"06010\",\"lat\":34.7555,"
-                             "\"lon\":113.679}",
-                             NULL),
-                   201);
+  assert_int_equal(tu_report(port, tokens[ROLE_OPERATOR], "06011", NULL), 201);
   assert_true(store_digest() != before);
 }
 

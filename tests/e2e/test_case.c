@@ -917,44 +917,45 @@ test_search_in_chinese(void **state)
       fail_msg("report: %s", e.msg);
     clock_now += 60;
   }
-  /* three characters or more: the trigram index, anywhere in the text */
-  assert_int_equal(search(OP, from, "井盖缺", got, sizeof got), CG_OK);
-  assert_string_equal(got, no[0]);
-  assert_int_equal(search(OP, from, "紫荆山路", got, sizeof got), CG_OK);
-  assert_string_equal(got, no[1]); /* in the address */
-  /* two characters: found all the same, newest first */
-  assert_int_equal(search(OP, from, "井盖", got, sizeof got), CG_OK);
-  snprintf(want, sizeof want, "%s %s", no[2], no[0]);
-  assert_string_equal(got, want);
-  /* any two neighbouring characters, the pair index's words */
-  assert_int_equal(search(OP, from, "盖缺", got, sizeof got), CG_OK);
-  assert_string_equal(got, no[0]);
-  assert_int_equal(search(OP, from, "城路", got, sizeof got), CG_OK);
-  assert_string_equal(got, no[1]);
-  /* two characters with a mark among them: by LIKE, found all the same */
-  assert_int_equal(search(OP, from, "失，", got, sizeof got), CG_OK);
-  assert_string_equal(got, no[0]);
-  assert_int_equal(search(OP, from, "0%", got, sizeof got), CG_OK);
-  assert_string_equal(got, no[3]);
-  /* every word must occur, in either field; U+3000 separates too */
-  assert_int_equal(search(OP, from, "井盖 城东", got, sizeof got), CG_OK);
-  assert_string_equal(got, no[0]);
-  assert_int_equal(search(OP, from, "井盖　管城街", got, sizeof got), CG_OK);
-  assert_string_equal(got, no[2]);
-  assert_int_equal(search(OP, from, "井盖 路灯", got, sizeof got), CG_OK);
-  assert_string_equal(got, "");
-  /* LIKE's wildcards and FTS5's quotes are only characters here */
-  assert_int_equal(search(OP, from, "%", got, sizeof got), CG_OK);
-  assert_string_equal(got, no[3]);
-  assert_int_equal(search(OP, from, "_", got, sizeof got), CG_OK);
-  assert_string_equal(got, no[3]);
-  assert_int_equal(search(OP, from, "100%堵塞", got, sizeof got), CG_OK);
-  assert_string_equal(got, no[3]);
-  assert_int_equal(search(OP, from, "\"井盖\" OR 路", got, sizeof got), CG_OK);
-  assert_string_equal(got, "");
-  /* the public find only their own reports */
-  assert_int_equal(search(PU2, from, "井盖", got, sizeof got), CG_OK);
-  assert_string_equal(got, no[2]);
+  /* each search, by whom, and the cases it must find (indexes into no[],
+  ** newest first; "" none) */
+  static const struct {
+    int who;
+    const char *text, *found;
+  } q[] = {
+      /* three characters or more: the trigram index, anywhere in the text */
+      {OP, "井盖缺", "0"},
+      {OP, "紫荆山路", "1"}, /* in the address */
+      /* two characters: found all the same, newest first */
+      {OP, "井盖", "2 0"},
+      /* any two neighbouring characters, the pair index's words */
+      {OP, "盖缺", "0"},
+      {OP, "城路", "1"},
+      /* two characters with a mark among them: by LIKE, found all the same */
+      {OP, "失，", "0"},
+      {OP, "0%", "3"},
+      /* every word must occur, in either field; U+3000 separates too */
+      {OP, "井盖 城东", "0"},
+      {OP, "井盖　管城街", "2"},
+      {OP, "井盖 路灯", ""},
+      /* LIKE's wildcards and FTS5's quotes are only characters here */
+      {OP, "%", "3"},
+      {OP, "_", "3"},
+      {OP, "100%堵塞", "3"},
+      {OP, "\"井盖\" OR 路", ""},
+      /* the public find only their own reports */
+      {PU2, "井盖", "2"},
+  };
+  for (size_t i = 0; i < sizeof q / sizeof *q; i++) {
+    want[0] = 0;
+    for (const char *f = q[i].found; *f; f++)
+      if (*f != ' ')
+        snprintf(want + strlen(want), sizeof want - strlen(want), "%s%s",
+                 *want ? " " : "", no[*f - '0']);
+    assert_int_equal(search(q[i].who, from, q[i].text, got, sizeof got), CG_OK);
+    if (strcmp(got, want) != 0)
+      fail_msg("search '%s': found '%s', want '%s'", q[i].text, got, want);
+  }
   /* too long, too many words */
   {
     char big[512];
