@@ -13,6 +13,23 @@
 
 static char host[64] = "127.0.0.1";
 
+/* The thread count of option `name` into *n, kept as it is when the
+** option is not given; CG_OK, or why not in *e. */
+static int
+thread_count(struct opts *o, const char *name, int *n, struct cg_err *e)
+{
+  const char *text = opt_get(o, name);
+  double v;
+
+  if (!text) return CG_OK;
+  if (cli_number(text, "thread count", &v, e) != CG_OK) return e->code;
+  if (v < 1 || v > 64 || v != (int)v)
+    return cg_fail(e, CG_EINVAL, "--%s %s: a thread count is 1..64", name,
+                   text);
+  *n = (int)v;
+  return CG_OK;
+}
+
 /* Tell where we listen: tests started with --port 0 read the port here. */
 static void
 on_listen(int port, void *app)
@@ -27,7 +44,6 @@ cmd_serve(struct cli *cli, struct opts *o)
   static struct api_app app;
   static struct case_setup setup;
   const char *listen = opt_get(o, "listen"), *port = opt_get(o, "port");
-  const char *threads = opt_get(o, "threads");
   struct http_opts ho = {0};
   struct cg_err e = {0};
   double v;
@@ -78,19 +94,11 @@ cmd_serve(struct cli *cli, struct opts *o)
     }
   }
   ho.threads = 2;
-  if (threads) {
-    if (cli_number(threads, "thread count", &v, &e) != CG_OK) {
-      rc = cli_fail(&e);
-      goto out;
-    }
-    if (v < 1 || v > 64) {
-      cg_fail(&e, CG_EINVAL, "thread count %g out of range 1..64", v);
-      {
-        rc = cli_fail(&e);
-        goto out;
-      }
-    }
-    ho.threads = (int)v;
+  ho.pool = 4;
+  if (thread_count(o, "threads", &ho.threads, &e) != CG_OK ||
+      thread_count(o, "pool", &ho.pool, &e) != CG_OK) {
+    rc = cli_fail(&e);
+    goto out;
   }
   snprintf(app.db_path, sizeof app.db_path, "%s", cli->db_path);
   app.loc = setup.loc;

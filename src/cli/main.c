@@ -119,6 +119,9 @@ static const struct opt serve_opts[] = {
      "port on the listen address; 0 picks a free one and "
      "prints it"},
     {"threads", "N", "worker threads (default 2)"},
+    {"pool", "N",
+     "threads for slow requests: searches, reports, logins, photos "
+     "(default 4)"},
     {NULL, NULL, NULL}};
 static const struct opt report_opts[] = {
     {"day", "YYYY-MM-DD", "the period: one day"},

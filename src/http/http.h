@@ -1,10 +1,11 @@
 /*
 ** http.h — citygrid's HTTP server on libmicrohttpd: worker threads, each
-** with its own listening socket on the shared port, one sorted route
-** table (given by the caller, see api/routes.c) searched with bsearch, request bodies read up to a ceiling, one JSON error
-** shape for every failure, an access log line per request, replies
-** compressed with gzip (zlib) for clients that accept it, and a graceful
-** stop that lets in-flight requests finish.
+** with its own listening socket on the shared port, a pool of threads
+** for the slow requests, one sorted route table (given by the caller, see
+** api/routes.c) searched with bsearch, request bodies read up to a
+** ceiling, one JSON error shape for every failure, an access log line per
+** request, replies compressed with gzip (zlib) for clients that accept
+** it, and a graceful stop that lets in-flight requests finish.
 **
 ** The server knows nothing of citygrid's resources: handlers get a struct
 ** http_req and an opaque application pointer, and fill the reply.
@@ -91,10 +92,12 @@ typedef int (*http_handler)(struct http_req *r);
 
 /* Route flags, checked by the router before the handler runs. */
 enum {
-  ROUTE_WRITE = 1, /* changes the store: needs a body within the limit */
-  ROUTE_LOGIN = 2, /* needs a logged-in user (the authenticate callback) */
-  ROUTE_UPLOAD = 4 /* may take a body up to the upload limit (a photo);
-                   ** every other body is held to HTTP_BODY_LIMIT */
+  ROUTE_WRITE = 1,  /* changes the store: needs a body within the limit */
+  ROUTE_LOGIN = 2,  /* needs a logged-in user (the authenticate callback) */
+  ROUTE_UPLOAD = 4, /* may take a body up to the upload limit (a photo);
+                    ** every other body is held to HTTP_BODY_LIMIT */
+  ROUTE_SLOW = 8    /* may take long (a search of every case, a password
+                    ** hash): runs on a pool thread, see http_opts.pool */
 };
 
 /* One route. A table of them is sorted by path, then method
@@ -111,12 +114,19 @@ struct http_route {
 };
 
 #define HTTP_BODY_LIMIT (1 << 20) /* bytes of a body, but for uploads */
+#define HTTP_POOL_BODY                                                         \
+  (64 << 10) /* an upload this large goes to the pool:
+                                  ** its photos take a while to check */
 
 /* Options of http_serve(). */
 struct http_opts {
   const char *host;  /* e.g. "127.0.0.1" */
   int port;          /* 0: pick a free port */
   int threads;       /* worker threads (and sockets), 1..64 */
+  int pool;          /* threads for slow requests, 1..64 (0: 4): the
+                     ** handlers of ROUTE_SLOW routes and of uploads
+                     ** larger than HTTP_POOL_BODY run there, so that they
+                     ** never hold up the other connections of a worker */
   size_t body_limit; /* bytes; larger bodies get 413 */
   const struct http_route *routes;
   int nroutes;

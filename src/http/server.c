@@ -6,7 +6,10 @@
 ** that libmicrohttpd keeps keep-alive connections open), collects the
 ** body on the following calls, and routes, runs the handler and queues the
 ** reply on the last one. The request is freed in the completion callback,
-** which also writes the access log line. Replies of text (JSON, pages,
+** which also writes the access log line. A worker thread serves many
+** connections, so a handler that takes long (ROUTE_SLOW, a large upload)
+** runs on a pool thread instead while its connection is parked, as a
+** deferred write's is (HTTP_DEFER). Replies of text (JSON, pages,
 ** scripts) are compressed with zlib's gzip when the client accepts it:
 ** libmicrohttpd does not compress.
 */
@@ -37,15 +40,16 @@ struct req_state {
   int routed;
   struct timespec t0;
   size_t reply_bytes;
-  int route;           /* index into the route table, -1 for none */
-  atomic_int deferred; /* 1 parked for a later answer, 2 answered */
+  int route;                   /* index into the route table, -1 for none */
+  atomic_int deferred;         /* 1 parked for a later answer, 2 answered */
+  struct req_state *pool_next; /* in the pool's queue */
 };
 
 static const struct http_opts *opts;
 
 /* Metrics per route (the last slot: requests that matched none). */
 #define MAX_ROUTES 128
-#define MAX_THREADS 64 /* daemons, one thread each */
+#define MAX_THREADS 64 /* daemons, one thread each; pool threads */
 static const double lat_le[] = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1};
 #define NLAT (sizeof lat_le / sizeof lat_le[0])
 static struct route_stats {
@@ -57,6 +61,15 @@ static atomic_ulong next_id;
 static atomic_int in_flight;    /* requests begun and not completed */
 static atomic_int stopping;     /* told to stop: new requests refused */
 static atomic_long log_flushed; /* second of the last access-log flush */
+
+/* The pool: requests whose handlers run on a thread of their own. */
+static struct {
+  pthread_mutex_t mu;
+  pthread_cond_t cv; /* a request queued, or closing */
+  struct req_state *head, **tail;
+  pthread_t th[MAX_THREADS];
+  int n, closed;
+} pool = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
 const char *
 http_header(struct http_req *r, const char *name)
@@ -487,6 +500,98 @@ run_route(const struct http_route *rt, struct http_req *r)
   return st ? st : rt->fn(r);
 }
 
+/* Does the request go to the pool? Slow routes do, and uploads large
+** enough to hold photos, whose checking decodes them. */
+static int
+slow(const struct http_route *rt, const struct req_state *s)
+{
+  return (rt->flags & ROUTE_SLOW) ||
+         ((rt->flags & ROUTE_UPLOAD) && s->len > HTTP_POOL_BODY);
+}
+
+/* On a pool thread: run the parked request's route, then have its worker
+** send the reply (or leave it parked for the writer, if the handler
+** deferred too). */
+static void
+run_pooled(struct req_state *s)
+{
+  int st = run_route(&opts->routes[s->route], &s->r);
+  if (st == HTTP_DEFER) {
+    s->r.status = 0;
+    s->r.defer_start(&s->r);
+    return;
+  }
+  s->r.status = st ? st : 500;
+  http_answer(&s->r);
+}
+
+static void *
+pool_main(void *arg)
+{
+  pthread_setname_np(pthread_self(), "cg-pool");
+  pthread_mutex_lock(&pool.mu);
+  for (;;) {
+    struct req_state *s;
+    while (!pool.head && !pool.closed)
+      pthread_cond_wait(&pool.cv, &pool.mu);
+    if (!(s = pool.head)) break; /* closed, and nothing left */
+    if (!(pool.head = s->pool_next)) pool.tail = &pool.head;
+    pthread_mutex_unlock(&pool.mu);
+    run_pooled(s);
+    pthread_mutex_lock(&pool.mu);
+  }
+  pthread_mutex_unlock(&pool.mu);
+  return NULL;
+}
+
+/* Queue a parked request for the pool; once the pool has closed (the
+** server is stopping), answer it 503 instead. */
+static void
+pool_push(struct req_state *s)
+{
+  pthread_mutex_lock(&pool.mu);
+  if (pool.closed) {
+    pthread_mutex_unlock(&pool.mu);
+    http_reply_error(&s->r, 503, "unavailable", "the server is stopping");
+    http_answer(&s->r);
+    return;
+  }
+  s->pool_next = NULL;
+  *pool.tail = s;
+  pool.tail = &s->pool_next;
+  pthread_cond_signal(&pool.cv);
+  pthread_mutex_unlock(&pool.mu);
+}
+
+static void pool_stop(void);
+
+/* Start n pool threads; 0, or -1 if one cannot start (none runs then). */
+static int
+pool_start(int n)
+{
+  pool.head = NULL;
+  pool.tail = &pool.head;
+  pool.closed = 0;
+  for (pool.n = 0; pool.n < n; pool.n++)
+    if (pthread_create(&pool.th[pool.n], NULL, pool_main, NULL) != 0) {
+      pool_stop();
+      return -1;
+    }
+  return 0;
+}
+
+/* Let the pool finish every request queued, then end its threads. */
+static void
+pool_stop(void)
+{
+  pthread_mutex_lock(&pool.mu);
+  pool.closed = 1;
+  pthread_cond_broadcast(&pool.cv);
+  pthread_mutex_unlock(&pool.mu);
+  while (pool.n > 0)
+    pthread_join(pool.th[--pool.n], NULL);
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url,
            const char *method, const char *version, const char *upload,
@@ -549,6 +654,12 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
                      opts->body_limit);
   else if ((rt = route(&s->r)) != NULL) {
     s->route = (int)(rt - opts->routes);
+    if (slow(rt, s)) { /* parked until the pool has answered */
+      atomic_store(&s->deferred, 1);
+      MHD_suspend_connection(c);
+      pool_push(s);
+      return MHD_YES;
+    }
     s->r.status = run_route(rt, &s->r);
     if (s->r.status == HTTP_DEFER) { /* park until http_answer() */
       s->r.status = 0;
@@ -638,6 +749,7 @@ http_serve(const struct http_opts *o, struct cg_err *e)
   int n = o->threads < 1             ? 1
           : o->threads > MAX_THREADS ? MAX_THREADS
                                      : o->threads;
+  int np = o->pool < 1 ? 4 : o->pool > MAX_THREADS ? MAX_THREADS : o->pool;
   sigset_t set;
   int sig, bad;
 
@@ -667,6 +779,8 @@ http_serve(const struct http_opts *o, struct cg_err *e)
                      strerror(errno));
     close(fd);
   }
+  if (pool_start(np) != 0)
+    return cg_fail(e, CG_EINTERNAL, "cannot start the server's pool threads");
   /* One daemon of one thread per worker, each with a listening socket of
   ** its own on the same port: the kernel deals the connections out among
   ** them. (A pool of threads around one socket lets whichever wakes first
@@ -700,6 +814,7 @@ http_serve(const struct http_opts *o, struct cg_err *e)
       if (fd >= 0) close(fd);
       while (i-- > 0)
         MHD_stop_daemon(d[i]);
+      pool_stop();
       return cg_fail(e, CG_EIO, "cannot listen on %s:%d: %s", o->host, o->port,
                      strerror(err));
     }
@@ -716,6 +831,10 @@ http_serve(const struct http_opts *o, struct cg_err *e)
     if (fd >= 0) close(fd);
   }
   if (o->on_stop) o->on_stop(o->app);
+  /* the pool's requests run to their end, however long they take: their
+  ** connections are parked, and a daemon stopped with a parked connection
+  ** aborts the process */
+  pool_stop();
   for (int i = 0; i < 1000 && atomic_load(&in_flight) > 0; i++)
     nanosleep(&(struct timespec){0, 10000000}, NULL);
   for (int i = 0; i < n; i++)

@@ -1,8 +1,9 @@
 /*
 ** test_cli.c — the command line as a user meets it: help for every
 ** command, unknown commands and options refused with status 2, the data
-** directory chosen by --data or $CITYGRID_DATA, init safe to repeat, and a
-** command on a directory never initialised told what to do.
+** directory chosen by --data or $CITYGRID_DATA, init safe to repeat, a
+** command on a directory never initialised told what to do, and a
+** server's thread counts checked.
 */
 #include "testutil.h"
 
@@ -103,6 +104,20 @@ test_data_directory(void **state)
   assert_int_equal(tu_run(&out, NULL, "--data '%s/a' export streets", dir), 0);
   assert_non_null(strstr(out, "\"features\":[]"));
   free(out);
+  /* a server's thread counts are whole numbers 1..64: refused before
+  ** anything is started */
+  {
+    static const char *const bad[] = {"--threads 0",   "--threads 65",
+                                      "--threads 2.5", "--pool 0",
+                                      "--pool 65",     "--pool x"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+      assert_int_equal(
+          tu_run(NULL, &err, "--data '%s/a' serve --port 0 %s", dir, bad[i]),
+          1);
+      assert_non_null(strstr(err, "thread count"));
+      free(err);
+    }
+  }
   /* generating without a boundary says what is missing */
   assert_int_equal(tu_run(NULL, &err, "--data '%s/a' grid generate", dir), 1);
   assert_non_null(strstr(err, "no district boundary"));
