@@ -4,11 +4,12 @@
 # durably (synchronous FULL) and holding the whole case (and, beside it,
 # the same with Prefer: return=minimal); (c) GET /api/v1/cases, a page of
 # 50 with a filter, on a store of CASES cases; (d) nginx serving a small
-# static file, the reference. Prints `name: value` lines, the ratios
-# last: for each run its requests a second, its 99th percentile latency
-# and the CPU time the server spent per request (nginx: master and
-# worker; citygrid: all its threads), which says where a ratio comes from
-# on a machine whose speed varies from run to run.
+# static file, the reference; and /healthz again while slow searches
+# run. Prints `name: value` lines, the ratios last: for each run its
+# requests a second, its 99th percentile latency and the CPU time the
+# server spent per request (nginx: master and worker; citygrid: all its
+# threads), which says where a ratio comes from on a machine whose speed
+# varies from run to run.
 # usage: bench/http.sh BUILD_DIR [CASES] [SECONDS]
 set -eu
 build=$(cd "${1:-build}" && pwd)
@@ -19,6 +20,7 @@ tmp=$(mktemp -d)
 cleanup() {
   [ -f "$tmp/nginx.pid" ] && kill "$(cat "$tmp/nginx.pid")" 2>/dev/null || :
   [ -n "${cg:-}" ] && kill "$cg" 2>/dev/null || :
+  [ -n "${searchers:-}" ] && kill $searchers 2>/dev/null || :
   sleep 1
   rm -rf "$tmp"
 }
@@ -121,6 +123,7 @@ run() {
     awk '{printf "%.1f", ($2 - $1) * 1e6 / $4 / $3}')"
   [ -n "$non2xx" ] && echo "$1.non_2xx: $non2xx"
   eval "rps_$(echo "$1" | tr . _)=$rps"
+  eval "p99_$(echo "$1" | tr . _)=$p99"
 }
 echo "http.cases_in_store: $cases"
 ngx=$(cat "$tmp/nginx.pid")
@@ -135,6 +138,23 @@ run http.post_cases_minimal "$cg" "http://127.0.0.1:$port/api/v1/cases" \
   "$tmp/post_min.lua"
 run http.list_cases "$cg" \
   "http://127.0.0.1:$port/api/v1/cases?state=dispatched&limit=50" "$tmp/get.lua"
+# /healthz again, while four clients search, one request after another,
+# for a word every case of the store holds ("市民", counted through all
+# of them): the searches run on the server's pool, and /healthz, on the
+# workers, should not wait for them (its p99 against the run above)
+for _ in 1 2 3 4; do
+  (while :; do
+    curl -s -o /dev/null -H "Authorization: Bearer $token" \
+      "http://127.0.0.1:$port/api/v1/cases?q=%E5%B8%82%E6%B0%91&limit=50" ||
+      break
+  done) &
+  searchers="${searchers:-} $!"
+done
+sleep 1
+run http.healthz_during_searches "$cg" "http://127.0.0.1:$port/healthz"
+kill $searchers
+wait $searchers 2>/dev/null || :
 echo "http.ratio.healthz_over_nginx: $(echo "$rps_http_healthz $rps_http_nginx_static" | awk '{printf "%.2f", $1/$2}')"
 echo "http.ratio.post_over_nginx: $(echo "$rps_http_post_cases $rps_http_nginx_static" | awk '{printf "%.3f", $1/$2}')"
 echo "http.ratio.post_minimal_over_nginx: $(echo "$rps_http_post_cases_minimal $rps_http_nginx_static" | awk '{printf "%.3f", $1/$2}')"
+echo "http.ratio.healthz_p99_during_searches_over_alone: $(echo "$p99_http_healthz_during_searches $p99_http_healthz" | awk '{printf "%.2f", $1/$2}')"
