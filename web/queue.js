@@ -38,6 +38,12 @@ function row(c) {
       el('span', {class: 'time'}, when(c.created_at))));
 }
 
+// A list's total as shown: the server counts no further than a thousand,
+// and says so (total_exact false): "1000+".
+function total(r) {
+  return r.total_exact === false ? r.total + '+' : String(r.total);
+}
+
 export async function show(main, args, user) {
   const lists = QUEUES[user.role] || QUEUES.admin;
   const key = lists.some(([k]) => k === args[0]) ? args[0] : lists[0][0];
@@ -50,7 +56,7 @@ export async function show(main, args, user) {
     tabs.append(el('a', {role: 'tab', href: '#/queue/' + k, class: k === key ? 'here' : '',
                          'aria-selected': k === key ? 'true' : 'false', 'aria-controls': 'queue-panel',
                          dataset: {queue: k}}, t('q.' + k), ' ', count));
-    api('/api/v1/cases' + query({...f, limit: 1})).then((r) => (count.textContent = r.total))
+    api('/api/v1/cases' + query({...f, limit: 1})).then((r) => (count.textContent = total(r)))
       .catch(() => (count.textContent = '?'));
   }
 
@@ -67,12 +73,12 @@ export async function show(main, args, user) {
     try {
       const r = await api('/api/v1/cases' + query({...filter, sort: 'due', limit: PAGE, offset}));
       wait.remove();
-      summary.textContent = t('queue.count', {n: r.total});
+      summary.textContent = t('queue.count', {n: total(r)});
       summary.dataset.total = r.total;
       if (!r.total) list.replaceChildren(el('li', {class: 'empty'}, t('queue.empty')));
       for (const c of r.cases) list.append(row(c));
       offset += r.cases.length;
-      more.hidden = offset >= r.total;
+      more.hidden = r.total_exact ? offset >= r.total : r.cases.length < PAGE;
       more.disabled = false;
       list.dataset.ready = '1';
     } catch (e) {

@@ -133,7 +133,7 @@ export async function show(main) {
 
     // the overdue list
     grid.append(el('section', {class: 'card panel wide', dataset: {stat: 'overdue_list'}},
-      el('h3', {}, t('stats.overdue_list') + ' (' + overdue.total + ')'),
+      el('h3', {}, t('stats.overdue_list') + ' (' + s.overdue + ')'),
       el('ul', {class: 'cases'}, overdue.cases.map((c) => el('li', {class: 'case-row', dataset: {no: c.no}},
         el('a', {href: '#/case/' + encodeURIComponent(c.no)},
           el('span', {class: 'no'}, c.no), el('span', {class: 'cat'}, c.category.name || c.category.code),

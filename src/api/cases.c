@@ -333,8 +333,9 @@ api_case_filter(struct http_req *r, struct case_filter *f, char cat[64])
 **   seconds) &q=words &limit= (default 50, at most 1000) &offset=
 **   &sort=new (newest first, the default) or due (earliest deadline
 **   first: a work list, overdue at the top)
-** 200 {"total","limit","offset","cases":[...]}: only the cases the caller
-** may see. 400 for a bad filter. */
+** 200 {"total","total_exact","limit","offset","cases":[...]}: only the
+** cases the caller may see; the total is counted up to 1,000 (past it,
+** 1000 and total_exact false). 400 for a bad filter. */
 int
 cases_get_api(struct http_req *r)
 {

@@ -288,8 +288,11 @@ struct case_filter {
 };
 
 /* Cases `who` may see that match f, in f->sort's order, as
-** {"total":N,"cases":[...]} (caller decrefs). CG_EINVAL for a bad
-** filter or sort. */
+** {"total":N,"total_exact":B,"limit","offset","cases":[...]} (caller
+** decrefs). The total is exact up to CASE_COUNT_MAX; past it, it is
+** CASE_COUNT_MAX and total_exact false (case_stats_json() counts them
+** all). CG_EINVAL for a bad filter or sort. */
+#define CASE_COUNT_MAX 1000
 json_t *case_list_json(struct case_env *env, const struct org_user *who,
                        const struct case_filter *f, struct cg_err *e);
 

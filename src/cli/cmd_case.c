@@ -287,8 +287,9 @@ case_list_cmd(struct cli *cli, struct case_setup *cs, struct opts *o,
       json_string_value(
           json_object_get(json_object_get(c, "category"), "name")),
       json_string_value(json_object_get(json_object_get(c, "street"), "name")));
-  printf("%lld cases\n",
-         (long long)json_integer_value(json_object_get(out, "total")));
+  printf("%lld%s cases\n",
+         (long long)json_integer_value(json_object_get(out, "total")),
+         json_is_false(json_object_get(out, "total_exact")) ? "+" : "");
   json_decref(out);
   return 0;
 }
