@@ -6,12 +6,14 @@
 ** (decoded whole to be checked) — are sent together, and /healthz is
 ** asked for every few milliseconds until they are all answered: nearly
 ** every time it must be answered at once, not after the slow request
-** under way (as it would be, were that one on the worker). And a stop
-** lets the pool finish every slow request it was given: none is dropped
-** or refused.
+** under way (as it would be, were that one on the worker). A report with
+** a large photo goes through the pool, then the writer. And a stop lets
+** the pool finish every slow request it was given: none is dropped or
+** refused.
 */
 #include "testutil.h"
 
+#include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -168,6 +170,49 @@ test_photos_leave_the_worker_free(void **state)
              quick, one);
 }
 
+/* A report with a large photo goes to the pool (the photo is checked
+** there), then on to the writer, which answers it as any other: 201 with
+** the case, the photo attached. */
+static void
+test_report_with_a_large_photo(void **state)
+{
+  static const char json[] =
+      "{\"scheme\":\"gb47678\",\"kind\":\"matter\",\"code\":\"06036\","
+      "\"lat\":34.7555,\"lon\":113.679,\"description\":\"井盖缺失\"}";
+  size_t n, len = 0;
+  unsigned char *photo = tu_image("image/jpeg", 1200, 900, 7, &n);
+  char h[120], *body, *resp = NULL;
+  json_t *j;
+
+  assert_non_null(photo);
+  assert_true(n > 64 << 10);
+  assert_non_null(body = malloc(n + 1000));
+  len += sprintf(body + len,
+                 "--XyZ\r\nContent-Disposition: form-data; "
+                 "name=\"case\"\r\n\r\n%s\r\n",
+                 json);
+  len += sprintf(body + len,
+                 "--XyZ\r\nContent-Disposition: form-data; name=\"photo\"; "
+                 "filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n");
+  memcpy(body + len, photo, n);
+  len += n;
+  len += sprintf(body + len, "\r\n--XyZ--\r\n");
+  snprintf(h, sizeof h, "Authorization: Bearer %s\r\n", token);
+  assert_int_equal(tu_http_raw(port, "POST", "/api/v1/cases", h,
+                               "multipart/form-data; boundary=XyZ", body, len,
+                               &resp),
+                   201);
+  j = json_loads(resp, 0, NULL);
+  assert_non_null(j);
+  assert_string_equal(json_string_value(json_object_get(j, "state")),
+                      "reported");
+  assert_int_equal(json_array_size(json_object_get(j, "attachments")), 1);
+  json_decref(j);
+  free(resp);
+  free(body);
+  free(photo);
+}
+
 /* Told to stop while logins wait in the pool, the server answers every
 ** one of them (200, not 503 and not a dropped connection), then exits
 ** cleanly. Runs last: it stops the server. */
@@ -200,6 +245,7 @@ main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_logins_leave_the_worker_free),
       cmocka_unit_test(test_photos_leave_the_worker_free),
+      cmocka_unit_test(test_report_with_a_large_photo),
       cmocka_unit_test(test_stop_finishes_the_pool),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
