@@ -435,6 +435,31 @@ tu_serve_done(int pid, char *dir)
   return st == 0 ? 0 : -1;
 }
 
+size_t
+tu_multipart(char *buf, size_t cap, const struct tu_part *p, int np)
+{
+  size_t len = 0;
+  for (int i = 0; i < np; i++) {
+    len += snprintf(buf + len, cap - len,
+                    "--XyZ\r\nContent-Disposition: form-data; name=\"%s\"",
+                    p[i].name);
+    if (p[i].filename)
+      len += snprintf(buf + len, cap - len,
+                      "; filename=\"%s\"\r\nContent-Type: "
+                      "application/octet-stream",
+                      p[i].filename);
+    len += snprintf(buf + len, cap - len, "\r\n\r\n");
+    assert_true(len + p[i].n + 2 < cap);
+    memcpy(buf + len, p[i].data, p[i].n);
+    len += p[i].n;
+    memcpy(buf + len, "\r\n", 2);
+    len += 2;
+  }
+  len += snprintf(buf + len, cap - len, "--XyZ--\r\n");
+  assert_true(len < cap);
+  return len;
+}
+
 const unsigned char tu_png[] = {
     0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d,
     0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01,

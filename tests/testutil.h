@@ -113,6 +113,17 @@ int tu_http_head(int port, const char *method, const char *path,
 int tu_http_full(int port, const char *path, const char *headers, char **head,
                  char **body, size_t *n);
 
+/* A multipart/form-data body of np parts (a name, a filename or NULL, and
+** n bytes) into buf of cap bytes, with boundary XyZ: send it with Content-Type
+** TU_MULTIPART. Returns its length; fails the test if buf is too small. */
+#define TU_MULTIPART "multipart/form-data; boundary=XyZ"
+struct tu_part {
+  const char *name, *filename;
+  const void *data;
+  size_t n;
+};
+size_t tu_multipart(char *buf, size_t cap, const struct tu_part *p, int np);
+
 /* A real 1x1 PNG, tu_png_len bytes: the smallest photo a test can send. */
 extern const unsigned char tu_png[];
 extern const size_t tu_png_len;

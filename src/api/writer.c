@@ -393,11 +393,13 @@ reply_case(struct http_req *r, const struct org_user *who, struct case_env *env,
   struct cg_err ce = {0};
   json_t *c;
 
-  if (rc == CG_OK) locate(r, no);
-  if (rc != CG_OK)
+  if (rc != CG_OK) {
     http_reply_err(r, e);
-  else if ((c = api_writer_view(r, env)) ||
-           (c = case_get_json(env, who, no, 0, &ce)))
+    return;
+  }
+  locate(r, no);
+  if ((c = api_writer_view(r, env)) ||
+      (c = case_get_json(env, who, no, 0, &ce)))
     http_reply_json(r, 201, c);
   else /* committed, but cannot be read back */
     http_reply_json(r, 201, json_pack("{s:s}", "no", no));

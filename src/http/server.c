@@ -511,7 +511,7 @@ slow(const struct http_route *rt, const struct req_state *s)
 
 /* On a pool thread: run the parked request's route, then have its worker
 ** send the reply (or leave it parked for the writer, if the handler
-** deferred too). */
+** deferred in its turn: its defer_start replaces pool_push()). */
 static void
 run_pooled(struct req_state *s)
 {
@@ -544,16 +544,17 @@ pool_main(void *arg)
   return NULL;
 }
 
-/* Queue a parked request for the pool; once the pool has closed (the
-** server is stopping), answer it 503 instead. */
+/* The defer_start of a slow request: queue it, parked, for the pool; once
+** the pool has closed (the server is stopping), answer it 503 instead. */
 static void
-pool_push(struct req_state *s)
+pool_push(struct http_req *r)
 {
+  struct req_state *s = (struct req_state *)r; /* r is its first member */
   pthread_mutex_lock(&pool.mu);
   if (pool.closed) {
     pthread_mutex_unlock(&pool.mu);
-    http_reply_error(&s->r, 503, "unavailable", "the server is stopping");
-    http_answer(&s->r);
+    http_reply_error(r, 503, "unavailable", "the server is stopping");
+    http_answer(r);
     return;
   }
   s->pool_next = NULL;
@@ -654,13 +655,12 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
                      opts->body_limit);
   else if ((rt = route(&s->r)) != NULL) {
     s->route = (int)(rt - opts->routes);
-    if (slow(rt, s)) { /* parked until the pool has answered */
-      atomic_store(&s->deferred, 1);
-      MHD_suspend_connection(c);
-      pool_push(s);
-      return MHD_YES;
+    if (slow(rt, s)) { /* deferred to the pool, which runs the route */
+      s->r.defer_start = pool_push;
+      s->r.status = HTTP_DEFER;
+    } else {
+      s->r.status = run_route(rt, &s->r);
     }
-    s->r.status = run_route(rt, &s->r);
     if (s->r.status == HTTP_DEFER) { /* park until http_answer() */
       s->r.status = 0;
       atomic_store(&s->deferred, 1);

@@ -163,37 +163,6 @@ test_public_report_to_close(void **state)
   assert_int_equal(call(GW_AWAY, "GET", path, NULL, NULL), 404);
 }
 
-/* A multipart/form-data body of parts (name, filename or NULL, bytes, n)
-** into buf; returns its length. */
-struct part {
-  const char *name, *filename;
-  const void *data;
-  size_t n;
-};
-static size_t
-multipart(char *buf, size_t cap, const struct part *p, int np)
-{
-  size_t len = 0;
-  for (int i = 0; i < np; i++) {
-    len += snprintf(buf + len, cap - len,
-                    "--XyZ\r\nContent-Disposition: form-data; name=\"%s\"",
-                    p[i].name);
-    if (p[i].filename)
-      len += snprintf(buf + len, cap - len,
-                      "; filename=\"%s\"\r\nContent-Type: "
-                      "application/octet-stream",
-                      p[i].filename);
-    len += snprintf(buf + len, cap - len, "\r\n\r\n");
-    assert_true(len + p[i].n + 2 < cap);
-    memcpy(buf + len, p[i].data, p[i].n);
-    len += p[i].n;
-    memcpy(buf + len, "\r\n", 2);
-    len += 2;
-  }
-  len += snprintf(buf + len, cap - len, "--XyZ--\r\n");
-  return len;
-}
-
 /* The reports of the other member of the public, as the list counts
 ** them (the citizen's own are counted by test_lists_by_role). */
 static int64_t
@@ -372,7 +341,7 @@ test_reply_is_the_stored_case(void **state)
 static void
 test_report_with_photos(void **state)
 {
-  static const char type[] = "multipart/form-data; boundary=XyZ";
+  static const char type[] = TU_MULTIPART;
   char json[400], h[200], *buf = malloc(2 << 20), *resp = NULL, path[100];
   const char *mime, *stage;
   json_t *j, *att;
@@ -387,10 +356,10 @@ test_report_with_photos(void **state)
   snprintf(h, sizeof h, "Authorization: Bearer %s\r\n", tokens[OTHER]);
   before = other_cases();
   {
-    struct part p[] = {{"case", NULL, json, strlen(json)},
-                       {"photo", "a.png", tu_png, tu_png_len},
-                       {"photo", "b.png", tu_png, tu_png_len}}; /* once */
-    n = multipart(buf, 2 << 20, p, 3);
+    struct tu_part p[] = {{"case", NULL, json, strlen(json)},
+                          {"photo", "a.png", tu_png, tu_png_len},
+                          {"photo", "b.png", tu_png, tu_png_len}}; /* once */
+    n = tu_multipart(buf, 2 << 20, p, 3);
   }
   assert_int_equal(
       tu_http_raw(port, "POST", "/api/v1/cases", h, type, buf, n, &resp), 201);
@@ -416,18 +385,18 @@ test_report_with_photos(void **state)
   /* refused, and no case written: no report part, an unknown part, a
   ** photo that is not one, a JSON report over 1 MiB, another type */
   {
-    struct part none[] = {{"photo", "a.png", tu_png, tu_png_len}};
-    struct part odd[] = {{"case", NULL, json, strlen(json)},
-                         {"video", "a.mp4", tu_png, tu_png_len}};
-    struct part fake[] = {{"case", NULL, json, strlen(json)},
-                          {"photo", "a.png", "<html>", 6}};
-    n = multipart(buf, 2 << 20, none, 1);
+    struct tu_part none[] = {{"photo", "a.png", tu_png, tu_png_len}};
+    struct tu_part odd[] = {{"case", NULL, json, strlen(json)},
+                            {"video", "a.mp4", tu_png, tu_png_len}};
+    struct tu_part fake[] = {{"case", NULL, json, strlen(json)},
+                             {"photo", "a.png", "<html>", 6}};
+    n = tu_multipart(buf, 2 << 20, none, 1);
     assert_int_equal(
         tu_http_raw(port, "POST", "/api/v1/cases", h, type, buf, n, NULL), 400);
-    n = multipart(buf, 2 << 20, odd, 2);
+    n = tu_multipart(buf, 2 << 20, odd, 2);
     assert_int_equal(
         tu_http_raw(port, "POST", "/api/v1/cases", h, type, buf, n, NULL), 400);
-    n = multipart(buf, 2 << 20, fake, 2);
+    n = tu_multipart(buf, 2 << 20, fake, 2);
     assert_int_equal(
         tu_http_raw(port, "POST", "/api/v1/cases", h, type, buf, n, &resp),
         400);

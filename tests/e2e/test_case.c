@@ -1719,6 +1719,21 @@ test_cli_drives_the_loop(void **state)
   assert_hours_hold_every_event(db);
 }
 
+/* `case list --as boss --json ARGS` on store d, parsed (caller decrefs). */
+static json_t *
+boss_list(const char *d, const char *args)
+{
+  char *out = NULL;
+  json_t *j;
+  assert_int_equal(
+      tu_run(&out, NULL, "--data '%s' case list --as boss --json %s", d, args),
+      0);
+  j = json_loads(out, 0, NULL);
+  free(out);
+  assert_non_null(j);
+  return j;
+}
+
 /* A list counts its total up to CASE_COUNT_MAX and says when it stopped
 ** there; a page past the cap is still served. On the replayed store: more
 ** cases than the cap in all, fewer in one state. */
@@ -1727,7 +1742,7 @@ assert_totals_stop_at_the_cap(const char *d, struct db *store)
 {
   struct cg_err e = {0};
   int64_t all, closed;
-  char *out = NULL;
+  char *out = NULL, args[64];
   json_t *j;
 
   assert_int_equal(tu_user(d, "boss", "leader", NULL), 0);
@@ -1739,33 +1754,18 @@ assert_totals_stop_at_the_cap(const char *d, struct db *store)
                                 "t", "closed"),
                    CG_OK);
   assert_true(all > CASE_COUNT_MAX && closed > 0 && closed <= CASE_COUNT_MAX);
-  assert_int_equal(
-      tu_run(&out, NULL, "--data '%s' case list --as boss --json --limit 2", d),
-      0);
-  j = json_loads(out, 0, NULL);
-  free(out);
+  j = boss_list(d, "--limit 2");
   assert_int_equal(json_integer_value(json_object_get(j, "total")),
                    CASE_COUNT_MAX);
   assert_true(json_is_false(json_object_get(j, "total_exact")));
   assert_int_equal(json_array_size(json_object_get(j, "cases")), 2);
   json_decref(j);
   /* the last page, past the cap */
-  assert_int_equal(tu_run(&out, NULL,
-                          "--data '%s' case list --as boss --json --limit 10"
-                          " --offset %lld",
-                          d, (long long)all - 3),
-                   0);
-  j = json_loads(out, 0, NULL);
-  free(out);
+  snprintf(args, sizeof args, "--limit 10 --offset %lld", (long long)all - 3);
+  j = boss_list(d, args);
   assert_int_equal(json_array_size(json_object_get(j, "cases")), 3);
   json_decref(j);
-  assert_int_equal(tu_run(&out, NULL,
-                          "--data '%s' case list --as boss --json --limit 1"
-                          " --state closed",
-                          d),
-                   0);
-  j = json_loads(out, 0, NULL);
-  free(out);
+  j = boss_list(d, "--limit 1 --state closed");
   assert_int_equal(json_integer_value(json_object_get(j, "total")), closed);
   assert_true(json_is_true(json_object_get(j, "total_exact")));
   json_decref(j);

@@ -179,7 +179,7 @@ test_report_with_a_large_photo(void **state)
   static const char json[] =
       "{\"scheme\":\"gb47678\",\"kind\":\"matter\",\"code\":\"06036\","
       "\"lat\":34.7555,\"lon\":113.679,\"description\":\"井盖缺失\"}";
-  size_t n, len = 0;
+  size_t n, len;
   unsigned char *photo = tu_image("image/jpeg", 1200, 900, 7, &n);
   char h[120], *body, *resp = NULL;
   json_t *j;
@@ -187,20 +187,14 @@ test_report_with_a_large_photo(void **state)
   assert_non_null(photo);
   assert_true(n > 64 << 10);
   assert_non_null(body = malloc(n + 1000));
-  len += sprintf(body + len,
-                 "--XyZ\r\nContent-Disposition: form-data; "
-                 "name=\"case\"\r\n\r\n%s\r\n",
-                 json);
-  len += sprintf(body + len,
-                 "--XyZ\r\nContent-Disposition: form-data; name=\"photo\"; "
-                 "filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n");
-  memcpy(body + len, photo, n);
-  len += n;
-  len += sprintf(body + len, "\r\n--XyZ--\r\n");
+  {
+    struct tu_part p[] = {{"case", NULL, json, strlen(json)},
+                          {"photo", "a.jpg", photo, n}};
+    len = tu_multipart(body, n + 1000, p, 2);
+  }
   snprintf(h, sizeof h, "Authorization: Bearer %s\r\n", token);
-  assert_int_equal(tu_http_raw(port, "POST", "/api/v1/cases", h,
-                               "multipart/form-data; boundary=XyZ", body, len,
-                               &resp),
+  assert_int_equal(tu_http_raw(port, "POST", "/api/v1/cases", h, TU_MULTIPART,
+                               body, len, &resp),
                    201);
   j = json_loads(resp, 0, NULL);
   assert_non_null(j);
