@@ -3,9 +3,11 @@
 # run: (a) GET /healthz; (b) POST /api/v1/cases, each 201 committed
 # durably (synchronous FULL) and holding the whole case (and, beside it,
 # the same with Prefer: return=minimal); (c) GET /api/v1/cases, a page of
-# 50 with a filter, on a store of CASES cases; (d) nginx serving a small
-# static file, the reference; and /healthz again while slow searches
-# run. Prints `name: value` lines, the ratios last: for each run its
+# 50 with a filter, on a store of CASES cases — its first seconds (the
+# server's cache of rendered lists filling), then the run measured, then
+# the same from a second server with that cache off; (d) nginx serving a
+# small static file, the reference; and /healthz again while slow
+# searches run. Prints `name: value` lines, the ratios last: for each run its
 # requests a second, its 99th percentile latency and the CPU time the
 # server spent per request (nginx: master and worker; citygrid: all its
 # threads), which says where a ratio comes from on a machine whose speed
@@ -20,6 +22,7 @@ tmp=$(mktemp -d)
 cleanup() {
   [ -f "$tmp/nginx.pid" ] && kill "$(cat "$tmp/nginx.pid")" 2>/dev/null || :
   [ -n "${cg:-}" ] && kill "$cg" 2>/dev/null || :
+  [ -n "${cg2:-}" ] && kill "$cg2" 2>/dev/null || :
   [ -n "${searchers:-}" ] && kill $searchers 2>/dev/null || :
   sleep 1
   rm -rf "$tmp"
@@ -52,14 +55,23 @@ http {
 CONF
 nginx -c "$tmp/nginx.conf" -p "$tmp"
 
-# citygrid, its access log thrown away
-"$build/citygrid" --data "$tmp/store" serve --port 0 > "$tmp/serve.log" 2>&1 &
-cg=$!
-for _ in $(seq 100); do
-  grep -q "listening on" "$tmp/serve.log" 2>/dev/null && break
-  sleep 0.1
-done
-port=$(sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/serve.log")
+# serve LOG [OPTION...]: start citygrid on the store, on a free port, its
+# output (the access log) in LOG; sets served_pid and served_port once it
+# listens
+serve() {
+  log=$1
+  shift
+  "$build/citygrid" --data "$tmp/store" serve --port 0 "$@" > "$log" 2>&1 &
+  served_pid=$!
+  for _ in $(seq 100); do
+    grep -q "listening on" "$log" 2>/dev/null && break
+    sleep 0.1
+  done
+  served_port=$(sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$log")
+}
+serve "$tmp/serve.log"
+cg=$served_pid
+port=$served_port
 token=$(curl -s -X POST -H 'Content-Type: application/json' \
   -d '{"login":"op","password":"a long password"}' \
   "http://127.0.0.1:$port/api/v1/login" | sed 's/.*"token":"\([0-9a-f]*\)".*/\1/')
@@ -140,10 +152,11 @@ ticks() {
 hz=$(getconf CLK_TCK)
 
 # run NAME PIDS URL [SCRIPT]: prints NAME.per_s, NAME.p99_ms and the CPU
-# time the server (processes PIDS) spent per request, in microseconds
+# time the server (processes PIDS) spent per request, in microseconds;
+# for $dur seconds if set, else SECONDS
 run() {
   t0=$(ticks $2)
-  out=$(wrk -t2 -c64 -d"${secs}s" --latency ${4:+-s "$4"} "$3")
+  out=$(wrk -t2 -c64 -d"${dur:-$secs}s" --latency ${4:+-s "$4"} "$3")
   t1=$(ticks $2)
   rps=$(printf '%s\n' "$out" | awk '/Requests\/sec/ {print $2}')
   n=$(printf '%s\n' "$out" | awk '/requests in/ {print $1}')
@@ -166,21 +179,35 @@ done
 run http.nginx_static "$ngx" "http://127.0.0.1:18480/index.json"
 run http.healthz "$cg" "http://127.0.0.1:$port/healthz"
 # the lists first, on the store of CASES cases as bench_cases made it
-# (the POSTs below add a few hundred thousand more)
+# (the POSTs below add a few hundred thousand more): their first three
+# seconds, while the server builds the pages and keeps them, then the run
+# measured
+dur=3 run http.list_cases_first_seconds "$cg" \
+  "http://127.0.0.1:$port/api/v1/cases" "$tmp/get.lua"
 run http.list_cases "$cg" \
   "http://127.0.0.1:$port/api/v1/cases" "$tmp/get.lua"
+# ...and from a second server on the same store that keeps no lists: each
+# page built for each request
+serve "$tmp/serve2.log" --list-cache 0
+cg2=$served_pid
+run http.list_cases_uncached "$cg2" \
+  "http://127.0.0.1:$served_port/api/v1/cases" "$tmp/get.lua"
+kill "$cg2"
+wait "$cg2" 2>/dev/null || :
 run http.post_cases "$cg" "http://127.0.0.1:$port/api/v1/cases" "$tmp/post.lua"
 run http.post_cases_minimal "$cg" "http://127.0.0.1:$port/api/v1/cases" \
   "$tmp/post_min.lua"
 # /healthz again, while four clients search, one request after another,
 # for a word every case of the store holds ("市民", counted through all
 # of them): the searches run on the server's pool, and /healthz, on the
-# workers, should not wait for them (its p99 against the run above)
-for _ in 1 2 3 4; do
-  (while :; do
+# workers, should not wait for them (its p99 against the run above). Each
+# search asks for another page, so that none comes from the cache.
+for c in 1 2 3 4; do
+  (i=$c; while :; do
     curl -s -o /dev/null -H "Authorization: Bearer $token" \
-      "http://127.0.0.1:$port/api/v1/cases?q=%E5%B8%82%E6%B0%91&limit=50" ||
+      "http://127.0.0.1:$port/api/v1/cases?q=%E5%B8%82%E6%B0%91&limit=50&offset=$i" ||
       break
+    i=$((i + 4))
   done) &
   searchers="${searchers:-} $!"
 done
@@ -189,6 +216,7 @@ run http.healthz_during_searches "$cg" "http://127.0.0.1:$port/healthz"
 kill $searchers
 wait $searchers 2>/dev/null || :
 echo "http.ratio.healthz_over_nginx: $(echo "$rps_http_healthz $rps_http_nginx_static" | awk '{printf "%.2f", $1/$2}')"
+echo "http.ratio.list_per_s_over_uncached: $(echo "$rps_http_list_cases $rps_http_list_cases_uncached" | awk '{printf "%.1f", $1/$2}')"
 echo "http.ratio.post_over_nginx: $(echo "$rps_http_post_cases $rps_http_nginx_static" | awk '{printf "%.3f", $1/$2}')"
 echo "http.ratio.post_minimal_over_nginx: $(echo "$rps_http_post_cases_minimal $rps_http_nginx_static" | awk '{printf "%.3f", $1/$2}')"
 echo "http.ratio.healthz_p99_during_searches_over_alone: $(echo "$p99_http_healthz_during_searches $p99_http_healthz" | awk '{printf "%.2f", $1/$2}')"

@@ -36,6 +36,7 @@ api_case_env_app(struct api_app *app, struct cg_err *e)
     env.dup_window_s = s->env.dup_window_s;
     memcpy(env.escalate_pct, s->env.escalate_pct, sizeof env.escalate_pct);
     env.nescalate = s->env.nescalate;
+    env.cache = s->cache;
     ready = 1;
   }
   return &env;
@@ -339,7 +340,18 @@ api_case_filter(struct http_req *r, struct case_filter *f, char cat[64])
 int
 cases_get_api(struct http_req *r)
 {
-  return api_case_read(r, case_list_json);
+  struct case_filter f;
+  struct cg_err e = {0};
+  struct case_env *env;
+  char cat[64];
+  int st;
+
+  if ((st = api_case_filter(r, &f, cat))) return st;
+  if (!(env = api_case_env(r, &e))) return fail(r, &e);
+  if (!(r->text = case_list_text(env, r->user, &f, &r->text_len, &e)))
+    return fail(r, &e);
+  r->content_type = "application/json; charset=utf-8";
+  return r->status = 200;
 }
 
 int

@@ -46,6 +46,17 @@ metrics_get_api(struct http_req *r)
             "# TYPE citygrid_cases_overdue gauge\n"
             "citygrid_cases_overdue %lld\n",
             (long long)n);
+  if (api_app(r)->cases && api_app(r)->cases->cache) {
+    int64_t hits, misses;
+    case_cache_counts(api_app(r)->cases->cache, &hits, &misses);
+    fprintf(f,
+            "# HELP citygrid_list_cache_lookups_total Pages and cases of"
+            " lists looked up in the cache of rendered lists.\n"
+            "# TYPE citygrid_list_cache_lookups_total counter\n"
+            "citygrid_list_cache_lookups_total{result=\"hit\"} %lld\n"
+            "citygrid_list_cache_lookups_total{result=\"miss\"} %lld\n",
+            (long long)hits, (long long)misses);
+  }
   fclose(f);
   r->text = text;
   r->text_len = len;

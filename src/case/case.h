@@ -77,6 +77,8 @@ struct case_env {
     int64_t hour, lo, hi;     /* transaction, each with its least and */
   } hours[8];                 /* greatest gseq (migration 0015) */
   int nhours;
+  struct case_cache *cache; /* lists' rendered cases (cache.c); NULL:
+                            ** none; not owned */
 };
 
 /* Free what an env holds (the batch memory). */
@@ -293,8 +295,29 @@ struct case_filter {
 ** CASE_COUNT_MAX and total_exact false (case_stats_json() counts them
 ** all). CG_EINVAL for a bad filter or sort. */
 #define CASE_COUNT_MAX 1000
+/* How cases are written out as JSON text: compact, as the server sends
+** every reply (http_json_text()). */
+#define CASE_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(10))
 json_t *case_list_json(struct case_env *env, const struct org_user *who,
                        const struct case_filter *f, struct cg_err *e);
+
+/* The same list as compact JSON text (malloc'd, NUL-terminated, caller
+** frees; *len its length): what the server sends. Cases on it come from
+** env->cache when it holds them as they are now (cache.c). */
+char *case_list_text(struct case_env *env, const struct org_user *who,
+                     const struct case_filter *f, size_t *len,
+                     struct cg_err *e);
+
+/* Lists as the server sends them, and their cases, rendered and shared
+** by the threads of a server (cache.c). case_cache_new() makes one that
+** holds up to max bytes of them: NULL for max 0 (no cache) or without
+** memory. case_cache_free() frees it with its texts. case_cache_counts()
+** reads how many lookups found what they looked for, and how many built
+** it. */
+struct case_cache;
+struct case_cache *case_cache_new(size_t max);
+void case_cache_free(struct case_cache *c);
+void case_cache_counts(struct case_cache *c, int64_t *hits, int64_t *misses);
 
 /* Counts of the cases `who` may see that match f (paging and sort are
 ** ignored), for the statistics page (caller decrefs):
@@ -402,7 +425,9 @@ struct case_setup {
   struct area_locator *loc; /* NULL while the district has no areas */
   char district[8];
   char data_dir[4096];
-  struct case_env env; /* ready to use */
+  struct case_env env;      /* ready to use */
+  struct case_cache *cache; /* the server's lists (NULL: none); owned,
+                            ** freed by case_setup_release() */
 };
 
 /* Load s from data_dir using the open store db. A district without areas

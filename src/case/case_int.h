@@ -7,6 +7,7 @@
 #define CG_CASE_INT_H
 
 #include <sodium.h>
+#include <stdio.h>
 
 #include "case.h"
 #include "core/str.h"
@@ -146,6 +147,27 @@ int case_flush(struct case_env *env, struct cg_err *e);
 
 /* A memo key: tag and the parts joined by '|' into key[80] (cut short if
 ** longer). */
+/* Lists' cache (cache.c): if it holds key[0..klen) as built from the
+** store's `version`, to be served until after `now`, append its text to
+** out, set *until (if not NULL) to the time it is served until, and
+** return 1; else 0, nothing written. With `claim`, the first caller not
+** finding a key builds it and must end with case_cache_put() or
+** case_cache_abandon(); others who claim it meanwhile wait for that. */
+int case_cache_write(struct case_cache *c, const char *key, size_t klen,
+                     int64_t version, int64_t now, int claim, int64_t *until,
+                     FILE *out);
+/* Keep a copy of text[0..len) as key[0..klen), built from `version`, to
+** be served before `until`. */
+void case_cache_put(struct case_cache *c, const char *key, size_t klen,
+                    int64_t version, int64_t until, const char *text,
+                    size_t len);
+/* A claimed build that failed: those waiting for it go on their own. */
+void case_cache_abandon(struct case_cache *c, const char *key, size_t klen,
+                        int64_t version);
+/* Until when what is built now for key[0..klen) may be served: a minute
+** at most, half a minute at least, spread by the key. */
+int64_t case_cache_until(const char *key, size_t klen, int64_t now);
+
 void case_memo_key(char key[80], char tag, const char *const *part, int n);
 
 /* A memoised lookup in a batch: 1 and *num/text filled if key is known. */

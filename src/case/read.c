@@ -737,8 +737,10 @@ case_q_where(struct case_q *q, struct case_env *env, const struct org_user *who,
       case_q_text(q, " AND c.state = ?", f->state);
   }
   if (f->scheme) case_q_text(q, " AND c.scheme = ?", f->scheme);
-  if (f->code_prefix)
-    case_q_text2(q, " AND substr(c.category_code, 1, length(?)) = ?",
+  if (f->code_prefix) /* codes are ASCII: a range an index can serve */
+    case_q_text2(q,
+                 " AND c.category_code >= ? AND"
+                 " c.category_code < ? || char(1114111)",
                  f->code_prefix);
   if (f->area) {
     switch (area_level_of_code(f->area)) {
@@ -809,19 +811,157 @@ case_q_where(struct case_q *q, struct case_env *env, const struct org_user *who,
   return CG_OK;
 }
 
-json_t *
-case_list_json(struct case_env *env, const struct org_user *who,
-               const struct case_filter *f, struct cg_err *e)
+/* The cache's key of case `no` as the list shows it in `view` (see
+** list_view()) into buf; returns its length. */
+static size_t
+case_key(char *buf, size_t n, int view, const char *no)
 {
-  struct case_q q;
-  struct db_stmt *st;
-  char scopes[16][32];
-  int64_t total = 0;
-  int limit = f->limit > 0 ? f->limit : 50;
-  json_t *out, *list;
-  int rc;
+  int len = snprintf(buf, n, "c%d %s", view, no);
+  return len < 0 ? 0 : (size_t)len >= n ? n - 1 : (size_t)len;
+}
 
-  memset(&q, 0, sizeof q);
+/* The view a list's case is shown in to `who`, given its reporter. The
+** list's query lets through only cases `who` sees whole (visibility() 2),
+** so it is whether the reporter's contact shows: 4 or 5. A case built at
+** another visibility is kept under that (list_case()), never served for
+** this. */
+static int
+list_view(const struct org_user *who, const char *reporter)
+{
+  struct kase k;
+  cg_copy(k.reporter, sizeof k.reporter, reporter);
+  return 4 + sees_contact(who, &k);
+}
+
+/* Write case `no` (its events so far: seq) as the list shows it to who
+** at `now` into out: from the cache if it holds it, else built (and kept
+** there). *until is lowered to the time the text may be served until.
+** CG_OK or the error of reading it. */
+static int
+list_case(struct case_env *env, const struct org_user *who, const char *no,
+          int64_t seq, const char *reporter, int64_t now, int64_t *until,
+          FILE *out, struct cg_err *e)
+{
+  struct kase k;
+  char key[48];
+  size_t klen;
+  int64_t t;
+  json_t *j;
+  char *text;
+  int vis;
+
+  klen = case_key(key, sizeof key, list_view(who, reporter), no);
+  if (env->cache &&
+      case_cache_write(env->cache, key, klen, seq, now, 0, &t, out)) {
+    if (t < *until) *until = t;
+    return CG_OK;
+  }
+  if (case_load(env->db, no, &k, e) != CG_OK) return CG_EDB;
+  vis = visibility(who, &k);
+  j = stored_case_json(env, who, &k, vis, 0);
+  text = json_dumps(j, CASE_JSON_FLAGS);
+  json_decref(j);
+  if (!text) return cg_fail(e, CG_ENOMEM, "out of memory");
+  fputs(text, out);
+  klen = case_key(key, sizeof key, vis * 2 + sees_contact(who, &k), no);
+  if (env->cache) {
+    t = case_cache_until(key, klen, now);
+    case_cache_put(env->cache, key, klen, k.last_seq, t, text, strlen(text));
+    if (t < *until) *until = t;
+  }
+  free(text);
+  return CG_OK;
+}
+
+/* Run the count qc and the page qp of a list at `now` and write the list
+** to out; *until is lowered to the time its cases may be served until.
+** CG_OK or the error. */
+static int
+list_build(struct case_env *env, const struct org_user *who,
+           const struct case_filter *f, struct case_q *qc, struct case_q *qp,
+           int limit, int64_t now, int64_t *until, FILE *out, struct cg_err *e)
+{
+  struct db_stmt *st;
+  int64_t total = 0;
+  json_t *head;
+  char *htext;
+  int rc, n = 0;
+
+  if (db_prepare(env->db, &st, qc->sql, e) != CG_OK) return CG_EDB;
+  case_q_bind(qc, st);
+  if ((rc = db_step(st, e)) == DB_ROW) total = db_col_int(st, 0);
+  db_finalize(st);
+  if (rc < 0) return CG_EDB;
+
+  /* the head by jansson, its last brace cut for the cases */
+  head =
+      json_pack("{s:I, s:b, s:i, s:i}", "total",
+                (json_int_t)(total > CASE_COUNT_MAX ? CASE_COUNT_MAX : total),
+                "total_exact", total <= CASE_COUNT_MAX, "limit", limit,
+                "offset", f->offset);
+  htext = head ? json_dumps(head, CASE_JSON_FLAGS) : NULL;
+  json_decref(head);
+  if (!htext) return cg_fail(e, CG_ENOMEM, "out of memory");
+  fwrite(htext, 1, strlen(htext) - 1, out);
+  fputs(",\"cases\":[", out);
+  free(htext);
+
+  if (db_prepare(env->db, &st, qp->sql, e) != CG_OK) return CG_EDB;
+  case_q_bind(qp, st);
+  while ((rc = db_step(st, e)) == DB_ROW) {
+    char no[32];
+    cg_copy(no, sizeof no, db_col_text(st, 0));
+    if (n++) fputc(',', out);
+    if (list_case(env, who, no, db_col_int(st, 1), db_col_text(st, 2), now,
+                  until, out, e) != CG_OK) {
+      rc = -CG_EDB;
+      break;
+    }
+  }
+  db_finalize(st);
+  fputs("]}", out);
+  return rc < 0 ? CG_EDB : CG_OK;
+}
+
+/* The cache's key of a page into a new string (malloc'd, caller frees;
+** *len its length): who asks (role, login: what they see of a case
+** follows from them and from the values their query binds: scope codes,
+** department) and the page's query with its values. */
+static char *
+page_key(const struct org_user *who, const struct case_q *q, size_t *len)
+{
+  char *key = NULL;
+  FILE *f = open_memstream(&key, len);
+
+  if (!f) return NULL;
+  fprintf(f, "p%d %s\n%s", who->role, who->login, q->sql);
+  for (int i = 0; i < q->n; i++) {
+    if (q->kind[i] == 't')
+      fprintf(f, "\037t%s", q->text[i]);
+    else
+      fprintf(f, "\037i%lld", (long long)q->num[i]);
+  }
+  if (fclose(f) != 0) {
+    free(key);
+    return NULL;
+  }
+  return key;
+}
+
+char *
+case_list_text(struct case_env *env, const struct org_user *who,
+               const struct case_filter *f, size_t *len, struct cg_err *e)
+{
+  struct case_q count, page;
+  char scopes[16][32];
+  int64_t version = 0, now = case_now(env), until;
+  int limit = f->limit > 0 ? f->limit : 50, tx, hit = 0, rc;
+  char *text = NULL, *key = NULL;
+  size_t klen = 0;
+  FILE *out;
+
+  memset(&count, 0, sizeof count);
+  memset(&page, 0, sizeof page);
   if (limit > 1000) limit = 1000;
   if (case_flush(env, e) != CG_OK) return NULL;
   if (f->offset < 0) {
@@ -835,52 +975,68 @@ case_list_json(struct case_env *env, const struct org_user *who,
   /* the total, counted no further than CASE_COUNT_MAX: a page is wanted
   ** in milliseconds, and counting all of a million cases that match
   ** takes the better part of a second */
-  case_q_add(&q, "SELECT count(*) FROM (SELECT 1 FROM cases c");
-  if (case_q_where(&q, env, who, f, scopes, e) != CG_OK) return NULL;
-  case_q_num(&q, " LIMIT ?)", CASE_COUNT_MAX + 1);
-  if (db_prepare(env->db, &st, q.sql, e) != CG_OK) return NULL;
-  case_q_bind(&q, st);
-  if ((rc = db_step(st, e)) == DB_ROW) total = db_col_int(st, 0);
-  db_finalize(st);
-  if (rc < 0) return NULL;
+  case_q_add(&count, "SELECT count(*) FROM (SELECT 1 FROM cases c");
+  if (case_q_where(&count, env, who, f, scopes, e) != CG_OK) return NULL;
+  case_q_num(&count, " LIMIT ?)", CASE_COUNT_MAX + 1);
 
-  memset(&q, 0, sizeof q);
-  case_q_add(&q, "SELECT c.no FROM cases c");
-  case_q_where(&q, env, who, f, scopes, e);
+  case_q_add(&page, "SELECT c.no, c.last_seq, coalesce(c.reporter_login, '')"
+                    " FROM cases c");
+  case_q_where(&page, env, who, f, scopes, e);
   if (f->sort && strcmp(f->sort, "due") == 0)
     /* the deadline that runs now: the department's while dispatched,
     ** else the step's; none while the clock stands or the case is done */
-    case_q_add(&q, " ORDER BY (CASE WHEN c.state = 'dispatched' THEN"
-                   " c.due_at WHEN c.state IN ('closed', 'void', 'rejected',"
-                   " 'duplicate', 'draft', 'suspended', 'deferred') THEN NULL"
-                   " ELSE c.step_due END) IS NULL, CASE WHEN c.state ="
-                   " 'dispatched' THEN c.due_at ELSE c.step_due END, c.no");
+    case_q_add(&page, " ORDER BY (CASE WHEN c.state = 'dispatched' THEN"
+                      " c.due_at WHEN c.state IN ('closed', 'void', 'rejected',"
+                      " 'duplicate', 'draft', 'suspended', 'deferred') THEN"
+                      " NULL ELSE c.step_due END) IS NULL, CASE WHEN c.state ="
+                      " 'dispatched' THEN c.due_at ELSE c.step_due END, c.no");
   else
-    case_q_add(&q, " ORDER BY c.created_at DESC, c.no DESC");
-  case_q_num(&q, " LIMIT ?", limit);
-  case_q_num(&q, " OFFSET ?", f->offset);
-  if (db_prepare(env->db, &st, q.sql, e) != CG_OK) return NULL;
-  case_q_bind(&q, st);
-  list = json_array();
-  out = json_pack("{s:I, s:b, s:i, s:i, s:o}", "total",
-                  (json_int_t)(total > CASE_COUNT_MAX ? CASE_COUNT_MAX : total),
-                  "total_exact", total <= CASE_COUNT_MAX, "limit", limit,
-                  "offset", f->offset, "cases", list);
-  while ((rc = db_step(st, e)) == DB_ROW) {
-    struct kase k;
-    char no[32];
-    snprintf(no, sizeof no, "%s", db_col_text(st, 0));
-    if (case_load(env->db, no, &k, e) != CG_OK) {
-      rc = -CG_EDB;
-      break;
-    }
-    json_array_append_new(
-        list, stored_case_json(env, who, &k, visibility(who, &k), 0));
-  }
-  db_finalize(st);
-  if (rc < 0) {
-    json_decref(out);
+    case_q_add(&page, " ORDER BY c.created_at DESC, c.no DESC");
+  case_q_num(&page, " LIMIT ?", limit);
+  case_q_num(&page, " OFFSET ?", f->offset);
+
+  if (!(out = open_memstream(&text, len))) {
+    cg_fail(e, CG_ENOMEM, "out of memory");
     return NULL;
   }
-  return out;
+  /* one snapshot: the event count the page is kept under is the one it
+  ** was built from */
+  tx = db_read_begin(env->db);
+  if (env->cache &&
+      db_query_int(env->db, &version, 0, e, "SELECT max(gseq) FROM event",
+                   "") == CG_OK &&
+      version && (key = page_key(who, &page, &klen)))
+    hit = case_cache_write(env->cache, key, klen, version, now, 1, NULL, out);
+  until = key ? case_cache_until(key, klen, now) : now;
+  rc = hit ? CG_OK
+           : list_build(env, who, f, &count, &page, limit, now, &until, out, e);
+  if (tx) db_read_end(env->db);
+  if (fclose(out) != 0 && rc == CG_OK)
+    rc = cg_fail(e, CG_ENOMEM, "out of memory");
+  /* kept no longer than the first of its cases */
+  if (key && !hit && rc == CG_OK)
+    case_cache_put(env->cache, key, klen, version, until, text, *len);
+  else if (key && !hit)
+    case_cache_abandon(env->cache, key, klen, version);
+  free(key);
+  if (rc != CG_OK) {
+    free(text);
+    return NULL;
+  }
+  return text;
+}
+
+json_t *
+case_list_json(struct case_env *env, const struct org_user *who,
+               const struct case_filter *f, struct cg_err *e)
+{
+  size_t len;
+  char *text = case_list_text(env, who, f, &len, e);
+  json_t *j;
+
+  if (!text) return NULL;
+  if (!(j = json_loadb(text, len, 0, NULL)))
+    cg_fail(e, CG_ENOMEM, "out of memory");
+  free(text);
+  return j;
 }

@@ -98,8 +98,10 @@ case_setup_release(struct case_setup *s)
   case_env_release(&s->env);
   area_locator_free(s->loc);
   cal_free(s->cal);
+  case_cache_free(s->cache);
   s->loc = NULL;
   s->cal = NULL;
+  s->cache = NULL;
 }
 
 int

@@ -43,7 +43,7 @@ cmd_serve(struct cli *cli, struct opts *o)
 {
   static struct api_app app;
   static struct case_setup setup;
-  const char *listen = opt_get(o, "listen"), *port = opt_get(o, "port");
+  const char *listen = opt_get(o, "listen"), *port = opt_get(o, "port"), *text;
   struct http_opts ho = {0};
   struct cg_err e = {0};
   double v;
@@ -100,6 +100,15 @@ cmd_serve(struct cli *cli, struct opts *o)
     rc = cli_fail(&e);
     goto out;
   }
+  v = 64; /* megabytes of lists kept rendered */
+  if ((text = opt_get(o, "list-cache")) &&
+      (cli_number(text, "size", &v, &e) != CG_OK || v < 0 || v > 65536 ||
+       v != (int)v)) {
+    cg_fail(&e, CG_EINVAL, "--list-cache %s: megabytes, 0..65536", text);
+    rc = cli_fail(&e);
+    goto out;
+  }
+  setup.cache = case_cache_new((size_t)v << 20);
   snprintf(app.db_path, sizeof app.db_path, "%s", cli->db_path);
   app.loc = setup.loc;
   app.cases = &setup;

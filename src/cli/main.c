@@ -122,6 +122,8 @@ static const struct opt serve_opts[] = {
     {"pool", "N",
      "threads for slow requests: searches, reports, logins, photos "
      "(default 4)"},
+    {"list-cache", "MB",
+     "memory for lists kept rendered, 0 for none (default 64)"},
     {NULL, NULL, NULL}};
 static const struct opt report_opts[] = {
     {"day", "YYYY-MM-DD", "the period: one day"},

@@ -102,6 +102,22 @@ act(int u, const char *no, const char *action, const char *body, char *state)
   return st;
 }
 
+/* Report a problem of category `code` at the test point as u (201);
+** its number into made (32 bytes). */
+static void
+report(int u, const char *code, const char *description, char *made)
+{
+  char body[400];
+  json_t *j;
+  snprintf(body, sizeof body,
+           "{\"scheme\":\"gb47678\",\"kind\":\"matter\",\"code\":\"%s\","
+           "\"lat\":%f,\"lon\":%f,\"description\":\"%s\"}",
+           code, lat, lon, description);
+  assert_int_equal(call(u, "POST", "/api/v1/cases", body, &j), 201);
+  snprintf(made, 32, "%s", json_string_value(json_object_get(j, "no")));
+  json_decref(j);
+}
+
 static char no[32];
 
 static void
@@ -601,23 +617,15 @@ stream_wait(int fd, const char *needle, int ms)
 static void
 test_live_events(void **state)
 {
-  char body[300];
-  json_t *j;
   int op = stream_open(OP), away = stream_open(GW_AWAY), mine;
-  char want[64];
+  char want[64], made[32];
 
   assert_true(stream_wait(op, "text/event-stream", 2000));
   assert_true(stream_wait(away, "text/event-stream", 2000));
   mine = stream_open(CITIZEN);
   assert_true(stream_wait(mine, "text/event-stream", 2000));
-  snprintf(body, sizeof body,
-           "{\"scheme\":\"gb47678\",\"kind\":\"matter\",\"code\":\"06011\","
-           "\"lat\":%f,\"lon\":%f}",
-           lat, lon);
-  assert_int_equal(call(OP, "POST", "/api/v1/cases", body, &j), 201);
-  snprintf(want, sizeof want, "\"no\":\"%s\"",
-           json_string_value(json_object_get(j, "no")));
-  json_decref(j);
+  report(OP, "06011", "", made);
+  snprintf(want, sizeof want, "\"no\":\"%s\"", made);
   /* the operator sees it come in, and so does the public (the public view:
   ** the stream carries no names or contacts); the grid worker of another
   ** street does not */
@@ -646,6 +654,51 @@ test_metrics(void **state)
   free(text);
 }
 
+/* The server keeps lists rendered (src/case/cache.c): asked again, a
+** list comes from there, the same to the byte; a report or an action
+** shows in the next list at once, within the same minute. */
+static void
+test_lists_follow_each_write(void **state)
+{
+  static const char list[] = "/api/v1/cases?state=open&limit=1000";
+  char h[200], st[200], made[32], *a = NULL, *b = NULL, *text = NULL, *hit;
+  json_t *j, *first;
+  json_int_t total;
+
+  snprintf(h, sizeof h, "Authorization: Bearer %s\r\n", tokens[OP]);
+  assert_int_equal(tu_http_h(port, "GET", list, h, NULL, NULL, &a), 200);
+  assert_int_equal(tu_http_h(port, "GET", list, h, NULL, NULL, &b), 200);
+  assert_string_equal(a, b);
+  j = json_loads(a, 0, NULL);
+  total = json_integer_value(json_object_get(j, "total"));
+  json_decref(j);
+  free(a);
+  free(b);
+  /* a report: the next list holds it, first (newest first) */
+  report(OP, "06010", "积水", made);
+  assert_int_equal(call(OP, "GET", list, NULL, &j), 200);
+  assert_int_equal(json_integer_value(json_object_get(j, "total")), total + 1);
+  first = json_array_get(json_object_get(j, "cases"), 0);
+  assert_string_equal(json_string_value(json_object_get(first, "no")), made);
+  assert_string_equal(json_string_value(json_object_get(first, "state")),
+                      "reported");
+  json_decref(j);
+  /* an action: the next list shows the case's new state */
+  assert_int_equal(act(OP, made, "register", NULL, st), 200);
+  assert_int_equal(call(OP, "GET", list, NULL, &j), 200);
+  first = json_array_get(json_object_get(j, "cases"), 0);
+  assert_string_equal(json_string_value(json_object_get(first, "no")), made);
+  assert_string_equal(json_string_value(json_object_get(first, "state")), st);
+  assert_string_not_equal(st, "reported");
+  json_decref(j);
+  /* and the cache says it served */
+  assert_int_equal(tu_http(port, "GET", "/metrics", NULL, NULL, &text), 200);
+  hit = strstr(text, "citygrid_list_cache_lookups_total{result=\"hit\"} ");
+  assert_non_null(hit);
+  assert_true(atoll(strchr(hit, '}') + 2) > 0);
+  free(text);
+}
+
 int
 main(void)
 {
@@ -656,6 +709,7 @@ main(void)
       cmocka_unit_test(test_lists_by_role),
       cmocka_unit_test(test_live_events),
       cmocka_unit_test(test_metrics),
+      cmocka_unit_test(test_lists_follow_each_write),
       cmocka_unit_test(test_report_with_photos), /* after the counts */
       cmocka_unit_test(test_reply_is_the_stored_case),
       cmocka_unit_test(test_created_case_located),

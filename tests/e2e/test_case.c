@@ -860,6 +860,101 @@ test_duplicates_across_connections(void **state)
   db_close(db2);
 }
 
+/* The list of cases in `state` `who` gets, built without the server's
+** cache and then with it: the two texts must be the same. Returns the
+** parsed list (caller decrefs). */
+static json_t *
+kept_list(int who, const char *state)
+{
+  struct case_cache *c = env->cache;
+  struct case_filter f;
+  struct cg_err e = {0};
+  char *plain, *kept;
+  size_t n;
+  json_t *j;
+
+  memset(&f, 0, sizeof f);
+  f.state = state;
+  f.limit = 1000;
+  env->cache = NULL;
+  plain = case_list_text(env, &users[who], &f, &n, &e);
+  env->cache = c;
+  kept = case_list_text(env, &users[who], &f, &n, &e);
+  assert_non_null(plain);
+  assert_non_null(kept);
+  assert_string_equal(kept, plain);
+  assert_int_equal(strlen(kept), n);
+  j = json_loads(kept, 0, NULL);
+  assert_non_null(j);
+  free(plain);
+  free(kept);
+  return j;
+}
+
+/* Case `no` in list j, or NULL (borrowed). */
+static json_t *
+listed(json_t *j, const char *no)
+{
+  size_t i;
+  json_t *c;
+  json_array_foreach(json_object_get(j, "cases"), i, c)
+  {
+    if (strcmp(json_string_value(json_object_get(c, "no")), no) == 0) return c;
+  }
+  return NULL;
+}
+
+/* Lists as the server keeps them rendered (cache.c) are the lists as
+** built, and follow the store: a case's change shows at once, its light
+** as the clock moves, and each caller sees their own view of a case. */
+static void
+test_lists_kept_rendered_follow_the_store(void **state)
+{
+  int64_t hits, misses, hits2;
+  char no[32];
+  json_t *j, *j2;
+
+  env->cache = case_cache_new(1 << 20);
+  assert_non_null(env->cache);
+  reach("dispatched", no);
+  j = kept_list(DI, "dispatched");
+  case_cache_counts(env->cache, &hits, &misses);
+  j2 = kept_list(DI, "dispatched");
+  case_cache_counts(env->cache, &hits2, &misses);
+  assert_true(hits2 > hits); /* the second came from the cache */
+  assert_true(json_equal(j, j2));
+  assert_string_equal(
+      json_string_value(json_object_get(listed(j, no), "light")), "green");
+  /* the dispatcher sees the reporter's contact, the leader does not */
+  assert_non_null(json_object_get(listed(j, no), "reporter"));
+  json_decref(j2);
+  j2 = kept_list(LE, "dispatched");
+  assert_non_null(listed(j2, no));
+  assert_null(json_object_get(listed(j2, no), "reporter"));
+  json_decref(j2);
+  json_decref(j);
+
+  /* a week on, past the department's four working hours: red */
+  clock_now += 7 * 86400;
+  j = kept_list(DI, "dispatched");
+  assert_string_equal(
+      json_string_value(json_object_get(listed(j, no), "light")), "red");
+  json_decref(j);
+
+  /* handled in the same minute: gone from one list, in the other */
+  act(DH, no, "handle");
+  j = kept_list(DI, "dispatched");
+  assert_null(listed(j, no));
+  json_decref(j);
+  j = kept_list(DI, "handled");
+  assert_string_equal(
+      json_string_value(json_object_get(listed(j, no), "state")), "handled");
+  json_decref(j);
+
+  case_cache_free(env->cache);
+  env->cache = NULL;
+}
+
 /* Numbers of the cases a search by `who` finds since `from`, joined by
 ** spaces in the order listed (newest first), into out. */
 static int
@@ -1887,6 +1982,7 @@ main(void)
       cmocka_unit_test(test_duplicates_linked),
       cmocka_unit_test(test_duplicates_across_connections),
       cmocka_unit_test(test_privacy_and_visibility),
+      cmocka_unit_test(test_lists_kept_rendered_follow_the_store),
       cmocka_unit_test(test_search_in_chinese),
       cmocka_unit_test(test_search_finds_cases_not_indexed_yet),
       cmocka_unit_test(test_routing_most_specific_wins),

@@ -104,8 +104,8 @@ test_data_directory(void **state)
   assert_int_equal(tu_run(&out, NULL, "--data '%s/a' export streets", dir), 0);
   assert_non_null(strstr(out, "\"features\":[]"));
   free(out);
-  /* a server's thread counts are whole numbers 1..64: refused before
-  ** anything is started */
+  /* a server's thread counts are whole numbers 1..64, its lists' cache
+  ** megabytes 0..65536: refused before anything is started */
   {
     static const char *const bad[] = {"--threads 0",   "--threads 65",
                                       "--threads 2.5", "--pool 0",
@@ -117,6 +117,11 @@ test_data_directory(void **state)
       assert_non_null(strstr(err, "thread count"));
       free(err);
     }
+    assert_int_equal(
+        tu_run(NULL, &err, "--data '%s/a' serve --port 0 --list-cache -1", dir),
+        1);
+    assert_non_null(strstr(err, "--list-cache -1: megabytes"));
+    free(err);
   }
   /* generating without a boundary says what is missing */
   assert_int_equal(tu_run(NULL, &err, "--data '%s/a' grid generate", dir), 1);
