@@ -101,11 +101,12 @@ visibility(const struct org_user *who, const struct kase *k)
   }
 }
 
-/* May `who` see the reporter's name and phone? */
+/* May `who` see the name and phone of a case's reporter (login
+** `reporter`)? */
 static int
-sees_contact(const struct org_user *who, const struct kase *k)
+sees_contact(const struct org_user *who, const char *reporter)
 {
-  if (strcmp(k->reporter, who->login) == 0) return 1;
+  if (strcmp(reporter, who->login) == 0) return 1;
   switch (who->role) {
   case ROLE_OPERATOR:
   case ROLE_SHIFT_LEADER:
@@ -301,7 +302,7 @@ case_json(struct case_env *env, const struct org_user *who,
     SET(j, "description", json_string(x->description));
     SET(j, "created_at", jtime(x->created_at));
     SET(j, "updated_at", jtime(x->updated_at));
-    if (vis == 2 && sees_contact(who, k)) {
+    if (vis == 2 && sees_contact(who, k->reporter)) {
       c = json_object();
       SET(c, "login", json_string(k->reporter));
       SET(c, "name", text_or_null(x->reporter_name));
@@ -828,9 +829,7 @@ case_key(char *buf, size_t n, int view, const char *no)
 static int
 list_view(const struct org_user *who, const char *reporter)
 {
-  struct kase k;
-  cg_copy(k.reporter, sizeof k.reporter, reporter);
-  return 4 + sees_contact(who, &k);
+  return 4 + sees_contact(who, reporter);
 }
 
 /* Write case `no` (its events so far: seq) as the list shows it to who
@@ -863,7 +862,7 @@ list_case(struct case_env *env, const struct org_user *who, const char *no,
   json_decref(j);
   if (!text) return cg_fail(e, CG_ENOMEM, "out of memory");
   fputs(text, out);
-  klen = case_key(key, sizeof key, vis * 2 + sees_contact(who, &k), no);
+  klen = case_key(key, sizeof key, vis * 2 + sees_contact(who, k.reporter), no);
   if (env->cache) {
     t = case_cache_until(key, klen, now);
     case_cache_put(env->cache, key, klen, k.last_seq, t, text, strlen(text));
