@@ -151,6 +151,13 @@ ticks() {
 }
 hz=$(getconf CLK_TCK)
 
+# the 99th percentile of wrk --latency's output on stdin, in milliseconds
+ms99() {
+  awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000}
+    else if (v ~ /ms$/) sub(/ms/,"",v); else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}
+    print v}'
+}
+
 # run NAME PIDS URL [SCRIPT]: prints NAME.per_s, NAME.p99_ms and the CPU
 # time the server (processes PIDS) spent per request, in microseconds;
 # for $dur seconds if set, else SECONDS
@@ -160,7 +167,7 @@ run() {
   t1=$(ticks $2)
   rps=$(printf '%s\n' "$out" | awk '/Requests\/sec/ {print $2}')
   n=$(printf '%s\n' "$out" | awk '/requests in/ {print $1}')
-  p99=$(printf '%s\n' "$out" | awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) sub(/ms/,"",v); else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}')
+  p99=$(printf '%s\n' "$out" | ms99)
   non2xx=$(printf '%s\n' "$out" | awk '/Non-2xx/ {print $NF}')
   echo "$1.per_s: $rps"
   echo "$1.p99_ms: $p99"
@@ -197,6 +204,18 @@ wait "$cg2" 2>/dev/null || :
 run http.post_cases "$cg" "http://127.0.0.1:$port/api/v1/cases" "$tmp/post.lua"
 run http.post_cases_minimal "$cg" "http://127.0.0.1:$port/api/v1/cases" \
   "$tmp/post_min.lua"
+# the lists while reports pour in (32 clients each, wrk -t1): every report
+# changes the store, so each page is built again (its cases that did not
+# change from the cache) — the worst case for the lists, not a target
+wrk -t1 -c32 -d"${secs}s" -s "$tmp/post.lua" \
+  "http://127.0.0.1:$port/api/v1/cases" > "$tmp/mixed_post.out" &
+mixed=$!
+out=$(wrk -t1 -c32 -d"${secs}s" --latency -s "$tmp/get.lua" \
+  "http://127.0.0.1:$port/api/v1/cases")
+wait $mixed
+echo "http.list_cases_during_posts.per_s: $(printf '%s\n' "$out" | awk '/Requests\/sec/ {print $2}')"
+echo "http.list_cases_during_posts.p99_ms: $(printf '%s\n' "$out" | ms99)"
+echo "http.posts_during_lists.per_s: $(awk '/Requests\/sec/ {print $2}' "$tmp/mixed_post.out")"
 # /healthz again, while four clients search, one request after another,
 # for a word every case of the store holds ("市民", counted through all
 # of them): the searches run on the server's pool, and /healthz, on the
