@@ -272,6 +272,10 @@ int case_note_public(const char *action);
 int case_visibility(struct case_env *env, const struct org_user *who,
                     const char *no);
 
+/* How cases are written out as JSON text: compact, as the server sends
+** every reply (http_json_text()). */
+#define CASE_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(10))
+
 /* Filters for case_list_json(). Zero/NULL fields do not filter. */
 struct case_filter {
   const char *state; /* a state name, or "open" */
@@ -295,9 +299,6 @@ struct case_filter {
 ** CASE_COUNT_MAX and total_exact false (case_stats_json() counts them
 ** all). CG_EINVAL for a bad filter or sort. */
 #define CASE_COUNT_MAX 1000
-/* How cases are written out as JSON text: compact, as the server sends
-** every reply (http_json_text()). */
-#define CASE_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(10))
 json_t *case_list_json(struct case_env *env, const struct org_user *who,
                        const struct case_filter *f, struct cg_err *e);
 

@@ -145,8 +145,6 @@ void case_held_clear(struct case_env *env);
 ** read cases with SQL call it first. */
 int case_flush(struct case_env *env, struct cg_err *e);
 
-/* A memo key: tag and the parts joined by '|' into key[80] (cut short if
-** longer). */
 /* Lists' cache (cache.c): if it holds key[0..klen) as built from the
 ** store's `version`, to be served until after `now`, append its text to
 ** out, set *until (if not NULL) to the time it is served until, and
@@ -168,6 +166,8 @@ void case_cache_abandon(struct case_cache *c, const char *key, size_t klen,
 ** at most, half a minute at least, spread by the key. */
 int64_t case_cache_until(const char *key, size_t klen, int64_t now);
 
+/* A memo key: tag and the parts joined by '|' into key[80] (cut short if
+** longer). */
 void case_memo_key(char key[80], char tag, const char *const *part, int n);
 
 /* A memoised lookup in a batch: 1 and *num/text filled if key is known. */
