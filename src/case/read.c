@@ -738,7 +738,9 @@ case_q_where(struct case_q *q, struct case_env *env, const struct org_user *who,
       case_q_text(q, " AND c.state = ?", f->state);
   }
   if (f->scheme) case_q_text(q, " AND c.scheme = ?", f->scheme);
-  if (f->code_prefix) /* codes are ASCII: a range an index can serve */
+  /* the codes starting with the prefix sort between it and it followed by
+  ** U+10FFFF (codes are ASCII): two comparisons a row, no substr() */
+  if (f->code_prefix)
     case_q_text2(q,
                  " AND c.category_code >= ? AND"
                  " c.category_code < ? || char(1114111)",
