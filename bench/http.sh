@@ -5,9 +5,10 @@
 # the same with Prefer: return=minimal); (c) GET /api/v1/cases, a page of
 # 50 with a filter, on a store of CASES cases — its first seconds (the
 # server's cache of rendered lists filling), then the run measured, then
-# the same from a second server with that cache off; (d) nginx serving a
-# small static file, the reference; and /healthz again while slow
-# searches run. Prints `name: value` lines, the ratios last: for each run its
+# the same from a second server with that cache off, and the lists again
+# while reports pour in (their worst case); (d) nginx serving a small
+# static file, the reference; and /healthz again while slow searches
+# run. Prints `name: value` lines, the ratios last: for each run its
 # requests a second, its 99th percentile latency and the CPU time the
 # server spent per request (nginx: master and worker; citygrid: all its
 # threads), which says where a ratio comes from on a machine whose speed
