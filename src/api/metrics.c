@@ -48,14 +48,19 @@ metrics_get_api(struct http_req *r)
             (long long)n);
   if (api_app(r)->cases && api_app(r)->cases->cache) {
     int64_t hits, misses;
-    case_cache_counts(api_app(r)->cases->cache, &hits, &misses);
+    size_t bytes;
+    case_cache_counts(api_app(r)->cases->cache, &hits, &misses, &bytes);
     fprintf(f,
             "# HELP citygrid_list_cache_lookups_total Pages and cases of"
             " lists looked up in the cache of rendered lists.\n"
             "# TYPE citygrid_list_cache_lookups_total counter\n"
             "citygrid_list_cache_lookups_total{result=\"hit\"} %lld\n"
-            "citygrid_list_cache_lookups_total{result=\"miss\"} %lld\n",
-            (long long)hits, (long long)misses);
+            "citygrid_list_cache_lookups_total{result=\"miss\"} %lld\n"
+            "# HELP citygrid_list_cache_bytes Bytes the cache of rendered"
+            " lists holds (at most serve --list-cache).\n"
+            "# TYPE citygrid_list_cache_bytes gauge\n"
+            "citygrid_list_cache_bytes %zu\n",
+            (long long)hits, (long long)misses, bytes);
   }
   fclose(f);
   r->text = text;

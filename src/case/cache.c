@@ -258,10 +258,12 @@ out:
 }
 
 void
-case_cache_counts(struct case_cache *c, int64_t *hits, int64_t *misses)
+case_cache_counts(struct case_cache *c, int64_t *hits, int64_t *misses,
+                  size_t *bytes)
 {
   pthread_mutex_lock(&c->lock);
   *hits = c->hits;
   *misses = c->misses;
+  *bytes = c->bytes;
   pthread_mutex_unlock(&c->lock);
 }

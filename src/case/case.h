@@ -313,12 +313,13 @@ char *case_list_text(struct case_env *env, const struct org_user *who,
 ** by the threads of a server (cache.c). case_cache_new() makes one that
 ** holds up to max bytes of them: NULL for max 0 (no cache) or without
 ** memory. case_cache_free() frees it with its texts. case_cache_counts()
-** reads how many lookups found what they looked for, and how many built
-** it. */
+** reads how many lookups found what they looked for, how many built it,
+** and the bytes held. */
 struct case_cache;
 struct case_cache *case_cache_new(size_t max);
 void case_cache_free(struct case_cache *c);
-void case_cache_counts(struct case_cache *c, int64_t *hits, int64_t *misses);
+void case_cache_counts(struct case_cache *c, int64_t *hits, int64_t *misses,
+                       size_t *bytes);
 
 /* Counts of the cases `who` may see that match f (paging and sort are
 ** ignored), for the statistics page (caller decrefs):

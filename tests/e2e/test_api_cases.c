@@ -696,6 +696,9 @@ test_lists_follow_each_write(void **state)
   hit = strstr(text, "citygrid_list_cache_lookups_total{result=\"hit\"} ");
   assert_non_null(hit);
   assert_true(atoll(strchr(hit, '}') + 2) > 0);
+  hit = strstr(text, "\ncitygrid_list_cache_bytes ");
+  assert_non_null(hit);
+  assert_true(atoll(hit + 27) > 0);
   free(text);
 }
 

@@ -911,6 +911,7 @@ static void
 test_lists_kept_rendered_follow_the_store(void **state)
 {
   int64_t hits, misses, hits2;
+  size_t bytes;
   char no[32];
   json_t *j, *j2;
 
@@ -918,9 +919,9 @@ test_lists_kept_rendered_follow_the_store(void **state)
   assert_non_null(env->cache);
   reach("dispatched", no);
   j = kept_list(DI, "dispatched");
-  case_cache_counts(env->cache, &hits, &misses);
+  case_cache_counts(env->cache, &hits, &misses, &bytes);
   j2 = kept_list(DI, "dispatched");
-  case_cache_counts(env->cache, &hits2, &misses);
+  case_cache_counts(env->cache, &hits2, &misses, &bytes);
   assert_true(hits2 > hits); /* the second came from the cache */
   assert_true(json_equal(j, j2));
   assert_string_equal(
