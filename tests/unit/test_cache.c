@@ -34,6 +34,17 @@ get(struct case_cache *c, const char *key, int64_t v, int64_t now, int claim,
   return found;
 }
 
+/* A string of n - 1 bytes of ch (caller frees). */
+static char *
+filled(size_t n, char ch)
+{
+  char *s = malloc(n);
+  assert_non_null(s);
+  memset(s, ch, n - 1);
+  s[n - 1] = 0;
+  return s;
+}
+
 static void
 put(struct case_cache *c, const char *key, int64_t v, int64_t until,
     const char *text)
@@ -71,12 +82,10 @@ static void
 test_never_past_its_memory(void **state)
 {
   struct case_cache *c = case_cache_new(64 << 10);
-  char key[32], text[1025], got[1100];
+  char key[32], got[1100], *text = filled(1025, 'x'), *big;
   int64_t hits, misses;
   size_t bytes;
 
-  memset(text, 'x', 1024);
-  text[1024] = 0;
   for (int i = 0; i < 500; i++) {
     snprintf(key, sizeof key, "case %d", i);
     put(c, key, 1, 2000, text);
@@ -84,15 +93,12 @@ test_never_past_its_memory(void **state)
     assert_true(bytes <= 64 << 10);
     assert_true(get(c, key, 1, 1000, 0, got, sizeof got)); /* the newest */
   }
+  free(text);
   /* a text over a sixteenth of it is not kept */
-  {
-    char *big = malloc(8 << 10);
-    memset(big, 'y', (8 << 10) - 1);
-    big[(8 << 10) - 1] = 0;
-    put(c, "big", 1, 2000, big);
-    assert_false(get(c, "big", 1, 1000, 0, got, sizeof got));
-    free(big);
-  }
+  big = filled(8 << 10, 'y');
+  put(c, "big", 1, 2000, big);
+  assert_false(get(c, "big", 1, 1000, 0, got, sizeof got));
+  free(big);
   case_cache_free(c);
 }
 
@@ -118,7 +124,7 @@ test_one_builds_the_others_wait(void **state)
   struct case_cache *c = case_cache_new(1 << 20);
   struct asker a = {c, 0, "", 0};
   pthread_t t;
-  char got[64];
+  char got[64], *big;
 
   /* the first to miss claims the build */
   assert_false(get(c, "page", 3, 1000, 1, got, sizeof got));
@@ -136,13 +142,9 @@ test_one_builds_the_others_wait(void **state)
   put(c, "page", 4, 1040, "second");
   /* a text too large to keep ends its build too */
   assert_false(get(c, "huge", 4, 1000, 1, got, sizeof got));
-  {
-    char *big = malloc(128 << 10);
-    memset(big, 'z', (128 << 10) - 1);
-    big[(128 << 10) - 1] = 0;
-    put(c, "huge", 4, 1040, big);
-    free(big);
-  }
+  big = filled(128 << 10, 'z');
+  put(c, "huge", 4, 1040, big);
+  free(big);
   assert_false(get(c, "huge", 4, 1000, 1, got, sizeof got)); /* no wait */
   case_cache_free(c);
 }
