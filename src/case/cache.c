@@ -18,7 +18,8 @@
 **    after a change only the cases that changed are built again.
 **
 ** The time, because a case's traffic light and the share of its step's
-** time used go on with the clock, and the names of areas, categories and
+** time used go on with the clock (and with them, which cases an overdue
+** list holds), and the names of areas, categories and
 ** departments may be renamed by an import: what is built here is served
 ** for less than a minute (CASE_CACHE_TTL), and a page no longer than the
 ** cases on it. The lifetimes are spread between half a minute and a
