@@ -47,10 +47,10 @@ void db_set_gate(struct db *db, void (*fn)(void *), void *arg);
 
 /* Checkpoint the store on a thread of its own rather than in the thread
 ** that commits. SQLite copies its write-ahead log into the database, and
-** syncs the database, as part of a commit once the log holds 4,000 pages:
+** syncs the database, as part of a commit once the log holds 1,000 pages:
 ** a pause for the writer at every such commit. After this call a commit
 ** on db only wakes a checkpointer (a thread with a connection of its own,
-** ended by db_close()) each 4,000 pages the log grows, which copies the
+** ended by db_close()) each 1,000 pages the log grows, which copies the
 ** log meanwhile; the commit after it is done copies the few pages left,
 ** so that the log starts over even when the writer commits back to back.
 ** Should the log grow far all the same (16,000 pages, as when long reads

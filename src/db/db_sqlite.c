@@ -21,12 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CACHE_SLOTS 256 /* cached statements per connection (power of 2) */
-#define CKPT_PAGES                                                             \
-  4000                   /* log pages that wake the checkpointer: the
-                         ** tails of the tables and indexes are in every
-                         ** commit, and a copy takes each page once, so
-                         ** the fewer copies the less written */
+#define CACHE_SLOTS 256  /* cached statements per connection (power of 2) */
+#define CKPT_PAGES 1000  /* log pages that wake the checkpointer */
 #define CKPT_STALL 16000 /* ...and that make the committer copy itself */
 
 struct ckpt; /* db_checkpoint_behind() */
