@@ -122,12 +122,19 @@ void api_close_all(void);
 int api_case_filter(struct http_req *r, struct case_filter *f, char cat[64]);
 
 /* Reply with what fn makes of the case filters of the request's query
-** string (see api_case_filter()) for the caller: the list, the map's
-** points, the statistics. Returns the status. */
+** string (see api_case_filter()) for the caller: the map's points, the
+** statistics. Returns the status. */
 int api_case_read(struct http_req *r,
                   json_t *(*fn)(struct case_env *env,
                                 const struct org_user *who,
                                 const struct case_filter *f, struct cg_err *e));
+/* The same for fn that writes the JSON out itself (the list, which may
+** come from the server's cache of rendered lists). */
+int api_case_read_text(struct http_req *r,
+                       char *(*fn)(struct case_env *env,
+                                   const struct org_user *who,
+                                   const struct case_filter *f, size_t *len,
+                                   struct cg_err *e));
 
 /* The fields of a report in a checked JSON body b (scheme, kind, code,
 ** lat, lon, crs, address, description, urgency, area_class, source,

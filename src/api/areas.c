@@ -89,7 +89,7 @@ whole_level(struct http_req *r, struct db *db, int level, enum geo_crs crs)
   }
   pthread_mutex_unlock(&made_mu);
   if (rc != CG_OK) return http_reply_err(r, &e);
-  r->content_type = "application/json; charset=utf-8";
+  r->content_type = HTTP_JSON_TYPE;
   if (gz) r->content_encoding = "gzip";
   r->status = 200;
   return 200;

@@ -340,18 +340,21 @@ api_case_filter(struct http_req *r, struct case_filter *f, char cat[64])
 int
 cases_get_api(struct http_req *r)
 {
-  struct case_filter f;
+  return api_case_read_text(r, case_list_text);
+}
+
+/* The filter of the request and the thread's env into *f and *env: 0, or
+** the status of the error replied. */
+static int
+filter_and_env(struct http_req *r, struct case_filter *f, char cat[64],
+               struct case_env **env)
+{
   struct cg_err e = {0};
-  struct case_env *env;
-  char cat[64];
   int st;
 
-  if ((st = api_case_filter(r, &f, cat))) return st;
-  if (!(env = api_case_env(r, &e))) return fail(r, &e);
-  if (!(r->text = case_list_text(env, r->user, &f, &r->text_len, &e)))
-    return fail(r, &e);
-  r->content_type = "application/json; charset=utf-8";
-  return r->status = 200;
+  if ((st = api_case_filter(r, f, cat))) return st;
+  if (!(*env = api_case_env(r, &e))) return fail(r, &e);
+  return 0;
 }
 
 int
@@ -366,10 +369,27 @@ api_case_read(struct http_req *r,
   json_t *out;
   int st;
 
-  if ((st = api_case_filter(r, &f, cat))) return st;
-  if (!(env = api_case_env(r, &e))) return fail(r, &e);
+  if ((st = filter_and_env(r, &f, cat, &env))) return st;
   if (!(out = fn(env, r->user, &f, &e))) return fail(r, &e);
   return http_reply_json(r, 200, out);
+}
+
+int
+api_case_read_text(struct http_req *r,
+                   char *(*fn)(struct case_env *env, const struct org_user *who,
+                               const struct case_filter *f, size_t *len,
+                               struct cg_err *e))
+{
+  struct case_filter f;
+  struct cg_err e = {0};
+  struct case_env *env;
+  char cat[64];
+  int st;
+
+  if ((st = filter_and_env(r, &f, cat, &env))) return st;
+  if (!(r->text = fn(env, r->user, &f, &r->text_len, &e))) return fail(r, &e);
+  r->content_type = HTTP_JSON_TYPE;
+  return r->status = 200;
 }
 
 /* GET /api/v1/cases/points (logged in), with the filters of GET

@@ -20,7 +20,7 @@ openapi_get_api(struct http_req *r)
     return http_reply_error(r, 500, "internal", "out of memory");
   memcpy(r->text, api_openapi_json, n);
   r->text_len = n;
-  r->content_type = "application/json; charset=utf-8";
+  r->content_type = HTTP_JSON_TYPE;
   r->status = 200;
   return 200;
 }

@@ -114,9 +114,12 @@ struct http_route {
 };
 
 #define HTTP_BODY_LIMIT (1 << 20) /* bytes of a body, but for uploads */
-#define HTTP_POOL_BODY                                                         \
-  (64 << 10) /* an upload this large goes to the pool:
-                                  ** its photos take a while to check */
+/* An upload this large goes to the pool: its photos take a while to
+** check. */
+#define HTTP_POOL_BODY (64 << 10)
+/* The Content-Type of JSON replies, for handlers that fill r->text with
+** JSON written out already. */
+#define HTTP_JSON_TYPE "application/json; charset=utf-8"
 
 /* Options of http_serve(). */
 struct http_opts {

@@ -422,7 +422,7 @@ send_reply(struct MHD_Connection *c, struct req_state *s)
 
   if (r->json) {
     body = http_json_text(r->json, &len);
-    type = "application/json; charset=utf-8";
+    type = HTTP_JSON_TYPE;
   } else {
     body = r->text;
     len = r->text_len;
