@@ -13,19 +13,21 @@
 
 static char host[64] = "127.0.0.1";
 
-/* The thread count of option `name` into *n, kept as it is when the
-** option is not given; CG_OK, or why not in *e. */
+/* Whole-number option `name`, lo..hi, into *n (what: what it counts, for
+** the messages), kept as it is when the option is not given; CG_OK, or
+** why not in *e. */
 static int
-thread_count(struct opts *o, const char *name, int *n, struct cg_err *e)
+whole_option(struct opts *o, const char *name, const char *what, int lo, int hi,
+             int *n, struct cg_err *e)
 {
   const char *text = opt_get(o, name);
   double v;
 
   if (!text) return CG_OK;
-  if (cli_number(text, "thread count", &v, e) != CG_OK) return e->code;
-  if (v < 1 || v > 64 || v != (int)v)
-    return cg_fail(e, CG_EINVAL, "--%s %s: a thread count is 1..64", name,
-                   text);
+  if (cli_number(text, what, &v, e) != CG_OK) return e->code;
+  if (v < lo || v > hi || v != (int)v)
+    return cg_fail(e, CG_EINVAL, "--%s %s: %s, %d..%d", name, text, what, lo,
+                   hi);
   *n = (int)v;
   return CG_OK;
 }
@@ -43,11 +45,11 @@ cmd_serve(struct cli *cli, struct opts *o)
 {
   static struct api_app app;
   static struct case_setup setup;
-  const char *listen = opt_get(o, "listen"), *port = opt_get(o, "port"), *text;
+  const char *listen = opt_get(o, "listen"), *port = opt_get(o, "port");
   struct http_opts ho = {0};
   struct cg_err e = {0};
   double v;
-  int rc;
+  int rc, cache_mb = 64; /* megabytes of lists kept rendered */
 
   /* Requests allocate and free many small objects (parsed bodies, JSON
   ** replies, statement values) on several threads, and larger ones now and
@@ -95,20 +97,15 @@ cmd_serve(struct cli *cli, struct opts *o)
   }
   ho.threads = 2;
   ho.pool = 4;
-  if (thread_count(o, "threads", &ho.threads, &e) != CG_OK ||
-      thread_count(o, "pool", &ho.pool, &e) != CG_OK) {
+  if (whole_option(o, "threads", "thread count", 1, 64, &ho.threads, &e) !=
+          CG_OK ||
+      whole_option(o, "pool", "thread count", 1, 64, &ho.pool, &e) != CG_OK ||
+      whole_option(o, "list-cache", "megabytes", 0, 65536, &cache_mb, &e) !=
+          CG_OK) {
     rc = cli_fail(&e);
     goto out;
   }
-  v = 64; /* megabytes of lists kept rendered */
-  if ((text = opt_get(o, "list-cache")) &&
-      (cli_number(text, "size", &v, &e) != CG_OK || v < 0 || v > 65536 ||
-       v != (int)v)) {
-    cg_fail(&e, CG_EINVAL, "--list-cache %s: megabytes, 0..65536", text);
-    rc = cli_fail(&e);
-    goto out;
-  }
-  setup.cache = case_cache_new((size_t)v << 20);
+  setup.cache = case_cache_new((size_t)cache_mb << 20);
   snprintf(app.db_path, sizeof app.db_path, "%s", cli->db_path);
   app.loc = setup.loc;
   app.cases = &setup;
