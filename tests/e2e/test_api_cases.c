@@ -404,15 +404,15 @@ test_report_with_photos(void **state)
     struct tu_part none[] = {{"photo", "a.png", tu_png, tu_png_len}};
     struct tu_part odd[] = {{"case", NULL, json, strlen(json)},
                             {"video", "a.mp4", tu_png, tu_png_len}};
-    struct tu_part fake[] = {{"case", NULL, json, strlen(json)},
-                             {"photo", "a.png", "<html>", 6}};
+    struct tu_part not_png[] = {{"case", NULL, json, strlen(json)},
+                                {"photo", "a.png", "<html>", 6}};
     n = tu_multipart(buf, 2 << 20, none, 1);
     assert_int_equal(
         tu_http_raw(port, "POST", "/api/v1/cases", h, type, buf, n, NULL), 400);
     n = tu_multipart(buf, 2 << 20, odd, 2);
     assert_int_equal(
         tu_http_raw(port, "POST", "/api/v1/cases", h, type, buf, n, NULL), 400);
-    n = tu_multipart(buf, 2 << 20, fake, 2);
+    n = tu_multipart(buf, 2 << 20, not_png, 2);
     assert_int_equal(
         tu_http_raw(port, "POST", "/api/v1/cases", h, type, buf, n, &resp),
         400);
