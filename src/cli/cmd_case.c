@@ -1,6 +1,7 @@
 /*
-** cmd_case.c — `citygrid case ...`: report, show, list, the escalation
-** sweep, and every workflow action of the case module by its name
+** cmd_case.c — `citygrid case ...`: report, show, list, the statistics
+** and the map's points of a list's cases, the escalation sweep, and every
+** workflow action of the case module by its name
 ** (`citygrid case file NO --as USER`), each as the user named by --as.
 */
 #include "cli.h"
@@ -231,6 +232,52 @@ print_case(json_t *c)
   }
 }
 
+/* The list's filter from the options (--state, --area, --dept,
+** --component-id, --source, --text, --overdue, --category, --from, --to,
+** --limit, --offset) into f, whose strings point into o or a static
+** buffer; CG_OK or why not. */
+static int
+list_filter(struct case_setup *cs, struct opts *o, struct case_filter *f,
+            struct cg_err *e)
+{
+  double v;
+
+  memset(f, 0, sizeof *f);
+  f->state = opt_get(o, "state");
+  f->area = opt_get(o, "area");
+  f->dept = opt_get(o, "dept");
+  f->component = opt_get(o, "component-id");
+  f->source = opt_get(o, "source");
+  f->text = opt_get(o, "text");
+  f->overdue = opt_get(o, "overdue") != NULL;
+  if (opt_get(o, "category")) {
+    static char buf[64];
+    char *colon;
+    snprintf(buf, sizeof buf, "%s", opt_get(o, "category"));
+    if ((colon = strrchr(buf, ':'))) {
+      *colon = 0;
+      f->code_prefix = colon + 1;
+      f->scheme = strchr(buf, ':') ? (*strchr(buf, ':') = 0, buf) : buf;
+    } else {
+      f->code_prefix = buf;
+    }
+  }
+  if ((opt_get(o, "from") &&
+       cli_time(cs->cal, opt_get(o, "from"), "--from", &f->from, e)) ||
+      (opt_get(o, "to") &&
+       cli_time(cs->cal, opt_get(o, "to"), "--to", &f->to, e)))
+    return e->code;
+  if (opt_get(o, "limit")) {
+    if (cli_number(opt_get(o, "limit"), "limit", &v, e)) return e->code;
+    f->limit = (int)v;
+  }
+  if (opt_get(o, "offset")) {
+    if (cli_number(opt_get(o, "offset"), "offset", &v, e)) return e->code;
+    f->offset = (int)v;
+  }
+  return CG_OK;
+}
+
 static int
 case_list_cmd(struct cli *cli, struct case_setup *cs, struct opts *o,
               const struct org_user *who)
@@ -239,42 +286,10 @@ case_list_cmd(struct cli *cli, struct case_setup *cs, struct opts *o,
   struct cg_err e = {0};
   json_t *out, *c;
   size_t i;
-  double v;
 
-  memset(&f, 0, sizeof f);
-  f.state = opt_get(o, "state");
-  f.area = opt_get(o, "area");
-  f.dept = opt_get(o, "dept");
-  f.component = opt_get(o, "component-id");
-  f.source = opt_get(o, "source");
-  f.text = opt_get(o, "text");
-  f.overdue = opt_get(o, "overdue") != NULL;
-  if (opt_get(o, "category")) {
-    static char buf[64];
-    char *colon;
-    snprintf(buf, sizeof buf, "%s", opt_get(o, "category"));
-    if ((colon = strrchr(buf, ':'))) {
-      *colon = 0;
-      f.code_prefix = colon + 1;
-      f.scheme = strchr(buf, ':') ? (*strchr(buf, ':') = 0, buf) : buf;
-    } else {
-      f.code_prefix = buf;
-    }
-  }
-  if ((opt_get(o, "from") &&
-       cli_time(cs->cal, opt_get(o, "from"), "--from", &f.from, &e)) ||
-      (opt_get(o, "to") &&
-       cli_time(cs->cal, opt_get(o, "to"), "--to", &f.to, &e)))
+  if (list_filter(cs, o, &f, &e) != CG_OK ||
+      !(out = case_list_json(&cs->env, who, &f, &e)))
     return cli_fail(&e);
-  if (opt_get(o, "limit")) {
-    if (cli_number(opt_get(o, "limit"), "limit", &v, &e)) return cli_fail(&e);
-    f.limit = (int)v;
-  }
-  if (opt_get(o, "offset")) {
-    if (cli_number(opt_get(o, "offset"), "offset", &v, &e)) return cli_fail(&e);
-    f.offset = (int)v;
-  }
-  if (!(out = case_list_json(&cs->env, who, &f, &e))) return cli_fail(&e);
   if (opt_get(o, "json")) return print_json(out);
   json_array_foreach(json_object_get(out, "cases"), i, c) printf(
       "%s  %-12s %-6s %s %s  %s\n", json_string_value(json_object_get(c, "no")),
@@ -290,6 +305,77 @@ case_list_cmd(struct cli *cli, struct case_setup *cs, struct opts *o,
   printf("%lld%s cases\n",
          (long long)json_integer_value(json_object_get(out, "total")),
          json_is_false(json_object_get(out, "total_exact")) ? "+" : "");
+  json_decref(out);
+  return 0;
+}
+
+/* Print a grouping of the statistics, a line each: "count  key  name",
+** or for the on-time ones "rate%  on_time/closed  key  name" (the names
+** last: Chinese ones are two columns a character). */
+static void
+print_groups(const char *title, json_t *list)
+{
+  size_t i;
+  json_t *g;
+  printf("%s:\n", title);
+  json_array_foreach(list, i, g)
+  {
+    const char *k = json_string_value(json_object_get(g, "key"));
+    const char *n = json_string_value(json_object_get(g, "name"));
+    if (json_object_get(g, "rate"))
+      printf("  %5.1f%%  %lld/%lld",
+             100 * json_number_value(json_object_get(g, "rate")),
+             (long long)json_integer_value(json_object_get(g, "on_time")),
+             (long long)json_integer_value(json_object_get(g, "closed")));
+    else
+      printf("  %8lld",
+             (long long)json_integer_value(json_object_get(g, "count")));
+    printf("  %-12s %s\n", *k ? k : "-", n && *n ? n : "");
+  }
+}
+
+/* `case stats`: the statistics page's counts over the filter's cases
+** (case_stats_json()); `case points`: the map's points (case_points_json(),
+** JSON only). */
+static int
+case_stats_cmd(struct case_setup *cs, struct opts *o,
+               const struct org_user *who, int points)
+{
+  static const char *const groups[][2] = {
+      {"by_state", "by state"},
+      {"by_category", "by category"},
+      {"by_street", "by street"},
+      {"by_source", "by source"},
+      {"by_dept", "by department"},
+      {"on_time_by_dept", "closed on time, by department"},
+      {"on_time_by_street", "closed on time, by street"}};
+  struct case_filter f;
+  struct cg_err e = {0};
+  json_t *out;
+  size_t i;
+  json_t *d;
+
+  if (opt_get(o, "limit") || opt_get(o, "offset")) {
+    cg_fail(&e, CG_EINVAL, "--limit and --offset are for 'case list'");
+    return cli_fail(&e);
+  }
+  if (list_filter(cs, o, &f, &e) != CG_OK ||
+      !(out = (points ? case_points_json : case_stats_json)(&cs->env, who, &f,
+                                                            &e)))
+    return cli_fail(&e);
+  if (points || opt_get(o, "json")) return print_json(out);
+  printf("total %lld  open %lld  closed %lld  overdue %lld\n",
+         (long long)json_integer_value(json_object_get(out, "total")),
+         (long long)json_integer_value(json_object_get(out, "open")),
+         (long long)json_integer_value(json_object_get(out, "closed")),
+         (long long)json_integer_value(json_object_get(out, "overdue")));
+  for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++)
+    print_groups(groups[g][1], json_object_get(out, groups[g][0]));
+  printf("by day (reported, closed):\n");
+  json_array_foreach(json_object_get(out, "daily"), i, d)
+      printf("  %s %lld %lld\n", json_string_value(json_object_get(d, "day")),
+             (long long)json_integer_value(json_object_get(d, "intake")),
+             (long long)json_integer_value(json_object_get(d, "closed")));
   json_decref(out);
   return 0;
 }
@@ -425,6 +511,13 @@ cmd_case(struct cli *cli, struct opts *o)
     }
   } else if (strcmp(sub, "list") == 0) {
     rc = case_list_cmd(cli, &cs, o, &who);
+  } else if (strcmp(sub, "stats") == 0 || strcmp(sub, "points") == 0) {
+    rc = o->npos == 1 ? case_stats_cmd(&cs, o, &who, sub[0] == 'p')
+                      : (fprintf(stderr,
+                                 "citygrid case %s: takes no "
+                                 "arguments, only options\n",
+                                 sub),
+                         EXIT_USAGE);
   } else {
     int na, known = 0;
     const struct case_action_info *acts = case_actions(&na);

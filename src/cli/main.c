@@ -27,7 +27,7 @@ static const struct opt case_opts[] = {
      "'sweep')"},
     {"category", "S:K:CODE",
      "report: category, e.g. gb47678:matter:06010; "
-     "list: a scheme and code prefix"},
+     "list, stats, points: a scheme and code prefix"},
     {"lat", "LAT", "report: latitude"},
     {"lon", "LON", "report: longitude"},
     {"crs", "CRS", "report: wgs84 (default) or gcj02"},
@@ -63,13 +63,14 @@ static const struct opt case_opts[] = {
     {"at", "TIME",
      "when it happened (default now); sweep: the time to "
      "sweep at"},
-    {"state", "STATE", "list: a state, or 'open'"},
-    {"area", "CODE", "list: street, community or grid code"},
-    {"overdue", NULL, "list: only cases past a deadline"},
-    {"from", "TIME", "list: reported at or after"},
-    {"to", "TIME", "list: reported before"},
+    {"state", "STATE", "list, stats, points: a state, or 'open'"},
+    {"area", "CODE", "list, stats, points: street, community or grid code"},
+    {"overdue", NULL, "list, stats, points: only cases past a deadline"},
+    {"from", "TIME", "list, stats, points: reported at or after"},
+    {"to", "TIME", "list, stats, points: reported before"},
     {"text", "WORDS",
-     "list: words that must all occur in address or description"},
+     "list, stats, points: words that must all occur in address or\n"
+     "description"},
     {"limit", "N", "list: at most N (default 50)"},
     {"offset", "N", "list: skip N"},
     {"json", NULL, "print JSON"},
@@ -163,8 +164,9 @@ const struct cmd cli_commands[] = {
      "the new key once; the store keeps only its hash.",
      apikey_opts, 1, 2},
     {"case", cmd_case, "ACTION [NO]", CMD_STORE,
-     "Work on cases: report, show NO, list, actions (the workflow table),\n"
-     "sweep (escalate overdue work), or any workflow action by name:\n"
+     "Work on cases: report, show NO, list, stats (the counts of the\n"
+     "statistics page), points (the map's, as JSON), actions (the workflow\n"
+     "table), sweep (escalate overdue work), or any workflow action by name:\n"
      "  citygrid case file NO --as USER --note TEXT",
      case_opts, 1, 2},
     {"export", cmd_export, "grids|communities|streets", CMD_STORE,

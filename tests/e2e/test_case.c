@@ -1872,6 +1872,207 @@ assert_totals_stop_at_the_cap(const char *d, struct db *store)
   free(out);
 }
 
+/* `case stats --json` as user `as` with args, parsed (caller decrefs). */
+static json_t *
+stats_as(const char *d, const char *as, const char *args)
+{
+  char *out = NULL;
+  json_t *j;
+  assert_int_equal(tu_run(&out, NULL,
+                          "--data '%s' case stats --as %s --json %s", d, as,
+                          args),
+                   0);
+  j = json_loads(out, 0, NULL);
+  free(out);
+  assert_non_null(j);
+  return j;
+}
+
+/* One grouping of the statistics against the store's own GROUP BY: the
+** same keys with the same counts, largest first. sql selects key and
+** count (and, for the on-time groupings, the on-time count) over the
+** cases the user sees; `field` is "count" or "closed". */
+static void
+assert_grouping(struct db *store, json_t *list, const char *what,
+                const char *field, const char *sql)
+{
+  struct db_stmt *st;
+  struct cg_err e = {0};
+  size_t n = 0;
+  int64_t last = INT64_MAX;
+
+  assert_int_equal(db_prepare(store, &st, sql, &e), CG_OK);
+  while (db_step(st, &e) == DB_ROW) {
+    const char *key = db_col_text(st, 0) ? db_col_text(st, 0) : "";
+    size_t i;
+    json_t *g, *found = NULL;
+    json_array_foreach(
+        list, i, g) if (!strcmp(json_string_value(json_object_get(g, "key")),
+                                key)) found = g;
+    if (!found) fail_msg("%s: no '%s' in the statistics", what, key);
+    if (json_integer_value(json_object_get(found, field)) != db_col_int(st, 1))
+      fail_msg("%s '%s': %lld, the store counts %lld", what, key,
+               (long long)json_integer_value(json_object_get(found, field)),
+               (long long)db_col_int(st, 1));
+    if (db_col_int(st, 2) >= 0)
+      assert_int_equal(json_integer_value(json_object_get(found, "on_time")),
+                       db_col_int(st, 2));
+    n++;
+  }
+  db_finalize(st);
+  assert_int_equal(json_array_size(list), n);
+  for (size_t i = 0; i < n; i++) { /* largest first */
+    int64_t v =
+        json_integer_value(json_object_get(json_array_get(list, i), field));
+    assert_true(v <= last);
+    last = v;
+  }
+}
+
+/* The statistics of the replayed real cases, by the command line, against
+** the store counted by plain SQL: as a leader (every case) and as a
+** department (the cases it had a task of), over the replay's days. */
+static void
+assert_stats_count_every_case(const char *d, struct db *store)
+{
+  static const char *const who[][2] = {
+      {"boss", "state <> 'draft'"},
+      {"dh", "no IN (SELECT case_no FROM task WHERE dept_code = 'hwc')"}};
+  struct cg_err e = {0};
+  int64_t lo, hi, n;
+  char args[128], sql[700], from[16], to[16];
+  time_t t;
+
+  assert_int_equal(tu_user(d, "dh", "department", " --dept hwc"), 0);
+  assert_int_equal(
+      db_query_int(store, &lo, 0, &e, "SELECT min(created_at) FROM cases", ""),
+      CG_OK);
+  assert_int_equal(
+      db_query_int(store, &hi, 0, &e, "SELECT max(created_at) FROM cases", ""),
+      CG_OK);
+  /* the replay's days in the district's time (UTC+8), to the day after */
+  t = (time_t)(lo + 8 * 3600);
+  strftime(from, sizeof from, "%Y-%m-%d", gmtime(&t));
+  t = (time_t)(hi + 8 * 3600 + 86400);
+  strftime(to, sizeof to, "%Y-%m-%d", gmtime(&t));
+  snprintf(args, sizeof args, "--from %s --to %s", from, to);
+  for (size_t u = 0; u < 2; u++) {
+    const char *sees = who[u][1];
+    json_t *s = stats_as(d, who[u][0], args),
+           *days = json_object_get(s, "daily");
+    static const char *const plain[][3] = {
+        {"by_state", "state", "by state"},
+        {"by_street", "street_code", "by street"},
+        {"by_source", "source", "by source"},
+        {"by_dept", "dept_code", "by department"},
+        {"by_category", "scheme || ':' || substr(category_code, 1, 2)",
+         "by category"}};
+    int64_t intake = 0, closed = 0;
+    size_t i;
+    json_t *day;
+
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM cases WHERE %s", sees);
+    assert_int_equal(db_query_int(store, &n, 0, &e, sql, ""), CG_OK);
+    assert_true(n > (u == 0 ? CASE_COUNT_MAX : 10));
+    assert_int_equal(json_integer_value(json_object_get(s, "total")), n);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM cases WHERE %s AND state = 'closed'", sees);
+    assert_int_equal(db_query_int(store, &n, 0, &e, sql, ""), CG_OK);
+    assert_true(n > 0);
+    assert_int_equal(json_integer_value(json_object_get(s, "closed")), n);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM cases WHERE %s AND state NOT IN"
+             " ('closed', 'void', 'rejected', 'duplicate', 'draft')",
+             sees);
+    assert_int_equal(db_query_int(store, &n, 0, &e, sql, ""), CG_OK);
+    assert_int_equal(json_integer_value(json_object_get(s, "open")), n);
+    for (size_t g = 0; g < 5; g++) {
+      snprintf(sql, sizeof sql,
+               "SELECT %s, count(*), -1 FROM cases WHERE %s GROUP BY 1",
+               plain[g][1], sees);
+      assert_grouping(store, json_object_get(s, plain[g][0]), plain[g][2],
+                      "count", sql);
+    }
+    for (size_t g = 0; g < 2; g++) {
+      snprintf(sql, sizeof sql,
+               "SELECT %s, count(*), sum(on_time) FROM cases WHERE %s AND"
+               " state = 'closed' AND on_time IS NOT NULL GROUP BY 1",
+               g ? "street_code" : "dept_code", sees);
+      assert_grouping(
+          store,
+          json_object_get(s, g ? "on_time_by_street" : "on_time_by_dept"),
+          "on time", "closed", sql);
+    }
+    /* each day's reports and closures, in the district's days */
+    json_array_foreach(days, i, day)
+    {
+      const char *date = json_string_value(json_object_get(day, "day"));
+      for (int w = 0; w < 2; w++) {
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM cases WHERE %s AND"
+                 " date(%s + 8 * 3600, 'unixepoch') = ?",
+                 sees, w ? "closed_at" : "created_at");
+        assert_int_equal(db_query_int(store, &n, 0, &e, sql, "t", date), CG_OK);
+        assert_int_equal(
+            json_integer_value(json_object_get(day, w ? "closed" : "intake")),
+            n);
+      }
+      intake += json_integer_value(json_object_get(day, "intake"));
+      closed += json_integer_value(json_object_get(day, "closed"));
+    }
+    assert_int_equal(intake, json_integer_value(json_object_get(s, "total")));
+    assert_true(closed > 0);
+    json_decref(s);
+  }
+  /* the map's points of the closed cases: one each */
+  {
+    char *out = NULL;
+    json_t *p;
+    assert_int_equal(tu_run(&out, NULL,
+                            "--data '%s' case points --as boss --state closed",
+                            d),
+                     0);
+    p = json_loads(out, 0, NULL);
+    free(out);
+    assert_int_equal(db_query_int(store, &n, 0, &e,
+                                  "SELECT count(*) FROM cases WHERE"
+                                  " state = 'closed'",
+                                  ""),
+                     CG_OK);
+    assert_int_equal(json_integer_value(json_object_get(p, "count")), n);
+    assert_int_equal(json_array_size(json_object_get(p, "points")), n);
+    json_decref(p);
+  }
+  /* for people: the figures as lines; refusals with a reason */
+  {
+    static const struct {
+      const char *args, *says;
+      int rc;
+    } bad[] = {{"stats --as boss --state bogus", "unknown state 'bogus'", 1},
+               {"stats --as boss --limit 5", "for 'case list'", 1},
+               {"stats 123 --as boss", "only options", 2},
+               {"points --as boss --area 999", "not an area code", 1}};
+    char *out = NULL, *err = NULL, want[64];
+    assert_int_equal(tu_run(&out, NULL, "--data '%s' case stats --as boss", d),
+                     0);
+    assert_int_equal(
+        db_query_int(store, &n, 0, &e,
+                     "SELECT count(*) FROM cases WHERE state <> 'draft'", ""),
+        CG_OK);
+    snprintf(want, sizeof want, "total %lld ", (long long)n);
+    assert_non_null(strstr(out, want));
+    assert_non_null(strstr(out, "closed on time, by department:"));
+    free(out);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+      assert_int_equal(
+          tu_run(NULL, &err, "--data '%s' case %s", d, bad[i].args), bad[i].rc);
+      if (!strstr(err, bad[i].says))
+        fail_msg("case %s: '%s'", bad[i].args, err);
+      free(err);
+    }
+  }
+}
+
 static void
 test_replay_fills_every_state(void **state)
 {
@@ -1959,6 +2160,7 @@ test_replay_fills_every_state(void **state)
   assert_hours_hold_every_event(db2);
   assert_pairs_agree_with_like(db2);
   assert_totals_stop_at_the_cap(d2, db2);
+  assert_stats_count_every_case(d2, db2);
   db_close(db2);
   assert_int_equal(tu_run(&out, NULL, "--data '%s' verify", d2), 0);
   free(out);

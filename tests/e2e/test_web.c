@@ -246,6 +246,18 @@ report(int n, char nos[][32])
   }
 }
 
+/* The leader's list's total for path (an exact count: the tests' stores
+** are small). */
+static int64_t
+list_total(const char *path)
+{
+  json_t *l = get(leader, path, 200);
+  int64_t n = json_integer_value(json_object_get(l, "total"));
+  assert_true(json_is_true(json_object_get(l, "total_exact")));
+  json_decref(l);
+  return n;
+}
+
 static void
 test_stats_equal_the_list(void **state)
 {
@@ -283,17 +295,43 @@ test_stats_equal_the_list(void **state)
         fail_msg("%s with '%s' adds up to %lld, not the total", groups[g],
                  filters[i], (long long)sum);
     }
-    /* each state's count is the list's for that state too */
-    json_array_foreach(json_object_get(s, "by_state"), k, v)
-    {
-      json_t *one;
-      snprintf(path, sizeof path, "/api/v1/cases?limit=1&state=%s&%s",
-               json_string_value(json_object_get(v, "key")), filters[i]);
-      if (strstr(filters[i], "state=")) continue;
-      one = get(leader, path, 200);
-      assert_int_equal(json_integer_value(json_object_get(one, "total")),
-                       json_integer_value(json_object_get(v, "count")));
-      json_decref(one);
+    /* each state's, category's, street's and source's count is the
+    ** list's with that filter too */
+    static const char *const by[][2] = {{"by_state", "state"},
+                                        {"by_category", "category"},
+                                        {"by_street", "area"},
+                                        {"by_source", "source"}};
+    for (size_t g = 0; g < 4; g++) {
+      if (strstr(filters[i], by[g][1])) continue;
+      json_array_foreach(json_object_get(s, by[g][0]), k, v)
+      {
+        snprintf(path, sizeof path, "/api/v1/cases?limit=1&%s=%s&%s", by[g][1],
+                 json_string_value(json_object_get(v, "key")), filters[i]);
+        assert_int_equal(list_total(path),
+                         json_integer_value(json_object_get(v, "count")));
+      }
+    }
+    /* on-time rates only where cases were closed */
+    for (size_t g = 0; g < 2; g++)
+      json_array_foreach(
+          json_object_get(s, g ? "on_time_by_street" : "on_time_by_dept"), k, v)
+      {
+        int64_t closed = json_integer_value(json_object_get(v, "closed"));
+        assert_true(closed > 0);
+        assert_true(json_integer_value(json_object_get(v, "on_time")) <=
+                    closed);
+      }
+    /* ...and the open, the closed and the overdue ones */
+    if (!strstr(filters[i], "state=") && !strstr(filters[i], "overdue=")) {
+      static const char *const one[][2] = {{"open", "state=open"},
+                                           {"closed", "state=closed"},
+                                           {"overdue", "overdue=1"}};
+      for (size_t n = 0; n < 3; n++) {
+        snprintf(path, sizeof path, "/api/v1/cases?limit=1&%s&%s", one[n][1],
+                 filters[i]);
+        assert_int_equal(list_total(path),
+                         json_integer_value(json_object_get(s, one[n][0])));
+      }
     }
     json_decref(s);
     json_decref(l);
