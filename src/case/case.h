@@ -332,8 +332,9 @@ void case_cache_counts(struct case_cache *c, int64_t *hits, int64_t *misses,
 **       cases created and cases closed that day (district time),
 **    "on_time_by_dept","on_time_by_street":
 **       [{"key","name","closed","on_time","rate"}] over closed cases}
-** Every figure is one SQL count over the same WHERE as case_list_json(),
-** so "total" equals the list's total for the same filter. */
+** Every figure comes from one pass over the cases of the same WHERE as
+** case_list_json() (open and overdue by the list's own SQL for them), so
+** "total" equals the list's total for the same filter. */
 json_t *case_stats_json(struct case_env *env, const struct org_user *who,
                         const struct case_filter *f, struct cg_err *e);
 

@@ -300,6 +300,17 @@ void case_q_add(struct case_q *q, const char *sql);
 void case_q_text(struct case_q *q, const char *sql, const char *v);
 void case_q_num(struct case_q *q, const char *sql, int64_t v);
 
+/* SQL: case c is open (not ended, not a draft) — the list's state=open,
+** the statistics' "open". */
+#define CASE_SQL_OPEN                                                          \
+  "c.state NOT IN ('closed', 'void', 'rejected', 'duplicate', 'draft')"
+
+/* Append the SQL of "case c is overdue at now" (binding now twice): past
+** the department's deadline while dispatched, else past the current
+** step's while the clock runs. The list's overdue=1 and the statistics'
+** "overdue". */
+void case_q_overdue(struct case_q *q, int64_t now);
+
 /* Bind every value to st, in order. */
 void case_q_bind(struct case_q *q, struct db_stmt *st);
 

@@ -728,6 +728,17 @@ q_search(struct case_q *q, const char *text, struct cg_err *e)
   " AND EXISTS (SELECT 1 FROM task t WHERE t.case_no = c.no AND"               \
   " +t.dept_code = ?)"
 
+void
+case_q_overdue(struct case_q *q, int64_t now)
+{
+  case_q_num(q, "((c.state = 'dispatched' AND c.due_at < ?)", now);
+  case_q_num(q,
+             " OR (c.state NOT IN ('closed', 'void', 'rejected', 'duplicate',"
+             " 'draft', 'suspended', 'deferred', 'dispatched') AND"
+             " c.step_due < ?))",
+             now);
+}
+
 /* Add the WHERE terms of the filter and of who's visibility. The scope
 ** codes are copied into `scopes` (which must outlive the query). */
 int
@@ -739,8 +750,7 @@ case_q_where(struct case_q *q, struct case_env *env, const struct org_user *who,
   case_q_add(q, " WHERE 1 = 1");
   if (f->state) {
     if (strcmp(f->state, "open") == 0)
-      case_q_add(q, " AND c.state NOT IN ('closed', 'void', 'rejected',"
-                    " 'duplicate', 'draft')");
+      case_q_add(q, " AND " CASE_SQL_OPEN);
     else if (case_state_parse(f->state) < 0)
       return cg_fail(e, CG_EINVAL, "unknown state '%s'", f->state);
     else
@@ -775,12 +785,8 @@ case_q_where(struct case_q *q, struct case_env *env, const struct org_user *who,
   if (f->component) case_q_text(q, " AND c.component_id = ?", f->component);
   if (f->source) case_q_text(q, " AND c.source = ?", f->source);
   if (f->overdue) {
-    case_q_num(q, " AND ((c.state = 'dispatched' AND c.due_at < ?)", now);
-    case_q_num(q,
-               " OR (c.state NOT IN ('closed', 'void', 'rejected', 'duplicate',"
-               " 'draft', 'suspended', 'deferred', 'dispatched') AND"
-               " c.step_due < ?))",
-               now);
+    case_q_add(q, " AND ");
+    case_q_overdue(q, now);
   }
   if (f->from) case_q_num(q, " AND c.created_at >= ?", f->from);
   if (f->to) case_q_num(q, " AND c.created_at < ?", f->to);

@@ -1,8 +1,9 @@
 /*
 ** stats.c — what the dashboard reads in bulk: counts of cases by state,
-** category, street and source, daily intake and closures, on-time closure
-** rates per department and street (each one SQL GROUP BY), and the map's
-** points, one compact row per case. Both take the case list's filter and
+** category, street, source and department, daily intake and closures,
+** on-time closure rates per department and street (all of them tallied
+** in one pass over the cases), and the map's points, one compact row per
+** case. Both take the case list's filter and
 ** its rule of who sees what (case_q_where() in read.c), so that a chart,
 ** the map and the list agree by construction.
 */
@@ -63,112 +64,142 @@ static const char major_sql[] = "SELECT major_name FROM category WHERE"
 
 enum group_kind { G_PLAIN, G_STATE, G_AREA, G_DEPT, G_MAJOR };
 
-/* Counts grouped by one expression, as [{"key","name","count"}], largest
-** first (caller decrefs; NULL with *e on failure). For G_MAJOR the
-** expression yields scheme and major code (two columns) and the key is
-** "scheme:major". */
-static json_t *
-grouped(struct case_env *env, const struct org_user *who,
-        const struct case_filter *f, const char *expr, enum group_kind kind,
-        struct cg_err *e)
-{
-  char cols[256], extra[256], scopes[16][32], key[64], name[256];
-  struct case_q q;
-  struct db_stmt *st;
-  json_t *list;
-  int rc, ncol = kind == G_MAJOR ? 2 : 1;
+/* Counts by a text key — a state, a category's major code, a street, a
+** source, a department — over one pass of the cases: the keys of one
+** grouping are few (a district's streets, its departments), so an array
+** of them with an open-addressing index on it. */
+struct tally_row {
+  char key[64];
+  int64_t count, closed, on_time; /* cases; closed with a known on_time */
+};
+struct tally {
+  struct tally_row *row;
+  int n, cap;
+  int *slot; /* 2 * cap of them: row index + 1, or 0 for free */
+};
 
-  snprintf(cols, sizeof cols, "%s, count(*)", expr);
-  snprintf(extra, sizeof extra, " GROUP BY %s ORDER BY count(*) DESC, %s",
-           ncol == 2 ? "1, 2" : "1", ncol == 2 ? "1, 2" : "1");
-  if (query(env, who, f, cols, CASES, "", extra, scopes, &q, &st, e) != CG_OK)
-    return NULL;
-  list = json_array();
-  while ((rc = db_step(st, e)) == DB_ROW) {
-    const char *k = db_col_text(st, 0) ? db_col_text(st, 0) : "";
+static uint32_t
+key_hash(const char *k)
+{
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (; *k; k++)
+    h = (h ^ (unsigned char)*k) * 16777619u;
+  return h;
+}
+
+/* The row of key in t, added with zero counts if new; NULL without
+** memory. */
+static struct tally_row *
+tally_row(struct tally *t, const char *key)
+{
+  uint32_t mask, i;
+  if (t->n == t->cap) { /* grow, and index every row again */
+    int cap = t->cap ? 2 * t->cap : 32;
+    struct tally_row *row = realloc(t->row, (size_t)cap * sizeof *row);
+    int *slot = calloc(2 * (size_t)cap, sizeof *slot);
+    if (row) t->row = row;
+    if (!row || !slot) {
+      free(slot);
+      return NULL;
+    }
+    free(t->slot);
+    t->slot = slot;
+    t->cap = cap;
+    for (int r = 0; r < t->n; r++) {
+      for (i = key_hash(t->row[r].key) & (2 * cap - 1); slot[i];
+           i = (i + 1) & (2 * cap - 1))
+        ;
+      slot[i] = r + 1;
+    }
+  }
+  mask = 2 * (uint32_t)t->cap - 1;
+  for (i = key_hash(key) & mask; t->slot[i]; i = (i + 1) & mask)
+    if (strcmp(t->row[t->slot[i] - 1].key, key) == 0)
+      return &t->row[t->slot[i] - 1];
+  t->slot[i] = ++t->n;
+  memset(&t->row[t->n - 1], 0, sizeof t->row[0]);
+  snprintf(t->row[t->n - 1].key, sizeof t->row[0].key, "%s", key);
+  return &t->row[t->n - 1];
+}
+
+static void
+tally_free(struct tally *t)
+{
+  free(t->row);
+  free(t->slot);
+}
+
+/* Largest first, then by key (as SQL's ORDER BY count(*) DESC, key). */
+static int
+by_count(const void *a, const void *b)
+{
+  const struct tally_row *x = a, *y = b;
+  if (x->count != y->count) return x->count > y->count ? -1 : 1;
+  return strcmp(x->key, y->key);
+}
+
+/* The tally as [{"key","name","count"}], largest first (caller decrefs).
+** For G_MAJOR the keys are "scheme:major". Sorts t. */
+static json_t *
+grouped(struct db *db, struct tally *t, enum group_kind kind)
+{
+  json_t *list = json_array();
+  char name[256];
+
+  qsort(t->row, (size_t)t->n, sizeof t->row[0], by_count);
+  for (int i = 0; i < t->n; i++) {
+    const char *k = t->row[i].key;
     name[0] = 0;
     if (kind == G_MAJOR) {
-      const char *major = db_col_text(st, 1) ? db_col_text(st, 1) : "";
-      snprintf(key, sizeof key, "%s:%s", k, major);
-      name_of(env->db, major_sql, k, major, name, sizeof name);
-    } else {
-      snprintf(key, sizeof key, "%s", k);
-      if (kind == G_STATE && case_state_parse(k) >= 0)
-        snprintf(name, sizeof name, "%s", case_state_zh(case_state_parse(k)));
-      else if (kind == G_AREA)
-        name_of(env->db, area_sql, k, NULL, name, sizeof name);
-      else if (kind == G_DEPT)
-        name_of(env->db, dept_sql, k, NULL, name, sizeof name);
+      const char *colon = strchr(k, ':');
+      char scheme[64];
+      snprintf(scheme, sizeof scheme, "%.*s", (int)(colon - k), k);
+      name_of(db, major_sql, scheme, colon + 1, name, sizeof name);
+    } else if (kind == G_STATE && case_state_parse(k) >= 0) {
+      snprintf(name, sizeof name, "%s", case_state_zh(case_state_parse(k)));
+    } else if (kind == G_AREA) {
+      name_of(db, area_sql, k, NULL, name, sizeof name);
+    } else if (kind == G_DEPT) {
+      name_of(db, dept_sql, k, NULL, name, sizeof name);
     }
     json_array_append_new(list,
-                          json_pack("{s:s, s:s, s:I}", "key", key, "name", name,
-                                    "count", (json_int_t)db_col_int(st, ncol)));
-  }
-  db_finalize(st);
-  if (rc < 0) {
-    json_decref(list);
-    return NULL;
+                          json_pack("{s:s, s:s, s:I}", "key", k, "name", name,
+                                    "count", (json_int_t)t->row[i].count));
   }
   return list;
 }
 
-/* On-time closure by the responsible department or the street:
-** [{"key","name","closed","on_time","rate"}], most closed first (caller
-** decrefs; NULL with *e on failure). */
-static json_t *
-on_time(struct case_env *env, const struct org_user *who,
-        const struct case_filter *f, const char *expr, enum group_kind kind,
-        struct cg_err *e)
+/* Most closed first, then by key. */
+static int
+by_closed(const void *a, const void *b)
 {
-  char cols[256], scopes[16][32], name[256];
-  struct case_q q;
-  struct db_stmt *st;
-  json_t *list;
-  int rc;
+  const struct tally_row *x = a, *y = b;
+  if (x->closed != y->closed) return x->closed > y->closed ? -1 : 1;
+  return strcmp(x->key, y->key);
+}
 
-  snprintf(cols, sizeof cols, "%s, count(*), sum(c.on_time)", expr);
-  if (query(env, who, f, cols, CASES,
-            " AND c.state = 'closed' AND c.on_time IS NOT NULL",
-            " GROUP BY 1 ORDER BY count(*) DESC, 1", scopes, &q, &st,
-            e) != CG_OK)
-    return NULL;
-  list = json_array();
-  while ((rc = db_step(st, e)) == DB_ROW) {
-    const char *k = db_col_text(st, 0) ? db_col_text(st, 0) : "";
-    int64_t closed = db_col_int(st, 1), ok = db_col_int(st, 2);
-    name_of(env->db, kind == G_DEPT ? dept_sql : area_sql, k, NULL, name,
+/* On-time closure from the tally of a department or street:
+** [{"key","name","closed","on_time","rate"}], most closed first, over the
+** keys with closed cases whose on_time is known (caller decrefs). Sorts
+** t. */
+static json_t *
+on_time(struct db *db, struct tally *t, enum group_kind kind)
+{
+  json_t *list = json_array();
+  char name[256];
+
+  qsort(t->row, (size_t)t->n, sizeof t->row[0], by_closed);
+  for (int i = 0; i < t->n && t->row[i].closed; i++) {
+    const struct tally_row *r = &t->row[i];
+    name_of(db, kind == G_DEPT ? dept_sql : area_sql, r->key, NULL, name,
             sizeof name);
     json_array_append_new(
-        list, json_pack("{s:s, s:s, s:I, s:I, s:f}", "key", k, "name", name,
-                        "closed", (json_int_t)closed, "on_time", (json_int_t)ok,
-                        "rate", closed ? (double)ok / (double)closed : 0.0));
-  }
-  db_finalize(st);
-  if (rc < 0) {
-    json_decref(list);
-    return NULL;
+        list, json_pack("{s:s, s:s, s:I, s:I, s:f}", "key", r->key, "name",
+                        name, "closed", (json_int_t)r->closed, "on_time",
+                        (json_int_t)r->on_time, "rate",
+                        (double)r->on_time / (double)r->closed));
   }
   return list;
-}
-
-/* One number: count(*) of the filter and the terms in `and`. */
-static int
-count(struct case_env *env, const struct org_user *who,
-      const struct case_filter *f, const char *and, int64_t *n,
-      struct cg_err *e)
-{
-  char scopes[16][32];
-  struct case_q q;
-  struct db_stmt *st;
-  int rc;
-
-  if (query(env, who, f, "count(*)", CASES, and, "", scopes, &q, &st, e) !=
-      CG_OK)
-    return e->code;
-  *n = 0;
-  if ((rc = db_step(st, e)) == DB_ROW) *n = db_col_int(st, 0);
-  db_finalize(st);
-  return rc < 0 ? e->code : CG_OK;
 }
 
 /* Local day number (days since 1970-01-01 in the district's time) of t. */
@@ -179,47 +210,12 @@ local_day(int64_t t, int offset)
   return v >= 0 ? v / DAY : -((-v + DAY - 1) / DAY);
 }
 
-/* Daily intake and closures from day d0 to d1 (local day numbers, d1
-** excluded): counts of the filter's cases created, and closed, on each
-** day, grouped in SQL by (time + offset) / 86400, as [{"day", "intake",
-** "closed"}] (caller decrefs; NULL with *e on failure). */
+/* Daily intake and closures, counts[i] = {created, closed} on day d0 + i,
+** as [{"day", "intake", "closed"}] (caller decrefs). */
 static json_t *
-daily(struct case_env *env, const struct org_user *who,
-      const struct case_filter *f, int64_t d0, int64_t d1, int offset,
-      struct cg_err *e)
+daily(int64_t (*counts)[2], int64_t d0, int ndays)
 {
-  static const char *const col[2] = {"created_at", "closed_at"};
-  int64_t counts[MAX_DAYS][2];
-  int ndays = (int)(d1 - d0);
-  json_t *list;
-
-  memset(counts, 0, sizeof counts);
-  for (int w = 0; w < 2; w++) {
-    char sql[128], scopes[16][32];
-    struct case_q q;
-    struct db_stmt *st;
-    int rc;
-
-    memset(&q, 0, sizeof q);
-    snprintf(sql, sizeof sql, "SELECT (c.%s + ?) / %d, count(*)", col[w], DAY);
-    case_q_num(&q, sql, offset);
-    case_q_add(&q, CASES);
-    if (case_q_where(&q, env, who, f, scopes, e) != CG_OK) return NULL;
-    snprintf(sql, sizeof sql, " AND c.%s >= ?", col[w]);
-    case_q_num(&q, sql, d0 * DAY - offset);
-    snprintf(sql, sizeof sql, " AND c.%s < ?", col[w]);
-    case_q_num(&q, sql, d1 * DAY - offset);
-    case_q_add(&q, " GROUP BY 1 ORDER BY 1");
-    if (db_prepare(env->db, &st, q.sql, e) != CG_OK) return NULL;
-    case_q_bind(&q, st);
-    while ((rc = db_step(st, e)) == DB_ROW) {
-      int64_t d = db_col_int(st, 0) - d0;
-      if (d >= 0 && d < ndays) counts[d][w] = db_col_int(st, 1);
-    }
-    db_finalize(st);
-    if (rc < 0) return NULL;
-  }
-  list = json_array();
+  json_t *list = json_array();
   for (int i = 0; i < ndays; i++) {
     char day[16];
     time_t t = (time_t)((d0 + i) * DAY);
@@ -233,53 +229,100 @@ daily(struct case_env *env, const struct org_user *who,
   return list;
 }
 
+/* The groupings of one pass, in the order of the columns that key them. */
+enum { T_STATE, T_MAJOR, T_STREET, T_SOURCE, T_DEPT, NTALLY };
+
 json_t *
 case_stats_json(struct case_env *env, const struct org_user *who,
                 const struct case_filter *f, struct cg_err *e)
 {
-  struct case_filter late = *f;
+  /* one row per case of the filter: what it is counted by */
+  static const char cols[] =
+      "SELECT c.state, c.scheme || ':' || substr(c.category_code, 1, 2),"
+      " c.street_code, c.source, c.dept_code, c.created_at, c.closed_at,"
+      " c.state = 'closed' AND c.on_time IS NOT NULL, c.on_time, " CASE_SQL_OPEN
+      ", ";
+  static const enum group_kind kinds[NTALLY] = {G_STATE, G_MAJOR, G_AREA,
+                                                G_PLAIN, G_DEPT};
   int offset = cal_utc_offset(env->cal);
-  int64_t now = case_now(env), total, open, closed, overdue, d0, d1;
-  json_t *out, *v[8];
-  int nv = 0;
+  int64_t now = case_now(env), total = 0, open = 0, closed = 0, overdue = 0;
+  int64_t d0, d1, (*days)[2] = NULL;
+  char scopes[16][32];
+  struct tally t[NTALLY];
+  struct case_q q;
+  struct db_stmt *st;
+  json_t *out = NULL, *v[8];
+  int rc, ndays, tx;
 
   if (case_flush(env, e) != CG_OK) return NULL;
-  late.overdue = 1;
-  if (count(env, who, f, "", &total, e) != CG_OK ||
-      count(env, who, f,
-            " AND c.state NOT IN ('closed', 'void', 'rejected',"
-            " 'duplicate', 'draft')",
-            &open, e) != CG_OK ||
-      count(env, who, f, " AND c.state = 'closed'", &closed, e) != CG_OK ||
-      count(env, who, &late, "", &overdue, e) != CG_OK)
-    return NULL;
   /* the days of the filter's range, else the 30 days up to today */
   d1 = local_day((f->to ? f->to - 1 : now), offset) + 1;
   d0 = f->from ? local_day(f->from, offset) : d1 - 30;
   if (d1 - d0 > MAX_DAYS) d0 = d1 - MAX_DAYS;
   if (d0 > d1) d0 = d1;
-  v[nv++] = grouped(env, who, f, "c.state", G_STATE, e);
-  v[nv++] = grouped(env, who, f, "c.scheme, substr(c.category_code, 1, 2)",
-                    G_MAJOR, e);
-  v[nv++] = grouped(env, who, f, "c.street_code", G_AREA, e);
-  v[nv++] = grouped(env, who, f, "c.source", G_PLAIN, e);
-  v[nv++] = grouped(env, who, f, "c.dept_code", G_DEPT, e);
-  v[nv++] = daily(env, who, f, d0, d1, offset, e);
-  v[nv++] = on_time(env, who, f, "c.dept_code", G_DEPT, e);
-  v[nv++] = on_time(env, who, f, "c.street_code", G_AREA, e);
-  for (int i = 0; i < nv; i++)
-    if (!v[i]) {
-      for (int k = 0; k < nv; k++)
-        json_decref(v[k]);
-      return NULL;
+  ndays = (int)(d1 - d0);
+  memset(&q, 0, sizeof q);
+  case_q_add(&q, cols);
+  case_q_overdue(&q, now);
+  case_q_add(&q, CASES);
+  if (case_q_where(&q, env, who, f, scopes, e) != CG_OK) return NULL;
+  if (!(days = calloc(MAX_DAYS, sizeof *days))) {
+    cg_fail(e, CG_ENOMEM, "out of memory");
+    return NULL;
+  }
+  memset(t, 0, sizeof t);
+  tx = db_read_begin(env->db); /* the names read in the same snapshot */
+  if (db_prepare(env->db, &st, q.sql, e) != CG_OK) goto out;
+  case_q_bind(&q, st);
+  while ((rc = db_step(st, e)) == DB_ROW) {
+    int counted = db_col_int(st, 7);
+    for (int i = 0; i < NTALLY; i++) {
+      const char *k = db_col_text(st, i);
+      struct tally_row *r = tally_row(&t[i], k ? k : "");
+      if (!r) {
+        rc = cg_fail(e, CG_ENOMEM, "out of memory");
+        break;
+      }
+      r->count++;
+      if (counted) {
+        r->closed++;
+        r->on_time += db_col_int(st, 8) != 0;
+      }
     }
+    if (rc < 0) break;
+    total++;
+    closed += strcmp(db_col_text(st, 0), "closed") == 0;
+    open += db_col_int(st, 9) != 0;
+    overdue += db_col_int(st, 10) != 0;
+    for (int w = 0; w < 2; w++) /* created, closed */
+      if (!db_col_is_null(st, 5 + w)) {
+        int64_t d = (db_col_int(st, 5 + w) + offset) / DAY - d0;
+        if (d >= 0 && d < ndays) days[d][w]++;
+      }
+  }
+  db_finalize(st);
+  if (rc < 0) goto out;
+  v[0] = grouped(env->db, &t[T_STATE], kinds[T_STATE]);
+  v[1] = grouped(env->db, &t[T_MAJOR], kinds[T_MAJOR]);
+  v[2] = grouped(env->db, &t[T_STREET], kinds[T_STREET]);
+  v[3] = grouped(env->db, &t[T_SOURCE], kinds[T_SOURCE]);
+  v[4] = daily(days, d0, ndays);
+  /* the on-time figures before by_dept sorts the departments' tally */
+  v[5] = on_time(env->db, &t[T_DEPT], G_DEPT);
+  v[6] = on_time(env->db, &t[T_STREET], G_AREA);
+  v[7] = grouped(env->db, &t[T_DEPT], kinds[T_DEPT]);
   out = json_pack("{s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
                   " s:o}",
                   "total", (json_int_t)total, "open", (json_int_t)open,
                   "closed", (json_int_t)closed, "overdue", (json_int_t)overdue,
                   "by_state", v[0], "by_category", v[1], "by_street", v[2],
-                  "by_source", v[3], "by_dept", v[4], "daily", v[5],
-                  "on_time_by_dept", v[6], "on_time_by_street", v[7]);
+                  "by_source", v[3], "by_dept", v[7], "daily", v[4],
+                  "on_time_by_dept", v[5], "on_time_by_street", v[6]);
+out:
+  if (tx) db_read_end(env->db);
+  for (int i = 0; i < NTALLY; i++)
+    tally_free(&t[i]);
+  free(days);
   return out;
 }
 
