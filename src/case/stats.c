@@ -87,12 +87,14 @@ key_hash(const char *k)
   return h;
 }
 
-/* The row of key in t, added with zero counts if new; NULL without
-** memory. */
+/* The row of key (its first 63 bytes) in t, added with zero counts if
+** new; NULL without memory. */
 static struct tally_row *
-tally_row(struct tally *t, const char *key)
+tally_row(struct tally *t, const char *whole)
 {
+  char key[sizeof t->row[0].key];
   uint32_t mask, i;
+  snprintf(key, sizeof key, "%s", whole);
   if (t->n == t->cap) { /* grow, and index every row again */
     int cap = t->cap ? 2 * t->cap : 32;
     struct tally_row *row = realloc(t->row, (size_t)cap * sizeof *row);
@@ -118,7 +120,7 @@ tally_row(struct tally *t, const char *key)
       return &t->row[t->slot[i] - 1];
   t->slot[i] = ++t->n;
   memset(&t->row[t->n - 1], 0, sizeof t->row[0]);
-  snprintf(t->row[t->n - 1].key, sizeof t->row[0].key, "%s", key);
+  memcpy(t->row[t->n - 1].key, key, sizeof key);
   return &t->row[t->n - 1];
 }
 
