@@ -148,7 +148,7 @@ grouped(struct db *db, struct tally *t, enum group_kind kind)
   json_t *list = json_array();
   char name[256];
 
-  qsort(t->row, (size_t)t->n, sizeof t->row[0], by_count);
+  if (t->n) qsort(t->row, (size_t)t->n, sizeof t->row[0], by_count);
   for (int i = 0; i < t->n; i++) {
     const char *k = t->row[i].key;
     name[0] = 0;
@@ -190,7 +190,7 @@ on_time(struct db *db, struct tally *t, enum group_kind kind)
   json_t *list = json_array();
   char name[256];
 
-  qsort(t->row, (size_t)t->n, sizeof t->row[0], by_closed);
+  if (t->n) qsort(t->row, (size_t)t->n, sizeof t->row[0], by_closed);
   for (int i = 0; i < t->n && t->row[i].closed; i++) {
     const struct tally_row *r = &t->row[i];
     name_of(db, kind == G_DEPT ? dept_sql : area_sql, r->key, NULL, name,
