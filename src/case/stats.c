@@ -282,7 +282,8 @@ case_stats_json(struct case_env *env, const struct org_user *who,
       const char *k = db_col_text(st, i);
       struct tally_row *r = tally_row(&t[i], k ? k : "");
       if (!r) {
-        rc = cg_fail(e, CG_ENOMEM, "out of memory");
+        cg_fail(e, CG_ENOMEM, "out of memory");
+        rc = -1;
         break;
       }
       r->count++;
