@@ -1815,19 +1815,26 @@ test_cli_drives_the_loop(void **state)
   assert_hours_hold_every_event(db);
 }
 
-/* `case list --as boss --json ARGS` on store d, parsed (caller decrefs). */
+/* `citygrid case CMD --as USER --json ARGS` on store d, parsed (caller
+** decrefs). */
 static json_t *
-boss_list(const char *d, const char *args)
+case_json(const char *d, const char *cmd, const char *as, const char *args)
 {
   char *out = NULL;
   json_t *j;
-  assert_int_equal(
-      tu_run(&out, NULL, "--data '%s' case list --as boss --json %s", d, args),
-      0);
+  assert_int_equal(tu_run(&out, NULL, "--data '%s' case %s --as %s --json %s",
+                          d, cmd, as, args),
+                   0);
   j = json_loads(out, 0, NULL);
   free(out);
   assert_non_null(j);
   return j;
+}
+
+static json_t *
+boss_list(const char *d, const char *args)
+{
+  return case_json(d, "list", "boss", args);
 }
 
 /* A list counts its total up to CASE_COUNT_MAX and says when it stopped
@@ -1870,22 +1877,6 @@ assert_totals_stop_at_the_cap(const char *d, struct db *store)
       tu_run(&out, NULL, "--data '%s' case list --as boss --limit 1", d), 0);
   assert_non_null(strstr(out, "1000+ cases"));
   free(out);
-}
-
-/* `case stats --json` as user `as` with args, parsed (caller decrefs). */
-static json_t *
-stats_as(const char *d, const char *as, const char *args)
-{
-  char *out = NULL;
-  json_t *j;
-  assert_int_equal(tu_run(&out, NULL,
-                          "--data '%s' case stats --as %s --json %s", d, as,
-                          args),
-                   0);
-  j = json_loads(out, 0, NULL);
-  free(out);
-  assert_non_null(j);
-  return j;
 }
 
 /* One grouping of the statistics against the store's own GROUP BY: the
@@ -1958,7 +1949,7 @@ assert_stats_count_every_case(const char *d, struct db *store)
   snprintf(args, sizeof args, "--from %s --to %s", from, to);
   for (size_t u = 0; u < 2; u++) {
     const char *sees = who[u][1];
-    json_t *s = stats_as(d, who[u][0], args),
+    json_t *s = case_json(d, "stats", who[u][0], args),
            *days = json_object_get(s, "daily");
     static const char *const plain[][3] = {
         {"by_state", "state", "by state"},
