@@ -545,52 +545,32 @@ int
 api_attachment_reply(struct http_req *r, const struct org_user *who,
                      const char *sha, int images_only)
 {
-  static const char sql[] = "SELECT case_no, mime FROM attachment WHERE"
-                            " sha256 = ?";
   struct cg_err e = {0};
   struct case_env *env = api_case_env(r, &e);
-  struct db_stmt *st;
-  char no[32] = "", mime[64] = "";
-  int seen = 0;
+  FILE *f;
+  char *buf;
+  long n;
 
-  if (!env) return fail(r, &e);
-  if (db_prepare(env->db, &st, sql, &e) != CG_OK) return fail(r, &e);
-  db_bindf(st, "t", sha);
-  while (!seen && db_step(st, &e) == DB_ROW) {
-    snprintf(no, sizeof no, "%s", db_col_text(st, 0));
-    snprintf(mime, sizeof mime, "%s", db_col_text(st, 1));
-    if (images_only && strncmp(mime, "image/", 6) != 0) continue;
-    seen = case_visibility(env, who, no) > 0;
-  }
-  db_finalize(st);
-  if (!seen)
-    return http_reply_error(r, 404, "not_found",
-                            "no attachment '%.64s' you "
-                            "may see",
-                            sha);
-  {
-    FILE *f = attach_open(env->data_dir, sha, &e);
-    char *buf;
-    long n;
-    if (!f) return fail(r, &e);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    if (n < 0 || !(buf = malloc((size_t)n + 1)) ||
-        fread(buf, 1, (size_t)n, f) != (size_t)n) {
-      fclose(f);
-      return http_reply_error(r, 500, "io", "cannot read the attachment");
-    }
+  if (!env || !(f = case_attachment_open(env, who, sha, images_only, &e)))
+    return fail(r, &e);
+  fseek(f, 0, SEEK_END);
+  n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  buf = n < 0 ? NULL : malloc((size_t)n + 1);
+  if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
+    free(buf);
     fclose(f);
-    r->text = buf;
-    r->text_len = (size_t)n;
-    r->content_type = attach_sniff(buf, (size_t)n);
-    if (!r->content_type) r->content_type = "application/octet-stream";
-    /* the content never changes under its hash */
-    r->cache_control = "private, max-age=31536000, immutable";
-    r->status = 200;
-    return 200;
+    return http_reply_error(r, 500, "io", "cannot read the attachment");
   }
+  fclose(f);
+  r->text = buf;
+  r->text_len = (size_t)n;
+  r->content_type = attach_sniff(buf, (size_t)n);
+  if (!r->content_type) r->content_type = "application/octet-stream";
+  /* the content never changes under its hash */
+  r->cache_control = "private, max-age=31536000, immutable";
+  r->status = 200;
+  return 200;
 }
 
 /* GET /api/v1/attachments/{sha256} (logged in) — the file, if it belongs

@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "area/area.h"
 #include "core/calendar.h"
@@ -266,6 +267,14 @@ void case_view_free(struct case_view *v);
 ** was done or decided for them (handle, close, reject, verify, void,
 ** self_reject). Other notes are staff talk. */
 int case_note_public(const char *action);
+
+/* The stored file of attachment `sha` (hex SHA-256), if it belongs to a
+** case `who` may see — only images when images_only (the public view of a
+** case shows its photos, not its documents). Opened for reading (caller
+** fcloses), or NULL with *e: CG_ENOTFOUND alike for an attachment that
+** does not exist and one of a case `who` may not see. */
+FILE *case_attachment_open(struct case_env *env, const struct org_user *who,
+                           const char *sha, int images_only, struct cg_err *e);
 
 /* How much of case `no` `who` may see: 0 nothing (or no such case), 1 the
 ** public view, 2 all of it. The rule case_get_json() applies. */

@@ -10,6 +10,7 @@
 #include "case_int.h"
 
 #include "../core/bigram.h"
+#include "attach/attach.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -543,6 +544,31 @@ case_visibility(struct case_env *env, const struct org_user *who,
   if (case_flush(env, NULL) != CG_OK || case_load(env->db, no, &k, NULL))
     return 0;
   return visibility(who, &k);
+}
+
+FILE *
+case_attachment_open(struct case_env *env, const struct org_user *who,
+                     const char *sha, int images_only, struct cg_err *e)
+{
+  static const char sql[] = "SELECT case_no, mime FROM attachment WHERE"
+                            " sha256 = ?";
+  struct db_stmt *st;
+  int seen = 0, rc;
+
+  if (db_prepare(env->db, &st, sql, e) != CG_OK) return NULL;
+  db_bind_text(st, 1, sha);
+  /* one file may belong to several cases: any of them the caller sees */
+  while (!seen && (rc = db_step(st, e)) == DB_ROW) {
+    if (images_only && strncmp(db_col_text(st, 1), "image/", 6) != 0) continue;
+    seen = case_visibility(env, who, db_col_text(st, 0)) > 0;
+  }
+  db_finalize(st);
+  if (!seen) {
+    if (rc >= 0)
+      cg_fail(e, CG_ENOTFOUND, "no attachment '%.64s' you may see", sha);
+    return NULL;
+  }
+  return attach_open(env->data_dir, sha, e);
 }
 
 json_t *

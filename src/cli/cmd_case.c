@@ -1,6 +1,7 @@
 /*
 ** cmd_case.c — `citygrid case ...`: report, show, list, the statistics
-** and the map's points of a list's cases, the escalation sweep, and every
+** and the map's points of a list's cases, an attachment's file, the
+** escalation sweep, and every
 ** workflow action of the case module by its name
 ** (`citygrid case file NO --as USER`), each as the user named by --as.
 */
@@ -386,6 +387,50 @@ case_stats_cmd(struct case_setup *cs, struct opts *o,
   return 0;
 }
 
+/* `case attachment SHA256`: the file of an attachment of a case `who` may
+** see, to standard output or --output FILE (written whole under a
+** temporary name, then renamed: never left half-written). */
+static int
+case_attachment_cmd(struct case_setup *cs, struct opts *o,
+                    const struct org_user *who, const char *sha)
+{
+  const char *path = opt_get(o, "output");
+  char tmp[4200], buf[65536];
+  struct cg_err e = {0};
+  FILE *in, *out = stdout;
+  size_t n;
+  int bad = 0;
+
+  if (!(in = case_attachment_open(&cs->env, who, sha, 0, &e)))
+    return cli_fail(&e);
+  if (path) {
+    snprintf(tmp, sizeof tmp, "%s.part", path);
+    if (!(out = fopen(tmp, "wb"))) {
+      fclose(in);
+      cg_fail(&e, CG_EIO, "cannot write '%s'", path);
+      return cli_fail(&e);
+    }
+  }
+  while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+    if (fwrite(buf, 1, n, out) != n) bad = 1;
+  bad |= ferror(in);
+  fclose(in);
+  if (path) {
+    bad |= fclose(out) != 0;
+    if (bad || rename(tmp, path) != 0) {
+      remove(tmp);
+      bad = 1;
+    }
+  } else {
+    bad |= fflush(out) != 0;
+  }
+  if (bad) {
+    cg_fail(&e, CG_EIO, "cannot write '%s'", path ? path : "standard output");
+    return cli_fail(&e);
+  }
+  return 0;
+}
+
 static int
 case_actions_cmd(void)
 {
@@ -517,6 +562,11 @@ cmd_case(struct cli *cli, struct opts *o)
     }
   } else if (strcmp(sub, "list") == 0) {
     rc = case_list_cmd(cli, &cs, o, &who);
+  } else if (strcmp(sub, "attachment") == 0) {
+    rc = o->npos == 2 ? case_attachment_cmd(&cs, o, &who, o->pos[1])
+                      : (fprintf(stderr, "citygrid case attachment: give the "
+                                         "attachment's SHA-256\n"),
+                         EXIT_USAGE);
   } else if (strcmp(sub, "stats") == 0 || strcmp(sub, "points") == 0) {
     rc = o->npos == 1 ? case_stats_cmd(&cs, o, &who, sub[0] == 'p')
                       : (fprintf(stderr,

@@ -73,6 +73,7 @@ static const struct opt case_opts[] = {
      "description"},
     {"limit", "N", "list: at most N (default 50)"},
     {"offset", "N", "list: skip N"},
+    {"output", "FILE", "attachment: write to FILE instead of standard output"},
     {"json", NULL, "print JSON"},
     {NULL, NULL, NULL}};
 static const struct opt export_opts[] = {
@@ -165,8 +166,9 @@ const struct cmd cli_commands[] = {
      apikey_opts, 1, 2},
     {"case", cmd_case, "ACTION [NO]", CMD_STORE,
      "Work on cases: report, show NO, list, stats (the counts of the\n"
-     "statistics page), points (the map's, as JSON), actions (the workflow\n"
-     "table), sweep (escalate overdue work), or any workflow action by name:\n"
+     "statistics page), points (the map's, as JSON), attachment SHA256 (a\n"
+     "case's photo or document), actions (the workflow table), sweep\n"
+     "(escalate overdue work), or any workflow action by name:\n"
      "  citygrid case file NO --as USER --note TEXT",
      case_opts, 1, 2},
     {"export", cmd_export, "grids|communities|streets", CMD_STORE,

@@ -1808,6 +1808,74 @@ test_cli_drives_the_loop(void **state)
                    1);
   assert_non_null(strstr(err, "only a report of a component"));
   free(err);
+  /* a photo back out, byte for byte, for those who may see its case */
+  {
+    char photo[4400], got[4400], sha[65];
+    const char *at;
+    FILE *f;
+    size_t n;
+    unsigned char buf[4096];
+    snprintf(photo, sizeof photo, "%s/before.png", dir);
+    f = fopen(photo, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(tu_png, 1, tu_png_len, f), tu_png_len);
+    fclose(f);
+    assert_int_equal(tu_run(&out, NULL,
+                            "--data '%s' case report --as op --category"
+                            " gb47678:matter:06010 --lat %.7f --lon %.7f"
+                            " --photo '%s'",
+                            dir, plat, plon + 0.001, photo),
+                     0);
+    snprintf(no, sizeof no, "%.19s", out);
+    free(out);
+    assert_int_equal(
+        tu_run(&out, NULL, "--data '%s' case show %s --as op --json", dir, no),
+        0);
+    at = strstr(out, "\"sha256\": \"");
+    assert_non_null(at);
+    snprintf(sha, sizeof sha, "%.64s", at + 11);
+    free(out);
+    snprintf(got, sizeof got, "%s/got.png", dir);
+    assert_int_equal(tu_run(NULL, NULL,
+                            "--data '%s' case attachment %s --as op"
+                            " --output '%s'",
+                            dir, sha, got),
+                     0);
+    f = fopen(got, "rb");
+    assert_non_null(f);
+    n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    assert_int_equal(n, tu_png_len);
+    assert_memory_equal(buf, tu_png, tu_png_len);
+    /* to standard output too */
+    assert_int_equal(
+        tu_run(&out, NULL, "--data '%s' case attachment %s --as sl", dir, sha),
+        0);
+    assert_memory_equal(out, "\x89PNG", 4);
+    free(out);
+    /* a grid worker of another street: as if there were none */
+    assert_int_equal(
+        tu_run(NULL, &err, "--data '%s' case attachment %s --as gw2", dir, sha),
+        1);
+    assert_non_null(strstr(err, "no attachment"));
+    free(err);
+    assert_int_equal(
+        tu_run(NULL, &err, "--data '%s' case attachment %064d --as op", dir, 0),
+        1);
+    assert_non_null(strstr(err, "no attachment"));
+    free(err);
+    assert_int_equal(
+        tu_run(NULL, &err, "--data '%s' case attachment --as op", dir), 2);
+    free(err);
+    /* nowhere to write it: refused, nothing left behind */
+    assert_int_equal(tu_run(NULL, &err,
+                            "--data '%s' case attachment %s --as op"
+                            " --output '%s/none/x.png'",
+                            dir, sha, dir),
+                     1);
+    assert_non_null(strstr(err, "cannot write"));
+    free(err);
+  }
   assert_int_equal(tu_run(&out, NULL, "--data '%s' verify", dir), 0);
   assert_non_null(strstr(out, "ok: "));
   free(out);
