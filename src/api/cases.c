@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "attach/attach.h"
+#include "category/category.h"
 
 struct case_env *
 api_case_env(struct http_req *r, struct cg_err *e)
@@ -586,30 +587,12 @@ attachment_get_api(struct http_req *r)
 int
 categories_get_api(struct http_req *r)
 {
-  const char *scheme = http_arg(r, "scheme");
   struct cg_err e = {0};
   struct db *db = api_db(r, &e);
-  struct db_stmt *st;
   json_t *list;
 
-  if (!db ||
-      db_prepare(db, &st,
-                 "SELECT scheme, kind, code, major_code, major_name, name_zh,"
-                 " name_en, local FROM category WHERE ? IS NULL OR scheme = ?"
-                 " ORDER BY scheme, kind, code",
-                 &e) != CG_OK)
+  if (!db || !(list = category_list_json(db, http_arg(r, "scheme"), &e)))
     return fail(r, &e);
-  db_bindf(st, "tt", scheme, scheme);
-  list = json_array();
-  while (db_step(st, &e) == DB_ROW)
-    json_array_append_new(
-        list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:b}", "scheme",
-                        db_col_text(st, 0), "kind", db_col_text(st, 1), "code",
-                        db_col_text(st, 2), "major_code", db_col_text(st, 3),
-                        "major_name", db_col_text(st, 4), "name_zh",
-                        db_col_text(st, 5), "name_en", db_col_text(st, 6),
-                        "local", (int)db_col_int(st, 7)));
-  db_finalize(st);
   return http_reply_json(r, 200, json_pack("{s:o}", "categories", list));
 }
 
@@ -619,19 +602,8 @@ departments_get_api(struct http_req *r)
 {
   struct cg_err e = {0};
   struct db *db = api_db(r, &e);
-  struct db_stmt *st;
   json_t *list;
 
-  if (!db || db_prepare(db, &st,
-                        "SELECT code, name FROM department WHERE"
-                        " active = 1 ORDER BY code",
-                        &e) != CG_OK)
-    return fail(r, &e);
-  list = json_array();
-  while (db_step(st, &e) == DB_ROW)
-    json_array_append_new(list,
-                          json_pack("{s:s, s:s}", "code", db_col_text(st, 0),
-                                    "name", db_col_text(st, 1)));
-  db_finalize(st);
+  if (!db || !(list = org_dept_list_json(db, &e))) return fail(r, &e);
   return http_reply_json(r, 200, json_pack("{s:o}", "departments", list));
 }

@@ -1,7 +1,8 @@
 /*
-** category.c — loading category dictionaries (see category.h). Each row is
-** checked: a known kind, digits-only codes whose width fits the scheme, a
-** minor code that begins with its major code, a name.
+** category.c — loading category dictionaries (see category.h), and reading
+** them back, as JSON or in the CSV they were loaded from. Each row loaded
+** is checked: a known kind, digits-only codes whose width fits the scheme,
+** a minor code that begins with its major code, a name.
 */
 #include "category.h"
 
@@ -9,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/csv.h"
 
 static int
 all_digits(const char *s)
@@ -109,4 +112,69 @@ category_import(struct db *db, const char *path, const char *scheme, int *n,
   snprintf(l.scheme, sizeof l.scheme, "%s", scheme ? scheme : "");
   return db_load_csv(db, path, cols, 7, 7, NULL, put_category, &l, "categories",
                      n, e);
+}
+
+json_t *
+category_list_json(struct db *db, const char *scheme, struct cg_err *e)
+{
+  struct db_stmt *st;
+  json_t *list;
+  int rc;
+
+  if (db_prepare(db, &st,
+                 "SELECT scheme, kind, code, major_code, major_name, name_zh,"
+                 " name_en, local FROM category WHERE ? IS NULL OR scheme = ?"
+                 " ORDER BY scheme, kind, code",
+                 e) != CG_OK)
+    return NULL;
+  db_bindf(st, "tt", scheme, scheme);
+  list = json_array();
+  while ((rc = db_step(st, e)) == DB_ROW)
+    json_array_append_new(
+        list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:b}", "scheme",
+                        db_col_text(st, 0), "kind", db_col_text(st, 1), "code",
+                        db_col_text(st, 2), "major_code", db_col_text(st, 3),
+                        "major_name", db_col_text(st, 4), "name_zh",
+                        db_col_text(st, 5), "name_en", db_col_text(st, 6),
+                        "local", (int)db_col_int(st, 7)));
+  db_finalize(st);
+  if (rc < 0) {
+    json_decref(list);
+    return NULL;
+  }
+  return list;
+}
+
+int
+category_export_csv(struct db *db, const char *scheme, FILE *out,
+                    struct cg_err *e)
+{
+  struct db_stmt *st;
+  int rc, n = 0;
+
+  if (db_prepare(db, &st,
+                 "SELECT kind, major_code, major_name, code, name_zh, name_en,"
+                 " deadline_hours FROM category WHERE scheme = ?"
+                 " ORDER BY kind, code",
+                 e) != CG_OK)
+    return e->code;
+  db_bindf(st, "t", scheme);
+  while ((rc = db_step(st, e)) == DB_ROW) {
+    if (!n++)
+      fputs("kind,major_code,major_name_zh,minor_code,minor_name_zh,"
+            "minor_name_en,default_deadline_hours\n",
+            out);
+    for (int i = 0; i < 6; i++) {
+      csv_write_field(out, db_col_text(st, i));
+      putc(',', out);
+    }
+    if (!db_col_is_null(st, 6)) fprintf(out, "%g", db_col_double(st, 6));
+    putc('\n', out);
+  }
+  db_finalize(st);
+  if (rc < 0) return e->code;
+  if (!n)
+    return cg_fail(e, CG_ENOTFOUND, "no categories of scheme '%s'", scheme);
+  return ferror(out) ? cg_fail(e, CG_EIO, "cannot write the categories")
+                     : CG_OK;
 }

@@ -8,6 +8,9 @@
 #ifndef CG_CATEGORY_H
 #define CG_CATEGORY_H
 
+#include <jansson.h>
+#include <stdio.h>
+
 #include "core/err.h"
 #include "db/db.h"
 
@@ -19,5 +22,16 @@
 ** number of rows. */
 int category_import(struct db *db, const char *path, const char *scheme, int *n,
                     struct cg_err *e);
+
+/* The categories of `scheme` (NULL: of every scheme) by scheme, kind and
+** code: [{"scheme","kind","code","major_code","major_name","name_zh",
+** "name_en","local"}] (caller decrefs); NULL with *e if the store fails. */
+json_t *category_list_json(struct db *db, const char *scheme, struct cg_err *e);
+
+/* Write the categories of `scheme` to out, by kind and code, as the CSV
+** category_import() reads. CG_ENOTFOUND for a scheme without categories
+** (nothing written), CG_EIO if out fails. */
+int category_export_csv(struct db *db, const char *scheme, FILE *out,
+                        struct cg_err *e);
 
 #endif

@@ -77,7 +77,10 @@ static const struct opt case_opts[] = {
     {"json", NULL, "print JSON"},
     {NULL, NULL, NULL}};
 static const struct opt export_opts[] = {
-    {"format", "FMT", "output format: geojson (the default)"},
+    {"format", "FMT",
+     "areas: geojson (the default); categories, departments: json (the "
+     "default) or csv (as import reads it)"},
+    {"scheme", "NAME", "categories: only this scheme (cjt214, gb47678, ...)"},
     {"crs", "CRS", "coordinates: wgs84 (default) or gcj02"},
     {"output", "FILE", "write to FILE instead of standard output"},
     {NULL, NULL, NULL}};
@@ -171,8 +174,11 @@ const struct cmd cli_commands[] = {
      "(escalate overdue work), or any workflow action by name:\n"
      "  citygrid case file NO --as USER --note TEXT",
      case_opts, 1, 2},
-    {"export", cmd_export, "grids|communities|streets", CMD_STORE,
-     "Write the stored areas of one level as GeoJSON.", export_opts, 1, 1},
+    {"export", cmd_export, "grids|communities|streets|categories|departments",
+     CMD_STORE,
+     "Write the stored areas of one level as GeoJSON, or the categories or\n"
+     "departments as JSON or as the CSV 'import' reads.",
+     export_opts, 1, 1},
     {"grid", cmd_grid, "generate", CMD_STORE,
      "Cut the district into streets, communities (where no real boundary\n"
      "is stored) and unit grids of about --cell metres square.",

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/csv.h"
+
 /* Indexed by enum org_role. */
 static const struct {
   const char *name, *zh;
@@ -260,6 +262,57 @@ put_dept(struct db *db, const struct db_csv_row *row, void *arg,
   rc = db_step(st, e);
   db_finalize(st);
   return rc < 0 ? -rc : CG_OK;
+}
+
+json_t *
+org_dept_list_json(struct db *db, struct cg_err *e)
+{
+  struct db_stmt *st;
+  json_t *list;
+  int rc;
+
+  if (db_prepare(db, &st,
+                 "SELECT code, name FROM department WHERE active = 1"
+                 " ORDER BY code",
+                 e) != CG_OK)
+    return NULL;
+  list = json_array();
+  while ((rc = db_step(st, e)) == DB_ROW)
+    json_array_append_new(list,
+                          json_pack("{s:s, s:s}", "code", db_col_text(st, 0),
+                                    "name", db_col_text(st, 1)));
+  db_finalize(st);
+  if (rc < 0) {
+    json_decref(list);
+    return NULL;
+  }
+  return list;
+}
+
+int
+org_dept_export_csv(struct db *db, FILE *out, struct cg_err *e)
+{
+  struct db_stmt *st;
+  int rc;
+
+  if (db_prepare(db, &st,
+                 "SELECT code, name, phone FROM department WHERE active = 1"
+                 " ORDER BY code",
+                 e) != CG_OK)
+    return e->code;
+  fputs("code,name,phone\n", out);
+  while ((rc = db_step(st, e)) == DB_ROW) {
+    csv_write_field(out, db_col_text(st, 0));
+    putc(',', out);
+    csv_write_field(out, db_col_text(st, 1));
+    putc(',', out);
+    csv_write_field(out, db_col_text(st, 2));
+    putc('\n', out);
+  }
+  db_finalize(st);
+  if (rc < 0) return e->code;
+  return ferror(out) ? cg_fail(e, CG_EIO, "cannot write the departments")
+                     : CG_OK;
 }
 
 int

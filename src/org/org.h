@@ -7,6 +7,9 @@
 #ifndef CG_ORG_H
 #define CG_ORG_H
 
+#include <jansson.h>
+#include <stdio.h>
+
 #include "core/err.h"
 #include "db/db.h"
 
@@ -76,6 +79,14 @@ int org_in_scope(const struct org_user *u, const char *code);
 /* Load departments from a CSV with the header code,name[,phone]; rows
 ** that exist are updated. Whole file or nothing. *n gets the row count. */
 int org_dept_import(struct db *db, const char *path, int *n, struct cg_err *e);
+
+/* The active departments by code: [{"code","name"}] (caller decrefs);
+** NULL with *e if the store fails. */
+json_t *org_dept_list_json(struct db *db, struct cg_err *e);
+
+/* Write the active departments to out, by code, as the CSV
+** org_dept_import() reads (code,name,phone). CG_EIO if out fails. */
+int org_dept_export_csv(struct db *db, FILE *out, struct cg_err *e);
 
 /* Name of department `code` into buf; CG_ENOTFOUND if it does not exist
 ** or is inactive. */

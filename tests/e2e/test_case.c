@@ -2132,6 +2132,89 @@ assert_stats_count_every_case(const char *d, struct db *store)
   }
 }
 
+/* s without its carriage returns, in place (the shipped CSV files end
+** their lines with CRLF, the exports with LF). */
+static char *
+no_cr(char *s)
+{
+  char *w = s;
+  for (char *r = s; *r; r++)
+    if (*r != '\r') *w++ = *r;
+  *w = 0;
+  return s;
+}
+
+/* The settings loaded from the shipped files read back: the category
+** dictionary as the very CSV it was loaded from, the departments as a CSV
+** that loads into another store and reads back the same, and both as the
+** JSON the API lists. */
+static void
+assert_settings_read_back(const char *d)
+{
+  char *out = NULL, *err = NULL, *want, path[4400], *d3 = tu_tmpdir();
+  json_t *j;
+
+  assert_int_equal(tu_run(&out, NULL,
+                          "--data '%s' export categories --scheme gb47678"
+                          " --format csv",
+                          d),
+                   0);
+  want = tu_slurp(tu_data("categories-gb47678.csv"));
+  assert_string_equal(out, no_cr(want));
+  free(want);
+  free(out);
+  /* departments: out to a file, into a new store, and back the same */
+  snprintf(path, sizeof path, "%s/departments.csv", d3);
+  assert_int_equal(tu_run(NULL, NULL,
+                          "--data '%s' export departments --format csv"
+                          " --output '%s'",
+                          d, path),
+                   0);
+  assert_int_equal(tu_run(NULL, NULL,
+                          "--data '%s' init && '%s' --data '%s' import"
+                          " departments '%s'",
+                          d3, getenv("CG_BIN"), d3, path),
+                   0);
+  want = tu_slurp(path);
+  assert_int_equal(
+      tu_run(&out, NULL, "--data '%s' export departments --format csv", d3), 0);
+  assert_string_equal(out, want);
+  assert_non_null(strstr(out, "hwc,管城回族区环境卫生服务中心,"));
+  free(want);
+  free(out);
+  /* JSON: every category of the scheme, each department */
+  assert_int_equal(
+      tu_run(&out, NULL, "--data '%s' export categories --scheme gb47678", d),
+      0);
+  j = json_loads(out, 0, NULL);
+  free(out);
+  assert_int_equal(json_array_size(j), 403); /* 153 components, 250 matters */
+  assert_string_equal(
+      json_string_value(json_object_get(json_array_get(j, 0), "name_zh")),
+      "供水井盖");
+  json_decref(j);
+  /* refused: a CSV of every scheme, an unknown scheme, an unknown format */
+  assert_int_equal(
+      tu_run(NULL, &err, "--data '%s' export categories --format csv", d), 1);
+  assert_non_null(strstr(err, "give --scheme"));
+  free(err);
+  assert_int_equal(tu_run(NULL, &err,
+                          "--data '%s' export categories --scheme x"
+                          " --format csv --output '%s/x.csv'",
+                          d, d3),
+                   1);
+  assert_non_null(strstr(err, "no categories of scheme 'x'"));
+  free(err);
+  snprintf(path, sizeof path, "%s/x.csv", d3);
+  assert_null(fopen(path, "r")); /* nothing left behind */
+  assert_int_equal(
+      tu_run(NULL, &err, "--data '%s' export departments --format xml", d), 1);
+  assert_non_null(strstr(err, "unknown format 'xml'"));
+  free(err);
+  tu_rmrf(d3);
+  free(d3);
+}
+
 static void
 test_replay_fills_every_state(void **state)
 {
@@ -2220,6 +2303,7 @@ test_replay_fills_every_state(void **state)
   assert_pairs_agree_with_like(db2);
   assert_totals_stop_at_the_cap(d2, db2);
   assert_stats_count_every_case(d2, db2);
+  assert_settings_read_back(d2);
   db_close(db2);
   assert_int_equal(tu_run(&out, NULL, "--data '%s' verify", d2), 0);
   free(out);
