@@ -67,46 +67,34 @@ wake_all(void)
 static int
 pump_once(struct db *db)
 {
-  static const char sql[] =
-      "SELECT e.gseq, e.case_no, e.action, e.from_state, e.to_state, e.at,"
-      " c.lat, c.lon, coalesce(c.street_code, ''), c.state, c.scheme || ':'"
-      " || c.kind || ':' || c.category_code FROM event e"
-      " JOIN cases c ON c.no = e.case_no WHERE e.gseq > ? ORDER BY e.gseq"
-      " LIMIT 1000";
-  struct db_stmt *st;
   struct cg_err e = {0};
-  int n = 0;
+  int64_t after;
+  json_t *list, *j;
+  size_t i;
 
-  if (db_prepare_cached(db, &st, sql, &e) != CG_OK) return 0;
   pthread_mutex_lock(&hub_mu);
-  db_bind_int(st, 1, hub.newest);
+  after = hub.newest;
   pthread_mutex_unlock(&hub_mu);
-  while (db_step(st, &e) == DB_ROW) {
-    int64_t g = db_col_int(st, 0);
-    /* the case's light now, for the map to colour it */
-    const char *light = case_light_of(db, hub.app->cases->cal,
-                                      db_col_text(st, 1), (int64_t)time(NULL));
-    json_t *j = json_pack(
-        "{s:I, s:s, s:s, s:s, s:s, s:I, s:f, s:f, s:s, s:s, s:s, s:s?}", "gseq",
-        (json_int_t)g, "no", db_col_text(st, 1), "action", db_col_text(st, 2),
-        "from", db_col_text(st, 3), "to", db_col_text(st, 4), "at",
-        (json_int_t)db_col_int(st, 5), "lat", db_col_double(st, 6), "lon",
-        db_col_double(st, 7), "street", db_col_text(st, 8), "state",
-        db_col_text(st, 9), "category", db_col_text(st, 10), "light", light);
+  if (!(list = case_events_json(db, hub.app->cases->cal, after, 1000,
+                                (int64_t)time(NULL), &e)))
+    return 0;
+  json_array_foreach(list, i, j)
+  {
+    int64_t g = json_integer_value(json_object_get(j, "gseq"));
     struct ev *v = &hub.ring[g % RING];
     char *text = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10));
-    json_decref(j);
     pthread_mutex_lock(&hub_mu);
     free(v->json);
     v->gseq = g;
-    snprintf(v->no, sizeof v->no, "%s", db_col_text(st, 1));
+    snprintf(v->no, sizeof v->no, "%s",
+             json_string_value(json_object_get(j, "no")));
     v->json = text;
     hub.newest = g;
     pthread_mutex_unlock(&hub_mu);
-    n++;
   }
-  db_finalize(st);
-  return n;
+  i = json_array_size(list);
+  json_decref(list);
+  return (int)i;
 }
 
 static void *

@@ -360,6 +360,15 @@ json_t *case_stats_json(struct case_env *env, const struct org_user *who,
 json_t *case_points_json(struct case_env *env, const struct org_user *who,
                          const struct case_filter *f, struct cg_err *e);
 
+/* The changes to cases after event `after` (a gseq) in the district's
+** order, at most max, each as {"gseq", "no", "action", "from", "to",
+** "at", "lat", "lon", "street", "state", "category" ("scheme:kind:code"),
+** "light" (the case's at `now`, absent for none)}: a JSON array (caller
+** decrefs), or NULL with *e if the store fails. Every case's changes; who
+** may see which is the caller's to check (case_visibility()). */
+json_t *case_events_json(struct db *db, const struct cal *cal, int64_t after,
+                         int max, int64_t now, struct cg_err *e);
+
 /* The light of case `no` as a whole at time now, as case_get_json()
 ** gives it: "green", "yellow", "red" (static), or NULL for none or no
 ** such case. */

@@ -1,7 +1,7 @@
 /*
 ** cmd_case.c — `citygrid case ...`: report, show, list, the statistics
-** and the map's points of a list's cases, an attachment's file, the
-** escalation sweep, and every
+** and the map's points of a list's cases, the changes to cases (followed
+** live, if asked), an attachment's file, the escalation sweep, and every
 ** workflow action of the case module by its name
 ** (`citygrid case file NO --as USER`), each as the user named by --as.
 */
@@ -431,6 +431,59 @@ case_attachment_cmd(struct case_setup *cs, struct opts *o,
   return 0;
 }
 
+/* `case events`: the changes to cases `who` may see, one compact JSON
+** object a line in the district's order (as GET /api/v1/stream sends
+** them): those after event --since GSEQ, else every one; with --follow,
+** then each as it is committed (from now when no --since), until stopped. */
+static int
+case_events_cmd(struct case_setup *cs, struct opts *o,
+                const struct org_user *who)
+{
+  int follow = opt_get(o, "follow") != NULL;
+  struct cg_err e = {0};
+  int64_t after = 0;
+  double v;
+
+  if (opt_get(o, "since")) {
+    if (cli_number(opt_get(o, "since"), "since", &v, &e) != CG_OK)
+      return cli_fail(&e);
+    if (v < 0 || v != (double)(int64_t)v) {
+      cg_fail(&e, CG_EINVAL, "--since is an event's number (gseq), 0 or more");
+      return cli_fail(&e);
+    }
+    after = (int64_t)v;
+  } else if (follow &&
+             db_query_int(cs->env.db, &after, 0, &e,
+                          "SELECT max(gseq) FROM event", "") != CG_OK) {
+    return cli_fail(&e);
+  }
+  for (;;) {
+    json_t *list = case_events_json(cs->env.db, cs->cal, after, 1000,
+                                    (int64_t)time(NULL), &e),
+           *j;
+    size_t i, n;
+    if (!list) return cli_fail(&e);
+    json_array_foreach(list, i, j)
+    {
+      after = json_integer_value(json_object_get(j, "gseq"));
+      if (case_visibility(&cs->env, who,
+                          json_string_value(json_object_get(j, "no"))) > 0) {
+        json_dumpf(j, stdout, CASE_JSON_FLAGS);
+        putchar('\n');
+      }
+    }
+    n = json_array_size(list);
+    json_decref(list);
+    if (fflush(stdout) != 0) {
+      cg_fail(&e, CG_EIO, "cannot write to standard output");
+      return cli_fail(&e);
+    }
+    if (n == 1000) continue; /* more of them stored */
+    if (!follow) return 0;
+    nanosleep(&(struct timespec){0, 200000000L}, NULL);
+  }
+}
+
 static int
 case_actions_cmd(void)
 {
@@ -562,6 +615,11 @@ cmd_case(struct cli *cli, struct opts *o)
     }
   } else if (strcmp(sub, "list") == 0) {
     rc = case_list_cmd(cli, &cs, o, &who);
+  } else if (strcmp(sub, "events") == 0) {
+    rc = o->npos == 1 ? case_events_cmd(&cs, o, &who)
+                      : (fprintf(stderr, "citygrid case events: takes no "
+                                         "arguments, only options\n"),
+                         EXIT_USAGE);
   } else if (strcmp(sub, "attachment") == 0) {
     rc = o->npos == 2 ? case_attachment_cmd(&cs, o, &who, o->pos[1])
                       : (fprintf(stderr, "citygrid case attachment: give the "

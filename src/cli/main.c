@@ -74,6 +74,10 @@ static const struct opt case_opts[] = {
     {"limit", "N", "list: at most N (default 50)"},
     {"offset", "N", "list: skip N"},
     {"output", "FILE", "attachment: write to FILE instead of standard output"},
+    {"since", "GSEQ",
+     "events: only those after event GSEQ (default: every one; with "
+     "--follow, from now)"},
+    {"follow", NULL, "events: then each new one as it is committed"},
     {"json", NULL, "print JSON"},
     {NULL, NULL, NULL}};
 static const struct opt export_opts[] = {
@@ -169,8 +173,9 @@ const struct cmd cli_commands[] = {
      apikey_opts, 1, 2},
     {"case", cmd_case, "ACTION [NO]", CMD_STORE,
      "Work on cases: report, show NO, list, stats (the counts of the\n"
-     "statistics page), points (the map's, as JSON), attachment SHA256 (a\n"
-     "case's photo or document), actions (the workflow table), sweep\n"
+     "statistics page), points (the map's, as JSON), events (the changes to\n"
+     "cases, as JSON lines; --follow for the live ones), attachment SHA256\n"
+     "(a case's photo or document), actions (the workflow table), sweep\n"
      "(escalate overdue work), or any workflow action by name:\n"
      "  citygrid case file NO --as USER --note TEXT",
      case_opts, 1, 2},

@@ -1876,6 +1876,74 @@ test_cli_drives_the_loop(void **state)
     assert_non_null(strstr(err, "cannot write"));
     free(err);
   }
+  /* the changes to cases, for those who may see them, and followed live */
+  {
+    int64_t g0 = 0, n = 0;
+    struct cg_err e = {0};
+    char evs[4400], *p;
+    assert_int_equal(
+        db_query_int(db, &g0, 0, &e, "SELECT max(gseq) FROM event", ""), CG_OK);
+    snprintf(evs, sizeof evs, "%s/events.jsonl", dir);
+    /* a follower from g0 in the background; a report; its first event
+    ** awaited for up to 10 s */
+    assert_int_equal(
+        tu_run(&out, NULL,
+               "--data '%s' case events --as le --since %lld --follow > '%s' &"
+               " f=$!; sleep 0.5; '%s' --data '%s' case report --as op"
+               " --category gb47678:matter:06010 --lat %.7f --lon %.7f"
+               " --description 积水 && '%s' --data '%s' case register $("
+               "'%s' --data '%s' case list --as op --limit 1 --json |"
+               " sed -n 's/.*\"no\": \"\\([0-9]*\\)\".*/\\1/p' | head -1)"
+               " --as op > /dev/null; for i in $(seq 50); do"
+               " grep -q '\"register\"' '%s' && break; sleep 0.2; done;"
+               " kill $f",
+               dir, (long long)g0, evs, getenv("CG_BIN"), dir, plat,
+               plon + 0.002, getenv("CG_BIN"), dir, getenv("CG_BIN"), dir, evs),
+        0);
+    snprintf(no, sizeof no, "%.19s", out);
+    free(out);
+    out = tu_slurp(evs);
+    assert_non_null(strstr(out, no));
+    assert_non_null(strstr(out, "\"action\":\"report\""));
+    assert_non_null(strstr(out, "\"action\":\"register\""));
+    free(out);
+    /* without --follow: every event after g0, one JSON object a line, in
+    ** order, as many as the store holds */
+    assert_int_equal(tu_run(&out, NULL,
+                            "--data '%s' case events --as le --since %lld", dir,
+                            (long long)g0),
+                     0);
+    for (p = out; *p; p = strchr(p, '\n') + 1) {
+      json_t *j = json_loadb(p, strcspn(p, "\n"), 0, NULL);
+      assert_non_null(j);
+      assert_true(json_integer_value(json_object_get(j, "gseq")) > g0 + n);
+      n = json_integer_value(json_object_get(j, "gseq")) - g0;
+      json_decref(j);
+    }
+    assert_int_equal(db_query_int(db, &n, 0, &e,
+                                  "SELECT count(*) FROM event WHERE gseq > ?",
+                                  "i", g0),
+                     CG_OK);
+    {
+      size_t lines = 0;
+      for (p = out; (p = strchr(p, '\n')); p++)
+        lines++;
+      assert_int_equal(lines, n);
+    }
+    free(out);
+    /* a grid worker of another street sees none of them */
+    assert_int_equal(tu_run(&out, NULL,
+                            "--data '%s' case events --as gw2 --since %lld",
+                            dir, (long long)g0),
+                     0);
+    assert_string_equal(out, "");
+    free(out);
+    assert_int_equal(
+        tu_run(NULL, &err, "--data '%s' case events --as le --since x", dir),
+        1);
+    assert_non_null(strstr(err, "not a number"));
+    free(err);
+  }
   assert_int_equal(tu_run(&out, NULL, "--data '%s' verify", dir), 0);
   assert_non_null(strstr(out, "ok: "));
   free(out);
