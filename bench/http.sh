@@ -7,8 +7,9 @@
 # server's cache of rendered lists filling), then the run measured, then
 # the same from a second server with that cache off, and the lists again
 # while reports pour in (their worst case); (d) nginx serving a small
-# static file, the reference; and /healthz again while slow searches
-# run. Prints `name: value` lines, the ratios last: for each run its
+# static file, the reference; /healthz again while slow searches run;
+# and, once each, what a dashboard reads in bulk (the statistics, a
+# department's first page, the map's points). Prints `name: value` lines, the ratios last: for each run its
 # requests a second, its 99th percentile latency and the CPU time the
 # server spent per request (nginx: master and worker; citygrid: all its
 # threads), which says where a ratio comes from on a machine whose speed
@@ -35,6 +36,9 @@ trap cleanup EXIT
 printf 'a long password\n' > "$tmp/pw"
 "$build/citygrid" --data "$tmp/store" user add op --role operator >/dev/null
 "$build/citygrid" --data "$tmp/store" user passwd op < "$tmp/pw" >/dev/null
+"$build/citygrid" --data "$tmp/store" user add dh --role department \
+  --dept hwc >/dev/null
+"$build/citygrid" --data "$tmp/store" user passwd dh < "$tmp/pw" >/dev/null
 # the store's gigabytes on disk before measuring, not written back during
 # the runs: that would slow every sync of the durable POSTs
 sync
@@ -202,6 +206,23 @@ run http.list_cases_uncached "$cg2" \
   "http://127.0.0.1:$served_port/api/v1/cases" "$tmp/get.lua"
 kill "$cg2"
 wait "$cg2" 2>/dev/null || :
+# what a dashboard reads in bulk, once each on the store as built, in
+# milliseconds: the statistics page's counts (an operator sees every case,
+# a department the ones it had tasks of), a department's first page of its
+# cases (built, not from the cache), and the map's points of open cases
+dh_token=$(curl -s -X POST -H 'Content-Type: application/json' \
+  -d '{"login":"dh","password":"a long password"}' \
+  "http://127.0.0.1:$port/api/v1/login" | sed 's/.*"token":"\([0-9a-f]*\)".*/\1/')
+once() {
+  curl -s -o /dev/null --compressed -w '%{http_code} %{time_total}\n' \
+    -H "Authorization: Bearer $2" "http://127.0.0.1:$port$3" |
+    awk -v n="$1" '$1 != 200 {print "bench/http.sh: " n ": HTTP " $1 > "/dev/stderr"; exit 1}
+      {printf "%s: %.0f\n", n, $2 * 1000}'
+}
+once http.stats_ms "$token" /api/v1/stats
+once http.stats_department_ms "$dh_token" /api/v1/stats
+once http.department_first_page_ms "$dh_token" "/api/v1/cases?limit=50"
+once http.points_open_ms "$token" "/api/v1/cases/points?state=open"
 run http.post_cases "$cg" "http://127.0.0.1:$port/api/v1/cases" "$tmp/post.lua"
 run http.post_cases_minimal "$cg" "http://127.0.0.1:$port/api/v1/cases" \
   "$tmp/post_min.lua"
