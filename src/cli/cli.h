@@ -87,6 +87,15 @@ int cli_fail(const struct cg_err *e);
 /* Parse a decimal number in full; CG_OK or CG_EINVAL naming `what`. */
 int cli_number(const char *s, const char *what, double *out, struct cg_err *e);
 
+/* Output written whole or not at all. cli_out_open() opens a temporary
+** file beside `path` (path.part) for writing, or returns stdout when path
+** is NULL or "-"; NULL with *e (CG_EIO naming path) if it cannot.
+** cli_out_close() finishes it: a file is closed and, unless `failed` or the
+** close fails, renamed over path, else removed; stdout is flushed.
+** Returns CG_OK, or CG_EIO naming the output in *e. */
+FILE *cli_out_open(const char *path, struct cg_err *e);
+int cli_out_close(FILE *f, const char *path, int failed, struct cg_err *e);
+
 /* Open the command's data directory store (creating it when `create`),
 ** migrating its schema. Fills cli->db. */
 int cli_open_store(struct cli *cli, int create, struct cg_err *e);

@@ -388,47 +388,29 @@ case_stats_cmd(struct case_setup *cs, struct opts *o,
 }
 
 /* `case attachment SHA256`: the file of an attachment of a case `who` may
-** see, to standard output or --output FILE (written whole under a
-** temporary name, then renamed: never left half-written). */
+** see, to standard output or --output FILE (whole or not at all). */
 static int
 case_attachment_cmd(struct case_setup *cs, struct opts *o,
                     const struct org_user *who, const char *sha)
 {
   const char *path = opt_get(o, "output");
-  char tmp[4200], buf[65536];
   struct cg_err e = {0};
-  FILE *in, *out = stdout;
+  char buf[65536];
+  FILE *in, *out;
   size_t n;
   int bad = 0;
 
   if (!(in = case_attachment_open(&cs->env, who, sha, 0, &e)))
     return cli_fail(&e);
-  if (path) {
-    snprintf(tmp, sizeof tmp, "%s.part", path);
-    if (!(out = fopen(tmp, "wb"))) {
-      fclose(in);
-      cg_fail(&e, CG_EIO, "cannot write '%s'", path);
-      return cli_fail(&e);
-    }
+  if (!(out = cli_out_open(path, &e))) {
+    fclose(in);
+    return cli_fail(&e);
   }
   while ((n = fread(buf, 1, sizeof buf, in)) > 0)
     if (fwrite(buf, 1, n, out) != n) bad = 1;
   bad |= ferror(in);
   fclose(in);
-  if (path) {
-    bad |= fclose(out) != 0;
-    if (bad || rename(tmp, path) != 0) {
-      remove(tmp);
-      bad = 1;
-    }
-  } else {
-    bad |= fflush(out) != 0;
-  }
-  if (bad) {
-    cg_fail(&e, CG_EIO, "cannot write '%s'", path ? path : "standard output");
-    return cli_fail(&e);
-  }
-  return 0;
+  return cli_out_close(out, path, bad, &e) == CG_OK ? 0 : cli_fail(&e);
 }
 
 /* `case events`: the changes to cases `who` may see, one compact JSON

@@ -15,24 +15,19 @@
 #include "org/org.h"
 
 /* Write the JSON j (taken) or, when j is NULL, the CSV of `kind` (scheme
-** for categories) to path, whole under a temporary name and then renamed,
-** or to standard output. 0, or the exit status of the failure reported. */
+** for categories) to path, whole or not at all (cli_out_open()), or to
+** standard output. 0, or the exit status of the failure reported. */
 static int
 write_out(struct cli *cli, json_t *j, const char *kind, const char *scheme,
           const char *path)
 {
   struct cg_err e = {0};
-  char tmp[4200];
-  FILE *out = stdout;
+  FILE *out = cli_out_open(path, &e);
   int rc = CG_OK;
 
-  if (path) {
-    snprintf(tmp, sizeof tmp, "%s.part", path);
-    if (!(out = fopen(tmp, "wb"))) {
-      json_decref(j);
-      cg_fail(&e, CG_EIO, "cannot write '%s'", path);
-      return cli_fail(&e);
-    }
+  if (!out) {
+    json_decref(j);
+    return cli_fail(&e);
   }
   if (j) {
     if (json_dumpf(j, out, JSON_COMPACT | JSON_REAL_PRECISION(10)) != 0)
@@ -44,16 +39,11 @@ write_out(struct cli *cli, json_t *j, const char *kind, const char *scheme,
   } else {
     rc = org_dept_export_csv(cli->db, out, &e);
   }
-  if (path) {
-    if (fclose(out) != 0 && rc == CG_OK)
-      rc = cg_fail(&e, CG_EIO, "cannot write '%s'", path);
-    if (rc == CG_OK && rename(tmp, path) != 0)
-      rc = cg_fail(&e, CG_EIO, "cannot write '%s'", path);
-    if (rc != CG_OK) remove(tmp);
-  } else if (fflush(out) != 0 && rc == CG_OK) {
-    rc = cg_fail(&e, CG_EIO, "cannot write to standard output");
+  if (rc != CG_OK) {
+    cli_out_close(out, path, 1, &(struct cg_err){0});
+    return cli_fail(&e);
   }
-  return rc == CG_OK ? 0 : cli_fail(&e);
+  return cli_out_close(out, path, 0, &e) == CG_OK ? 0 : cli_fail(&e);
 }
 
 /* export categories|departments [--format json|csv] [--scheme S] */

@@ -40,25 +40,14 @@ cli_period(struct opts *o, const struct cal *cal, struct eval_period *p,
                            p, e);
 }
 
-/* Write len bytes to -o FILE (through a temporary name, so that a failure
-** leaves no half file) or to standard output. */
+/* Write len bytes to -o FILE (whole or not at all: cli_out_open()) or to
+** standard output. */
 static int
 emit(const char *path, const char *text, size_t len, struct cg_err *e)
 {
-  char tmp[4200];
-  FILE *f;
-  if (!path || !strcmp(path, "-")) {
-    fwrite(text, 1, len, stdout);
-    return CG_OK;
-  }
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
-  if (!(f = fopen(tmp, "wb")))
-    return cg_fail(e, CG_EIO, "cannot write '%s'", path);
-  if (fwrite(text, 1, len, f) != len || fclose(f) != 0 || rename(tmp, path)) {
-    remove(tmp);
-    return cg_fail(e, CG_EIO, "cannot write '%s'", path);
-  }
-  return CG_OK;
+  FILE *f = cli_out_open(path, e);
+  if (!f) return e->code;
+  return cli_out_close(f, path, fwrite(text, 1, len, f) != len, e);
 }
 
 static int

@@ -314,6 +314,42 @@ cli_number(const char *s, const char *what, double *out, struct cg_err *e)
   return CG_OK;
 }
 
+/* path.part into buf */
+static void
+part_name(const char *path, char *buf, size_t n)
+{
+  snprintf(buf, n, "%s.part", path);
+}
+
+FILE *
+cli_out_open(const char *path, struct cg_err *e)
+{
+  char tmp[4200];
+  FILE *f;
+  if (!path || !strcmp(path, "-")) return stdout;
+  part_name(path, tmp, sizeof tmp);
+  if (!(f = fopen(tmp, "wb"))) cg_fail(e, CG_EIO, "cannot write '%s'", path);
+  return f;
+}
+
+int
+cli_out_close(FILE *f, const char *path, int failed, struct cg_err *e)
+{
+  char tmp[4200];
+  if (f == stdout) {
+    if (fflush(stdout) != 0 || failed)
+      return cg_fail(e, CG_EIO, "cannot write to standard output");
+    return CG_OK;
+  }
+  part_name(path, tmp, sizeof tmp);
+  failed |= fclose(f) != 0;
+  if (failed || rename(tmp, path) != 0) {
+    remove(tmp);
+    return cg_fail(e, CG_EIO, "cannot write '%s'", path);
+  }
+  return CG_OK;
+}
+
 int
 cli_open_store(struct cli *cli, int create, struct cg_err *e)
 {
