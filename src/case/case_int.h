@@ -300,10 +300,11 @@ void case_q_add(struct case_q *q, const char *sql);
 void case_q_text(struct case_q *q, const char *sql, const char *v);
 void case_q_num(struct case_q *q, const char *sql, int64_t v);
 
-/* SQL: case c is open (not ended, not a draft) — the list's state=open,
-** the statistics' "open". */
-#define CASE_SQL_OPEN                                                          \
-  "c.state NOT IN ('closed', 'void', 'rejected', 'duplicate', 'draft')"
+/* SQL: the states of a case that is not open — ended, or a draft not
+** sent yet — as a list for IN; and "case c is open", the list's
+** state=open and the statistics' "open". */
+#define CASE_SQL_NOT_OPEN "'closed', 'void', 'rejected', 'duplicate', 'draft'"
+#define CASE_SQL_OPEN "c.state NOT IN (" CASE_SQL_NOT_OPEN ")"
 
 /* Append the SQL of "case c is overdue at now" (binding now twice): past
 ** the department's deadline while dispatched, else past the current

@@ -759,9 +759,8 @@ case_q_overdue(struct case_q *q, int64_t now)
 {
   case_q_num(q, "((c.state = 'dispatched' AND c.due_at < ?)", now);
   case_q_num(q,
-             " OR (c.state NOT IN ('closed', 'void', 'rejected', 'duplicate',"
-             " 'draft', 'suspended', 'deferred', 'dispatched') AND"
-             " c.step_due < ?))",
+             " OR (c.state NOT IN (" CASE_SQL_NOT_OPEN ", 'suspended',"
+             " 'deferred', 'dispatched') AND c.step_due < ?))",
              now);
 }
 
@@ -1021,10 +1020,10 @@ case_list_text(struct case_env *env, const struct org_user *who,
     /* the deadline that runs now: the department's while dispatched,
     ** else the step's; none while the clock stands or the case is done */
     case_q_add(&page, " ORDER BY (CASE WHEN c.state = 'dispatched' THEN"
-                      " c.due_at WHEN c.state IN ('closed', 'void', 'rejected',"
-                      " 'duplicate', 'draft', 'suspended', 'deferred') THEN"
-                      " NULL ELSE c.step_due END) IS NULL, CASE WHEN c.state ="
-                      " 'dispatched' THEN c.due_at ELSE c.step_due END, c.no");
+                      " c.due_at WHEN c.state IN (" CASE_SQL_NOT_OPEN
+                      ", 'suspended', 'deferred') THEN NULL ELSE c.step_due"
+                      " END) IS NULL, CASE WHEN c.state = 'dispatched' THEN"
+                      " c.due_at ELSE c.step_due END, c.no");
   else
     case_q_add(&page, " ORDER BY c.created_at DESC, c.no DESC");
   case_q_num(&page, " LIMIT ?", limit);
