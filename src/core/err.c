@@ -13,10 +13,11 @@ static const struct {
   const char *name;
   int http;
 } code_info[] = {
-    {"ok", 200},        {"invalid", 400},      {"not_found", 404},
-    {"conflict", 409},  {"io", 500},           {"database", 500},
-    {"too_large", 413}, {"forbidden", 403},    {"version", 500},
-    {"internal", 500},  {"unauthorized", 401}, {"rate_limited", 429},
+    {"ok", 200},          {"invalid", 400},      {"not_found", 404},
+    {"conflict", 409},    {"io", 500},           {"database", 500},
+    {"too_large", 413},   {"forbidden", 403},    {"version", 500},
+    {"internal", 500},    {"unauthorized", 401}, {"rate_limited", 429},
+    {"unavailable", 503},
 };
 
 const char *

@@ -24,7 +24,8 @@ enum cg_code {
   CG_EVERSION = 8,  /* data written by a newer citygrid */
   CG_EINTERNAL = 9, /* a bug: an invariant did not hold */
   CG_EAUTH = 10,    /* not logged in, or bad credentials */
-  CG_ELIMIT = 11    /* rate limit or quota reached */
+  CG_ELIMIT = 11,   /* rate limit or quota reached */
+  CG_EUNAVAIL = 12  /* not now: the service is stopping; try again later */
 };
 
 struct cg_err {

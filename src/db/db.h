@@ -45,6 +45,14 @@ void db_close(struct db *db);
 ** NULL removes it. */
 void db_set_gate(struct db *db, void (*fn)(void *), void *arg);
 
+/* A way to cut db's work short: statements on db call stop(arg) every
+** little while, and so do its waits for a lock another connection holds;
+** once it returns non-zero they fail with CG_EUNAVAIL (a transaction
+** they were part of is then to be rolled back, as after any failure).
+** For a server that is stopping and will not wait for long reads. NULL
+** removes it. */
+void db_set_abort(struct db *db, int (*stop)(void *), void *arg);
+
 /* Checkpoint the store on a thread of its own rather than in the thread
 ** that commits. SQLite copies its write-ahead log into the database, and
 ** syncs the database, as part of a commit once the log holds 1,000 pages:

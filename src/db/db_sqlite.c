@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CACHE_SLOTS 256  /* cached statements per connection (power of 2) */
@@ -39,6 +40,8 @@ struct db {
   int nstmt;            /* statements handed out and not finalized */
   void (*gate)(void *); /* see db_set_gate() */
   void *gate_arg;
+  int (*stop)(void *); /* see db_set_abort() */
+  void *stop_arg;
   struct ckpt *ckpt;                  /* the checkpointer, if any; owned */
   pthread_mutex_t sync_mu;            /* db_sync(): its own file handle */
   int sync_fd;                        /* of the write-ahead log; -1 none */
@@ -58,16 +61,75 @@ db_set_gate(struct db *db, void (*fn)(void *), void *arg)
   db->gate_arg = arg;
 }
 
+/* Has db's work been told to stop (db_set_abort())? */
+static int
+stopped(struct db *db)
+{
+  return db->stop && db->stop(db->stop_arg);
+}
+
+/* The cg code of the connection's last error: CG_EUNAVAIL when its work
+** was cut short (db_set_abort()). */
+static int
+last_code(struct db *db)
+{
+  int rc = sqlite3_extended_errcode(db->h) & 0xff;
+
+  if (rc == SQLITE_CONSTRAINT) return CG_ECONFLICT;
+  if (rc == SQLITE_NOMEM) return CG_ENOMEM;
+  if (rc == SQLITE_INTERRUPT || (rc == SQLITE_BUSY && stopped(db)))
+    return CG_EUNAVAIL;
+  return CG_EDB;
+}
+
 /* Fill *e from the connection's last error, with `what` as context. */
 static int
 fail_sqlite(struct db *db, struct cg_err *e, const char *what)
 {
-  int rc = sqlite3_extended_errcode(db->h);
-  int code = CG_EDB;
+  return cg_fail(e, last_code(db), "%s: %s", what, sqlite3_errmsg(db->h));
+}
 
-  if ((rc & 0xff) == SQLITE_CONSTRAINT) code = CG_ECONFLICT;
-  if ((rc & 0xff) == SQLITE_NOMEM) code = CG_ENOMEM;
-  return cg_fail(e, code, "%s: %s", what, sqlite3_errmsg(db->h));
+/* SQLite's progress handler on a connection with a stop: non-zero
+** interrupts the statement under way. */
+static int
+progress(void *arg)
+{
+  return stopped(arg);
+}
+
+/* The busy handler of a connection with a stop: the waits of
+** sqlite3_busy_timeout(db, 5000) — short at first, then a tenth of a
+** second each, 5 s in all — but no more once told to stop. */
+static int
+busy(void *arg, int n)
+{
+  static const unsigned char ms[] = {1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50};
+  int waited = 0, step;
+
+  if (stopped(arg)) return 0;
+  for (int i = 0; i < n; i++)
+    waited += i < (int)sizeof ms ? ms[i] : 100;
+  step = n < (int)sizeof ms ? ms[n] : 100;
+  if (waited >= 5000) return 0;
+  if (step > 5000 - waited) step = 5000 - waited;
+  nanosleep(&(struct timespec){step / 1000, (long)(step % 1000) * 1000000},
+            NULL);
+  return 1;
+}
+
+void
+db_set_abort(struct db *db, int (*stop)(void *), void *arg)
+{
+  db->stop = stop;
+  db->stop_arg = arg;
+  if (stop) {
+    /* a look every thousand steps of the VM: some microseconds */
+    sqlite3_progress_handler(db->h, 1000, progress, db);
+    sqlite3_busy_handler(db->h, busy, db);
+  } else {
+    sqlite3_progress_handler(db->h, 0, NULL, NULL);
+    sqlite3_busy_timeout(db->h, 5000);
+  }
 }
 
 /* Once per process, before the first connection: no memory statistics.
@@ -339,9 +401,7 @@ db_exec(struct db *db, const char *sql, struct cg_err *e)
   char *msg = NULL;
   GATE(db);
   if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
-    int rc = cg_fail(e, CG_EDB, "%s", msg ? msg : sqlite3_errmsg(db->h));
-    if ((sqlite3_extended_errcode(db->h) & 0xff) == SQLITE_CONSTRAINT)
-      rc = e ? (e->code = CG_ECONFLICT) : CG_ECONFLICT;
+    int rc = cg_fail(e, last_code(db), "%s", msg ? msg : sqlite3_errmsg(db->h));
     sqlite3_free(msg);
     return rc;
   }

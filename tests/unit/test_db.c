@@ -4,14 +4,19 @@
 ** back transaction leaving nothing, text bound by copy and by reference,
 ** placeholders translated for $n backends, no statement left open, and
 ** a write-ahead log that starts over under a writer committing back to
-** back with the checkpointer behind it.
+** back with the checkpointer behind it, and work cut short on demand (a
+** long read, a wait for another connection's lock) failing at once with
+** nothing of its transaction kept.
 */
 #include "testutil.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "db/db.h"
 #include "db/migrate.h"
@@ -230,6 +235,98 @@ test_log_starts_over(void **state)
   assert_true(most < 24 * 1024 * 1024);
 }
 
+static atomic_int cut; /* test_cut_short(): the stop's answer */
+
+static int
+is_cut(void *arg)
+{
+  return atomic_load(&cut);
+}
+
+/* Sets `cut` after a fifth of a second. */
+static void *
+cut_later(void *arg)
+{
+  nanosleep(&(struct timespec){0, 200000000}, NULL);
+  atomic_store(&cut, 1);
+  return NULL;
+}
+
+static double
+seconds_since(const struct timespec *t0)
+{
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)(t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* A server that stops cuts its long reads short (db_set_abort()): a
+** statement that would run for a minute, and a wait for a lock another
+** connection holds (5 s at most otherwise), each fail within a moment of
+** the stop with CG_EUNAVAIL; the rows their transaction had written are
+** not kept; without the stop the same connection works as before. */
+static void
+test_cut_short(void **state)
+{
+  static const char forever[] =
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+      " WHERE i < 100000000) SELECT count(*) FROM n";
+  struct cg_err e = {0};
+  struct db *db, *other;
+  struct db_stmt *st;
+  struct timespec t0;
+  pthread_t t;
+  int64_t n;
+
+  assert_int_equal(db_open(&db, path, DB_CREATE, &e), CG_OK);
+  assert_int_equal(db_exec(db, "CREATE TABLE t (a INTEGER)", &e), CG_OK);
+  atomic_store(&cut, 0);
+  db_set_abort(db, is_cut, NULL);
+  assert_int_equal(db_query_int(db, &n, -1, &e, "SELECT count(*) FROM t", ""),
+                   CG_OK);
+
+  /* a long read inside a transaction that wrote a row */
+  assert_int_equal(db_begin(db, &e), CG_OK);
+  assert_int_equal(db_exec(db, "INSERT INTO t VALUES (1)", &e), CG_OK);
+  assert_int_equal(db_prepare(db, &st, forever, &e), CG_OK);
+  assert_int_equal(pthread_create(&t, NULL, cut_later, NULL), 0);
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  assert_int_equal(db_step(st, &e), -CG_EUNAVAIL);
+  assert_true(seconds_since(&t0) < 2.0);
+  assert_int_equal(e.code, CG_EUNAVAIL);
+  assert_int_equal(e.http_status, 503);
+  pthread_join(t, NULL);
+  db_finalize(st);
+  db_rollback(db);
+  db_set_abort(db, NULL, NULL);
+  assert_int_equal(db_query_int(db, &n, -1, &e, "SELECT count(*) FROM t", ""),
+                   CG_OK);
+  assert_int_equal(n, 0);
+
+  /* a write waiting for another connection's transaction */
+  assert_int_equal(db_open(&other, path, 0, &e), CG_OK);
+  assert_int_equal(db_exec(other, "BEGIN IMMEDIATE", &e), CG_OK);
+  assert_int_equal(db_exec(other, "INSERT INTO t VALUES (2)", &e), CG_OK);
+  atomic_store(&cut, 0);
+  db_set_abort(db, is_cut, NULL);
+  assert_int_equal(pthread_create(&t, NULL, cut_later, NULL), 0);
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  assert_int_equal(db_exec(db, "INSERT INTO t VALUES (3)", &e), CG_EUNAVAIL);
+  assert_true(seconds_since(&t0) > 0.15 && seconds_since(&t0) < 2.0);
+  pthread_join(t, NULL);
+  assert_int_equal(db_exec(other, "COMMIT", &e), CG_OK);
+  db_close(other);
+
+  /* no stop: the same connection reads and writes again */
+  db_set_abort(db, NULL, NULL);
+  assert_int_equal(db_exec(db, "INSERT INTO t VALUES (4)", &e), CG_OK);
+  assert_int_equal(db_query_int(db, &n, -1, &e, "SELECT sum(a) FROM t", ""),
+                   CG_OK);
+  assert_int_equal(n, 6); /* 2 and 4: the cut ones never landed */
+  assert_int_equal(db_open_statements(db), 0);
+  db_close(db);
+}
+
 int
 main(void)
 {
@@ -244,6 +341,7 @@ main(void)
                                       teardown),
       cmocka_unit_test(test_placeholders_translated),
       cmocka_unit_test_setup_teardown(test_log_starts_over, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_cut_short, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
