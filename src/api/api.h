@@ -115,6 +115,12 @@ struct db *api_db(struct http_req *r, struct cg_err *e);
 /* Close every connection api_db() opened. Call after the server stopped. */
 void api_close_all(void);
 
+/* The server's on_overdue: from now on the statements of every
+** connection api_db() opened fail (CG_EUNAVAIL, a 503), so that the
+** requests still running at a stop end at once. The writer's connection
+** is not one of them: a report it holds is written and answered. */
+void api_cut_short(void *app);
+
 /* Read the case filters of a request's query string (state, category,
 ** area, dept, source, overdue, from, to, q, sort, limit, offset; see GET
 ** /api/v1/cases) into *f, whose strings point into the request and into

@@ -5,6 +5,7 @@
 #include "api.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #define ADMIN ROLE_BIT(ROLE_ADMIN)
@@ -115,6 +116,20 @@ static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct db **conns;
 static int nconns;
 static __thread struct db *thread_db;
+static atomic_int cut_short; /* see api_cut_short() */
+
+/* The worker connections' stop (db_set_abort()). */
+static int
+is_cut_short(void *arg)
+{
+  return atomic_load_explicit(&cut_short, memory_order_relaxed);
+}
+
+void
+api_cut_short(void *app)
+{
+  atomic_store(&cut_short, 1);
+}
 
 struct db *
 api_db(struct http_req *r, struct cg_err *e)
@@ -129,6 +144,7 @@ api_db_app(struct api_app *app, struct cg_err *e)
 
   if (thread_db) return thread_db;
   if (db_open(&thread_db, app->db_path, 0, e) != CG_OK) return NULL;
+  db_set_abort(thread_db, is_cut_short, NULL);
   pthread_mutex_lock(&conns_lock);
   grown = realloc(conns, (nconns + 1) * sizeof *conns);
   if (grown) {

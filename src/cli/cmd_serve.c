@@ -50,6 +50,7 @@ cmd_serve(struct cli *cli, struct opts *o)
   struct cg_err e = {0};
   double v;
   int rc, cache_mb = 64; /* megabytes of lists kept rendered */
+  int grace_s = 10;      /* a stop waits this long for requests, twice */
 
   /* Requests allocate and free many small objects (parsed bodies, JSON
   ** replies, statement values) on several threads, and larger ones now and
@@ -101,6 +102,8 @@ cmd_serve(struct cli *cli, struct opts *o)
           CG_OK ||
       whole_option(o, "pool", "thread count", 1, 64, &ho.pool, &e) != CG_OK ||
       whole_option(o, "list-cache", "megabytes", 0, 65536, &cache_mb, &e) !=
+          CG_OK ||
+      whole_option(o, "stop-grace", "seconds", 1, 3600, &grace_s, &e) !=
           CG_OK) {
     rc = cli_fail(&e);
     goto out;
@@ -118,6 +121,8 @@ cmd_serve(struct cli *cli, struct opts *o)
   ho.on_listen = on_listen;
   ho.authenticate = api_authenticate;
   ho.on_stop = api_streams_stop;
+  ho.stop_grace_ms = grace_s * 1000;
+  ho.on_overdue = api_cut_short;
   ho.error_reply = open311_error_reply;
   rc = http_serve(&ho, &e);
   api_writer_stop();

@@ -133,6 +133,9 @@ static const struct opt serve_opts[] = {
      "(default 4)"},
     {"list-cache", "MB",
      "memory for lists kept rendered, 0 for none (default 64)"},
+    {"stop-grace", "SECONDS",
+     "on SIGTERM, how long requests under way may run before those "
+     "still reading are cut short with a 503 (default 10)"},
     {NULL, NULL, NULL}};
 static const struct opt report_opts[] = {
     {"day", "YYYY-MM-DD", "the period: one day"},

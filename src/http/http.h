@@ -142,6 +142,11 @@ struct http_opts {
   /* Called once the server stops accepting, before it waits for the
   ** requests under way: end the streams (they never end by themselves). */
   void (*on_stop)(void *app);
+  /* A stop waits this long for the requests under way (ms; 0: 10 s), then
+  ** calls on_overdue, which makes those still running end at once (their
+  ** reads fail, see db_set_abort()), and waits for them to answer. */
+  int stop_grace_ms;
+  void (*on_overdue)(void *app);
   /* For paths that speak another protocol (Open311): shape every error
   ** reply of the request, the router's own included. Set the reply and
   ** return non-zero, or return 0 for the JSON shape. NULL: JSON always. */

@@ -581,16 +581,61 @@ pool_start(int n)
   return 0;
 }
 
-/* Let the pool finish every request queued, then end its threads. */
-static void
-pool_stop(void)
+/* Let the pool finish every request queued, then end its threads; with
+** a deadline, return -1 at the deadline if some are still at work (they
+** go on: call again). */
+static int
+pool_stop_by(const struct timespec *deadline)
 {
   pthread_mutex_lock(&pool.mu);
   pool.closed = 1;
   pthread_cond_broadcast(&pool.cv);
   pthread_mutex_unlock(&pool.mu);
-  while (pool.n > 0)
-    pthread_join(pool.th[--pool.n], NULL);
+  while (pool.n > 0) {
+    if (!deadline)
+      pthread_join(pool.th[pool.n - 1], NULL);
+    else if (pthread_timedjoin_np(pool.th[pool.n - 1], NULL, deadline) != 0)
+      return -1;
+    pool.n--;
+  }
+  return 0;
+}
+
+static void
+pool_stop(void)
+{
+  pool_stop_by(NULL);
+}
+
+/* Wait until no request is under way, or until the deadline (CLOCK_REALTIME,
+** as pthread_timedjoin_np() has it); 0, or -1 at the deadline. */
+static int
+quiet_by(const struct timespec *deadline)
+{
+  while (atomic_load(&in_flight) > 0) {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    if (now.tv_sec > deadline->tv_sec ||
+        (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec))
+      return -1;
+    nanosleep(&(struct timespec){0, 10000000}, NULL);
+  }
+  return 0;
+}
+
+/* A deadline ms from now, on CLOCK_REALTIME. */
+static struct timespec
+after_ms(int ms)
+{
+  struct timespec t;
+  clock_gettime(CLOCK_REALTIME, &t);
+  t.tv_sec += ms / 1000;
+  t.tv_nsec += (long)(ms % 1000) * 1000000;
+  if (t.tv_nsec >= 1000000000L) {
+    t.tv_sec++;
+    t.tv_nsec -= 1000000000L;
+  }
+  return t;
 }
 
 static enum MHD_Result
@@ -751,7 +796,8 @@ http_serve(const struct http_opts *o, struct cg_err *e)
                                      : o->threads;
   int np = o->pool < 1 ? 4 : o->pool > MAX_THREADS ? MAX_THREADS : o->pool;
   sigset_t set;
-  int sig, bad;
+  struct timespec deadline;
+  int sig, bad, grace;
 
   if ((bad = http_routes_check(o->routes, o->nroutes)) >= 0)
     return cg_fail(e, CG_EINTERNAL, "route table out of order at '%s %s'",
@@ -822,21 +868,28 @@ http_serve(const struct http_opts *o, struct cg_err *e)
   if (o->on_listen) o->on_listen(ntohs(sa.sin_port), o->app);
   sigdelset(&set, SIGPIPE);
   sigwait(&set, &sig);
-  /* Stop accepting, then give the requests under way up to 10 s to finish
-  ** (idle keep-alive connections hold no request and are just closed;
-  ** requests they send meanwhile get a 503). */
+  /* Stop accepting, then give the requests under way the grace period to
+  ** finish (idle keep-alive connections hold no request and are just
+  ** closed; requests they send meanwhile get a 503). Those still running
+  ** then are told to end (on_overdue: a long read fails, and its client
+  ** gets a 503) and are waited for again, as long again. A request parked
+  ** on the pool or the writer must be answered before its daemon stops,
+  ** which would otherwise abort the process: the pool is always waited
+  ** for to the end. */
   atomic_store(&stopping, 1);
   for (int i = 0; i < n; i++) {
     int fd = MHD_quiesce_daemon(d[i]);
     if (fd >= 0) close(fd);
   }
   if (o->on_stop) o->on_stop(o->app);
-  /* the pool's requests run to their end, however long they take: their
-  ** connections are parked, and a daemon stopped with a parked connection
-  ** aborts the process */
-  pool_stop();
-  for (int i = 0; i < 1000 && atomic_load(&in_flight) > 0; i++)
-    nanosleep(&(struct timespec){0, 10000000}, NULL);
+  grace = o->stop_grace_ms > 0 ? o->stop_grace_ms : 10000;
+  deadline = after_ms(grace);
+  if (pool_stop_by(&deadline) != 0 || quiet_by(&deadline) != 0) {
+    if (o->on_overdue) o->on_overdue(o->app);
+    pool_stop();
+    deadline = after_ms(grace);
+    quiet_by(&deadline);
+  }
   for (int i = 0; i < n; i++)
     MHD_stop_daemon(d[i]);
   fflush(stdout);
