@@ -90,7 +90,9 @@ users_post_api(struct http_req *r)
   }
   if (!u.name[0]) snprintf(u.name, sizeof u.name, "%s", u.login);
   pw = json_string_value(json_object_get(b, "password"));
-  if (!(db = api_db(r, &e)) || org_user_add(db, &u, &e) != CG_OK ||
+  /* a password refused after the account was added would leave it added */
+  if ((pw && auth_password_check(u.login, pw, &e) != CG_OK) ||
+      !(db = api_db(r, &e)) || org_user_add(db, &u, &e) != CG_OK ||
       (pw && auth_set_password(db, u.login, pw, &e) != CG_OK)) {
     json_decref(b);
     return http_reply_err(r, &e);
@@ -129,7 +131,8 @@ user_post_api(struct http_req *r)
   }
   pw = json_string_value(json_object_get(b, "password"));
   dis = json_object_get(b, "disabled");
-  if (org_user_update(db, &u, &e) != CG_OK ||
+  if ((pw && auth_password_check(u.login, pw, &e) != CG_OK) ||
+      org_user_update(db, &u, &e) != CG_OK ||
       (pw && auth_set_password(db, u.login, pw, &e) != CG_OK) ||
       (dis && org_user_disable(db, u.login, json_is_true(dis), &e) != CG_OK) ||
       (json_is_true(dis) && auth_revoke_user(db, u.login, &e) != CG_OK)) {

@@ -75,6 +75,20 @@ auth_revoke_user(struct db *db, const char *login, struct cg_err *e)
 }
 
 int
+auth_password_check(const char *login, const char *password, struct cg_err *e)
+{
+  size_t n = strlen(password);
+  if (login[0] == '@') /* built-in accounts ('@web') never log in */
+    return cg_fail(e, CG_EINVAL,
+                   "'%s' is a built-in account: it takes no "
+                   "password",
+                   login);
+  if (n < 8 || n > 128)
+    return cg_fail(e, CG_EINVAL, "a password must be 8 to 128 bytes long");
+  return CG_OK;
+}
+
+int
 auth_set_password(struct db *db, const char *login, const char *password,
                   struct cg_err *e)
 {
@@ -83,14 +97,9 @@ auth_set_password(struct db *db, const char *login, const char *password,
   struct db_stmt *st;
   int rc;
 
-  if ((rc = init_sodium(e)) != CG_OK) return rc;
-  if (login[0] == '@') /* built-in accounts ('@web') never log in */
-    return cg_fail(e, CG_EINVAL,
-                   "'%s' is a built-in account: it takes no "
-                   "password",
-                   login);
-  if (n < 8 || n > 128)
-    return cg_fail(e, CG_EINVAL, "a password must be 8 to 128 bytes long");
+  if ((rc = init_sodium(e)) != CG_OK ||
+      (rc = auth_password_check(login, password, e)) != CG_OK)
+    return rc;
   if (crypto_pwhash_str(hash, password, n, crypto_pwhash_OPSLIMIT_INTERACTIVE,
                         crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
     return cg_fail(e, CG_ENOMEM, "out of memory hashing the password");

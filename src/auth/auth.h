@@ -20,6 +20,13 @@
 #define AUTH_LOCK_S (15 * 60)      /* for this long */
 #define AUTH_SESSION_S (12 * 3600) /* a session lasts a working day */
 
+/* May login have this password? CG_OK, or CG_EINVAL with the reason:
+** not 8 to 128 bytes, or a built-in account. For callers that must know
+** before they write anything else (an account created with its
+** password). */
+int auth_password_check(const char *login, const char *password,
+                        struct cg_err *e);
+
 /* Set (or replace) a user's password: 8 to 128 bytes. Revokes the user's
 ** sessions and clears its failed logins. Built-in accounts (a login that
 ** begins with '@') take none: CG_EINVAL. */

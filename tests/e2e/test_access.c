@@ -146,6 +146,42 @@ test_admin_manages_users(void **state)
                              "{\"name\":\"x\"}", &resp),
                    404);
   free(resp);
+  /* a password refused is refused before anything is written: no account
+  ** made without it, no change made beside it */
+  assert_int_equal(tu_http_h(port, "POST", "/api/v1/users", h, NULL,
+                             "{\"login\":\"new3\",\"role\":\"operator\","
+                             "\"password\":\"short\"}",
+                             &resp),
+                   400);
+  assert_non_null(strstr(resp, "8 to 128 bytes"));
+  free(resp);
+  assert_int_equal(tu_http_h(port, "POST", "/api/v1/users/new3", h, NULL,
+                             "{\"name\":\"x\"}", &resp),
+                   404);
+  free(resp);
+  assert_int_equal(tu_http_h(port, "POST", "/api/v1/users/new1", h, NULL,
+                             "{\"role\":\"leader\",\"password\":\"short\"}",
+                             &resp),
+                   400);
+  free(resp);
+  assert_int_equal(
+      tu_http_h(port, "GET", "/api/v1/users", h, NULL, NULL, &resp), 200);
+  {
+    json_t *j = json_loads(resp, 0, NULL), *u;
+    size_t i;
+    int seen = 0;
+    json_array_foreach(json_object_get(j, "users"), i, u)
+    {
+      if (strcmp(json_string_value(json_object_get(u, "login")), "new1"))
+        continue;
+      assert_string_equal(json_string_value(json_object_get(u, "role")),
+                          "dispatcher");
+      seen = 1;
+    }
+    assert_true(seen);
+    json_decref(j);
+  }
+  free(resp);
 }
 
 /* An Open311 report with key: the status. */
