@@ -1,6 +1,6 @@
 // app.js — the staff dashboard's shell: logging in and out, the language
 // switch, the navigation, and the views the URL's # names:
-//   #/login  #/map  #/queue[/KEY]  #/case/NO  #/stats  #/eval
+//   #/login  #/map  #/queue[/KEY]  #/report  #/case/NO  #/stats  #/eval
 // Each view module exports show(main, args, user) and may return a
 // function that tears it down (closes streams, timers) when another view
 // comes. A view some roles may not use is neither linked nor shown to them.
@@ -69,6 +69,7 @@ function header(user) {
 const views = {
   map: () => import('./map.js'),
   queue: () => import('./queue.js'),
+  report: () => import('./report.js'),
   case: () => import('./case.js'),
   stats: () => import('./stats.js'),
   eval: () => import('./eval.js'),
@@ -78,6 +79,8 @@ const views = {
 // for staff, every role but the public's (routes.c, STAFF).
 const allowed = {
   eval: (user) => user.role !== 'public',
+  // reports are made by those src/case/report.c lets report
+  report: (user) => ['grid_worker', 'operator', 'street', 'community', 'road_chief', 'public'].includes(user.role),
 };
 const mayUse = (view, user) => !allowed[view] || allowed[view](user);
 

@@ -9,7 +9,10 @@
 
 import {t, setLang, getLang, applyI18n, nameOf} from './i18n.js';
 import {api, uploadPhoto, ApiError} from './api.js';
-import {el, say, loading, failed, describeError, lightBadge, stateBadge, when, deadlineText} from './ui.js';
+import {el, say, loading, failed, describeError, lightBadge, stateBadge, when, deadlineText, photoInput,
+        sending} from './ui.js';
+import {placePicker} from './place.js';
+import {categoryPicker} from './category.js';
 
 const main = document.getElementById('main');
 const MINE = 'cg.mine';
@@ -41,40 +44,14 @@ async function showReport() {
     main.replaceChildren(failed(e, showReport));
     return null;
   }
-  const groups = new Map(); // kind:major -> {name, items}
-  for (const c of cats.categories) {
-    const k = c.kind + ':' + c.major_code;
-    if (!groups.has(k)) groups.set(k, {name: c.major_name, items: []});
-    groups.get(k).items.push(c);
-  }
-  const major = el('select', {id: 'cat-major', name: 'major', required: true},
-    el('option', {value: ''}, '—'),
-    [...groups].map(([k, g]) => el('option', {value: k}, g.name)));
-  const minor = el('select', {id: 'cat-minor', name: 'minor', required: true}, el('option', {value: ''}, '—'));
-  major.addEventListener('change', () => {
-    const g = groups.get(major.value);
-    minor.replaceChildren(el('option', {value: ''}, '—'),
-      ...(g ? g.items : []).map((c) => el('option', {value: [c.scheme, c.kind, c.code].join(':')}, c.name_zh)));
-  });
-
-  let place = null; // {lat, lon, where}
-  const placeText = el('p', {class: 'place-text', role: 'status', id: 'place-text'}, t('pub.place.hint'));
-  const mapDiv = el('div', {class: 'map small', id: 'report-map', 'aria-label': t('pub.place')});
-  const gps = el('button', {type: 'button', id: 'gps'}, t('pub.place.gps'));
-  const photos = el('input', {type: 'file', id: 'photos', name: 'photos', accept: 'image/jpeg,image/png,image/webp',
-                              multiple: true, capture: 'environment'});
-  const previews = el('div', {class: 'photos'});
-  photos.addEventListener('change', () => {
-    const files = [...photos.files].slice(0, 4);
-    previews.replaceChildren(...files.map((f) => el('img', {src: URL.createObjectURL(f), alt: f.name})));
-  });
+  const category = categoryPicker(cats.categories);
+  const picker = placePicker({anonymous: true});
+  const {input: photos, previews} = photoInput('photos');
   const err = el('p', {class: 'form-error', role: 'alert'});
   const submit = el('button', {type: 'submit', class: 'primary big'}, t('pub.submit'));
   const form = el('form', {class: 'report card', novalidate: true},
-    el('fieldset', {}, el('legend', {}, t('pub.category')),
-      el('label', {class: 'field', for: 'cat-major'}, el('span', {}, t('pub.category.major')), major),
-      el('label', {class: 'field', for: 'cat-minor'}, el('span', {}, t('pub.category.minor')), minor)),
-    el('fieldset', {}, el('legend', {}, t('pub.place')), mapDiv, el('div', {class: 'buttons'}, gps), placeText),
+    category.fieldset,
+    picker.fieldset,
     el('label', {class: 'field', for: 'address'}, el('span', {}, t('pub.address')),
        el('input', {id: 'address', name: 'address', maxlength: 200})),
     el('label', {class: 'field', for: 'description'}, el('span', {}, t('pub.description')),
@@ -85,61 +62,14 @@ async function showReport() {
     err, submit);
   main.replaceChildren(form);
 
-  const map = L.map(mapDiv, {maxZoom: 19});
-  const outline = L.geoJSON(district, {style: {weight: 2, color: '#37474f', fillColor: '#fff', fillOpacity: 0.5,
-                                               interactive: false}}).addTo(map);
-  map.fitBounds(outline.getBounds());
-  // the streets, to find one's way
-  api('/api/v1/streets', {anonymous: true}).then((g) => L.geoJSON(g, {
-    style: {weight: 1, color: '#78909c', fill: false, interactive: false},
-    onEachFeature: (f, layer) => layer.bindTooltip(f.properties.name,
-      {permanent: true, direction: 'center', className: 'area-label'}),
-  }).addTo(map)).catch(() => {});
-  let marker = null;
-  async function choose(lat, lon) {
-    if (marker) marker.setLatLng([lat, lon]);
-    else marker = L.marker([lat, lon], {keyboard: false}).addTo(map);
-    place = null;
-    placeText.textContent = t('common.loading');
-    try {
-      const r = await api(`/api/v1/locate?lat=${lat}&lon=${lon}`, {anonymous: true});
-      if (!r.inside) {
-        placeText.textContent = t('pub.place.outside');
-        placeText.className = 'place-text bad';
-        return;
-      }
-      place = {lat, lon};
-      placeText.className = 'place-text good';
-      placeText.textContent = t('pub.place.at', {where: [r.street?.name, r.community?.name].filter(Boolean).join(' · ')});
-    } catch (e) {
-      placeText.textContent = describeError(e);
-    }
-  }
-  map.on('click', (e) => choose(+e.latlng.lat.toFixed(6), +e.latlng.lng.toFixed(6)));
-  gps.addEventListener('click', () => {
-    if (!navigator.geolocation) {
-      placeText.textContent = t('pub.place.gps.failed', {msg: '—'});
-      return;
-    }
-    gps.disabled = true;
-    gps.textContent = t('pub.place.gps.busy');
-    navigator.geolocation.getCurrentPosition((p) => {
-      gps.disabled = false;
-      gps.textContent = t('pub.place.gps');
-      map.setView([p.coords.latitude, p.coords.longitude], 17);
-      choose(+p.coords.latitude.toFixed(6), +p.coords.longitude.toFixed(6));
-    }, (e) => {
-      gps.disabled = false;
-      gps.textContent = t('pub.place.gps');
-      placeText.textContent = t('pub.place.gps.failed', {msg: e.message});
-    }, {enableHighAccuracy: true, timeout: 15000});
-  });
+  picker.mount(district);
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const fd = new FormData(form);
+    const place = picker.value(), cat = category.value();
     const missing = [];
-    if (!fd.get('minor')) missing.push(t('pub.need.category'));
+    if (!cat) missing.push(t('pub.need.category'));
     if (!place) missing.push(t('pub.need.place'));
     if (!(fd.get('description') || '').trim()) missing.push(t('pub.need.description'));
     if (missing.length) {
@@ -147,14 +77,11 @@ async function showReport() {
       return;
     }
     err.textContent = '';
-    submit.disabled = true;
-    submit.textContent = t('pub.busy');
-    form.setAttribute('aria-busy', 'true');
+    const sent = sending(form, submit, t('pub.busy'));
     try {
       const shas = [];
       for (const f of [...photos.files].slice(0, 4)) shas.push(await uploadPhoto(f, true));
-      const [scheme, kind, code] = fd.get('minor').split(':');
-      const body = {scheme, kind, code, lat: place.lat, lon: place.lon,
+      const body = {...cat, lat: place.lat, lon: place.lon,
                     description: fd.get('description').trim(), attachments: shas.map((sha256) => ({sha256}))};
       if (fd.get('address').trim()) body.address = fd.get('address').trim();
       if (fd.get('phone').trim()) body.reporter_phone = fd.get('phone').trim();
@@ -167,12 +94,10 @@ async function showReport() {
         el('a', {class: 'button primary', href: '#/lookup/' + r.no}, t('pub.done.follow'))));
     } catch (ex) {
       err.textContent = describeError(ex);
-      submit.disabled = false;
-      submit.textContent = t('pub.submit');
-      form.removeAttribute('aria-busy');
+      sent();
     }
   });
-  return () => map.remove();
+  return () => picker.remove();
 }
 
 // ---- look up and rate ---------------------------------------------------------

@@ -1,8 +1,9 @@
 // ui.js — small helpers the pages share: building elements, messages in
 // an aria-live region, loading placeholders, times and durations in the
 // reader's words, the traffic-light badge, the filter form of the map,
-// the statistics and the work lists, and ECharts, loaded when a page
-// with charts first needs it.
+// the statistics and the work lists, photo fields and a form's send
+// button while it sends, and ECharts, loaded when a page with charts
+// first needs it.
 
 import {t, nameOf, getLang} from './i18n.js';
 import {api, ApiError} from './api.js';
@@ -66,6 +67,33 @@ export function say(text, kind = 'info') {
   box.append(m);
   setTimeout(() => m.remove(), kind === 'error' ? 12000 : 5000);
   return m;
+}
+
+// A field for up to four photos, taken with the camera on a phone, with
+// their previews below it. Returns {input, previews}: both go in the form.
+export function photoInput(id) {
+  const input = el('input', {type: 'file', id, name: id, accept: 'image/jpeg,image/png,image/webp',
+                             multiple: true, capture: 'environment'});
+  const previews = el('div', {class: 'photos'});
+  input.addEventListener('change', () => {
+    previews.replaceChildren(...[...input.files].slice(0, 4)
+      .map((f) => el('img', {src: URL.createObjectURL(f), alt: f.name})));
+  });
+  return {input, previews};
+}
+
+// A form being sent: its button disabled and saying busyText, the form
+// aria-busy. Returns a function that puts both back (after a refusal).
+export function sending(form, button, busyText) {
+  const label = button.textContent;
+  button.disabled = true;
+  button.textContent = busyText;
+  form.setAttribute('aria-busy', 'true');
+  return () => {
+    button.disabled = false;
+    button.textContent = label;
+    form.removeAttribute('aria-busy');
+  };
 }
 
 // The words for a failure: the server's refusal, a lost connection, ...
