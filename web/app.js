@@ -1,6 +1,7 @@
 // app.js — the staff dashboard's shell: logging in and out, the language
 // switch, the navigation, and the views the URL's # names:
 //   #/login  #/map  #/queue[/KEY]  #/report  #/case/NO  #/stats  #/eval
+//   #/admin (accounts and API keys, administrators only)
 // Each view module exports show(main, args, user) and may return a
 // function that tears it down (closes streams, timers) when another view
 // comes. A view some roles may not use is neither linked nor shown to them.
@@ -73,12 +74,15 @@ const views = {
   case: () => import('./case.js'),
   stats: () => import('./stats.js'),
   eval: () => import('./eval.js'),
+  admin: () => import('./admin.js'),
 };
 
 // Who may use a view, where not everyone may: the evaluation's routes are
 // for staff, every role but the public's (routes.c, STAFF).
 const allowed = {
   eval: (user) => user.role !== 'public',
+  // accounts and API keys: the routes are the administrators' (routes.c, ADMIN)
+  admin: (user) => user.role === 'admin',
   // reports are made by those src/case/report.c lets report
   report: (user) => ['grid_worker', 'operator', 'street', 'community', 'road_chief', 'public'].includes(user.role),
 };
