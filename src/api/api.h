@@ -246,6 +246,7 @@ int reports_get_api(struct http_req *r);
 int segment_flags_get_api(struct http_req *r);
 int segments_get_api(struct http_req *r);
 int segments_post_api(struct http_req *r);
+int import_post_api(struct http_req *r);
 int locate_get_api(struct http_req *r);
 int open311_discovery_get_api(struct http_req *r);
 int open311_request_get_api(struct http_req *r);

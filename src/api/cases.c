@@ -583,27 +583,83 @@ attachment_get_api(struct http_req *r)
   return api_attachment_reply(r, r->user, r->param[0], 0);
 }
 
-/* GET /api/v1/categories[?scheme=cjt214|gb47678] — the dictionaries. */
+/* Reply with the CSV that write(db, arg, out, e) writes (a setting as its
+** import reads it), or its error; a format= other than csv or json is
+** refused. Returns 0 when the request asks for JSON (the caller goes on). */
+static int
+csv_reply(struct http_req *r, struct db *db, const void *arg,
+          int (*write)(struct db *, const void *, FILE *, struct cg_err *))
+{
+  const char *format = http_arg(r, "format");
+  struct cg_err e = {0};
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f;
+  int rc;
+
+  if (!format || strcmp(format, "json") == 0) return 0;
+  if (strcmp(format, "csv") != 0)
+    return http_reply_error(r, 400, "invalid",
+                            "format '%.20s' is not json or csv", format);
+  if (!(f = open_memstream(&text, &len)))
+    return http_reply_error(r, 500, "internal", "out of memory");
+  rc = write(db, arg, f, &e);
+  if (fclose(f) != 0 && rc == CG_OK)
+    rc = cg_fail(&e, CG_ENOMEM, "out of memory");
+  if (rc != CG_OK) {
+    free(text);
+    return fail(r, &e);
+  }
+  r->text = text;
+  r->text_len = len;
+  r->content_type = "text/csv; charset=utf-8";
+  return 200;
+}
+
+static int
+categories_csv(struct db *db, const void *scheme, FILE *out, struct cg_err *e)
+{
+  if (!scheme)
+    return cg_fail(e, CG_EINVAL,
+                   "a CSV holds the categories of one scheme: give scheme=");
+  return category_export_csv(db, scheme, out, e);
+}
+
+static int
+departments_csv(struct db *db, const void *arg, FILE *out, struct cg_err *e)
+{
+  return org_dept_export_csv(db, out, e);
+}
+
+/* GET /api/v1/categories[?scheme=cjt214|gb47678][&format=csv] — the
+** dictionaries; as CSV, one scheme as `import categories` reads it. */
 int
 categories_get_api(struct http_req *r)
 {
   struct cg_err e = {0};
   struct db *db = api_db(r, &e);
   json_t *list;
+  int st;
 
-  if (!db || !(list = category_list_json(db, http_arg(r, "scheme"), &e)))
+  if (!db) return fail(r, &e);
+  if ((st = csv_reply(r, db, http_arg(r, "scheme"), categories_csv))) return st;
+  if (!(list = category_list_json(db, http_arg(r, "scheme"), &e)))
     return fail(r, &e);
   return http_reply_json(r, 200, json_pack("{s:o}", "categories", list));
 }
 
-/* GET /api/v1/departments — the departments cases go to. */
+/* GET /api/v1/departments[?format=csv] — the departments cases go to; as
+** CSV, as `import departments` reads them. */
 int
 departments_get_api(struct http_req *r)
 {
   struct cg_err e = {0};
   struct db *db = api_db(r, &e);
   json_t *list;
+  int st;
 
-  if (!db || !(list = org_dept_list_json(db, &e))) return fail(r, &e);
+  if (!db) return fail(r, &e);
+  if ((st = csv_reply(r, db, NULL, departments_csv))) return st;
+  if (!(list = org_dept_list_json(db, &e))) return fail(r, &e);
   return http_reply_json(r, 200, json_pack("{s:o}", "departments", list));
 }

@@ -270,48 +270,6 @@ segments_get_api(struct http_req *r)
   return http_reply_json(r, 200, fc);
 }
 
-/* POST /api/v1/segments?crs=wgs84|gcj02 (admin) — the body is a GeoJSON
-** FeatureCollection of LineString features (properties id, name, kind,
-** chief1..chief3); replaces the stored segments of the kinds it holds.
-** 200 {"imported": N}; 400 a malformed file, whole or nothing. */
-int
-segments_post_api(struct http_req *r)
-{
-  const char *crs_name = http_arg(r, "crs");
-  enum geo_crs crs = GEO_WGS84;
-  struct cg_err e = {0};
-  char path[4200];
-  struct db *db;
-  FILE *f;
-  int fd, n = 0, rc;
-
-  if (crs_name && geo_crs_parse(crs_name, &crs, &e) != CG_OK)
-    return http_reply_err(r, &e);
-  if (!(db = api_db(r, &e))) return http_reply_err(r, &e);
-  snprintf(path, sizeof path, "%s/segments-XXXXXX",
-           api_app(r)->cases->data_dir);
-  if ((fd = mkstemp(path)) < 0 || !(f = fdopen(fd, "wb")))
-    return http_reply_error(r, 500, "io", "cannot keep the upload");
-  rc = fwrite(r->body, 1, r->body_len, f) == r->body_len;
-  if (fclose(f) != 0 || !rc) {
-    remove(path);
-    return http_reply_error(r, 500, "io", "cannot keep the upload");
-  }
-  rc = eval_import_segments(db, path, crs, &n, &e);
-  remove(path);
-  if (rc != CG_OK) {
-    /* name the upload, not the temporary file */
-    char *at = strstr(e.msg, path), msg[sizeof e.msg];
-    if (at) {
-      snprintf(msg, sizeof msg, "%.*sthe body%s", (int)(at - e.msg), e.msg,
-               at + strlen(path));
-      snprintf(e.msg, sizeof e.msg, "%s", msg);
-    }
-    return http_reply_err(r, &e);
-  }
-  return http_reply_json(r, 200, json_pack("{s:i}", "imported", n));
-}
-
 /* GET /api/v1/segments/{id}/flags — the segment's stored flags, newest
 ** first: {"segment","flags":[{"period","flag","score","rank","assigned"}]};
 ** 404 no such segment. */

@@ -42,6 +42,8 @@ const struct http_route api_routes[] = {
     {"/api/v1/district", "GET", areas_get_api, ROUTE_SLOW, 0},
     {"/api/v1/flags", "GET", flags_get_api, ROUTE_LOGIN | ROUTE_SLOW, STAFF},
     {"/api/v1/grids", "GET", areas_get_api, ROUTE_SLOW, 0},
+    {"/api/v1/import/{kind}", "POST", import_post_api,
+     ROUTE_LOGIN | ROUTE_WRITE | ROUTE_UPLOAD | ROUTE_SLOW, ADMIN},
     {"/api/v1/indicators", "GET", indicators_get_api, ROUTE_LOGIN | ROUTE_SLOW,
      STAFF},
     {"/api/v1/indicators/definitions", "GET", definitions_get_api, 0, 0},

@@ -1,0 +1,180 @@
+/*
+** import.c — loading the district's settings over HTTP (administrators
+** only; the route table's role mask says so). The body of
+** POST /api/v1/import/{kind} is the file `citygrid import KIND FILE`
+** reads, and it is read by the same code, applied whole or not at all:
+** categories, departments, routing rules, time limits, the evaluation's
+** weights, buckets and flag rules (CSV), road segments (GeoJSON). The
+** server reads all of these from the store when it needs them, so they
+** take effect at once. The district's areas and its holiday calendar are
+** not among them: the server holds them in memory from its start (the
+** locator, the working calendar), and they are loaded with the command
+** and a restart.
+*/
+#include "api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "category/category.h"
+#include "eval/eval.h"
+#include "org/org.h"
+
+typedef int (*import_fn)(struct http_req *r, struct db *db, const char *path,
+                         int *n, struct cg_err *e);
+
+static int
+categories(struct http_req *r, struct db *db, const char *path, int *n,
+           struct cg_err *e)
+{
+  return category_import(db, path, http_arg(r, "scheme"), n, e);
+}
+
+static int
+departments(struct http_req *r, struct db *db, const char *path, int *n,
+            struct cg_err *e)
+{
+  return org_dept_import(db, path, n, e);
+}
+
+static int
+routing(struct http_req *r, struct db *db, const char *path, int *n,
+        struct cg_err *e)
+{
+  return case_import_routing(db, path, n, e);
+}
+
+static int
+limits(struct http_req *r, struct db *db, const char *path, int *n,
+       struct cg_err *e)
+{
+  return case_import_limits(db, path, n, e);
+}
+
+static int
+weights(struct http_req *r, struct db *db, const char *path, int *n,
+        struct cg_err *e)
+{
+  return eval_import_weights(db, path, n, e);
+}
+
+static int
+buckets(struct http_req *r, struct db *db, const char *path, int *n,
+        struct cg_err *e)
+{
+  return eval_import_buckets(db, path, n, e);
+}
+
+static int
+flag_rules(struct http_req *r, struct db *db, const char *path, int *n,
+           struct cg_err *e)
+{
+  return eval_import_flag_rules(db, path, n, e);
+}
+
+static int
+segments(struct http_req *r, struct db *db, const char *path, int *n,
+         struct cg_err *e)
+{
+  const char *name = http_arg(r, "crs");
+  enum geo_crs crs = GEO_WGS84;
+  if (name && geo_crs_parse(name, &crs, e) != CG_OK) return e->code;
+  return eval_import_segments(db, path, crs, n, e);
+}
+
+/* What may be loaded, by the name `citygrid import` gives it. */
+static const struct {
+  const char *kind;
+  import_fn fn;
+} kinds[] = {
+    {"buckets", buckets},         {"categories", categories},
+    {"departments", departments}, {"flag-rules", flag_rules},
+    {"limits", limits},           {"routing", routing},
+    {"segments", segments},       {"weights", weights},
+};
+
+/* What the server holds in memory from its start: loaded by the command. */
+static const char *const at_start[] = {"divisions", "boundary", "grids",
+                                       "calendar"};
+
+/* Load the request's body as a file of `kind`: the reply 200 {"kind",
+** "imported": N}, or the importer's refusal with the body named as such
+** (not the temporary file it was kept in). */
+static int
+import_body(struct http_req *r, const char *kind)
+{
+  struct cg_err e = {0};
+  char path[4200];
+  struct db *db;
+  FILE *f;
+  int fd, n = 0, rc;
+  size_t i;
+
+  for (i = 0; i < sizeof at_start / sizeof at_start[0]; i++)
+    if (strcmp(kind, at_start[i]) == 0)
+      return http_reply_error(r, 400, "invalid",
+                              "the server keeps the %s in memory from its "
+                              "start: load them with 'citygrid import %s "
+                              "FILE', then restart it",
+                              strcmp(kind, "calendar") ? "district's areas"
+                                                       : "working calendar",
+                              kind);
+  for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+    if (strcmp(kind, kinds[i].kind) == 0) break;
+  if (i == sizeof kinds / sizeof kinds[0])
+    return http_reply_error(r, 404, "not_found",
+                            "nothing called '%.40s' to import (buckets, "
+                            "categories, departments, flag-rules, limits, "
+                            "routing, segments or weights)",
+                            kind);
+  if (r->body_len == 0)
+    return http_reply_error(r, 400, "invalid",
+                            "the body is empty: send the "
+                            "file to load");
+  if (!(db = api_db(r, &e))) return http_reply_err(r, &e);
+  snprintf(path, sizeof path, "%s/import-XXXXXX", api_app(r)->cases->data_dir);
+  if ((fd = mkstemp(path)) < 0 || !(f = fdopen(fd, "wb"))) {
+    if (fd >= 0) {
+      close(fd);
+      remove(path);
+    }
+    return http_reply_error(r, 500, "io", "cannot keep the upload");
+  }
+  rc = fwrite(r->body, 1, r->body_len, f) == r->body_len;
+  if (fclose(f) != 0 || !rc) {
+    remove(path);
+    return http_reply_error(r, 500, "io", "cannot keep the upload");
+  }
+  rc = kinds[i].fn(r, db, path, &n, &e);
+  remove(path);
+  if (rc != CG_OK) {
+    char *at = strstr(e.msg, path), msg[sizeof e.msg];
+    if (at) {
+      snprintf(msg, sizeof msg, "%.*sthe body%s", (int)(at - e.msg), e.msg,
+               at + strlen(path));
+      snprintf(e.msg, sizeof e.msg, "%s", msg);
+    }
+    return http_reply_err(r, &e);
+  }
+  return http_reply_json(r, 200,
+                         json_pack("{s:s, s:i}", "kind", kind, "imported", n));
+}
+
+/* POST /api/v1/import/{kind}?scheme=&crs= (admin) — 200 {"kind",
+** "imported": N}; 400 a malformed file (nothing of it kept), or a kind
+** the server holds from its start; 404 no such kind. */
+int
+import_post_api(struct http_req *r)
+{
+  return import_body(r, r->param[0]);
+}
+
+/* POST /api/v1/segments?crs= (admin) — the same as
+** POST /api/v1/import/segments, where the evaluation's routes are. */
+int
+segments_post_api(struct http_req *r)
+{
+  return import_body(r, "segments");
+}
