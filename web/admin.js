@@ -5,7 +5,8 @@
 // a new password, and to disable or enable it (a new password or disabling
 // ends its sessions). API keys: the keys Open311 clients post with, a form
 // to issue one, whose key is in the reply and shown this once, and revoking
-// after a confirmation. A refusal shows the server's reason beside the
+// after a confirmation. The district's settings files to download and to
+// load (settings.js). A refusal shows the server's reason beside the
 // form, which keeps what was typed.
 //
 // GET/POST /api/v1/users, POST /api/v1/users/{login}, GET/POST
@@ -15,6 +16,7 @@
 import {t, nameOf} from './i18n.js';
 import {api} from './api.js';
 import {el, say, loading, failed, describeError, when} from './ui.js';
+import {settingsCard} from './settings.js';
 
 // The roles an account may hold (org.c); "system" is the server's own
 // sweeper, no one's account.
@@ -429,7 +431,8 @@ export async function show(main, args, user) {
             .map((k) => col('admin.col.' + k)))),
           keysBody)),
       keysEmpty,
-      el('h4', {id: 'add-key-h'}, t('admin.key.add')), keyForm, newKeyBox)));
+      el('h4', {id: 'add-key-h'}, t('admin.key.add')), keyForm, newKeyBox),
+    settingsCard()));
   drawUsers();
   drawKeys();
   fillAs();

@@ -7,11 +7,15 @@
 // login already taken is refused with the server's message beside the
 // form, which keeps what was typed, and nothing is added. An API key
 // issued in the view is shown once, copies, files an Open311 request,
-// and once revoked (after a confirmation) is refused with 403. Other roles
+// and once revoked (after a confirmation) is refused with 403. The
+// departments file downloads as the server exports it; a file with a
+// mistake is refused with the server's reason and nothing kept; the file
+// with a department added loads, and the department is there at once. Other roles
 // have no link to the view and are sent home from it. Phone width and
 // English without sideways scrolling.
 
 import {test} from 'node:test';
+import fs from 'node:fs';
 import assert from 'node:assert/strict';
 import {useServerAndBrowser, newPage, login, tokenOf, tokenFor, api, assertNoOverflow} from './lib.mjs';
 
@@ -244,6 +248,51 @@ test('an API key is shown once, files an Open311 request, and is refused once re
   assert.equal(await page.inputValue('form.add-key input[name=name]'), 'fixmystreet');
   assert.equal(await page.$('.new-key'), null, 'no key shown for a refusal');
   assert.deepEqual(unexpected(page.errors, 409), []);
+  await page.context().close();
+});
+
+test('settings files: downloaded as the server loads them, loaded whole or not at all', async () => {
+  const page = await newPage(it.browser, {acceptDownloads: true});
+  await login(page, it.srv, 'admin');
+  const token = await tokenOf(page);
+  await openAdmin(page);
+  const csvOf = async (p) => (await fetch(it.srv.base + p)).text();
+  const before = await csvOf('/api/v1/departments?format=csv');
+  assert.match(before, /^code,name,phone\n/);
+
+  // the download is the file the server exports
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('button[data-download=departments]')]);
+  assert.equal(dl.suggestedFilename(), 'departments.csv');
+  assert.equal(fs.readFileSync(await dl.path(), 'utf8'), before);
+
+  // the kind decides which of scheme and coordinates are asked
+  await page.selectOption('#settings-kind', 'categories');
+  assert.ok(await page.isVisible('#settings-scheme') && await page.isHidden('#settings-crs'));
+  await page.selectOption('#settings-kind', 'segments');
+  assert.ok(await page.isHidden('#settings-scheme') && await page.isVisible('#settings-crs'));
+
+  // a file with a mistake: the server's reason, nothing kept
+  await page.selectOption('#settings-kind', 'departments');
+  await page.setInputFiles('#settings-file', {name: 'bad.csv', mimeType: 'text/csv',
+                                              buffer: Buffer.from(before + 'zz9\n')});
+  await page.click('form.settings button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('#settings-error').textContent.length > 0);
+  assert.match(await page.textContent('#settings-error'), /服务器拒绝.*the body/);
+  assert.equal(await csvOf('/api/v1/departments?format=csv'), before);
+
+  // the file with a department added: loaded, and in use at once
+  const added = before + 'jdb,管城回族区井盖管理办公室,0371-66660000\n';
+  await page.setInputFiles('#settings-file', {name: 'departments.csv', mimeType: 'text/csv',
+                                              buffer: Buffer.from(added)});
+  await page.click('form.settings button[type=submit]');
+  const lines = added.trim().split('\n').length - 1;
+  await page.waitForSelector(`form.settings[data-loaded="departments:${lines}"]`);
+  assert.equal(await page.textContent('#settings-error'), '');
+  const sorted = (text) => text.trim().split('\n').sort();
+  assert.deepEqual(sorted(await csvOf('/api/v1/departments?format=csv')), sorted(added)); /* by code */
+  const depts = (await api(it.srv, token, '/api/v1/departments')).departments;
+  assert.ok(depts.some((d) => d.code === 'jdb' && d.name === '管城回族区井盖管理办公室'));
+  assert.deepEqual(unexpected(page.errors, 400), []);
   await page.context().close();
 });
 

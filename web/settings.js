@@ -1,0 +1,82 @@
+// settings.js — the district's settings files, on the administrators'
+// page (#/admin): the departments and the category dictionaries to
+// download as the CSV files the server loads, and a form to load a file —
+// departments, categories, routing rules, time limits, the evaluation's
+// weights, buckets and flag rules, road segments (GeoJSON) — which the
+// server applies whole or not at all and uses at once. A refusal shows the
+// server's reason, and nothing of the file is kept.
+//
+// GET /api/v1/departments?format=csv, GET /api/v1/categories?format=csv,
+// POST /api/v1/import/{kind}.
+
+import {t} from './i18n.js';
+import {api, download} from './api.js';
+import {el, say, describeError, sending} from './ui.js';
+
+const KINDS = ['departments', 'categories', 'routing', 'limits', 'weights', 'buckets', 'flag-rules', 'segments'];
+const SCHEMES = ['gb47678', 'cjt214'];
+
+function field(id, label, input) {
+  input.id = id;
+  return el('label', {class: 'field', for: id}, el('span', {}, label), input);
+}
+
+// The card: downloads, then the form to load a file.
+export function settingsCard() {
+  const downloads = el('div', {class: 'buttons'},
+    [['departments', '/api/v1/departments?format=csv', 'departments.csv'],
+     ...SCHEMES.map((s) => ['categories-' + s, '/api/v1/categories?format=csv&scheme=' + s,
+                            'categories-' + s + '.csv'])]
+      .map(([key, path, name]) => el('button', {type: 'button', dataset: {download: key},
+        onclick: () => download(path, name).catch((e) => say(describeError(e), 'error'))},
+        t('settings.download.' + key.split('-')[0], {scheme: t('cat.scheme.' + key.split('-')[1])}))));
+
+  const kind = el('select', {name: 'kind'}, KINDS.map((k) => el('option', {value: k}, t('settings.kind.' + k))));
+  const scheme = el('select', {name: 'scheme'}, SCHEMES.map((s) => el('option', {value: s}, t('cat.scheme.' + s))));
+  const crs = el('select', {name: 'crs'}, ['wgs84', 'gcj02'].map((c) => el('option', {value: c}, t('settings.crs.' + c))));
+  const file = el('input', {type: 'file', name: 'file', required: true, accept: '.csv,.geojson,.json,text/csv'});
+  const schemeField = field('settings-scheme', t('cat.scheme'), scheme);
+  const crsField = field('settings-crs', t('settings.crs'), crs);
+  const err = el('p', {class: 'form-error', role: 'alert', id: 'settings-error'});
+  const submit = el('button', {type: 'submit', class: 'primary'}, t('settings.load'));
+  const form = el('form', {class: 'admin-form settings', 'aria-labelledby': 'settings-load-h',
+                           'aria-describedby': 'settings-error'},
+    field('settings-kind', t('settings.kind'), kind), schemeField, crsField,
+    field('settings-file', t('settings.file'), file), err, el('div', {class: 'buttons'}, submit));
+  const shown = () => {
+    schemeField.hidden = kind.value !== 'categories';
+    crsField.hidden = kind.value !== 'segments';
+  };
+  kind.addEventListener('change', shown);
+  shown();
+
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const f = file.files[0];
+    if (!f) {
+      err.textContent = t('field.missing', {what: t('settings.file')});
+      return;
+    }
+    err.textContent = '';
+    const sent = sending(form, submit, t('settings.loading'));
+    const q = kind.value === 'categories' ? '?scheme=' + scheme.value
+      : kind.value === 'segments' ? '?crs=' + crs.value : '';
+    try {
+      const r = await api('/api/v1/import/' + kind.value + q, {
+        method: 'POST', raw: true, body: f,
+        type: kind.value === 'segments' ? 'application/geo+json' : 'text/csv'});
+      say(t('settings.loaded', {n: r.imported, what: t('settings.kind.' + r.kind)}), 'ok');
+      form.dataset.loaded = r.kind + ':' + r.imported;
+      file.value = '';
+    } catch (ex) {
+      err.textContent = describeError(ex);
+    }
+    sent();
+  });
+
+  return el('section', {class: 'card', 'aria-labelledby': 'settings-h', id: 'admin-settings'},
+    el('h3', {id: 'settings-h'}, t('settings.title')),
+    el('p', {class: 'muted'}, t('settings.intro')),
+    downloads,
+    el('h4', {id: 'settings-load-h'}, t('settings.load.title')), form);
+}
