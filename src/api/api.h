@@ -247,6 +247,7 @@ int segment_flags_get_api(struct http_req *r);
 int segments_get_api(struct http_req *r);
 int segments_post_api(struct http_req *r);
 int import_post_api(struct http_req *r);
+int verify_get_api(struct http_req *r);
 int locate_get_api(struct http_req *r);
 int open311_discovery_get_api(struct http_req *r);
 int open311_request_get_api(struct http_req *r);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #define ADMIN ROLE_BIT(ROLE_ADMIN)
+#define LEADER ROLE_BIT(ROLE_LEADER)
 /* Everyone who works in the district: all roles but the public's. */
 #define STAFF (((1u << ROLE_COUNT) - 1) & ~ROLE_BIT(ROLE_PUBLIC))
 
@@ -78,6 +79,8 @@ const struct http_route api_routes[] = {
      ROUTE_LOGIN | ROUTE_WRITE | ROUTE_SLOW, ADMIN},
     {"/api/v1/users/{login}", "POST", user_post_api,
      ROUTE_LOGIN | ROUTE_WRITE | ROUTE_SLOW, ADMIN},
+    {"/api/v1/verify", "GET", verify_get_api, ROUTE_LOGIN | ROUTE_SLOW,
+     ADMIN | LEADER},
     {"/assets/images/{file}", "GET", web_asset_get_api, 0, 0},
     {"/assets/{file}", "GET", web_asset_get_api, 0, 0},
     {"/healthz", "GET", health_get_api, 0, 0},

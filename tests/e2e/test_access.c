@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "db/db.h"
 
 static char *dir;
 static int pid = -1, port;
@@ -332,6 +333,87 @@ test_openapi_matches_the_routes(void **state)
   json_decref(doc);
 }
 
+/* GET /api/v1/verify as role: the reply parsed (caller decrefs), or NULL
+** when the status is not want. */
+static json_t *
+verify_as(int role, int want)
+{
+  char h[120], *resp = NULL;
+  json_t *j = NULL;
+  snprintf(h, sizeof h, "Authorization: Bearer %s\r\n", tokens[role]);
+  if (tu_http_h(port, "GET", "/api/v1/verify", h, NULL, NULL, &resp) == want)
+    j = json_loads(resp, 0, NULL);
+  free(resp);
+  return j;
+}
+
+/* The history's check over HTTP, for administrators and leaders: whole,
+** it says ok with the store's counts; with an event's note edited behind
+** the server's back, it names the case and the event; put back, ok again.
+** Other roles may not ask. */
+static void
+test_verify_over_http(void **state)
+{
+  struct cg_err e = {0};
+  char path[4300], sql[300];
+  struct db *db;
+  json_t *j, *p;
+  int64_t events;
+
+  j = verify_as(ROLE_LEADER, 200);
+  assert_non_null(j);
+  assert_true(json_is_true(json_object_get(j, "ok")));
+  assert_true(json_integer_value(json_object_get(j, "cases")) >= 1);
+  assert_int_equal(json_array_size(json_object_get(j, "problems")), 0);
+  assert_int_equal(strlen(json_string_value(json_object_get(j, "head"))), 64);
+  events = json_integer_value(json_object_get(j, "events"));
+  json_decref(j);
+
+  snprintf(path, sizeof path, "%s/citygrid.db", dir);
+  assert_int_equal(db_open(&db, path, 0, &e), CG_OK);
+  assert_int_equal(
+      db_query_int(db, &events, -1, &e, "SELECT count(*) FROM event", ""),
+      CG_OK);
+  /* the note as it was, kept aside to put back */
+  snprintf(sql, sizeof sql,
+           "CREATE TEMP TABLE kept AS SELECT note FROM event"
+           " WHERE case_no = '%s' AND seq = 1",
+           no);
+  assert_int_equal(db_exec(db, sql, &e), CG_OK);
+  snprintf(sql, sizeof sql,
+           "UPDATE event SET note = '已核实' WHERE case_no = '%s' AND seq = 1",
+           no);
+  assert_int_equal(db_exec(db, sql, &e), CG_OK);
+
+  j = verify_as(ROLE_ADMIN, 200);
+  assert_non_null(j);
+  assert_false(json_is_true(json_object_get(j, "ok")));
+  assert_int_equal(json_integer_value(json_object_get(j, "events")), events);
+  assert_true(json_integer_value(json_object_get(j, "problems_total")) >= 1);
+  p = json_array_get(json_object_get(j, "problems"), 0);
+  assert_string_equal(json_string_value(json_object_get(p, "case")), no);
+  assert_non_null(
+      strstr(json_string_value(json_object_get(p, "problem")), "event 1"));
+  json_decref(j);
+
+  snprintf(sql, sizeof sql,
+           "UPDATE event SET note = (SELECT note FROM kept)"
+           " WHERE case_no = '%s' AND seq = 1",
+           no);
+  assert_int_equal(db_exec(db, sql, &e), CG_OK);
+  db_close(db);
+  j = verify_as(ROLE_ADMIN, 200);
+  assert_non_null(j);
+  assert_true(json_is_true(json_object_get(j, "ok")));
+  json_decref(j);
+  for (int r = 0; r < ROLE_COUNT; r++) {
+    if (r == ROLE_ADMIN || r == ROLE_LEADER || r == ROLE_SYSTEM) continue;
+    j = verify_as(r, 403); /* the router's refusal */
+    if (!j) fail_msg("verify as %s: not refused", org_role_name(r));
+    json_decref(j);
+  }
+}
+
 int
 main(void)
 {
@@ -340,6 +422,7 @@ main(void)
       cmocka_unit_test(test_admin_manages_users),
       cmocka_unit_test(test_admin_manages_apikeys),
       cmocka_unit_test(test_openapi_matches_the_routes),
+      cmocka_unit_test(test_verify_over_http),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
