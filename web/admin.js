@@ -6,7 +6,7 @@
 // ends its sessions). API keys: the keys Open311 clients post with, a form
 // to issue one, whose key is in the reply and shown this once, and revoking
 // after a confirmation. The district's settings files to download and to
-// load (settings.js). A refusal shows the server's reason beside the
+// load (settings.js), and the check of the cases' histories (verify.js). A refusal shows the server's reason beside the
 // form, which keeps what was typed.
 //
 // GET/POST /api/v1/users, POST /api/v1/users/{login}, GET/POST
@@ -17,6 +17,7 @@ import {t, nameOf} from './i18n.js';
 import {api} from './api.js';
 import {el, say, loading, failed, describeError, when} from './ui.js';
 import {settingsCard} from './settings.js';
+import {verifyCard} from './verify.js';
 
 // The roles an account may hold (org.c); "system" is the server's own
 // sweeper, no one's account.
@@ -432,7 +433,7 @@ export async function show(main, args, user) {
           keysBody)),
       keysEmpty,
       el('h4', {id: 'add-key-h'}, t('admin.key.add')), keyForm, newKeyBox),
-    settingsCard()));
+    settingsCard(), verifyCard()));
   drawUsers();
   drawKeys();
   fillAs();

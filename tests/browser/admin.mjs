@@ -10,7 +10,9 @@
 // and once revoked (after a confirmation) is refused with 403. The
 // departments file downloads as the server exports it; a file with a
 // mistake is refused with the server's reason and nothing kept; the file
-// with a department added loads, and the department is there at once. Other roles
+// with a department added loads, and the department is there at once.
+// The history check reports the demo's histories whole, with the API's
+// counts. Other roles
 // have no link to the view and are sent home from it. Phone width and
 // English without sideways scrolling.
 
@@ -293,6 +295,21 @@ test('settings files: downloaded as the server loads them, loaded whole or not a
   const depts = (await api(it.srv, token, '/api/v1/departments')).departments;
   assert.ok(depts.some((d) => d.code === 'jdb' && d.name === '管城回族区井盖管理办公室'));
   assert.deepEqual(unexpected(page.errors, 400), []);
+  await page.context().close();
+});
+
+test('the history check says the demo\'s histories are whole, as the API counts them', async () => {
+  const page = await newPage(it.browser);
+  await login(page, it.srv, 'admin');
+  const want = await api(it.srv, await tokenOf(page), '/api/v1/verify');
+  assert.equal(want.ok, true);
+  await openAdmin(page);
+  await page.click('#verify-run');
+  await page.waitForSelector('#verify-result[data-ok="1"]');
+  const text = await page.textContent('#verify-result');
+  assert.ok(text.includes(String(want.events)) && text.includes(String(want.cases)), text);
+  assert.ok(text.includes(want.head.slice(0, 16)), text);
+  assert.deepEqual(page.errors, []);
   await page.context().close();
 });
 
