@@ -136,7 +136,8 @@ export async function show(main, args, user) {
       cell('td', 'dept', deptName(depts, u.dept)),
       cell('td', 'phone', u.phone || DASH),
       cell('td', 'state', t(u.disabled ? 'admin.state.disabled' : 'admin.state.active')),
-      cell('td', 'actions', edit));
+      // a built-in account ('@web', the public page's reports) is no one's
+      cell('td', 'actions', u.login.startsWith('@') ? el('small', {class: 'hint'}, t('admin.builtin')) : edit));
   }
 
   function drawUsers() {

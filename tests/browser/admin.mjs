@@ -19,7 +19,7 @@
 import {test} from 'node:test';
 import fs from 'node:fs';
 import assert from 'node:assert/strict';
-import {useServerAndBrowser, newPage, login, tokenOf, tokenFor, api, assertNoOverflow} from './lib.mjs';
+import {useServerAndBrowser, newPage, login, tokenOf, tokenFor, api, assertNoOverflow, screenshot} from './lib.mjs';
 
 const it = useServerAndBrowser();
 
@@ -64,6 +64,10 @@ test('the administrator sees every account, adds one that logs in, changes its r
   await login(page, it.srv, 'admin');
   assert.ok(await page.isVisible('#nav a[data-view=admin]'), 'the administrator has the link');
   await openAdmin(page);
+  await screenshot(page, 'admin');
+  // the public page's built-in account is no one's to change
+  assert.equal(await page.$('button[data-edit="@web"]'), null);
+  assert.match(await page.textContent('tr[data-login="@web"] [data-col=actions]'), /系统内置/);
   assert.equal(await page.getAttribute('#nav a[data-view=admin]', 'aria-current'), 'page');
   const token = await tokenOf(page);
 
