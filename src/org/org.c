@@ -141,6 +141,11 @@ org_user_update(struct db *db, const struct org_user *u, struct cg_err *e)
   int rc;
 
   if ((rc = org_user_get(db, u->login, &old, e)) != CG_OK) return rc;
+  /* a built-in account ('@web': the public page's reports) acts as its
+  ** role: another would refuse what it does */
+  if (old.login[0] == '@' && u->role != old.role)
+    return cg_fail(e, CG_ECONFLICT,
+                   "'%s' is a built-in account: it keeps its role", u->login);
   if ((rc = check_user(db, u, e)) != CG_OK) return rc;
   /* the trailing "? > 0" takes the time write_user() binds last */
   return write_user(db,

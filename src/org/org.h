@@ -59,7 +59,9 @@ int org_user_add(struct db *db, const struct org_user *u, struct cg_err *e);
 int org_user_get(struct db *db, const char *login, struct org_user *u,
                  struct cg_err *e);
 
-/* Change role, scope and department of a user (checked as in add). */
+/* Change role, scope and department of a user (checked as in add). A
+** built-in account's role (a login beginning with '@') stays:
+** CG_ECONFLICT. */
 int org_user_update(struct db *db, const struct org_user *u, struct cg_err *e);
 
 /* Disable (1) or enable (0) a user. */

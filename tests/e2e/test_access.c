@@ -147,6 +147,12 @@ test_admin_manages_users(void **state)
                              "{\"name\":\"x\"}", &resp),
                    404);
   free(resp);
+  /* the public page's built-in account keeps its role */
+  assert_int_equal(tu_http_h(port, "POST", "/api/v1/users/@web", h, NULL,
+                             "{\"role\":\"admin\"}", &resp),
+                   409);
+  assert_non_null(strstr(resp, "built-in account"));
+  free(resp);
   /* a password refused is refused before anything is written: no account
   ** made without it, no change made beside it */
   assert_int_equal(tu_http_h(port, "POST", "/api/v1/users", h, NULL,
