@@ -54,7 +54,8 @@ static const double lat_le[] = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1};
 #define NLAT (sizeof lat_le / sizeof lat_le[0])
 static struct route_stats {
   atomic_ulong by_class[6];   /* status / 100: 1xx .. 5xx, [0] other */
-  atomic_ulong lat[NLAT + 1]; /* cumulative buckets, the last +Inf */
+  atomic_ulong lat[NLAT + 1]; /* by bucket, the last +Inf: one count a
+                              ** request; /metrics adds them up */
   atomic_ulong micros;        /* sum of latencies */
 } stats[MAX_ROUTES + 1];
 static atomic_ulong next_id;
@@ -151,13 +152,15 @@ http_metrics_write(FILE *f)
     const struct route_stats *rs = &stats[i < n ? i : MAX_ROUTES];
     const char *m = i < n ? opts->routes[i].method : "";
     const char *p = i < n ? opts->routes[i].path : "unmatched";
-    unsigned long total = atomic_load(&rs->lat[NLAT]);
+    unsigned long upto[NLAT + 1], total = 0;
+    for (size_t b = 0; b <= NLAT; b++)
+      upto[b] = total += atomic_load(&rs->lat[b]);
     if (!total) continue;
     for (size_t b = 0; b < NLAT; b++)
       fprintf(f,
               "citygrid_http_request_seconds_bucket{method=\"%s\","
               "route=\"%s\",le=\"%g\"} %lu\n",
-              m, p, lat_le[b], atomic_load(&rs->lat[b]));
+              m, p, lat_le[b], upto[b]);
     fprintf(f,
             "citygrid_http_request_seconds_bucket{method=\"%s\",route=\"%s\","
             "le=\"+Inf\"} %lu\n"
@@ -734,8 +737,10 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         &stats[s->route >= 0 && s->route < MAX_ROUTES ? s->route : MAX_ROUTES];
     int klass = s->r.status / 100;
     atomic_fetch_add(&rs->by_class[klass >= 1 && klass <= 5 ? klass : 0], 1);
-    for (size_t b = 0; b <= NLAT; b++)
-      if (b == NLAT || secs <= lat_le[b]) atomic_fetch_add(&rs->lat[b], 1);
+    size_t b = 0;
+    while (b < NLAT && secs > lat_le[b])
+      b++;
+    atomic_fetch_add(&rs->lat[b], 1);
     atomic_fetch_add(&rs->micros, (unsigned long)(secs * 1e6));
   }
   {

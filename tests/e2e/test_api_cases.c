@@ -651,6 +651,37 @@ test_metrics(void **state)
                                "\"POST\",route=\"/api/v1/login\"} 9"));
   assert_non_null(strstr(text, "citygrid_cases{state=\"closed\"} 1\n"));
   assert_non_null(strstr(text, "citygrid_cases_overdue "));
+  /* each route's latency histogram counts up to its total: its buckets
+  ** never fall, and the last (+Inf) is the route's count */
+  {
+    static const char bucket[] = "citygrid_http_request_seconds_bucket{";
+    char route[300] = "";
+    unsigned long last = 0;
+    int routes = 0;
+    for (const char *l = strstr(text, bucket); l; l = strstr(l + 1, bucket)) {
+      const char *le = strstr(l, ",le=\""), *end = le ? strchr(le, '}') : NULL;
+      unsigned long v;
+      size_t n;
+      assert_non_null(end);
+      v = strtoul(end + 2, NULL, 10);
+      n = (size_t)(le - l);
+      if (strlen(route) != n || strncmp(route, l, n)) { /* a route begins */
+        snprintf(route, sizeof route, "%.*s", (int)n, l);
+        last = 0;
+      }
+      assert_true(v >= last);
+      last = v;
+      if (!strncmp(le, ",le=\"+Inf\"}", 11)) {
+        char count[400];
+        routes++;
+        snprintf(count, sizeof count,
+                 "citygrid_http_request_seconds_count{%s} %lu\n",
+                 route + strlen(bucket), v);
+        if (!strstr(text, count)) fail_msg("no '%s' in /metrics", count);
+      }
+    }
+    assert_true(routes >= 5);
+  }
   free(text);
 }
 
