@@ -244,6 +244,7 @@ int periods_get_api(struct http_req *r);
 int indicators_get_api(struct http_req *r);
 int reports_get_api(struct http_req *r);
 int segment_flags_get_api(struct http_req *r);
+int segment_chief_post_api(struct http_req *r);
 int segments_get_api(struct http_req *r);
 int segments_post_api(struct http_req *r);
 int import_post_api(struct http_req *r);

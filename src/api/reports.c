@@ -270,6 +270,49 @@ segments_get_api(struct http_req *r)
   return http_reply_json(r, 200, fc);
 }
 
+/* POST /api/v1/segments/{id}/chief (admin) {"level": 1-3, "chief": name or
+** login, "" to clear} — the segment's chief at that level (路长制), as
+** `citygrid segment chief` sets it: 200 {"segment", "level", "chief"}; 400
+** a bad level; 404 no such segment. */
+int
+segment_chief_post_api(struct http_req *r)
+{
+  static const struct api_field fields[] = {
+      {"level", JSON_INTEGER, 1}, {"chief", JSON_STRING, 1}, {NULL, 0, 0}};
+  struct cg_err e = {0};
+  const char *chief;
+  struct db *db;
+  json_int_t level;
+  json_t *b;
+  int status;
+
+  if (!(b = api_body(r, fields, &status))) return status;
+  level = json_integer_value(json_object_get(b, "level"));
+  chief = json_string_value(json_object_get(b, "chief"));
+  status = 0;
+  if (level < 1 || level > 3)
+    status =
+        http_reply_error(r, 400, "invalid", "chief level %lld is not 1, 2 or 3",
+                         (long long)level);
+  else if (strlen(chief) > 60)
+    status = http_reply_error(r, 400, "invalid",
+                              "a chief's name is at most 60 bytes");
+  if (status) {
+    json_decref(b);
+    return status;
+  }
+  if (!(db = api_db(r, &e)) ||
+      eval_segment_chief(db, r->param[0], (int)level, chief, &e) != CG_OK) {
+    json_decref(b);
+    return http_reply_err(r, &e);
+  }
+  status = http_reply_json(r, 200,
+                           json_pack("{s:s, s:I, s:s}", "segment", r->param[0],
+                                     "level", level, "chief", chief));
+  json_decref(b);
+  return status;
+}
+
 /* GET /api/v1/segments/{id}/flags — the segment's stored flags, newest
 ** first: {"segment","flags":[{"period","flag","score","rank","assigned"}]};
 ** 404 no such segment. */

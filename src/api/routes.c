@@ -69,6 +69,8 @@ const struct http_route api_routes[] = {
     {"/api/v1/segments", "GET", segments_get_api, 0, 0},
     {"/api/v1/segments", "POST", segments_post_api,
      ROUTE_LOGIN | ROUTE_WRITE | ROUTE_UPLOAD | ROUTE_SLOW, ADMIN},
+    {"/api/v1/segments/{id}/chief", "POST", segment_chief_post_api,
+     ROUTE_LOGIN | ROUTE_WRITE, ADMIN},
     {"/api/v1/segments/{id}/flags", "GET", segment_flags_get_api,
      ROUTE_LOGIN | ROUTE_SLOW, STAFF},
     {"/api/v1/stats", "GET", stats_get_api, ROUTE_LOGIN | ROUTE_SLOW, 0},

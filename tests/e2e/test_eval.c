@@ -1061,7 +1061,7 @@ test_over_http(void **state)
                              &resp),
                    400);
   assert_non_null(strstr(resp, "not a LineString"));
-  assert_null(strstr(resp, "segments-")); /* names the body, not a file */
+  assert_null(strstr(resp, "import-")); /* names the body, not a file */
   free(resp);
   assert_int_equal(
       tu_http_h(port, "POST", "/api/v1/segments", h, NULL,
@@ -1081,6 +1081,37 @@ test_over_http(void **state)
       200);
   assert_non_null(strstr(resp, "金水河"));
   assert_null(strstr(resp, "熊耳河")); /* rivers replaced, roads kept */
+  free(resp);
+  /* ... and names a section's chiefs, one level at a time */
+  assert_int_equal(tu_http_h(port, "POST", "/api/v1/segments/riv2/chief", h,
+                             NULL, "{\"level\":2,\"chief\":\"王河长\"}", &resp),
+                   200);
+  free(resp);
+  assert_int_equal(tu_http_h(port, "POST", "/api/v1/segments/riv2/chief", h,
+                             NULL, "{\"level\":4,\"chief\":\"x\"}", &resp),
+                   400);
+  assert_non_null(strstr(resp, "chief level 4 is not 1, 2 or 3"));
+  free(resp);
+  assert_int_equal(tu_http_h(port, "POST", "/api/v1/segments/nowhere/chief", h,
+                             NULL, "{\"level\":1,\"chief\":\"x\"}", &resp),
+                   404);
+  free(resp);
+  assert_int_equal(tu_http_h(port, "POST", "/api/v1/segments/riv2/chief", h,
+                             NULL, "{\"level\":1}", &resp),
+                   400);
+  free(resp);
+  assert_int_equal(
+      tu_http(port, "GET", "/api/v1/segments?kind=river", NULL, NULL, &resp),
+      200);
+  {
+    json_t *fc = json_loads(resp, 0, NULL);
+    json_t *pr = json_object_get(
+        json_object_get(json_array_get(json_object_get(fc, "features"), 0),
+                        "properties"),
+        "chief2");
+    assert_string_equal(json_string_value(pr), "王河长");
+    json_decref(fc);
+  }
   free(resp);
   assert_int_equal(
       tu_http(port, "GET", "/api/v1/segments?kind=road", NULL, NULL, &resp),
