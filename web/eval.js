@@ -16,7 +16,7 @@
 
 import {t, getLang, nameOf, formulaText} from './i18n.js';
 import {api, query, download} from './api.js';
-import {el, loading, failed, say, sayError, when, loadECharts} from './ui.js';
+import {el, loading, failed, say, sayError, when, loadECharts, describeError} from './ui.js';
 
 // The kinds of unit offered, and those of people, which GET
 // /api/v1/indicators shows only to leaders, administrators and shift
@@ -212,6 +212,34 @@ export async function show(main, args, user) {
     segmentCard(id, layer.getCenter());
   }
 
+  // For administrators, in a segment's card: name its chief at a level
+  // (POST /api/v1/segments/{id}/chief); saved, the card is drawn again.
+  function chiefForm(id, p, saved) {
+    const level = el('select', {name: 'level', 'aria-label': t('eval.seg.chief.level')},
+      [1, 2, 3].map((n) => el('option', {value: n}, t('eval.seg.chief', {n}))));
+    const who = el('input', {name: 'chief', maxlength: 60, value: p.chief1 || '', autocomplete: 'off',
+                             'aria-label': t('eval.seg.chief.name')});
+    const err = el('p', {class: 'form-error', role: 'alert'});
+    level.addEventListener('change', () => (who.value = p['chief' + level.value] || ''));
+    const form = el('form', {class: 'chief'}, level, who,
+      el('button', {type: 'submit'}, t('eval.seg.chief.save')), err);
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      err.textContent = '';
+      try {
+        await api('/api/v1/segments/' + encodeURIComponent(id) + '/chief',
+                  {body: {level: Number(level.value), chief: who.value.trim()}});
+      } catch (ex) {
+        err.textContent = describeError(ex);
+        return;
+      }
+      p['chief' + level.value] = who.value.trim();
+      say(t('eval.seg.chief.saved'), 'ok');
+      saved();
+    });
+    return form;
+  }
+
   // A segment's card: its score this period, chiefs, flags so far.
   async function segmentCard(id, latlng) {
     const layer = segById.get(id);
@@ -245,6 +273,7 @@ export async function show(main, args, user) {
           el('dd', {}, chiefs.length
             ? el('ul', {class: 'plain'}, chiefs.map(([n, c]) => el('li', {}, t('eval.seg.chief', {n}) + '：' + c)))
             : t('eval.seg.nochief'))),
+        user.role === 'admin' ? chiefForm(id, p, () => segmentCard(id, latlng)) : null,
         el('h4', {}, t('eval.seg.history')),
         hist.flags.length
           ? el('ul', {class: 'plain history'}, hist.flags.map((h) => el('li', {dataset: {period: h.period, flag: h.flag}},

@@ -5,7 +5,8 @@
 // period and unit, nulls shown as "—"; a period with nothing to score
 // says so; the table sorts by mouse and keyboard; the map draws every
 // segment and colours exactly the flagged ones of GET /api/v1/flags; a
-// segment's card has its score and flag history; the bulletin downloads
+// segment's card has its score and flag history, and for an
+// administrator a form that names its chiefs; the bulletin downloads
 // as a spreadsheet (a zip). People's kinds are offered only to the roles
 // the API shows them to, and a role that may not see the evaluation has
 // no tab. Phone width, in both languages, without sideways scrolling.
@@ -183,6 +184,7 @@ test('the evaluation page shows the API\'s rankings, grades, flags and bulletin'
              one.score, 'the card\'s score');
   const hist = await q(`/api/v1/segments/${seg}/flags`);
   assert.equal(await page.$$eval('.seg-card .history li', (l) => l.length), hist.flags.length, 'the flag history');
+  assert.equal(await page.$('.seg-card form.chief'), null, 'a leader does not name chiefs');
   // and any segment's, from its row in the ranking, by keyboard
   const other = res.rows.find((r) => r.code !== seg).code;
   await page.focus(`table.ranking tr[data-code="${other}"] th button`);
@@ -217,6 +219,36 @@ test('the evaluation page shows the API\'s rankings, grades, flags and bulletin'
   await choose(page, {kind: 'quarter'});
   assert.equal(await page.$('.downloads button'), null);
   assert.deepEqual(page.errors, []);
+});
+
+test('an administrator names a segment\'s chief in its card', async () => {
+  const page = await newPage(it.browser);
+  await login(page, it.srv, 'admin');
+  await page.click('#nav a[data-view=eval]');
+  await page.waitForSelector('.eval-body[data-ready="1"]');
+  const q = async (p) => api(it.srv, await tokenOf(page), p);
+  // a week in which segments are ranked, and one of them
+  let week = null, code = null;
+  for (const p of (await q('/api/v1/periods?kind=week&count=26')).periods) {
+    const rows = (await q(`/api/v1/indicators?unit=segment&week=${p.key}`)).rows;
+    if (rows.length) {
+      [week, code] = [p.key, rows[0].code];
+      break;
+    }
+  }
+  assert.ok(week, 'the demo ranks segments in some week');
+  await choose(page, {key: week, unit: 'segment'});
+  await page.click(`table.ranking tr[data-code="${code}"] th button`);
+  await page.waitForSelector(`.seg-card[data-segment="${code}"] form.chief`);
+  await page.selectOption('.seg-card form.chief select[name=level]', '2');
+  await page.fill('.seg-card form.chief input[name=chief]', '李路长');
+  await page.click('.seg-card form.chief button[type=submit]');
+  await page.waitForFunction((c) => document.querySelector(`.seg-card[data-segment="${c}"] dd ul`)
+    ?.textContent.includes('李路长'), code);
+  const seg = (await q('/api/v1/segments')).features.find((f) => f.properties.id === code);
+  assert.equal(seg.properties.chief2, '李路长');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
 });
 
 test('people\'s figures only for the roles the API shows them to; no tab for the public', async () => {
