@@ -12,12 +12,15 @@
 // mistake is refused with the server's reason and nothing kept; the file
 // with a department added loads, and the department is there at once.
 // The history check reports the demo's histories whole, with the API's
-// counts. Other roles
+// counts, and names (and links) a case whose event was edited in the
+// store behind the server's back. Other roles
 // have no link to the view and are sent home from it. Phone width and
 // English without sideways scrolling.
 
 import {test} from 'node:test';
 import fs from 'node:fs';
+import path from 'node:path';
+import {execFileSync} from 'node:child_process';
 import assert from 'node:assert/strict';
 import {useServerAndBrowser, newPage, login, tokenOf, tokenFor, api, assertNoOverflow, screenshot} from './lib.mjs';
 
@@ -302,7 +305,7 @@ test('settings files: downloaded as the server loads them, loaded whole or not a
   await page.context().close();
 });
 
-test('the history check says the demo\'s histories are whole, as the API counts them', async () => {
+test('the history check: whole on the demo data, as the API counts it; a case edited behind its back named', async () => {
   const page = await newPage(it.browser);
   await login(page, it.srv, 'admin');
   const want = await api(it.srv, await tokenOf(page), '/api/v1/verify');
@@ -313,6 +316,26 @@ test('the history check says the demo\'s histories are whole, as the API counts 
   const text = await page.textContent('#verify-result');
   assert.ok(text.includes(String(want.events)) && text.includes(String(want.cases)), text);
   assert.ok(text.includes(want.head.slice(0, 16)), text);
+
+  // an event's note edited behind the server's back (Debian's sqlite3, as
+  // someone with the file could): the check names the case and links to
+  // it; the note put back, whole again
+  const db = path.join(it.srv.dir, 'citygrid.db');
+  const sql = (q) => execFileSync('sqlite3', [db, q], {encoding: 'utf8'}).trim();
+  const no = sql("SELECT case_no FROM event WHERE seq = 2 ORDER BY gseq LIMIT 1");
+  const where = `WHERE case_no = '${no}' AND seq = 2`;
+  const kept = sql(`SELECT quote(note) FROM event ${where}`);
+  sql(`UPDATE event SET note = '已按时办结' ${where}`);
+  try {
+    await page.click('#verify-run');
+    await page.waitForSelector('#verify-result[data-ok="0"]');
+    assert.ok(await page.isVisible(`#verify-result li[data-no="${no}"] a[href="#/case/${no}"]`));
+    assert.match(await page.textContent(`#verify-result li[data-no="${no}"]`), /event 2/);
+  } finally {
+    sql(`UPDATE event SET note = ${kept} ${where}`);
+  }
+  await page.click('#verify-run');
+  await page.waitForSelector('#verify-result[data-ok="1"]');
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });
