@@ -15,7 +15,7 @@
 
 import {t, nameOf} from './i18n.js';
 import {api} from './api.js';
-import {el, say, loading, failed, describeError, when} from './ui.js';
+import {el, say, loading, failed, describeError, when, sending} from './ui.js';
 import {settingsCard} from './settings.js';
 import {verifyCard} from './verify.js';
 
@@ -72,17 +72,15 @@ const cell = (tag, col, ...content) => el(tag, {scope: tag === 'th' ? 'row' : nu
 // err with the form left as typed. Returns what fn returned, or null.
 async function submitting(form, err, fn) {
   const btn = form.querySelector('button[type=submit]');
-  btn.disabled = true;
+  const done = sending(form, btn, btn.textContent);
   err.textContent = '';
-  form.setAttribute('aria-busy', 'true');
   try {
     return await fn();
   } catch (e) {
     err.textContent = describeError(e);
     return null;
   } finally {
-    btn.disabled = false;
-    form.removeAttribute('aria-busy');
+    done();
   }
 }
 

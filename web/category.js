@@ -5,7 +5,7 @@
 // chosen first. Used by the public report page and the staff's report form.
 
 import {t} from './i18n.js';
-import {el} from './ui.js';
+import {el, labelled} from './ui.js';
 
 // A category picker over cats (the API's "categories" array). Returns
 // {fieldset, value()}: value() is {scheme, kind, code} or null while none
@@ -16,8 +16,8 @@ export function categoryPicker(cats) {
   const label = (s) => (t('cat.scheme.' + s) === 'cat.scheme.' + s ? s : t('cat.scheme.' + s)); // a local one: its code
   const scheme = el('select', {id: 'cat-scheme', name: 'scheme'},
     schemes.map((s) => el('option', {value: s}, label(s))));
-  const major = el('select', {id: 'cat-major', name: 'major', required: true});
-  const minor = el('select', {id: 'cat-minor', name: 'minor', required: true});
+  const major = el('select', {name: 'major', required: true});
+  const minor = el('select', {name: 'minor', required: true});
 
   // kind:major -> {name, items} of the scheme chosen
   function groups() {
@@ -46,9 +46,9 @@ export function categoryPicker(cats) {
 
   const fieldset = el('fieldset', {class: 'category'}, el('legend', {}, t('pub.category')),
     schemes.length > 1
-      ? el('label', {class: 'field', for: 'cat-scheme'}, el('span', {}, t('cat.scheme')), scheme) : null,
-    el('label', {class: 'field', for: 'cat-major'}, el('span', {}, t('pub.category.major')), major),
-    el('label', {class: 'field', for: 'cat-minor'}, el('span', {}, t('pub.category.minor')), minor));
+      ? labelled('cat-scheme', t('cat.scheme'), scheme) : null,
+    labelled('cat-major', t('pub.category.major'), major),
+    labelled('cat-minor', t('pub.category.minor'), minor));
   return {
     fieldset,
     value() {

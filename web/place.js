@@ -7,7 +7,7 @@
 
 import {t} from './i18n.js';
 import {api} from './api.js';
-import {el, describeError} from './ui.js';
+import {el, describeError, labelled} from './ui.js';
 
 // A place picker. opts.anonymous: call the API without a login (the
 // public page); opts.coords: show latitude and longitude fields too.
@@ -21,12 +21,12 @@ export function placePicker(opts = {}) {
   const text = el('p', {class: 'place-text', role: 'status', id: 'place-text'}, t('pub.place.hint'));
   const mapDiv = el('div', {class: 'map small', id: 'report-map', 'aria-label': t('pub.place')});
   const gps = el('button', {type: 'button', id: 'gps'}, t('pub.place.gps'));
-  const lat = el('input', {id: 'lat', name: 'lat', inputmode: 'decimal', autocomplete: 'off', size: 11});
-  const lon = el('input', {id: 'lon', name: 'lon', inputmode: 'decimal', autocomplete: 'off', size: 11});
+  const lat = el('input', {name: 'lat', inputmode: 'decimal', autocomplete: 'off', size: 11});
+  const lon = el('input', {name: 'lon', inputmode: 'decimal', autocomplete: 'off', size: 11});
   const coords = opts.coords
     ? el('div', {class: 'coords'},
-         el('label', {class: 'field', for: 'lat'}, el('span', {}, t('place.lat')), lat),
-         el('label', {class: 'field', for: 'lon'}, el('span', {}, t('place.lon')), lon),
+         labelled('lat', t('place.lat'), lat),
+         labelled('lon', t('place.lon'), lon),
          el('button', {type: 'button', id: 'place-go'}, t('place.go')))
     : null;
   const fieldset = el('fieldset', {class: 'place'}, el('legend', {}, t('pub.place')), mapDiv,

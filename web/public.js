@@ -10,7 +10,7 @@
 import {t, setLang, getLang, applyI18n, nameOf} from './i18n.js';
 import {api, uploadPhoto, ApiError} from './api.js';
 import {el, say, loading, failed, describeError, lightBadge, stateBadge, when, deadlineText, photoInput,
-        sending} from './ui.js';
+        sending, sayMissing} from './ui.js';
 import {placePicker} from './place.js';
 import {categoryPicker} from './category.js';
 
@@ -68,15 +68,9 @@ async function showReport() {
     e.preventDefault();
     const fd = new FormData(form);
     const place = picker.value(), cat = category.value();
-    const missing = [];
-    if (!cat) missing.push(t('pub.need.category'));
-    if (!place) missing.push(t('pub.need.place'));
-    if (!(fd.get('description') || '').trim()) missing.push(t('pub.need.description'));
-    if (missing.length) {
-      err.textContent = t('field.missing', {what: missing.join('、')});
+    if (sayMissing(err, [[cat, t('pub.need.category')], [place, t('pub.need.place')],
+                         [(fd.get('description') || '').trim(), t('pub.need.description')]]))
       return;
-    }
-    err.textContent = '';
     const sent = sending(form, submit, t('pub.busy'));
     try {
       const shas = [];

@@ -9,7 +9,7 @@
 
 import {t, nameOf} from './i18n.js';
 import {api, uploadPhoto} from './api.js';
-import {el, say, loading, failed, describeError, photoInput, sending} from './ui.js';
+import {el, say, loading, failed, describeError, photoInput, sending, labelled, sayMissing} from './ui.js';
 import {placePicker} from './place.js';
 import {categoryPicker} from './category.js';
 
@@ -21,10 +21,6 @@ const COMPONENT_STATES = ['damaged', 'missing', 'abandoned', 'removed', 'intact'
 function select(id, options, value) {
   return el('select', {id, name: id},
     options.map(([v, text]) => el('option', {value: v, selected: v === value}, text)));
-}
-
-function field(id, label, input) {
-  return el('label', {class: 'field', for: id}, el('span', {}, label), input);
 }
 
 export async function show(main, args, user) {
@@ -47,8 +43,8 @@ export async function show(main, args, user) {
     ...COMPONENT_STATES.map((s) => [s, t('report.component_state.' + s)])], '');
   const component = el('fieldset', {class: 'component', hidden: true},
     el('legend', {}, t('case.component')),
-    field('component_id', t('report.component_id'), componentId),
-    field('component_state', t('report.component_state'), componentState));
+    labelled('component_id', t('report.component_id'), componentId),
+    labelled('component_state', t('report.component_state'), componentState));
   category.fieldset.addEventListener('change', () => {
     component.hidden = category.value()?.kind !== 'component';
   });
@@ -56,7 +52,7 @@ export async function show(main, args, user) {
   const before = photoInput('photos');
   const after = photoInput('photos_after');
   const afterBox = el('div', {class: 'after', hidden: true},
-    field('photos_after', t('report.photos.after'), after.input), after.previews);
+    labelled('photos_after', t('report.photos.after'), after.input), after.previews);
   const mode = worker
     ? el('fieldset', {class: 'mode'}, el('legend', {}, t('report.mode')),
          ['report', 'draft', 'self'].map((m, i) => el('label', {class: 'check'},
@@ -68,15 +64,15 @@ export async function show(main, args, user) {
 
   const more = staff
     ? el('fieldset', {class: 'more'}, el('legend', {}, t('report.more')),
-         field('source', t('case.source'), select('source', SOURCES.map((s) => [s, nameOf('source', s)]),
+         labelled('source', t('case.source'), select('source', SOURCES.map((s) => [s, nameOf('source', s)]),
                                                   DEFAULT_SOURCE[user.role] || 'patrol')),
-         field('case_type', t('report.case_type'), select('case_type',
+         labelled('case_type', t('report.case_type'), select('case_type',
            ['daily', 'inspection', 'other'].map((k) => [k, t('report.case_type.' + k)]), 'daily')),
-         field('area_class', t('report.area_class'), select('area_class',
+         labelled('area_class', t('report.area_class'), select('area_class',
            ['A', 'B', 'C'].map((k) => [k, t('report.area_class.' + k)]), 'B')),
-         field('reporter_name', t('report.reporter_name'),
+         labelled('reporter_name', t('report.reporter_name'),
                el('input', {id: 'reporter_name', name: 'reporter_name', maxlength: 60, autocomplete: 'off'})),
-         field('reporter_phone', t('report.reporter_phone'),
+         labelled('reporter_phone', t('report.reporter_phone'),
                el('input', {id: 'reporter_phone', name: 'reporter_phone', type: 'tel', maxlength: 20,
                             autocomplete: 'off'})))
     : null;
@@ -86,11 +82,11 @@ export async function show(main, args, user) {
   const form = el('form', {class: 'report card', novalidate: true, 'aria-labelledby': 'report-h'},
     el('h2', {id: 'report-h'}, t('report.title')),
     category.fieldset, component, place.fieldset,
-    field('address', t('pub.address'), el('input', {id: 'address', name: 'address', maxlength: 200})),
-    field('description', t('pub.description'),
+    labelled('address', t('pub.address'), el('input', {id: 'address', name: 'address', maxlength: 200})),
+    labelled('description', t('pub.description'),
           el('textarea', {id: 'description', name: 'description', rows: 4, maxlength: 2000, required: true})),
-    field('urgency', t('case.urgency'), select('urgency', [0, 1, 2].map((u) => [String(u), t('urgency.' + u)]), '0')),
-    field('photos', t('pub.photos'), before.input), before.previews,
+    labelled('urgency', t('case.urgency'), select('urgency', [0, 1, 2].map((u) => [String(u), t('urgency.' + u)]), '0')),
+    labelled('photos', t('pub.photos'), before.input), before.previews,
     more, mode, afterBox, err, submit);
   main.replaceChildren(form);
   place.mount(district);
@@ -100,16 +96,10 @@ export async function show(main, args, user) {
     const fd = new FormData(form);
     const cat = category.value(), at = place.value();
     const how = fd.get('mode') || 'report';
-    const missing = [];
-    if (!cat) missing.push(t('pub.need.category'));
-    if (!at) missing.push(t('pub.need.place'));
-    if (!(fd.get('description') || '').trim()) missing.push(t('pub.need.description'));
-    if (how === 'self' && !after.input.files.length) missing.push(t('report.photos.after'));
-    if (missing.length) {
-      err.textContent = t('field.missing', {what: missing.join('、')});
+    if (sayMissing(err, [[cat, t('pub.need.category')], [at, t('pub.need.place')],
+                         [(fd.get('description') || '').trim(), t('pub.need.description')],
+                         [how !== 'self' || after.input.files.length, t('report.photos.after')]]))
       return;
-    }
-    err.textContent = '';
     const sent = sending(form, submit, t('pub.busy'));
     try {
       const attachments = [];

@@ -11,15 +11,10 @@
 
 import {t} from './i18n.js';
 import {api, download} from './api.js';
-import {el, say, describeError, sending} from './ui.js';
+import {el, say, describeError, sending, labelled, sayMissing} from './ui.js';
 
 const KINDS = ['departments', 'categories', 'routing', 'limits', 'weights', 'buckets', 'flag-rules', 'segments'];
 const SCHEMES = ['gb47678', 'cjt214'];
-
-function field(id, label, input) {
-  input.id = id;
-  return el('label', {class: 'field', for: id}, el('span', {}, label), input);
-}
 
 // The card: downloads, then the form to load a file.
 export function settingsCard() {
@@ -35,14 +30,14 @@ export function settingsCard() {
   const scheme = el('select', {name: 'scheme'}, SCHEMES.map((s) => el('option', {value: s}, t('cat.scheme.' + s))));
   const crs = el('select', {name: 'crs'}, ['wgs84', 'gcj02'].map((c) => el('option', {value: c}, t('settings.crs.' + c))));
   const file = el('input', {type: 'file', name: 'file', required: true, accept: '.csv,.geojson,.json,text/csv'});
-  const schemeField = field('settings-scheme', t('cat.scheme'), scheme);
-  const crsField = field('settings-crs', t('settings.crs'), crs);
+  const schemeField = labelled('settings-scheme', t('cat.scheme'), scheme);
+  const crsField = labelled('settings-crs', t('settings.crs'), crs);
   const err = el('p', {class: 'form-error', role: 'alert', id: 'settings-error'});
   const submit = el('button', {type: 'submit', class: 'primary'}, t('settings.load'));
   const form = el('form', {class: 'admin-form settings', 'aria-labelledby': 'settings-load-h',
                            'aria-describedby': 'settings-error'},
-    field('settings-kind', t('settings.kind'), kind), schemeField, crsField,
-    field('settings-file', t('settings.file'), file), err, el('div', {class: 'buttons'}, submit));
+    labelled('settings-kind', t('settings.kind'), kind), schemeField, crsField,
+    labelled('settings-file', t('settings.file'), file), err, el('div', {class: 'buttons'}, submit));
   const shown = () => {
     schemeField.hidden = kind.value !== 'categories';
     crsField.hidden = kind.value !== 'segments';
@@ -53,11 +48,7 @@ export function settingsCard() {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const f = file.files[0];
-    if (!f) {
-      err.textContent = t('field.missing', {what: t('settings.file')});
-      return;
-    }
-    err.textContent = '';
+    if (sayMissing(err, [[f, t('settings.file')]])) return;
     const sent = sending(form, submit, t('settings.loading'));
     const q = kind.value === 'categories' ? '?scheme=' + scheme.value
       : kind.value === 'segments' ? '?crs=' + crs.value : '';

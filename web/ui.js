@@ -1,8 +1,8 @@
 // ui.js — small helpers the pages share: building elements, messages in
 // an aria-live region, loading placeholders, times and durations in the
 // reader's words, the traffic-light badge, the filter form of the map,
-// the statistics and the work lists, photo fields and a form's send
-// button while it sends, and ECharts, loaded when a page with charts
+// the statistics and the work lists, labelled fields, photo fields, a
+// form's missing inputs and its send button while it sends, and ECharts, loaded when a page with charts
 // first needs it.
 
 import {t, nameOf, getLang} from './i18n.js';
@@ -80,6 +80,21 @@ export function photoInput(id) {
       .map((f) => el('img', {src: URL.createObjectURL(f), alt: f.name})));
   });
   return {input, previews};
+}
+
+// A form field: input (given id) with its label above it.
+export function labelled(id, label, input) {
+  input.id = id;
+  return el('label', {class: 'field', for: id}, el('span', {}, label), input);
+}
+
+// Say in err which of a form's required inputs are missing: checks are
+// [value, name] pairs, a falsy value missing. Returns whether any was;
+// if none, err is emptied.
+export function sayMissing(err, checks) {
+  const missing = checks.filter(([v]) => !v).map(([, name]) => name);
+  err.textContent = missing.length ? t('field.missing', {what: missing.join('、')}) : '';
+  return missing.length > 0;
 }
 
 // A form being sent: its button disabled and saying busyText, the form
