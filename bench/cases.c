@@ -385,13 +385,13 @@ main(int argc, char **argv)
   t_more = secs() - t0;
 
   {
-    int64_t events;
+    int64_t events, cases;
     char head[65];
     int problems = 0;
     double tc = median(t_city), tb = median(t_base);
     t0 = secs();
-    check(case_verify(db, count_problem, &problems, &events, head, &e), &e,
-          "verify");
+    check(case_verify(db, count_problem, &problems, &events, &cases, head, &e),
+          &e, "verify");
     t_verify = secs() - t0;
     printf("cases.n: %ld\n", n);
     printf("cases.grids: %d\n", ngrids);

@@ -394,12 +394,13 @@ int64_t case_now(const struct case_env *env);
 /* Check the whole history: every event's hash, each case's chain of
 ** events (nothing removed, reordered or inserted), each case row's cached
 ** last event, and the district-wide chain head. fn is called once per
-** problem found with the case number and a description. *events gets the
-** number of events checked. Returns CG_OK when the check ran (problems or
+** problem found with the case number and a description. *events and
+** *cases get the number of events and of cases checked. Returns CG_OK when the check ran (problems or
 ** not). */
 int case_verify(struct db *db,
                 void (*fn)(const char *no, const char *problem, void *arg),
-                void *arg, int64_t *events, char head[65], struct cg_err *e);
+                void *arg, int64_t *events, int64_t *cases, char head[65],
+                struct cg_err *e);
 
 /* Load routing (CSV: scheme,kind,code_prefix,street,area_class,dept) or
 ** time limits (CSV: step,scheme,code_prefix,area_class,urgency,amount,

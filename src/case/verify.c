@@ -313,7 +313,8 @@ read_batch(struct db_stmt *st, struct vbatch *b, int *end, struct cg_err *e)
 int
 case_verify(struct db *db,
             void (*fn)(const char *no, const char *problem, void *arg),
-            void *arg, int64_t *events, char head[65], struct cg_err *e)
+            void *arg, int64_t *events, int64_t *cases, char head[65],
+            struct cg_err *e)
 {
   struct vbatch *b[2] = {new_batch(), new_batch()};
   struct hasher h = {0};
@@ -322,7 +323,7 @@ case_verify(struct db *db,
   char msg[256];
   int rc, n, i = 0, end = 0;
 
-  *events = 0;
+  *events = *cases = 0;
   head[0] = 0;
   if (!b[0] || !b[1]) {
     free(b[0]);
@@ -378,6 +379,7 @@ case_verify(struct db *db,
     const char *no = db_col_text(st, 0), *last = db_col_text(st, 2);
     struct slot *s = seen_get(&c.m, no);
     unsigned char lastb[32];
+    ++*cases;
     if (s->bad) continue;
     if (s->seq != (int)db_col_int(st, 1) ||
         (s->seq &&

@@ -28,9 +28,8 @@ cmd_verify(struct cli *cli, struct opts *o)
   char head[65];
   int problems = 0;
 
-  if (case_verify(cli->db, report, &problems, &events, head, &e) != CG_OK ||
-      db_query_int(cli->db, &cases, 0, &e, "SELECT count(*) FROM cases", "") !=
-          CG_OK)
+  if (case_verify(cli->db, report, &problems, &events, &cases, head, &e) !=
+      CG_OK)
     return cli_fail(&e);
   if (problems) {
     printf("%d problems in %lld events of %lld cases\n", problems,

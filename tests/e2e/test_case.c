@@ -1442,12 +1442,16 @@ collect(const char *no, const char *problem, void *arg)
 static int
 run_verify(struct found *f)
 {
-  int64_t events;
+  int64_t events, cases, want;
   char head[65];
   struct cg_err e = {0};
   memset(f, 0, sizeof *f);
-  assert_int_equal(case_verify(db, collect, f, &events, head, &e), CG_OK);
+  assert_int_equal(case_verify(db, collect, f, &events, &cases, head, &e),
+                   CG_OK);
   assert_true(events > 0);
+  assert_int_equal(
+      db_query_int(db, &want, -1, &e, "SELECT count(*) FROM cases", ""), CG_OK);
+  assert_int_equal(cases, want);
   return f->n;
 }
 
