@@ -217,8 +217,8 @@ run_baseline(const char *dir, const struct area_locator *loc, long n,
       "INSERT INTO event (case_no, seq, gseq, at, actor, role, action,"
       " from_state, to_state, note, data, hash) VALUES (?, ?, ?, ?,"
       " 'op', 'operator', ?, ?, ?, '', '{}', ?)";
-  static const char ssql[] = "INSERT INTO case_search (rowid, address,"
-                             " description) VALUES (?, '', '市民来电反映')";
+  static const char ssql[] = "INSERT INTO case_bigram (rowid, words)"
+                             " VALUES (?, '市民 民来 来电 电反 反映')";
   static const char tsql[] =
       "INSERT INTO task (case_no, n, dept_code, state, dispatched_at,"
       " limit_s, due_at) VALUES (?, 1, ?, 'open', ?, 25200, ?)";

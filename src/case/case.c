@@ -163,20 +163,15 @@ hours_note(struct case_env *env, int64_t at, int64_t gseq, struct cg_err *e)
   return CG_OK;
 }
 
-/* Add to the full-text indexes (of trigrams, migration 0005, and of
-** character pairs, 0017) every case above their mark, and move the mark
-** (migration 0016): before the commit of a transaction that made a case
-** since the index last caught up (env->search_due), or with
-** env->search_every_ms set at most that often. One INSERT for all of
-** them per index, so FTS5 writes one segment for all. Other transactions
-** leave the indexes be. */
+/* Add to the full-text index of character pairs (migration 0017) every
+** case above its mark, and move the mark (migration 0016): before the
+** commit of a transaction that made a case since the index last caught up
+** (env->search_due), or with env->search_every_ms set at most that often.
+** One INSERT for all of them, so FTS5 writes one segment for all. Other
+** transactions leave the index be. */
 static int
 search_catch_up(struct case_env *env, struct cg_err *e)
 {
-  static const char ins[] =
-      "INSERT INTO case_search (rowid, address, description)"
-      " SELECT rowid, address, description FROM cases WHERE rowid >"
-      " (SELECT value FROM counter WHERE name = 'search')";
   static const char pairs[] =
       "INSERT INTO case_bigram (rowid, words)"
       " SELECT rowid, bigrams(address || ' ' || description) FROM cases"
@@ -194,10 +189,9 @@ search_catch_up(struct case_env *env, struct cg_err *e)
   if (env->search_every_ms && now - env->search_at_ms < env->search_every_ms)
     return CG_OK;
   env->search_at_ms = now;
-  if ((rc = db_exec_cached(env->db, ins, e)) != CG_OK) return rc;
+  if ((rc = db_exec_cached(env->db, pairs, e)) != CG_OK) return rc;
   env->search_due = 0; /* (set again if the transaction rolls back) */
   if (db_changes(env->db) == 0) return CG_OK;
-  if ((rc = db_exec_cached(env->db, pairs, e)) != CG_OK) return rc;
   return db_exec_cached(env->db, mark, e);
 }
 

@@ -291,8 +291,7 @@ struct case_q {
   int n;
   char words[1200]; /* search words the query binds, NUL-separated */
   size_t wlen;
-  char match[1400]; /* the FTS5 expressions it binds: trigram words */
-  char pairs[1400]; /* ...and two-character words */
+  char pairs[1400]; /* the FTS5 expression it binds: the words' pairs */
 };
 
 /* Append SQL text; with a value bound to its one placeholder. */

@@ -669,48 +669,75 @@ match_add(char *m, size_t *len, const char *w, size_t n)
   m[*len] = 0;
 }
 
-/* One index's part of a search: the cases its expression m matches, or,
-** above the indexes' mark (migration 0016), those whose address or
-** description holds each of its n words w[] (LIKE). */
+/* The index's part of a search: the cases its expression m matches or,
+** above the index's mark (migration 0016), those whose address or
+** description holds each of the n words w[] (LIKE) whose one pair the
+** expression asks for (longer words are checked by the caller). */
 static void
-q_index(struct case_q *q, const char *table, const char *m,
-        const char *const *w, int n)
+q_index(struct case_q *q, const char *m, const char *const *w, int n)
 {
-  char sql[300];
-  /* one list of rowids, so that a word few cases hold leads the query to
+  /* one list of rowids, so that a pair few cases hold leads the query to
   ** just those: the index's, then the few above the mark (named c as the
   ** outer query's cases are, so that `like` serves both) */
-  snprintf(sql, sizeof sql,
-           " AND c.rowid IN (SELECT rowid FROM %s WHERE %s MATCH ?"
-           " UNION ALL SELECT c.rowid FROM cases c WHERE c.rowid >"
-           " (SELECT value FROM counter WHERE name = 'search')",
-           table, table);
-  case_q_text(q, sql, m);
+  case_q_text(q,
+              " AND c.rowid IN (SELECT rowid FROM case_bigram WHERE"
+              " case_bigram MATCH ? UNION ALL SELECT c.rowid FROM cases c"
+              " WHERE c.rowid > (SELECT value FROM counter WHERE"
+              " name = 'search')",
+              m);
   for (int i = 0; i < n; i++)
     case_q_text2(q, like, w[i]);
   case_q_add(q, ")");
 }
 
+/* Add the pairs of neighbouring characters of word p[0..n) to the FTS5
+** expression m of *len bytes (at most size), each a quoted string. Returns
+** how many pairs the word has, or -1 if some did not fit (those that did
+** are still each a condition the word's cases meet). */
+static int
+pairs_add(char *m, size_t *len, size_t size, const char *p, size_t n)
+{
+  char word[404], *pairs;
+  int count = 0, fit = 1;
+
+  snprintf(word, sizeof word, "%.*s", (int)n, p);
+  if (!(pairs = cg_bigrams(word))) return -1;
+  for (char *t = pairs; *t;) {
+    size_t tn = strcspn(t, " ");
+    count++;
+    if (*len + 2 * tn + 4 > size) /* room for the quotes, doubled */
+      fit = 0;
+    else
+      match_add(m, len, t, tn);
+    t += tn + (t[tn] == ' ');
+  }
+  free(pairs);
+  return fit ? count : -1;
+}
+
 /* Words of a search: each must occur in the address or the description.
-** Words of three or more characters go to the trigram index (migration
-** 0005) as one FTS5 expression of quoted strings; words of two
-** characters of Chinese, letters or digits ("井盖", "5G") to the index of
-** character pairs (0017) the same way — either index, for the few newest
-** cases it may not hold yet, with LIKE instead (q_index()). Other words
-** (one character, or two with a mark among them) to LIKE on the rows the
-** rest leaves. */
+** The index of character pairs (migration 0017) finds them: a word of
+** two characters of Chinese, letters or digits ("井盖", "5G") is one pair,
+** one lookup; a longer one is every pair it holds ("井盖缺失": "井盖",
+** "盖缺", "缺失"), and LIKE keeps, of the few cases that hold them all,
+** those that hold the word. All of a search's pairs are one FTS5
+** expression of quoted strings; the index, for the few newest cases it
+** may not hold yet, uses LIKE instead (q_index()). Words with no such
+** pair (one character, or a mark among every two) go to LIKE alone, on
+** the rows the rest leaves. */
 static int
 q_search(struct case_q *q, const char *text, struct cg_err *e)
 {
-  const char *longw[8], *pairw[8];
-  size_t mlen = 0, plen = 0;
-  int nwords = 0, nlong = 0, npair = 0;
+  const char *pairw[8], *checkw[8];
+  size_t plen = 0;
+  int nwords = 0, npair = 0, ncheck = 0;
   char *w;
 
   if (strlen(text) > 400)
     return cg_fail(e, CG_EINVAL, "search text longer than 400 bytes");
   for (const char *p = text; *p;) {
     size_t n;
+    int pairs;
     /* words end at ASCII blanks and at the ideographic space U+3000 */
     while (*p == ' ' || *p == '\t' || strncmp(p, "\xe3\x80\x80", 3) == 0)
       p += *p == ' ' || *p == '\t' ? 1 : 3;
@@ -729,19 +756,17 @@ q_search(struct case_q *q, const char *text, struct cg_err *e)
     *w = 0;
     w = q->words + q->wlen;
     q->wlen += strlen(w) + 1;
-    if (utf8_chars(p, n) >= 3) {
-      longw[nlong++] = w;
-      match_add(q->match, &mlen, p, n);
-    } else if (cg_bigram_word(p, n)) {
-      pairw[npair++] = w;
-      match_add(q->pairs, &plen, p, n);
-    } else {
-      case_q_text2(q, like, w);
-    }
+    pairs = pairs_add(q->pairs, &plen, sizeof q->pairs, p, n);
+    if (pairs == 1 && utf8_chars(p, n) == 2)
+      pairw[npair++] = w; /* the pair is the word */
+    else
+      checkw[ncheck++] = w;
     p += n;
   }
-  if (mlen) q_index(q, "case_search", q->match, longw, nlong);
-  if (plen) q_index(q, "case_bigram", q->pairs, pairw, npair);
+  if (plen) q_index(q, q->pairs, pairw, npair);
+  /* after the index's term: LIKE reads only the rows it lets through */
+  for (int i = 0; i < ncheck; i++)
+    case_q_text2(q, like, checkw[i]);
   return CG_OK;
 }
 

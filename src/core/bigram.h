@@ -1,7 +1,8 @@
 /*
-** bigram.h — the two-character words of Chinese text, for a full-text
-** index that finds two-character search words ("井盖", "路灯"), which a
-** trigram index cannot (see src/db/migrations/0017_case_bigram.sql).
+** bigram.h — the two-character words of Chinese text, for the full-text
+** index of cases: a search word of two characters ("井盖", "路灯") is one
+** of them, a longer one all those it holds (see
+** src/db/migrations/0017_case_bigram.sql and 0018_one_search_index.sql).
 */
 #ifndef CG_BIGRAM_H
 #define CG_BIGRAM_H
