@@ -125,10 +125,10 @@ make_template(const char *dir)
   check(case_import_routing(db, "data/config/routing.csv", &k, &e), &e,
         "routing");
   check(case_import_limits(db, "data/config/limits.csv", &k, &e), &e, "limits");
-  check(case_import_calendar(dir, "data/calendar/cn-2025.csv", &k, &e), &e,
-        "calendar");
-  check(case_import_calendar(dir, "data/calendar/cn-2026.csv", &k, &e), &e,
-        "calendar");
+  check(case_import_calendar(dir, "data/calendar/cn-2025.csv", NULL, &k, &e),
+        &e, "calendar");
+  check(case_import_calendar(dir, "data/calendar/cn-2026.csv", NULL, &k, &e),
+        &e, "calendar");
   check(db_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", &e), &e, "checkpoint");
   db_close(db);
   return ngrids;

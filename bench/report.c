@@ -351,10 +351,10 @@ main(int argc, char **argv)
   check(case_import_routing(db, "data/config/routing.csv", &k, &e), &e,
         "routing");
   check(case_import_limits(db, "data/config/limits.csv", &k, &e), &e, "limits");
-  check(case_import_calendar(dir, "data/calendar/cn-2025.csv", &k, &e), &e,
-        "calendar");
-  check(case_import_calendar(dir, "data/calendar/cn-2026.csv", &k, &e), &e,
-        "calendar");
+  check(case_import_calendar(dir, "data/calendar/cn-2025.csv", NULL, &k, &e),
+        &e, "calendar");
+  check(case_import_calendar(dir, "data/calendar/cn-2026.csv", NULL, &k, &e),
+        &e, "calendar");
   check(eval_generate_segments(db, 1000, &segs, &e), &e, "segments");
   check(case_setup_load(&cs, dir, db, &e), &e, "setup");
   utc = cal_utc_offset(cs.cal);

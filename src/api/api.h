@@ -27,6 +27,14 @@ struct api_app {
 ** store connection. NULL with *e filled if the store cannot be opened.
 ** The _app forms serve code that runs outside a request (streams). */
 struct case_env *api_case_env(struct http_req *r, struct cg_err *e);
+
+/* Reply with the CSV that write(db, arg, out, e) writes (a setting as its
+** import reads it), or its error; a format= other than csv or json is
+** refused. Returns 0 when the request asks for JSON (the caller goes on),
+** else the reply's status. */
+int api_csv_reply(struct http_req *r, struct db *db, const void *arg,
+                  int (*write)(struct db *, const void *, FILE *,
+                               struct cg_err *));
 struct case_env *api_case_env_app(struct api_app *app, struct cg_err *e);
 struct db *api_db_app(struct api_app *app, struct cg_err *e);
 
@@ -247,6 +255,7 @@ int segment_flags_get_api(struct http_req *r);
 int segment_chief_post_api(struct http_req *r);
 int segments_get_api(struct http_req *r);
 int segments_post_api(struct http_req *r);
+int calendar_get_api(struct http_req *r);
 int import_post_api(struct http_req *r);
 int verify_get_api(struct http_req *r);
 int locate_get_api(struct http_req *r);

@@ -40,6 +40,7 @@ api_case_env_app(struct api_app *app, struct cg_err *e)
     env.cache = s->cache;
     ready = 1;
   }
+  env.cal = case_setup_cal(s); /* it may have been loaded again */
   return &env;
 }
 
@@ -288,7 +289,7 @@ time_arg(struct http_req *r, const char *name, int64_t *out)
 
   if (!v) return 0;
   if (sscanf(v, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && !v[n]) {
-    *out = cal_local_time(api_app(r)->cases->cal, y, m, d, 0);
+    *out = cal_local_time(case_setup_cal(api_app(r)->cases), y, m, d, 0);
     return 0;
   }
   *out = strtoll(v, &end, 10);
@@ -583,12 +584,9 @@ attachment_get_api(struct http_req *r)
   return api_attachment_reply(r, r->user, r->param[0], 0);
 }
 
-/* Reply with the CSV that write(db, arg, out, e) writes (a setting as its
-** import reads it), or its error; a format= other than csv or json is
-** refused. Returns 0 when the request asks for JSON (the caller goes on). */
-static int
-csv_reply(struct http_req *r, struct db *db, const void *arg,
-          int (*write)(struct db *, const void *, FILE *, struct cg_err *))
+int
+api_csv_reply(struct http_req *r, struct db *db, const void *arg,
+              int (*write)(struct db *, const void *, FILE *, struct cg_err *))
 {
   const char *format = http_arg(r, "format");
   struct cg_err e = {0};
@@ -642,7 +640,8 @@ categories_get_api(struct http_req *r)
   int st;
 
   if (!db) return fail(r, &e);
-  if ((st = csv_reply(r, db, http_arg(r, "scheme"), categories_csv))) return st;
+  if ((st = api_csv_reply(r, db, http_arg(r, "scheme"), categories_csv)))
+    return st;
   if (!(list = category_list_json(db, http_arg(r, "scheme"), &e)))
     return fail(r, &e);
   return http_reply_json(r, 200, json_pack("{s:o}", "categories", list));
@@ -659,7 +658,7 @@ departments_get_api(struct http_req *r)
   int st;
 
   if (!db) return fail(r, &e);
-  if ((st = csv_reply(r, db, NULL, departments_csv))) return st;
+  if ((st = api_csv_reply(r, db, NULL, departments_csv))) return st;
   if (!(list = org_dept_list_json(db, &e))) return fail(r, &e);
   return http_reply_json(r, 200, json_pack("{s:o}", "departments", list));
 }

@@ -6,10 +6,11 @@
 ** categories, departments, routing rules, time limits, the evaluation's
 ** weights, buckets and flag rules (CSV), road segments (GeoJSON). The
 ** server reads all of these from the store when it needs them, so they
-** take effect at once. The district's areas and its holiday calendar are
-** not among them: the server holds them in memory from its start (the
-** locator, the working calendar), and they are loaded with the command
-** and a restart.
+** take effect at once; a year's holiday calendar (CSV) is kept in the data
+** directory, and the server loads its working calendar again. The
+** district's areas are not among them: the server holds its locator in
+** memory from its start, and they are loaded with the command and a
+** restart.
 */
 #include "api.h"
 
@@ -84,20 +85,47 @@ segments(struct http_req *r, struct db *db, const char *path, int *n,
   return eval_import_segments(db, path, crs, n, e);
 }
 
+/* A year's holidays and make-up working days, kept in DIR/calendar under
+** ?name= or else "cn-YYYY.csv" for the year of the file's first day (so a
+** year sent again replaces the one before), then the server's working
+** calendar loaded again: deadlines counted from now on count by it. */
+static int
+calendar(struct http_req *r, struct db *db, const char *path, int *n,
+         struct cg_err *e)
+{
+  struct case_setup *s = api_app(r)->cases;
+  const char *name = http_arg(r, "name"), *day;
+  char derived[16];
+  int rc;
+
+  if (!name) { /* the line after the header starts with the year */
+    day = strchr(r->body, '\n'); /* (the body ends in a NUL) */
+    if (!day || strspn(day + 1, "0123456789") < 4)
+      return cg_fail(e, CG_EINVAL,
+                     "the body names no day to take the year from: give "
+                     "the file a name (?name=cn-2027.csv)");
+    snprintf(derived, sizeof derived, "cn-%.4s.csv", day + 1);
+    name = derived;
+  }
+  if ((rc = case_import_calendar(s->data_dir, path, name, n, e)) != CG_OK)
+    return rc;
+  return case_setup_reload_calendar(s, e);
+}
+
 /* What may be loaded, by the name `citygrid import` gives it. */
 static const struct {
   const char *kind;
   import_fn fn;
 } kinds[] = {
-    {"buckets", buckets},         {"categories", categories},
-    {"departments", departments}, {"flag-rules", flag_rules},
-    {"limits", limits},           {"routing", routing},
-    {"segments", segments},       {"weights", weights},
+    {"buckets", buckets},       {"calendar", calendar},
+    {"categories", categories}, {"departments", departments},
+    {"flag-rules", flag_rules}, {"limits", limits},
+    {"routing", routing},       {"segments", segments},
+    {"weights", weights},
 };
 
 /* What the server holds in memory from its start: loaded by the command. */
-static const char *const at_start[] = {"divisions", "boundary", "grids",
-                                       "calendar"};
+static const char *const at_start[] = {"divisions", "boundary", "grids"};
 
 /* Load the request's body as a file of `kind`: the reply 200 {"kind",
 ** "imported": N}, or the importer's refusal with the body named as such
@@ -115,19 +143,17 @@ import_body(struct http_req *r, const char *kind)
   for (i = 0; i < sizeof at_start / sizeof at_start[0]; i++)
     if (strcmp(kind, at_start[i]) == 0)
       return http_reply_error(r, 400, "invalid",
-                              "the server keeps the %s in memory from its "
-                              "start: load them with 'citygrid import %s "
-                              "FILE', then restart it",
-                              strcmp(kind, "calendar") ? "district's areas"
-                                                       : "working calendar",
+                              "the server keeps the district's areas in "
+                              "memory from its start: load them with "
+                              "'citygrid import %s FILE', then restart it",
                               kind);
   for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
     if (strcmp(kind, kinds[i].kind) == 0) break;
   if (i == sizeof kinds / sizeof kinds[0])
     return http_reply_error(r, 404, "not_found",
                             "nothing called '%.40s' to import (buckets, "
-                            "categories, departments, flag-rules, limits, "
-                            "routing, segments or weights)",
+                            "calendar, categories, departments, flag-rules, "
+                            "limits, routing, segments or weights)",
                             kind);
   if (r->body_len == 0)
     return http_reply_error(r, 400, "invalid",
@@ -162,7 +188,7 @@ import_body(struct http_req *r, const char *kind)
                          json_pack("{s:s, s:i}", "kind", kind, "imported", n));
 }
 
-/* POST /api/v1/import/{kind}?scheme=&crs= (admin) — 200 {"kind",
+/* POST /api/v1/import/{kind}?scheme=&crs=&name= (admin) — 200 {"kind",
 ** "imported": N}; 400 a malformed file (nothing of it kept), or a kind
 ** the server holds from its start; 404 no such kind. */
 int

@@ -29,6 +29,7 @@ const struct http_route api_routes[] = {
     {"/api/v1/attachments", "POST", attachments_post_api,
      ROUTE_LOGIN | ROUTE_WRITE | ROUTE_UPLOAD, 0},
     {"/api/v1/attachments/{sha256}", "GET", attachment_get_api, ROUTE_LOGIN, 0},
+    {"/api/v1/calendar", "GET", calendar_get_api, 0, 0},
     {"/api/v1/cases", "GET", cases_get_api, ROUTE_LOGIN | ROUTE_SLOW, 0},
     {"/api/v1/cases", "POST", cases_post_api,
      ROUTE_LOGIN | ROUTE_WRITE | ROUTE_UPLOAD, 0},

@@ -77,7 +77,7 @@ pump_once(struct db *db)
   pthread_mutex_lock(&hub_mu);
   after = hub.newest;
   pthread_mutex_unlock(&hub_mu);
-  if (!(list = case_events_json(db, hub.app->cases->cal, after, 1000,
+  if (!(list = case_events_json(db, case_setup_cal(hub.app->cases), after, 1000,
                                 (int64_t)time(NULL), &e)))
     return 0;
   json_array_foreach(list, i, j)

@@ -15,6 +15,7 @@
 #define CG_CASE_H
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -443,13 +444,20 @@ int case_replay(struct case_env *env, const char *path, const char *map,
 ** holiday files in DIR/calendar/), the locator, the district's code. */
 struct case_setup {
   struct conf conf;
-  struct cal *cal;
+  struct cal *cal;          /* in a server, read with case_setup_cal() */
   struct area_locator *loc; /* NULL while the district has no areas */
   char district[8];
   char data_dir[4096];
   struct case_env env;      /* ready to use */
   struct case_cache *cache; /* the server's lists (NULL: none); owned,
                             ** freed by case_setup_release() */
+  /* the calendars a server replaced while it ran (threads may still hold
+  ** them), freed by case_setup_release(); and what it last saw of
+  ** DIR/calendar */
+  struct case_old_cal *old_cals;
+  pthread_mutex_t cal_mu;
+  int64_t cal_checked_ms;
+  int64_t cal_stamp;
 };
 
 /* Load s from data_dir using the open store db. A district without areas
@@ -459,9 +467,34 @@ int case_setup_load(struct case_setup *s, const char *data_dir, struct db *db,
                     struct cg_err *e);
 void case_setup_release(struct case_setup *s);
 
-/* Check a holiday calendar file against those already in
-** DIR/calendar/ and copy it there. *n gets the days it lists. */
-int case_import_calendar(const char *data_dir, const char *path, int *n,
-                         struct cg_err *e);
+/* The working calendar to use now, for a server, whose calendar may be
+** replaced while it runs: by case_setup_reload_calendar(), or when a file
+** arrives in DIR/calendar (`citygrid import calendar`), which this notices
+** within a second. What it returns stays valid until case_setup_release(). */
+const struct cal *case_setup_cal(struct case_setup *s);
+
+/* Load the working calendar again from citygrid.conf's hours and the files
+** of DIR/calendar, and make it the one case_setup_cal() returns. CG_OK, or
+** why not, with the calendar before kept. */
+int case_setup_reload_calendar(struct case_setup *s, struct cg_err *e);
+
+/* The working calendar cal (of setup s) in year y as JSON (caller
+** decrefs; NULL if out of memory): {"year", "hours" (citygrid.conf's),
+** "utc_offset" (seconds), "files": the names in DIR/calendar, "days": the
+** days they name, [{"date", "kind": "holiday" or "workday", "name"}]}. */
+json_t *case_calendar_json(const struct case_setup *s, const struct cal *cal,
+                           int y);
+
+/* The same days, as the CSV `citygrid import calendar` reads, to out.
+** CG_OK, or CG_EIO if it cannot be written. */
+int case_calendar_csv(const struct cal *cal, int y, FILE *out,
+                      struct cg_err *e);
+
+/* Check a holiday calendar file against those already in DIR/calendar/
+** and copy it there, under the name `name` (NULL: the file's own), which
+** must end in ".csv"; a file of that name is replaced. *n gets the days
+** it lists. */
+int case_import_calendar(const char *data_dir, const char *path,
+                         const char *name, int *n, struct cg_err *e);
 
 #endif

@@ -1,7 +1,9 @@
 /*
 ** setup.c — a case environment from a data directory: citygrid.conf, the
 ** holiday calendars kept in DIR/calendar/, the locator and the district's
-** code. The CLI builds one per command; the server one at start-up.
+** code. The CLI builds one per command; the server one at start-up, and
+** it loads the working calendar again when a file is added to
+** DIR/calendar (the next year's holidays are published each winter).
 */
 #include "case_int.h"
 
@@ -11,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 static int
 cmp_str(const void *a, const void *b)
@@ -45,6 +48,93 @@ load_calendars(struct cal *cal, const char *data_dir, struct cg_err *e)
   return rc;
 }
 
+/* A working calendar from the setup's hours and the files of its
+** DIR/calendar into *out (caller frees it with cal_free()); CG_OK or why
+** not. */
+static int
+calendar_new(struct case_setup *s, struct cal **out, struct cg_err *e)
+{
+  struct cal *cal = cal_new();
+  int rc;
+
+  *out = NULL;
+  if (!cal) return cg_fail(e, CG_ENOMEM, "out of memory");
+  if ((rc = cal_set_hours(cal, s->conf.work_hours, e)) != CG_OK ||
+      (rc = cal_set_utc_offset(cal, s->conf.utc_offset, e)) != CG_OK) {
+    if (e) cg_err_prefix(e, "%s/citygrid.conf", s->data_dir);
+    cal_free(cal);
+    return rc;
+  }
+  if ((rc = load_calendars(cal, s->data_dir, e)) != CG_OK) {
+    cal_free(cal);
+    return rc;
+  }
+  *out = cal;
+  return CG_OK;
+}
+
+/* When DIR/calendar last changed (a file renamed into it, or out), in
+** nanoseconds; 0 if there is none. */
+static int64_t
+calendar_stamp(const char *data_dir)
+{
+  char dir[4200];
+  struct stat st;
+  snprintf(dir, sizeof dir, "%s/calendar", data_dir);
+  if (stat(dir, &st) != 0) return 0;
+  return (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+/* A calendar replaced, kept until the setup is released. */
+struct case_old_cal {
+  struct cal *cal;
+  struct case_old_cal *next;
+};
+
+int
+case_setup_reload_calendar(struct case_setup *s, struct cg_err *e)
+{
+  struct case_old_cal *old = malloc(sizeof *old);
+  struct cal *cal;
+  int rc;
+
+  if (!old) return cg_fail(e, CG_ENOMEM, "out of memory");
+  pthread_mutex_lock(&s->cal_mu);
+  s->cal_stamp = calendar_stamp(s->data_dir);
+  if ((rc = calendar_new(s, &cal, e)) != CG_OK) {
+    pthread_mutex_unlock(&s->cal_mu);
+    free(old);
+    return rc;
+  }
+  old->cal = s->cal;
+  old->next = s->old_cals;
+  s->old_cals = old;
+  __atomic_store_n(&s->cal, cal, __ATOMIC_RELEASE);
+  pthread_mutex_unlock(&s->cal_mu);
+  return CG_OK;
+}
+
+const struct cal *
+case_setup_cal(struct case_setup *s)
+{
+  struct timespec t;
+  int64_t now;
+
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  now = (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+  /* a look at the directory once a second, by one thread */
+  if (now - __atomic_load_n(&s->cal_checked_ms, __ATOMIC_RELAXED) >= 1000 &&
+      pthread_mutex_trylock(&s->cal_mu) == 0) {
+    int64_t stamp = calendar_stamp(s->data_dir);
+    int changed = stamp != s->cal_stamp;
+    __atomic_store_n(&s->cal_checked_ms, now, __ATOMIC_RELAXED);
+    s->cal_stamp = stamp; /* a file that fails to load is not tried again */
+    pthread_mutex_unlock(&s->cal_mu);
+    if (changed) case_setup_reload_calendar(s, NULL);
+  }
+  return __atomic_load_n(&s->cal, __ATOMIC_ACQUIRE);
+}
+
 int
 case_setup_load(struct case_setup *s, const char *data_dir, struct db *db,
                 struct cg_err *e)
@@ -58,11 +148,9 @@ case_setup_load(struct case_setup *s, const char *data_dir, struct db *db,
   conf_init(&s->conf);
   snprintf(path, sizeof path, "%s/citygrid.conf", data_dir);
   if ((rc = conf_load(&s->conf, path, e)) != CG_OK) return rc;
-  if (!(s->cal = cal_new())) return cg_fail(e, CG_ENOMEM, "out of memory");
-  if ((rc = cal_set_hours(s->cal, s->conf.work_hours, e)) != CG_OK ||
-      (rc = cal_set_utc_offset(s->cal, s->conf.utc_offset, e)) != CG_OK ||
-      (rc = load_calendars(s->cal, data_dir, e)) != CG_OK) {
-    if (e) cg_err_prefix(e, "%s", path);
+  pthread_mutex_init(&s->cal_mu, NULL);
+  s->cal_stamp = calendar_stamp(data_dir);
+  if ((rc = calendar_new(s, &s->cal, e)) != CG_OK) {
     case_setup_release(s);
     return rc;
   }
@@ -98,17 +186,115 @@ case_setup_release(struct case_setup *s)
   case_env_release(&s->env);
   area_locator_free(s->loc);
   cal_free(s->cal);
+  while (s->old_cals) {
+    struct case_old_cal *next = s->old_cals->next;
+    cal_free(s->old_cals->cal);
+    free(s->old_cals);
+    s->old_cals = next;
+  }
   case_cache_free(s->cache);
   s->loc = NULL;
   s->cal = NULL;
   s->cache = NULL;
 }
 
-int
-case_import_calendar(const char *data_dir, const char *path, int *n,
-                     struct cg_err *e)
+/* Days in month m (1-12) of year y. */
+static int
+month_days(int y, int m)
 {
-  const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+  static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return days[m - 1] + (m == 2 && leap);
+}
+
+/* Call fn for every day of year y that a calendar file names. */
+static int
+named_days(const struct cal *cal, int y,
+           int (*fn)(void *arg, int y, int m, int d, const char *kind,
+                     const char *name),
+           void *arg)
+{
+  for (int m = 1; m <= 12; m++)
+    for (int d = 1; d <= month_days(y, m); d++) {
+      const char *name = cal_day_name(cal, y, m, d);
+      int rc;
+      if (!name) continue;
+      rc = fn(arg, y, m, d,
+              cal_is_workday(cal, y, m, d) ? "workday" : "holiday", name);
+      if (rc) return rc;
+    }
+  return 0;
+}
+
+static int
+day_json(void *arg, int y, int m, int d, const char *kind, const char *name)
+{
+  char date[16];
+  snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, d);
+  return json_array_append_new(arg, json_pack("{s:s, s:s, s:s}", "date", date,
+                                              "kind", kind, "name", name));
+}
+
+json_t *
+case_calendar_json(const struct case_setup *s, const struct cal *cal, int y)
+{
+  char dir[4200], *names[64];
+  json_t *files = json_array(), *days = json_array();
+  struct dirent *d;
+  int n = 0;
+  DIR *dh;
+
+  snprintf(dir, sizeof dir, "%s/calendar", s->data_dir);
+  if ((dh = opendir(dir))) {
+    while ((d = readdir(dh)) && n < 64) {
+      size_t len = strlen(d->d_name);
+      if (len > 4 && strcmp(d->d_name + len - 4, ".csv") == 0 &&
+          d->d_name[0] != '.' && (names[n] = strdup(d->d_name)))
+        n++;
+    }
+    closedir(dh);
+  }
+  qsort(names, n, sizeof names[0], cmp_str); /* in the order they load */
+  for (int i = 0; i < n; i++) {
+    json_array_append_new(files, json_string(names[i]));
+    free(names[i]);
+  }
+  named_days(cal, y, day_json, days);
+  return json_pack("{s:i, s:s, s:i, s:o, s:o}", "year", y, "hours",
+                   s->conf.work_hours, "utc_offset", cal_utc_offset(cal),
+                   "files", files, "days", days);
+}
+
+static int
+day_csv(void *arg, int y, int m, int d, const char *kind, const char *name)
+{
+  /* names are free text: quoted when they hold what CSV quotes */
+  if (strpbrk(name, ",\"\r\n")) {
+    fprintf(arg, "%04d-%02d-%02d,%s,\"", y, m, d, kind);
+    for (const char *p = name; *p; p++) {
+      if (*p == '"') fputc('"', arg);
+      fputc(*p, arg);
+    }
+    return fputs("\"\n", arg) < 0;
+  }
+  return fprintf(arg, "%04d-%02d-%02d,%s,%s\n", y, m, d, kind, name) < 0;
+}
+
+int
+case_calendar_csv(const struct cal *cal, int y, FILE *out, struct cg_err *e)
+{
+  if (fputs("date,kind,name\n", out) < 0 || named_days(cal, y, day_csv, out))
+    return cg_fail(e, CG_EIO, "cannot write the calendar");
+  return CG_OK;
+}
+
+int
+case_import_calendar(const char *data_dir, const char *path, const char *name,
+                     int *n, struct cg_err *e)
+{
+  const char *base = name                 ? name
+                     : strrchr(path, '/') ? strrchr(path, '/') + 1
+                                          : path;
   char dir[4200], dest[4500], tmp[4600], buf[65536];
   struct cal *cal = cal_new();
   FILE *in = NULL, *out = NULL;
@@ -121,11 +307,12 @@ case_import_calendar(const char *data_dir, const char *path, int *n,
   snprintf(dest, sizeof dest, "%s/%s", dir, base);
   {
     size_t len = strlen(base);
-    if (len < 5 || strcmp(base + len - 4, ".csv") || base[0] == '.') {
+    if (len < 5 || strcmp(base + len - 4, ".csv") || base[0] == '.' ||
+        strchr(base, '/')) {
       cal_free(cal);
       return cg_fail(e, CG_EINVAL,
-                     "a calendar file's name must end in "
-                     "'.csv': '%s'",
+                     "a calendar file's name must end in '.csv', and "
+                     "neither start with '.' nor hold '/': '%.100s'",
                      base);
     }
   }

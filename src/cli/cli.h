@@ -102,6 +102,7 @@ int cli_open_store(struct cli *cli, int create, struct cg_err *e);
 
 /* The commands. */
 int cmd_apikey(struct cli *cli, struct opts *o);
+int cmd_calendar(struct cli *cli, struct opts *o);
 int cmd_case(struct cli *cli, struct opts *o);
 int cmd_export(struct cli *cli, struct opts *o);
 int cmd_grid(struct cli *cli, struct opts *o);

@@ -98,8 +98,9 @@ cmd_import(struct cli *cli, struct opts *o)
     if (case_import_limits(cli->db, path, &n, &e) != CG_OK) return cli_fail(&e);
     printf("imported %d time limits from '%s'\n", n, path);
   } else if (strcmp(what, "calendar") == 0) {
-    if (case_import_calendar(cli->data_dir, path, &n, &e) != CG_OK)
+    if (case_import_calendar(cli->data_dir, path, NULL, &n, &e) != CG_OK)
       return cli_fail(&e);
+    /* a server running on the directory loads it within a second */
     printf("imported %d calendar days from '%s'\n", n, path);
   } else if (strcmp(what, "weights") == 0) {
     if (eval_import_weights(cli->db, path, &n, &e) != CG_OK)

@@ -102,6 +102,10 @@ static const struct opt import_opts[] = {
      "cases: move the file's positions into the district's "
      "extent"},
     {NULL, NULL, NULL}};
+static const struct opt calendar_opts[] = {
+    {"format", "FMT",
+     "text (the default), json, or csv (as 'import calendar' reads it)"},
+    {NULL, NULL, NULL}};
 static const struct opt init_opts[] = {{NULL, NULL, NULL}};
 static const struct opt user_opts[] = {
     {"name", "NAME", "the person's name"},
@@ -174,6 +178,11 @@ const struct cmd cli_commands[] = {
      "Manage the keys Open311 clients post reports with. 'add NAME' prints\n"
      "the new key once; the store keeps only its hash.",
      apikey_opts, 1, 2},
+    {"calendar", cmd_calendar, "[YEAR]", CMD_STORE,
+     "Show the working calendar deadlines are counted by: the working hours,\n"
+     "and the holidays and make-up working days (调休) of YEAR (default:\n"
+     "this year) that the files loaded with 'import calendar' name.",
+     calendar_opts, 0, 1},
     {"case", cmd_case, "ACTION [NO]", CMD_STORE,
      "Work on cases: report, show NO, list, stats (the counts of the\n"
      "statistics page), points (the map's, as JSON), events (the changes to\n"

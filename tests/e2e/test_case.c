@@ -1151,6 +1151,38 @@ test_search_finds_cases_not_indexed_yet(void **state)
   assert_string_equal(got, want);
 }
 
+/* `citygrid calendar`: the year's named days as loaded; as CSV, the very
+** file that was imported. */
+static void
+test_calendar_command(void **state)
+{
+  char *out = NULL, *err = NULL,
+       *file = tu_slurp(tu_data("calendar/cn-2026.csv"));
+
+  assert_non_null(file);
+  assert_int_equal(tu_run(&out, NULL, "--data '%s' calendar 2026", dir), 0);
+  assert_non_null(strstr(out, "2026: working hours 08:30-12:00,14:30-18:00;"
+                              " files: cn-2026.csv\n"));
+  assert_non_null(strstr(out, "\n2026-10-01 holiday "));
+  assert_non_null(strstr(out, "\n2026-01-04 workday "));
+  free(out);
+  assert_int_equal(
+      tu_run(&out, NULL, "--data '%s' calendar 2026 --format csv", dir), 0);
+  assert_string_equal(out, file);
+  free(out);
+  assert_int_equal(tu_run(&out, NULL, "--data '%s' calendar 2027", dir), 0);
+  assert_non_null(strstr(out, "no holidays"));
+  free(out);
+  assert_int_not_equal(tu_run(NULL, &err, "--data '%s' calendar 20x", dir), 0);
+  assert_non_null(strstr(err, "not '20x'"));
+  free(err);
+  assert_int_not_equal(
+      tu_run(NULL, &err, "--data '%s' calendar --format xml", dir), 0);
+  assert_non_null(strstr(err, "unknown format 'xml'"));
+  free(err);
+  free(file);
+}
+
 static void
 test_routing_most_specific_wins(void **state)
 {
@@ -2410,6 +2442,7 @@ main(void)
       cmocka_unit_test(test_duplicates_across_connections),
       cmocka_unit_test(test_privacy_and_visibility),
       cmocka_unit_test(test_lists_kept_rendered_follow_the_store),
+      cmocka_unit_test(test_calendar_command),
       cmocka_unit_test(test_search_in_chinese),
       cmocka_unit_test(test_search_finds_cases_not_indexed_yet),
       cmocka_unit_test(test_routing_most_specific_wins),

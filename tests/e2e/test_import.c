@@ -6,10 +6,15 @@
 ** come back as loaded (in the order of their codes); a routing file that sends a category to the new
 ** department sends the next report of that category there at once, in
 ** the running server; a category renamed in the exported dictionary is
-** renamed. Refused, with nothing of the file kept: a malformed file (its
-** error names the body, not a temporary file), an empty body, an unknown
-** kind (404), the areas and the calendar the server holds from its start,
-** a CSV of categories without its scheme, and anyone but an
+** renamed. A holiday calendar loaded over HTTP moves the deadlines of
+** the next reports at once, and shows in GET /api/v1/calendar (and its
+** CSV, the file loaded); sent again under its name it replaces the one
+** before; one put in the data directory with the command is taken up by
+** the running server within moments. Refused, with nothing of the file
+** kept: a malformed file (its error names the body, not a temporary file),
+** an empty body, an unknown kind (404), the areas the server holds from
+** its start, a CSV of categories without its scheme, a calendar whose
+** days another file names or whose name is a path, and anyone but an
 ** administrator (403).
 */
 #include "testutil.h"
@@ -18,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "org/org.h"
 
@@ -166,8 +173,15 @@ test_refusals_keep_nothing(void **state)
        "the body"},
       {ROLE_ADMIN, "departments", "", 400, "the body is empty"},
       {ROLE_ADMIN, "people", "a,b\n", 404, "nothing called 'people'"},
-      {ROLE_ADMIN, "calendar", "date,kind\n2026-10-01,holiday\n", 400,
-       "restart"},
+      {ROLE_ADMIN, "calendar",
+       "date,kind,name\n2031-10-01,holiday,国庆\n"
+       "2031-10-32,holiday,国庆\n",
+       400, "the body:3"},
+      {ROLE_ADMIN, "calendar?name=../x.csv",
+       "date,kind,name\n2031-10-01,holiday,国庆\n", 400, "'/'"},
+      {ROLE_ADMIN, "calendar", "date,kind,name\n", 400, "?name="},
+      {ROLE_OPERATOR, "calendar", "date,kind,name\n2031-10-01,holiday,x\n", 403,
+       "your role may not use"},
       {ROLE_ADMIN, "grids", "{}", 400, "restart"},
       {ROLE_ADMIN, "segments?crs=mars", "{}", 400, "mars"},
       {ROLE_OPERATOR, "departments", "code,name,phone\nzz3,某部门,\n", 403,
@@ -187,6 +201,147 @@ test_refusals_keep_nothing(void **state)
   assert_string_equal(after, before);
   free(after);
   free(before);
+  /* no calendar was kept */
+  assert_int_equal(
+      tu_http(port, "GET", "/api/v1/calendar?year=2031", NULL, NULL, &resp),
+      200);
+  assert_null(strstr(resp, "2031-10-01"));
+  assert_non_null(strstr(resp, "\"files\":[]"));
+  free(resp);
+}
+
+/* The step deadline of a new report, in Unix seconds (each report 200 m
+** south of the last: not a duplicate of it). */
+static int64_t
+report_due(void)
+{
+  static int k;
+  char h[120], body[200], *resp = NULL;
+  const char *due;
+  struct tm tm = {0};
+  json_t *c;
+
+  snprintf(h, sizeof h, "Authorization: Bearer %s\r\n", tokens[ROLE_OPERATOR]);
+  snprintf(body, sizeof body,
+           "{\"scheme\":\"gb47678\",\"kind\":\"matter\",\"code\":"
+           "\"06034\",\"lat\":%.4f,\"lon\":113.679}",
+           34.7555 - 0.0018 * k++);
+  if (tu_http_h(port, "POST", "/api/v1/cases", h, NULL, body, &resp) != 201)
+    fail_msg("report: %s", resp ? resp : "");
+  c = json_loads(resp, 0, NULL);
+  due =
+      json_string_value(json_object_get(json_object_get(c, "step"), "due_at"));
+  assert_non_null(due);
+  assert_int_equal(sscanf(due, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon,
+                          &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec),
+                   6);
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  json_decref(c);
+  free(resp);
+  return (int64_t)timegm(&tm);
+}
+
+/* A calendar file naming the n days from `from` (Unix seconds, taken in
+** the district's UTC+8) holidays, into buf. */
+static void
+holidays(char *buf, size_t size, time_t from, int n)
+{
+  size_t len = snprintf(buf, size, "date,kind,name\n");
+  for (int i = 0; i < n; i++) {
+    time_t t = from + 8 * 3600 + (time_t)i * 86400;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    len += snprintf(buf + len, size - len, "%04d-%02d-%02d,holiday,检修\n",
+                    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+  }
+}
+
+static void
+test_calendar_takes_effect(void **state)
+{
+  char file[2048], *resp = NULL, *csv = NULL, path[4300];
+  int64_t before, during, after;
+  time_t now = time(NULL);
+  json_t *c;
+
+  before = report_due();
+  /* the ten days from today off: a report's deadline moves past them */
+  holidays(file, sizeof file, now, 10);
+  assert_int_equal(import(ROLE_ADMIN, "calendar?name=repairs.csv", file, &resp),
+                   200);
+  c = json_loads(resp, 0, NULL);
+  assert_int_equal(json_integer_value(json_object_get(c, "imported")), 10);
+  json_decref(c);
+  free(resp);
+  during = report_due();
+  if (during < before + 8 * 86400)
+    fail_msg("due %lld with ten days off, %lld before", (long long)during,
+             (long long)before);
+  /* shown as loaded: the CSV is the file (if the ten days are of one year) */
+  {
+    char q[80];
+    struct tm tm;
+    time_t t = now + 8 * 3600;
+    gmtime_r(&t, &tm);
+    snprintf(q, sizeof q, "/api/v1/calendar?year=%d&format=csv",
+             tm.tm_year + 1900);
+    assert_int_equal(tu_http(port, "GET", q, NULL, NULL, &csv), 200);
+    assert_non_null(strstr(file, csv + strlen("date,kind,name\n")) ||
+                    strstr(csv, file + strlen("date,kind,name\n")));
+    free(csv);
+    snprintf(q, sizeof q, "/api/v1/calendar?year=%d", tm.tm_year + 1900);
+    assert_int_equal(tu_http(port, "GET", q, NULL, NULL, &resp), 200);
+    assert_non_null(strstr(resp, "\"files\":[\"repairs.csv\"]"));
+    assert_non_null(strstr(resp, "\"kind\":\"holiday\",\"name\":\"检修\""));
+    free(resp);
+  }
+  /* a year or a format the server does not know: 400, in the error shape */
+  assert_int_equal(
+      tu_http(port, "GET", "/api/v1/calendar?year=20x", NULL, NULL, &resp),
+      400);
+  assert_non_null(strstr(resp, "\"error\""));
+  assert_non_null(strstr(resp, "not '20x'"));
+  free(resp);
+  assert_int_equal(
+      tu_http(port, "GET", "/api/v1/calendar?format=xml", NULL, NULL, &resp),
+      400);
+  assert_non_null(strstr(resp, "not json or csv"));
+  free(resp);
+  /* the same name again replaces it: no day off, deadlines as before */
+  assert_int_equal(import(ROLE_ADMIN, "calendar?name=repairs.csv",
+                          "date,kind,name\n2031-05-01,holiday,劳动节\n", &resp),
+                   200);
+  free(resp);
+  after = report_due();
+  if (after > before + 86400)
+    fail_msg("due %lld with the days off replaced, %lld before",
+             (long long)after, (long long)before);
+  /* a file whose days another names is refused, and nothing changes */
+  assert_int_equal(import(ROLE_ADMIN, "calendar?name=other.csv",
+                          "date,kind,name\n2031-05-01,holiday,劳动节\n", &resp),
+                   400);
+  assert_non_null(strstr(resp, "2031-05-01"));
+  free(resp);
+  /* by the command, beside the running server: taken up within moments */
+  holidays(file, sizeof file, now, 10);
+  snprintf(path, sizeof path, "%s/cli-days.csv", dir);
+  tu_write(path, file);
+  assert_int_equal(
+      tu_run(NULL, NULL, "--data '%s' import calendar '%s'", dir, path), 0);
+  for (int i = 0; i < 50; i++) {
+    int seen;
+    assert_int_equal(
+        tu_http(port, "GET", "/api/v1/calendar", NULL, NULL, &resp), 200);
+    seen = strstr(resp, "检修") != NULL; /* its days, as the server counts */
+    free(resp);
+    if (seen) break;
+    usleep(100000);
+  }
+  during = report_due();
+  if (during < before + 8 * 86400)
+    fail_msg("due %lld after the command loaded ten days off, %lld before",
+             (long long)during, (long long)before);
 }
 
 int
@@ -196,6 +351,7 @@ main(void)
       cmocka_unit_test(test_departments_and_routing_take_effect),
       cmocka_unit_test(test_category_renamed),
       cmocka_unit_test(test_refusals_keep_nothing),
+      cmocka_unit_test(test_calendar_takes_effect),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
