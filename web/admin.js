@@ -18,6 +18,7 @@ import {api} from './api.js';
 import {el, say, loading, failed, describeError, when, sending} from './ui.js';
 import {settingsCard} from './settings.js';
 import {verifyCard} from './verify.js';
+import {calendarCard} from './calendar.js';
 
 // The roles an account may hold (org.c); "system" is the server's own
 // sweeper, no one's account.
@@ -432,7 +433,7 @@ export async function show(main, args, user) {
           keysBody)),
       keysEmpty,
       el('h4', {id: 'add-key-h'}, t('admin.key.add')), keyForm, newKeyBox),
-    settingsCard(), verifyCard()));
+    settingsCard(), calendarCard(), verifyCard()));
   drawUsers();
   drawKeys();
   fillAs();

@@ -11,6 +11,10 @@
 // departments file downloads as the server exports it; a file with a
 // mistake is refused with the server's reason and nothing kept; the file
 // with a department added loads, and the department is there at once.
+// The working calendar shows this year's days as the API counts them and
+// downloads them as its CSV; next year's file loads and is shown and in
+// use at once, and one with a bad date is refused with the server's
+// reason, nothing kept.
 // The history check reports the demo's histories whole, with the API's
 // counts, and names (and links) a case whose event was edited in the
 // store behind the server's back. Other roles
@@ -301,6 +305,54 @@ test('settings files: downloaded as the server loads them, loaded whole or not a
   assert.deepEqual(sorted(await csvOf('/api/v1/departments?format=csv')), sorted(added)); /* by code */
   const depts = (await api(it.srv, token, '/api/v1/departments')).departments;
   assert.ok(depts.some((d) => d.code === 'jdb' && d.name === '管城回族区井盖管理办公室'));
+  assert.deepEqual(unexpected(page.errors, 400), []);
+  await page.context().close();
+});
+
+test('working calendar: the year as the server counts it; next year loaded and in use at once', async () => {
+  const page = await newPage(it.browser, {acceptDownloads: true});
+  await login(page, it.srv, 'admin');
+  await openAdmin(page);
+  const calendar = async (q) => (await fetch(it.srv.base + '/api/v1/calendar?' + q)).json();
+  const year = new Date().getFullYear(), next = year + 1;
+  const shown = () => page.$$eval('table.calendar tbody tr', (trs) =>
+    trs.map((tr) => [tr.dataset.date, tr.dataset.kind, tr.children[2].textContent]));
+  const want = (c) => c.days.map((d) => [d.date, d.kind, d.name]);
+
+  // this year: the API's days, the CSV download the API's
+  const now = await calendar('year=' + year);
+  await page.waitForFunction(() => document.querySelector('#calendar-summary').textContent.length > 0);
+  assert.deepEqual(await shown(), want(now));
+  assert.match(await page.textContent('#calendar-summary'), new RegExp(now.hours));
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#calendar-download')]);
+  assert.equal(fs.readFileSync(await dl.path(), 'utf8'),
+               await (await fetch(it.srv.base + '/api/v1/calendar?format=csv&year=' + year)).text());
+
+  // next year: none yet
+  await page.selectOption('#calendar-year', String(next));
+  await page.waitForSelector('#calendar-none:not([hidden])');
+  assert.match(await page.textContent('#calendar-none'), new RegExp(String(next)));
+
+  // a file with a day that does not exist: the server's reason, nothing kept
+  await page.setInputFiles('#calendar-file', {name: `cn-${next}.csv`, mimeType: 'text/csv',
+    buffer: Buffer.from(`date,kind,name\n${next}-01-01,holiday,元旦\n${next}-02-30,holiday,春节\n`)});
+  await page.click('form.calendar-load button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('#calendar-error').textContent.length > 0);
+  assert.match(await page.textContent('#calendar-error'), /服务器拒绝.*the body:3/);
+  assert.deepEqual((await calendar('year=' + next)).days, []);
+
+  // the good file: kept under its name, shown, and the server's at once
+  await page.setInputFiles('#calendar-file', {name: `cn-${next}.csv`, mimeType: 'text/csv',
+    buffer: Buffer.from(`date,kind,name\n${next}-01-01,holiday,元旦\n${next}-02-06,workday,春节调休\n`)});
+  await page.click('form.calendar-load button[type=submit]');
+  await page.waitForSelector('form.calendar-load[data-loaded="2"]');
+  assert.equal(await page.textContent('#calendar-error'), '');
+  const loaded = await calendar('year=' + next);
+  assert.ok(loaded.files.includes(`cn-${next}.csv`));
+  assert.deepEqual(want(loaded), [[`${next}-01-01`, 'holiday', '元旦'], [`${next}-02-06`, 'workday', '春节调休']]);
+  await page.waitForFunction((n) => document.querySelectorAll('table.calendar tbody tr').length === n, 2);
+  assert.deepEqual(await shown(), want(loaded));
+  assert.match(await page.textContent('#calendar-summary'), new RegExp(`cn-${next}\\.csv`));
   assert.deepEqual(unexpected(page.errors, 400), []);
   await page.context().close();
 });
