@@ -289,8 +289,8 @@ test_cut_short(void **state)
   assert_int_equal(db_begin(db, &e), CG_OK);
   assert_int_equal(db_exec(db, "INSERT INTO t VALUES (1)", &e), CG_OK);
   assert_int_equal(db_prepare(db, &st, forever, &e), CG_OK);
-  assert_int_equal(pthread_create(&t, NULL, cut_later, NULL), 0);
   clock_gettime(CLOCK_MONOTONIC, &t0);
+  assert_int_equal(pthread_create(&t, NULL, cut_later, NULL), 0);
   assert_int_equal(db_step(st, &e), -CG_EUNAVAIL);
   assert_true(seconds_since(&t0) < 2.0);
   assert_int_equal(e.code, CG_EUNAVAIL);
@@ -309,8 +309,8 @@ test_cut_short(void **state)
   assert_int_equal(db_exec(other, "INSERT INTO t VALUES (2)", &e), CG_OK);
   atomic_store(&cut, 0);
   db_set_abort(db, is_cut, NULL);
+  clock_gettime(CLOCK_MONOTONIC, &t0); /* before the stop's clock starts */
   assert_int_equal(pthread_create(&t, NULL, cut_later, NULL), 0);
-  clock_gettime(CLOCK_MONOTONIC, &t0);
   assert_int_equal(db_exec(db, "INSERT INTO t VALUES (3)", &e), CG_EUNAVAIL);
   assert_true(seconds_since(&t0) > 0.15 && seconds_since(&t0) < 2.0);
   pthread_join(t, NULL);
