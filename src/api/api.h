@@ -19,7 +19,6 @@
 /* State shared by all requests; read-only while serving. */
 struct api_app {
   char db_path[4096];
-  struct area_locator *loc; /* built at start-up */
   struct case_setup *cases; /* settings, calendar, locator for cases */
 };
 

@@ -142,6 +142,8 @@ locate_get_api(struct http_req *r)
   struct area_place p;
   double lat, lon;
   char *end1 = NULL, *end2 = NULL;
+  const struct area_locator *loc;
+  struct db *db;
   json_t *j;
   int found;
 
@@ -154,12 +156,13 @@ locate_get_api(struct http_req *r)
   if (area_check_position(lat, lon, &e) != CG_OK ||
       (crs_name && geo_crs_parse(crs_name, &crs, &e) != CG_OK))
     return http_reply_err(r, &e);
-  if (!api_app(r)->loc)
+  if (!(db = api_db(r, &e))) return http_reply_err(r, &e);
+  if (!(loc = case_setup_loc(api_app(r)->cases, db)))
     return http_reply_error(r, 503, "unavailable",
                             "no areas to locate in: "
                             "the district has no grids yet");
   geo_convert_point(crs, GEO_WGS84, &lon, &lat);
-  found = area_locate(api_app(r)->loc, lon, lat, &p);
+  found = area_locate(loc, lon, lat, &p);
   j = json_pack("{s:b}", "inside", found);
   for (int l = 0; l < 4 && found; l++)
     if (p.code[l])

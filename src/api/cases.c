@@ -40,7 +40,8 @@ api_case_env_app(struct api_app *app, struct cg_err *e)
     env.cache = s->cache;
     ready = 1;
   }
-  env.cal = case_setup_cal(s); /* it may have been loaded again */
+  env.cal = case_setup_cal(s); /* either may have been loaded again */
+  env.loc = case_setup_loc(s, db);
   return &env;
 }
 

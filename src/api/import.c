@@ -7,10 +7,9 @@
 ** weights, buckets and flag rules (CSV), road segments (GeoJSON). The
 ** server reads all of these from the store when it needs them, so they
 ** take effect at once; a year's holiday calendar (CSV) is kept in the data
-** directory, and the server loads its working calendar again. The
-** district's areas are not among them: the server holds its locator in
-** memory from its start, and they are loaded with the command and a
-** restart.
+** directory, and the server loads its working calendar again; the
+** district's divisions (CSV), boundary and grids (GeoJSON) go to the
+** store, and the server loads its locator again within a second.
 */
 #include "api.h"
 
@@ -19,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "area/area.h"
 #include "category/category.h"
 #include "eval/eval.h"
 #include "org/org.h"
@@ -75,14 +75,67 @@ flag_rules(struct http_req *r, struct db *db, const char *path, int *n,
   return eval_import_flag_rules(db, path, n, e);
 }
 
+/* The coordinates of a GeoJSON body (?crs=) into *crs. */
+static int
+crs_of(struct http_req *r, enum geo_crs *crs, struct cg_err *e)
+{
+  const char *name = http_arg(r, "crs");
+  *crs = GEO_WGS84;
+  return name ? geo_crs_parse(name, crs, e) : CG_OK;
+}
+
 static int
 segments(struct http_req *r, struct db *db, const char *path, int *n,
          struct cg_err *e)
 {
-  const char *name = http_arg(r, "crs");
-  enum geo_crs crs = GEO_WGS84;
-  if (name && geo_crs_parse(name, &crs, e) != CG_OK) return e->code;
+  enum geo_crs crs;
+  int rc;
+  if ((rc = crs_of(r, &crs, e)) != CG_OK) return rc;
   return eval_import_segments(db, path, crs, n, e);
+}
+
+/* The rows of each level an area import wrote, in all. */
+static int
+counted(const struct area_counts *c)
+{
+  return c->n[0] + c->n[1] + c->n[2] + c->n[3];
+}
+
+/* The district's areas: the running server locates reports in them within
+** a second (case_setup_loc()). */
+static int
+divisions(struct http_req *r, struct db *db, const char *path, int *n,
+          struct cg_err *e)
+{
+  struct area_counts c = {{0}};
+  int rc = area_import_divisions(db, path, &c, e);
+  *n = counted(&c);
+  return rc;
+}
+
+static int
+boundary(struct http_req *r, struct db *db, const char *path, int *n,
+         struct cg_err *e)
+{
+  enum geo_crs crs;
+  int rc;
+  if ((rc = crs_of(r, &crs, e)) != CG_OK) return rc;
+  rc = area_import_boundary(db, path, crs, http_arg(r, "code"), e);
+  *n = rc == CG_OK;
+  return rc;
+}
+
+static int
+grids(struct http_req *r, struct db *db, const char *path, int *n,
+      struct cg_err *e)
+{
+  struct area_counts c = {{0}};
+  enum geo_crs crs;
+  int rc;
+  if ((rc = crs_of(r, &crs, e)) != CG_OK) return rc;
+  rc = area_import_grids(db, path, crs, &c, e);
+  *n = counted(&c);
+  return rc;
 }
 
 /* A year's holidays and make-up working days, kept in DIR/calendar under
@@ -117,15 +170,13 @@ static const struct {
   const char *kind;
   import_fn fn;
 } kinds[] = {
-    {"buckets", buckets},       {"calendar", calendar},
-    {"categories", categories}, {"departments", departments},
-    {"flag-rules", flag_rules}, {"limits", limits},
-    {"routing", routing},       {"segments", segments},
-    {"weights", weights},
+    {"boundary", boundary},       {"buckets", buckets},
+    {"calendar", calendar},       {"categories", categories},
+    {"departments", departments}, {"divisions", divisions},
+    {"flag-rules", flag_rules},   {"grids", grids},
+    {"limits", limits},           {"routing", routing},
+    {"segments", segments},       {"weights", weights},
 };
-
-/* What the server holds in memory from its start: loaded by the command. */
-static const char *const at_start[] = {"divisions", "boundary", "grids"};
 
 /* Load the request's body as a file of `kind`: the reply 200 {"kind",
 ** "imported": N}, or the importer's refusal with the body named as such
@@ -140,20 +191,14 @@ import_body(struct http_req *r, const char *kind)
   int fd, n = 0, rc;
   size_t i;
 
-  for (i = 0; i < sizeof at_start / sizeof at_start[0]; i++)
-    if (strcmp(kind, at_start[i]) == 0)
-      return http_reply_error(r, 400, "invalid",
-                              "the server keeps the district's areas in "
-                              "memory from its start: load them with "
-                              "'citygrid import %s FILE', then restart it",
-                              kind);
   for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
     if (strcmp(kind, kinds[i].kind) == 0) break;
   if (i == sizeof kinds / sizeof kinds[0])
     return http_reply_error(r, 404, "not_found",
-                            "nothing called '%.40s' to import (buckets, "
-                            "calendar, categories, departments, flag-rules, "
-                            "limits, routing, segments or weights)",
+                            "nothing called '%.40s' to import (boundary, "
+                            "buckets, calendar, categories, departments, "
+                            "divisions, flag-rules, grids, limits, routing, "
+                            "segments or weights)",
                             kind);
   if (r->body_len == 0)
     return http_reply_error(r, 400, "invalid",
@@ -188,9 +233,9 @@ import_body(struct http_req *r, const char *kind)
                          json_pack("{s:s, s:i}", "kind", kind, "imported", n));
 }
 
-/* POST /api/v1/import/{kind}?scheme=&crs=&name= (admin) — 200 {"kind",
-** "imported": N}; 400 a malformed file (nothing of it kept), or a kind
-** the server holds from its start; 404 no such kind. */
+/* POST /api/v1/import/{kind}?scheme=&crs=&name=&code= (admin) — 200
+** {"kind", "imported": N}; 400 a malformed file (nothing of it kept); 404
+** no such kind. */
 int
 import_post_api(struct http_req *r)
 {

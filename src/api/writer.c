@@ -284,7 +284,8 @@ writer_main(void *arg)
     if (jobs) {
       struct cg_err te = {0};
       int wr;
-      env.cal = case_setup_cal(w.app->cases); /* it may have been reloaded */
+      env.cal = case_setup_cal(w.app->cases);     /* either may have been */
+      env.loc = case_setup_loc(w.app->cases, db); /* loaded again */
       /* into the open transaction; a refusal after writing, or none open,
       ** means beginning one with every job it holds */
       if (!open) {

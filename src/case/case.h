@@ -451,13 +451,13 @@ struct case_setup {
   struct case_env env;      /* ready to use */
   struct case_cache *cache; /* the server's lists (NULL: none); owned,
                             ** freed by case_setup_release() */
-  /* the calendars a server replaced while it ran (threads may still hold
-  ** them), freed by case_setup_release(); and what it last saw of
-  ** DIR/calendar */
-  struct case_old_cal *old_cals;
-  pthread_mutex_t cal_mu;
-  int64_t cal_checked_ms;
-  int64_t cal_stamp;
+  /* the calendars and locators a server replaced while it ran (threads
+  ** may still hold them), freed by case_setup_release(); and what it last
+  ** saw of DIR/calendar and of the store's areas (counter 'areas') */
+  struct case_retired *retired;
+  pthread_mutex_t cal_mu, loc_mu;
+  int64_t cal_checked_ms, loc_checked_ms;
+  int64_t cal_stamp, areas;
 };
 
 /* Load s from data_dir using the open store db. A district without areas
@@ -472,6 +472,14 @@ void case_setup_release(struct case_setup *s);
 ** arrives in DIR/calendar (`citygrid import calendar`), which this notices
 ** within a second. What it returns stays valid until case_setup_release(). */
 const struct cal *case_setup_cal(struct case_setup *s);
+
+/* The district's locator to use now (NULL while it has no areas), for a
+** server, whose areas may be imported while it runs: when the store's
+** counter 'areas' has moved (asked of db at most once a second), the
+** locator is loaded again from db — unless the district itself changed
+** (its first areas, another code), whose cases are numbered by it: that
+** takes a restart. What it returns stays valid until case_setup_release(). */
+const struct area_locator *case_setup_loc(struct case_setup *s, struct db *db);
 
 /* Load the working calendar again from citygrid.conf's hours and the files
 ** of DIR/calendar, and make it the one case_setup_cal() returns. CG_OK, or

@@ -85,16 +85,31 @@ calendar_stamp(const char *data_dir)
   return (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 }
 
-/* A calendar replaced, kept until the setup is released. */
-struct case_old_cal {
-  struct cal *cal;
-  struct case_old_cal *next;
+/* A calendar or a locator replaced, kept until the setup is released. */
+struct case_retired {
+  struct cal *cal;          /* one of them */
+  struct area_locator *loc; /* ... */
+  struct case_retired *next;
 };
+
+/* Keep what was replaced (under the lock of the one replaced). */
+static void
+retire(struct case_setup *s, struct case_retired *r, struct cal *cal,
+       struct area_locator *loc)
+{
+  static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+  r->cal = cal;
+  r->loc = loc;
+  pthread_mutex_lock(&mu);
+  r->next = s->retired;
+  s->retired = r;
+  pthread_mutex_unlock(&mu);
+}
 
 int
 case_setup_reload_calendar(struct case_setup *s, struct cg_err *e)
 {
-  struct case_old_cal *old = malloc(sizeof *old);
+  struct case_retired *old = malloc(sizeof *old);
   struct cal *cal;
   int rc;
 
@@ -106,12 +121,66 @@ case_setup_reload_calendar(struct case_setup *s, struct cg_err *e)
     free(old);
     return rc;
   }
-  old->cal = s->cal;
-  old->next = s->old_cals;
-  s->old_cals = old;
+  retire(s, old, s->cal, NULL);
   __atomic_store_n(&s->cal, cal, __ATOMIC_RELEASE);
   pthread_mutex_unlock(&s->cal_mu);
   return CG_OK;
+}
+
+/* The store's counter of changes to the areas (migration 0013), or -1. */
+static int64_t
+areas_version(struct db *db)
+{
+  int64_t v = -1;
+  db_query_int(db, &v, -1, NULL,
+               "SELECT value FROM counter WHERE name = 'areas'", "");
+  return v;
+}
+
+/* The district's code in the store into buf (8 bytes), "000000" if none. */
+static void
+district_code(struct db *db, char *buf)
+{
+  struct db_stmt *st;
+  snprintf(buf, 8, "000000");
+  if (db_prepare(db, &st, "SELECT code FROM area WHERE level = 'district'",
+                 NULL) != CG_OK)
+    return;
+  if (db_step(st, NULL) == DB_ROW && db_col_text(st, 0))
+    snprintf(buf, 8, "%s", db_col_text(st, 0));
+  db_finalize(st);
+}
+
+const struct area_locator *
+case_setup_loc(struct case_setup *s, struct db *db)
+{
+  struct timespec t;
+  int64_t now;
+
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  now = (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+  /* the counter asked once a second, by one thread, which also loads */
+  if (now - __atomic_load_n(&s->loc_checked_ms, __ATOMIC_RELAXED) >= 1000 &&
+      pthread_mutex_trylock(&s->loc_mu) == 0) {
+    int64_t v = areas_version(db);
+    __atomic_store_n(&s->loc_checked_ms, now, __ATOMIC_RELAXED);
+    if (v >= 0 && v != s->areas) {
+      struct case_retired *old = malloc(sizeof *old);
+      struct area_locator *loc = NULL;
+      char district[8];
+      s->areas = v; /* areas that fail to load are not tried again */
+      district_code(db, district);
+      if (old && strcmp(district, s->district) == 0 &&
+          area_locator_load(db, &loc, NULL) == CG_OK) {
+        retire(s, old, NULL, s->loc);
+        __atomic_store_n(&s->loc, loc, __ATOMIC_RELEASE);
+      } else {
+        free(old);
+      }
+    }
+    pthread_mutex_unlock(&s->loc_mu);
+  }
+  return __atomic_load_n(&s->loc, __ATOMIC_ACQUIRE);
 }
 
 const struct cal *
@@ -149,7 +218,9 @@ case_setup_load(struct case_setup *s, const char *data_dir, struct db *db,
   snprintf(path, sizeof path, "%s/citygrid.conf", data_dir);
   if ((rc = conf_load(&s->conf, path, e)) != CG_OK) return rc;
   pthread_mutex_init(&s->cal_mu, NULL);
+  pthread_mutex_init(&s->loc_mu, NULL);
   s->cal_stamp = calendar_stamp(data_dir);
+  s->areas = areas_version(db);
   if ((rc = calendar_new(s, &s->cal, e)) != CG_OK) {
     case_setup_release(s);
     return rc;
@@ -186,11 +257,12 @@ case_setup_release(struct case_setup *s)
   case_env_release(&s->env);
   area_locator_free(s->loc);
   cal_free(s->cal);
-  while (s->old_cals) {
-    struct case_old_cal *next = s->old_cals->next;
-    cal_free(s->old_cals->cal);
-    free(s->old_cals);
-    s->old_cals = next;
+  while (s->retired) {
+    struct case_retired *next = s->retired->next;
+    cal_free(s->retired->cal);
+    area_locator_free(s->retired->loc);
+    free(s->retired);
+    s->retired = next;
   }
   case_cache_free(s->cache);
   s->loc = NULL;

@@ -65,7 +65,8 @@ cmd_serve(struct cli *cli, struct opts *o)
   if (!setup.loc)
     fprintf(stderr, "citygrid: warning: the district has no areas yet: run "
                     "'citygrid import boundary' and 'citygrid grid "
-                    "generate'\n"); /* serve anyway */
+                    "generate', then start the server again\n");
+  /* serve anyway; areas that change later are taken up as it runs */
   if (!listen) listen = setup.conf.listen;
   ho.port = 8080;
   if (listen) {
@@ -110,7 +111,6 @@ cmd_serve(struct cli *cli, struct opts *o)
   }
   setup.cache = case_cache_new((size_t)cache_mb << 20);
   snprintf(app.db_path, sizeof app.db_path, "%s", cli->db_path);
-  app.loc = setup.loc;
   app.cases = &setup;
   ho.host = host;
   ho.body_limit = (size_t)(setup.conf.attach_limit_mb * 1024 * 1024);

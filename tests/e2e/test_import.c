@@ -10,10 +10,11 @@
 ** the next reports at once, and shows in GET /api/v1/calendar (and its
 ** CSV, the file loaded); sent again under its name it replaces the one
 ** before; one put in the data directory with the command is taken up by
-** the running server within moments. Refused, with nothing of the file
-** kept: a malformed file (its error names the body, not a temporary file),
-** an empty body, an unknown kind (404), the areas the server holds from
-** its start, a CSV of categories without its scheme, a calendar whose
+** the running server within moments. A community renamed in the division
+** list is located by its new name, and a report there named so, within
+** moments. Refused, with nothing of the file kept: a malformed file (its
+** error names the body, not a temporary file), an empty body, an unknown
+** kind (404), a CSV of categories without its scheme, a calendar whose
 ** days another file names or whose name is a path, and anyone but an
 ** administrator (403).
 */
@@ -182,7 +183,11 @@ test_refusals_keep_nothing(void **state)
       {ROLE_ADMIN, "calendar", "date,kind,name\n", 400, "?name="},
       {ROLE_OPERATOR, "calendar", "date,kind,name\n2031-10-01,holiday,x\n", 403,
        "your role may not use"},
-      {ROLE_ADMIN, "grids", "{}", 400, "restart"},
+      {ROLE_ADMIN, "grids", "{}", 400, "the body"},
+      {ROLE_ADMIN, "divisions",
+       "level,code,name,parent_code\n"
+       "community,999,某社区,410104001\n",
+       400, "the body:2"},
       {ROLE_ADMIN, "segments?crs=mars", "{}", 400, "mars"},
       {ROLE_OPERATOR, "departments", "code,name,phone\nzz3,某部门,\n", 403,
        "your role may not use"},
@@ -255,6 +260,70 @@ holidays(char *buf, size_t size, time_t from, int n)
     len += snprintf(buf + len, size - len, "%04d-%02d-%02d,holiday,检修\n",
                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
   }
+}
+
+/* GET /api/v1/locate of the test's point: its community {"code",
+** "name"} (caller decrefs). */
+static json_t *
+community_here(void)
+{
+  char *resp = NULL;
+  json_t *j, *c;
+  assert_int_equal(tu_http(port, "GET",
+                           "/api/v1/locate?lat=34.7555&lon=113.679", NULL, NULL,
+                           &resp),
+                   200);
+  j = json_loads(resp, 0, NULL);
+  free(resp);
+  c = json_incref(json_object_get(j, "community"));
+  json_decref(j);
+  assert_non_null(c);
+  return c;
+}
+
+/* A community renamed in the division list, loaded over HTTP: the running
+** server locates in it by its new name within moments, and a report made
+** there names it so. */
+static void
+test_divisions_take_effect(void **state)
+{
+  json_t *c = community_here(), *now = NULL, *rep;
+  const char *code = json_string_value(json_object_get(c, "code"));
+  char file[300], h[120], *resp = NULL;
+
+  assert_non_null(code);
+  snprintf(file, sizeof file,
+           "level,code,name,parent_code\ncommunity,%s,新风社区,%.9s\n", code,
+           code);
+  assert_int_equal(import(ROLE_ADMIN, "divisions", file, &resp), 200);
+  assert_non_null(strstr(resp, "\"imported\":1"));
+  free(resp);
+  for (int i = 0; i < 50; i++) {
+    json_decref(now);
+    now = community_here();
+    if (strcmp(json_string_value(json_object_get(now, "name")), "新风社区") ==
+        0)
+      break;
+    usleep(100000);
+  }
+  assert_string_equal(json_string_value(json_object_get(now, "code")), code);
+  assert_string_equal(json_string_value(json_object_get(now, "name")),
+                      "新风社区");
+  snprintf(h, sizeof h, "Authorization: Bearer %s\r\n", tokens[ROLE_OPERATOR]);
+  assert_int_equal(tu_http_h(port, "POST", "/api/v1/cases", h, NULL,
+                             "{\"scheme\":\"gb47678\",\"kind\":\"matter\","
+                             "\"code\":\"06036\",\"lat\":34.7555,"
+                             "\"lon\":113.679}",
+                             &resp),
+                   201);
+  rep = json_loads(resp, 0, NULL);
+  assert_string_equal(json_string_value(json_object_get(
+                          json_object_get(rep, "community"), "name")),
+                      "新风社区");
+  json_decref(rep);
+  free(resp);
+  json_decref(now);
+  json_decref(c);
 }
 
 static void
@@ -352,6 +421,7 @@ main(void)
       cmocka_unit_test(test_category_renamed),
       cmocka_unit_test(test_refusals_keep_nothing),
       cmocka_unit_test(test_calendar_takes_effect),
+      cmocka_unit_test(test_divisions_take_effect),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
