@@ -2,8 +2,9 @@
 // page (#/admin): the departments and the category dictionaries to
 // download as the CSV files the server loads, and a form to load a file —
 // departments, categories, routing rules, time limits, the evaluation's
-// weights, buckets and flag rules, road segments (GeoJSON) — which the
-// server applies whole or not at all and uses at once. A refusal shows the
+// weights, buckets and flag rules, road segments, the district's divisions,
+// boundary and grids (GeoJSON) — which the server applies whole or not at
+// all and uses at once. A refusal shows the
 // server's reason, and nothing of the file is kept.
 //
 // GET /api/v1/departments?format=csv, GET /api/v1/categories?format=csv,
@@ -13,7 +14,9 @@ import {t} from './i18n.js';
 import {api, download} from './api.js';
 import {el, say, describeError, sending, labelled, sayMissing} from './ui.js';
 
-const KINDS = ['departments', 'categories', 'routing', 'limits', 'weights', 'buckets', 'flag-rules', 'segments'];
+const KINDS = ['departments', 'categories', 'routing', 'limits', 'weights', 'buckets', 'flag-rules', 'segments',
+               'divisions', 'boundary', 'grids'];
+const GEOJSON = ['segments', 'boundary', 'grids']; // with their coordinates
 const SCHEMES = ['gb47678', 'cjt214'];
 
 // The card: downloads, then the form to load a file.
@@ -40,7 +43,7 @@ export function settingsCard() {
     labelled('settings-file', t('settings.file'), file), err, el('div', {class: 'buttons'}, submit));
   const shown = () => {
     schemeField.hidden = kind.value !== 'categories';
-    crsField.hidden = kind.value !== 'segments';
+    crsField.hidden = !GEOJSON.includes(kind.value);
   };
   kind.addEventListener('change', shown);
   shown();
@@ -51,11 +54,11 @@ export function settingsCard() {
     if (sayMissing(err, [[f, t('settings.file')]])) return;
     const sent = sending(form, submit, t('settings.loading'));
     const q = kind.value === 'categories' ? '?scheme=' + scheme.value
-      : kind.value === 'segments' ? '?crs=' + crs.value : '';
+      : GEOJSON.includes(kind.value) ? '?crs=' + crs.value : '';
     try {
       const r = await api('/api/v1/import/' + kind.value + q, {
         method: 'POST', raw: true, body: f,
-        type: kind.value === 'segments' ? 'application/geo+json' : 'text/csv'});
+        type: GEOJSON.includes(kind.value) ? 'application/geo+json' : 'text/csv'});
       say(t('settings.loaded', {n: r.imported, what: t('settings.kind.' + r.kind)}), 'ok');
       form.dataset.loaded = r.kind + ':' + r.imported;
       file.value = '';

@@ -283,6 +283,10 @@ test('settings files: downloaded as the server loads them, loaded whole or not a
   assert.ok(await page.isVisible('#settings-scheme') && await page.isHidden('#settings-crs'));
   await page.selectOption('#settings-kind', 'segments');
   assert.ok(await page.isHidden('#settings-scheme') && await page.isVisible('#settings-crs'));
+  await page.selectOption('#settings-kind', 'grids');
+  assert.ok(await page.isHidden('#settings-scheme') && await page.isVisible('#settings-crs'));
+  await page.selectOption('#settings-kind', 'divisions');
+  assert.ok(await page.isHidden('#settings-scheme') && await page.isHidden('#settings-crs'));
 
   // a file with a mistake: the server's reason, nothing kept
   await page.selectOption('#settings-kind', 'departments');
