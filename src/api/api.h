@@ -255,6 +255,8 @@ int segment_chief_post_api(struct http_req *r);
 int segments_get_api(struct http_req *r);
 int segments_post_api(struct http_req *r);
 int calendar_get_api(struct http_req *r);
+int grids_generate_post_api(struct http_req *r);
+int segments_generate_post_api(struct http_req *r);
 int import_post_api(struct http_req *r);
 int verify_get_api(struct http_req *r);
 int locate_get_api(struct http_req *r);

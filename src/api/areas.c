@@ -1,5 +1,7 @@
 /*
-** areas.c — the district's areas as GeoJSON, and point location.
+** areas.c — the district's areas as GeoJSON, point location, and unit
+** grids generated anew (the running server locates in them within a
+** second: case_setup_loc()).
 */
 #include "api.h"
 
@@ -170,4 +172,30 @@ locate_get_api(struct http_req *r)
           j, area_level_name(l),
           json_pack("{s:s, s:s}", "code", p.code[l], "name", p.name[l]));
   return http_reply_json(r, 200, j);
+}
+
+/* POST /api/v1/grids/generate (admin) {"cell": metres, 100 by default} —
+** the district cut anew into unit grids of about cell x cell metres, as
+** `citygrid grid generate` does (the streets and communities without a
+** real boundary too): 200 {"grids": N, "cell"}; 400 a cell size out of
+** range, or no boundary or divisions to cut. */
+int
+grids_generate_post_api(struct http_req *r)
+{
+  static const struct api_field fields[] = {{"cell", JSON_REAL, 0},
+                                            {NULL, 0, 0}};
+  struct cg_err e = {0};
+  double cell = 100;
+  struct db *db;
+  json_t *b;
+  int status, n = 0;
+
+  if (!(b = api_body(r, fields, &status))) return status;
+  if (json_object_get(b, "cell"))
+    cell = json_number_value(json_object_get(b, "cell"));
+  json_decref(b);
+  if (!(db = api_db(r, &e)) || area_generate(db, cell, &n, &e) != CG_OK)
+    return http_reply_err(r, &e);
+  return http_reply_json(r, 200,
+                         json_pack("{s:i, s:f}", "grids", n, "cell", cell));
 }

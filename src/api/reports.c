@@ -313,6 +313,32 @@ segment_chief_post_api(struct http_req *r)
   return status;
 }
 
+/* POST /api/v1/segments/generate (admin) {"spacing": metres, 1000 by
+** default} — road segments along the unit-grid lattice where no roads are
+** loaded, as `citygrid segment generate`: 200 {"segments": N, "spacing"};
+** 400 a spacing out of range, or no grids. */
+int
+segments_generate_post_api(struct http_req *r)
+{
+  static const struct api_field fields[] = {{"spacing", JSON_REAL, 0},
+                                            {NULL, 0, 0}};
+  struct cg_err e = {0};
+  double spacing = 1000;
+  struct db *db;
+  json_t *b;
+  int status, n = 0;
+
+  if (!(b = api_body(r, fields, &status))) return status;
+  if (json_object_get(b, "spacing"))
+    spacing = json_number_value(json_object_get(b, "spacing"));
+  json_decref(b);
+  if (!(db = api_db(r, &e)) ||
+      eval_generate_segments(db, spacing, &n, &e) != CG_OK)
+    return http_reply_err(r, &e);
+  return http_reply_json(
+      r, 200, json_pack("{s:i, s:f}", "segments", n, "spacing", spacing));
+}
+
 /* GET /api/v1/segments/{id}/flags — the segment's stored flags, newest
 ** first: {"segment","flags":[{"period","flag","score","rank","assigned"}]};
 ** 404 no such segment. */

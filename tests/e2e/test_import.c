@@ -12,7 +12,10 @@
 ** before; one put in the data directory with the command is taken up by
 ** the running server within moments. A community renamed in the division
 ** list is located by its new name, and a report there named so, within
-** moments. Refused, with nothing of the file kept: a malformed file (its
+** moments. Unit grids generated anew (coarser) are as many as the reply
+** says, and the point is located in its new grid within moments; road
+** segments generated along them are the segments served. Refused, with
+** nothing of the file kept: a malformed file (its
 ** error names the body, not a temporary file), an empty body, an unknown
 ** kind (404), a CSV of categories without its scheme, a calendar whose
 ** days another file names or whose name is a path, and anyone but an
@@ -57,6 +60,17 @@ import(int role, const char *kind_query, const char *body, char **resp)
   snprintf(h, sizeof h, "Authorization: Bearer %s\r\n", tokens[role]);
   snprintf(path, sizeof path, "/api/v1/import/%s", kind_query);
   return tu_http_h(port, "POST", path, h, "text/csv", body, resp);
+}
+
+/* POST a JSON body to /api/v1/PATH as the administrator; the status, the
+** reply in *resp (caller frees). */
+static int
+import_json(const char *path, const char *body, char **resp)
+{
+  char h[120], p[200];
+  snprintf(h, sizeof h, "Authorization: Bearer %s\r\n", tokens[ROLE_ADMIN]);
+  snprintf(p, sizeof p, "/api/v1/%s", path);
+  return tu_http_h(port, "POST", p, h, "application/json", body, resp);
 }
 
 /* The departments file as the server exports it (caller frees). */
@@ -326,6 +340,106 @@ test_divisions_take_effect(void **state)
   json_decref(c);
 }
 
+/* The features of GET PATH's FeatureCollection. */
+static size_t
+features(const char *path)
+{
+  char *resp = NULL;
+  json_t *j;
+  size_t n;
+  assert_int_equal(tu_http(port, "GET", path, NULL, NULL, &resp), 200);
+  j = json_loads(resp, 0, NULL);
+  n = json_array_size(json_object_get(j, "features"));
+  json_decref(j);
+  free(resp);
+  return n;
+}
+
+/* The grid GET /api/v1/locate puts the test's point in (caller frees). */
+static char *
+grid_here(void)
+{
+  char *resp = NULL, *code;
+  const char *c;
+  json_t *j;
+  assert_int_equal(tu_http(port, "GET",
+                           "/api/v1/locate?lat=34.7555&lon=113.679", NULL, NULL,
+                           &resp),
+                   200);
+  j = json_loads(resp, 0, NULL);
+  free(resp);
+  c = json_string_value(json_object_get(json_object_get(j, "grid"), "code"));
+  code = strdup(c ? c : "");
+  json_decref(j);
+  return code;
+}
+
+/* Unit grids generated anew over HTTP, coarser: as many as the reply says,
+** and reports are located in them within moments; a size out of range is
+** refused and the grids stay. Road segments generated along them. */
+static void
+test_grids_and_segments_generated(void **state)
+{
+  char *resp = NULL, *old = grid_here(), *now = NULL, want[32] = "";
+  size_t before = features("/api/v1/grids"), after;
+  json_t *j;
+  int n;
+
+  assert_true(before > 100);
+  assert_int_equal(import_json("grids/generate", "{\"cell\": 5}", &resp), 400);
+  assert_non_null(strstr(resp, "\"error\""));
+  free(resp);
+  assert_int_equal(features("/api/v1/grids"), before);
+
+  assert_int_equal(import_json("grids/generate", "{\"cell\": 400}", &resp),
+                   200);
+  j = json_loads(resp, 0, NULL);
+  n = (int)json_integer_value(json_object_get(j, "grids"));
+  json_decref(j);
+  free(resp);
+  after = features("/api/v1/grids");
+  assert_int_equal(after, (size_t)n);
+  assert_true(after < before / 2); /* 400 m squares against 250 m ones */
+  /* the new grid that holds the point (the one a tiny box around it meets) */
+  assert_int_equal(tu_http(port, "GET",
+                           "/api/v1/grids?bbox=113.67899,34.75549,113.67901,"
+                           "34.75551",
+                           NULL, NULL, &resp),
+                   200);
+  j = json_loads(resp, 0, NULL);
+  assert_int_equal(json_array_size(json_object_get(j, "features")), 1);
+  snprintf(
+      want, sizeof want, "%s",
+      json_string_value(json_object_get(
+          json_object_get(json_array_get(json_object_get(j, "features"), 0),
+                          "properties"),
+          "code")));
+  json_decref(j);
+  free(resp);
+  assert_string_not_equal(want, old); /* else the test would prove nothing */
+  /* located in it within moments */
+  for (int i = 0; i < 50; i++) {
+    free(now);
+    now = grid_here();
+    if (strcmp(now, want) == 0) break;
+    usleep(100000);
+  }
+  assert_string_equal(now, want);
+  free(now);
+  free(old);
+
+  assert_int_equal(import_json("segments/generate", "{\"spacing\": 50}", &resp),
+                   400);
+  free(resp);
+  assert_int_equal(import_json("segments/generate", "{}", &resp), 200);
+  j = json_loads(resp, 0, NULL);
+  n = (int)json_integer_value(json_object_get(j, "segments"));
+  json_decref(j);
+  free(resp);
+  assert_true(n > 10);
+  assert_int_equal(features("/api/v1/segments"), (size_t)n);
+}
+
 static void
 test_calendar_takes_effect(void **state)
 {
@@ -422,6 +536,7 @@ main(void)
       cmocka_unit_test(test_refusals_keep_nothing),
       cmocka_unit_test(test_calendar_takes_effect),
       cmocka_unit_test(test_divisions_take_effect),
+      cmocka_unit_test(test_grids_and_segments_generated),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
