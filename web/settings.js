@@ -7,8 +7,11 @@
 // all and uses at once. A refusal shows the
 // server's reason, and nothing of the file is kept.
 //
+// Below, unit grids cut anew and road segments generated along them.
+//
 // GET /api/v1/departments?format=csv, GET /api/v1/categories?format=csv,
-// POST /api/v1/import/{kind}.
+// POST /api/v1/import/{kind}, POST /api/v1/grids/generate,
+// POST /api/v1/segments/generate.
 
 import {t} from './i18n.js';
 import {api, download} from './api.js';
@@ -72,5 +75,56 @@ export function settingsCard() {
     el('h3', {id: 'settings-h'}, t('settings.title')),
     el('p', {class: 'muted'}, t('settings.intro')),
     downloads,
-    el('h4', {id: 'settings-load-h'}, t('settings.load.title')), form);
+    el('h4', {id: 'settings-load-h'}, t('settings.load.title')), form,
+    el('h4', {id: 'settings-generate-h'}, t('settings.generate.title')),
+    el('p', {class: 'muted'}, t('settings.generate.intro')),
+    generateForm('grids', 'cell', 100), generateForm('segments', 'spacing', 1000));
+}
+
+// A form that generates what (grids, segments) anew with one size in
+// metres: POST /api/v1/{what}/generate {field: metres}. The grids replace
+// the stored ones, so the form asks first, in the page.
+function generateForm(what, field, metres) {
+  const size = el('input', {type: 'number', name: field, min: '1', step: '1', value: String(metres),
+                            required: true, inputmode: 'numeric'});
+  const err = el('p', {class: 'form-error', role: 'alert', id: `generate-${what}-error`});
+  const submit = el('button', {type: 'submit'}, t(`settings.generate.${what}`));
+  const buttons = el('div', {class: 'buttons'}, submit);
+  const form = el('form', {class: `admin-form generate generate-${what}`,
+                           'aria-describedby': `generate-${what}-error`},
+    labelled(`generate-${what}-${field}`, t(`settings.generate.${field}`), size), err, buttons);
+
+  async function generate() {
+    const sent = sending(form, submit, t('settings.generating'));
+    try {
+      const r = await api(`/api/v1/${what}/generate`, {method: 'POST', body: {[field]: Number(size.value)}});
+      say(t(`settings.generated.${what}`, {n: r[what]}), 'ok');
+      form.dataset.done = String(r[what]);
+    } catch (ex) {
+      err.textContent = describeError(ex);
+    }
+    sent();
+  }
+
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    if (sayMissing(err, [[size.value, t(`settings.generate.${field}`)]])) return;
+    if (what !== 'grids') return generate();
+    const ask = el('span', {id: 'generate-ask'}, t('settings.generate.confirm'));
+    const yes = el('button', {type: 'button', class: 'danger', id: 'generate-yes', 'aria-describedby': ask.id},
+                   t('settings.generate.yes'));
+    const no = el('button', {type: 'button'}, t('common.cancel'));
+    const back = () => {
+      buttons.replaceChildren(submit);
+      submit.focus();
+    };
+    no.addEventListener('click', back);
+    yes.addEventListener('click', async () => {
+      back();
+      await generate();
+    });
+    buttons.replaceChildren(el('div', {class: 'confirm', role: 'group'}, ask, yes, no));
+    yes.focus();
+  });
+  return form;
 }

@@ -11,6 +11,9 @@
 // departments file downloads as the server exports it; a file with a
 // mistake is refused with the server's reason and nothing kept; the file
 // with a department added loads, and the department is there at once.
+// Unit grids are generated anew only after a second yes in the page, a
+// size the server refuses is said beside the form, and the counts are the
+// API's; road segments likewise.
 // The working calendar shows this year's days as the API counts them and
 // downloads them as its CSV; next year's file loads and is shown and in
 // use at once, and one with a bad date is refused with the server's
@@ -309,6 +312,46 @@ test('settings files: downloaded as the server loads them, loaded whole or not a
   assert.deepEqual(sorted(await csvOf('/api/v1/departments?format=csv')), sorted(added)); /* by code */
   const depts = (await api(it.srv, token, '/api/v1/departments')).departments;
   assert.ok(depts.some((d) => d.code === 'jdb' && d.name === '管城回族区井盖管理办公室'));
+  assert.deepEqual(unexpected(page.errors, 400), []);
+  await page.context().close();
+});
+
+test('grids and segments generated from the settings card; the grids only after a second yes', async () => {
+  const page = await newPage(it.browser);
+  await login(page, it.srv, 'admin');
+  await openAdmin(page);
+  const count = async (p) => (await (await fetch(it.srv.base + p)).json()).features.length;
+  const grids = await count('/api/v1/grids');
+
+  // asked first; cancelled, nothing is sent
+  await page.click('form.generate-grids button[type=submit]');
+  await page.waitForSelector('#generate-yes');
+  await page.click('form.generate-grids .confirm button:not(.danger)');
+  assert.ok(await page.isVisible('form.generate-grids button[type=submit]'));
+  assert.equal(await page.$('form.generate-grids[data-done]'), null);
+
+  // a size the server refuses: its reason beside the form
+  await page.fill('#generate-grids-cell', '5');
+  await page.click('form.generate-grids button[type=submit]');
+  await page.click('#generate-yes');
+  await page.waitForFunction(() => document.querySelector('#generate-grids-error').textContent.length > 0);
+  assert.match(await page.textContent('#generate-grids-error'), /服务器拒绝/);
+  assert.equal(await count('/api/v1/grids'), grids);
+
+  // the district's own size again: as many grids as before, the API's
+  await page.fill('#generate-grids-cell', '100');
+  await page.click('form.generate-grids button[type=submit]');
+  await page.click('#generate-yes');
+  await page.waitForSelector('form.generate-grids[data-done]', {timeout: 20000});
+  assert.equal(Number(await page.getAttribute('form.generate-grids', 'data-done')), grids);
+  assert.equal(await count('/api/v1/grids'), grids);
+
+  // road segments: sent at once
+  await page.fill('#generate-segments-spacing', '2000');
+  await page.click('form.generate-segments button[type=submit]');
+  await page.waitForSelector('form.generate-segments[data-done]');
+  assert.equal(Number(await page.getAttribute('form.generate-segments', 'data-done')),
+               await count('/api/v1/segments'));
   assert.deepEqual(unexpected(page.errors, 400), []);
   await page.context().close();
 });
