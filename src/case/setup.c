@@ -9,11 +9,14 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static int
 cmp_str(const void *a, const void *b)
@@ -360,9 +363,10 @@ case_calendar_csv(const struct cal *cal, int y, FILE *out, struct cg_err *e)
   return CG_OK;
 }
 
-int
-case_import_calendar(const char *data_dir, const char *path, const char *name,
-                     int *n, struct cg_err *e)
+/* case_import_calendar(), by one thread at a time. */
+static int
+import_calendar(const char *data_dir, const char *path, const char *name,
+                int *n, struct cg_err *e)
 {
   const char *base = name                 ? name
                      : strrchr(path, '/') ? strrchr(path, '/') + 1
@@ -417,11 +421,36 @@ case_import_calendar(const char *data_dir, const char *path, const char *name,
   }
   while ((k = fread(buf, 1, sizeof buf, in)) > 0)
     if (fwrite(buf, 1, k, out) != k) break;
-  rc = ferror(in) || ferror(out);
+  rc = ferror(in) || ferror(out) || fflush(out) != 0 || fsync(fileno(out));
   fclose(in);
   if (fclose(out) != 0 || rc || rename(tmp, dest) != 0) {
     remove(tmp);
     return cg_fail(e, CG_EIO, "cannot copy '%s' to '%s'", path, dir);
   }
   return CG_OK;
+}
+
+int
+case_import_calendar(const char *data_dir, const char *path, const char *name,
+                     int *n, struct cg_err *e)
+{
+  /* two at once (the page and the command, two administrators) could each
+  ** pass the check against the other files and leave a date given twice,
+  ** which no server would then start with: they take turns, by a lock on
+  ** a file of the directory */
+  char dir[4200], lock[4300];
+  int fd, rc;
+
+  snprintf(dir, sizeof dir, "%s/calendar", data_dir);
+  snprintf(lock, sizeof lock, "%s/.lock", dir);
+  if ((mkdir(dir, 0755) != 0 && errno != EEXIST) ||
+      (fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
+    return cg_fail(e, CG_EIO, "cannot lock '%s': %s", lock, strerror(errno));
+  while ((rc = flock(fd, LOCK_EX)) != 0 && errno == EINTR)
+    ;
+  rc = rc != 0
+           ? cg_fail(e, CG_EIO, "cannot lock '%s': %s", lock, strerror(errno))
+           : import_calendar(data_dir, path, name, n, e);
+  close(fd); /* (and the lock with it) */
+  return rc;
 }
