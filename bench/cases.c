@@ -218,7 +218,7 @@ run_baseline(const char *dir, const struct area_locator *loc, long n,
       " from_state, to_state, note, data, hash) VALUES (?, ?, ?, ?,"
       " 'op', 'operator', ?, ?, ?, '', '{}', ?)";
   static const char ssql[] = "INSERT INTO case_bigram (rowid, words)"
-                             " VALUES (?, '市民 民来 来电 电反 反映')";
+                             " VALUES (?, '市民 民来 来电 电反 反映 g' || ?)";
   static const char tsql[] =
       "INSERT INTO task (case_no, n, dept_code, state, dispatched_at,"
       " limit_s, due_at) VALUES (?, 1, ?, 'open', ?, 25200, ?)";
@@ -254,7 +254,7 @@ run_baseline(const char *dir, const struct area_locator *loc, long n,
       db_step(st, &e);
       db_finalize(st);
       db_prepare_cached(bdb, &st, ssql, &e);
-      db_bindf(st, "i", db_last_id(bdb));
+      db_bindf(st, "it", db_last_id(bdb), p.code[AREA_GRID]);
       db_step(st, &e);
       db_finalize(st);
       for (int s = 0; s < 4; s++) {

@@ -163,8 +163,9 @@ hours_note(struct case_env *env, int64_t at, int64_t gseq, struct cg_err *e)
   return CG_OK;
 }
 
-/* Add to the full-text index of character pairs (migration 0017) every
-** case above its mark, and move the mark (migration 0016): before the
+/* Add to the full-text index of character pairs (migration 0017), with
+** its grid as a word (0019), every case above the index's mark, and move
+** the mark (migration 0016): before the
 ** commit of a transaction that made a case since the index last caught up
 ** (env->search_due), or with env->search_every_ms set at most that often.
 ** One INSERT for all of them, so FTS5 writes one segment for all. Other
@@ -174,7 +175,8 @@ search_catch_up(struct case_env *env, struct cg_err *e)
 {
   static const char pairs[] =
       "INSERT INTO case_bigram (rowid, words)"
-      " SELECT rowid, bigrams(address || ' ' || description) FROM cases"
+      " SELECT rowid, bigrams(address || ' ' || description) || ' g' ||"
+      " coalesce(grid_code, '') FROM cases"
       " WHERE rowid > (SELECT value FROM counter WHERE name = 'search')";
   static const char mark[] =
       "UPDATE counter SET value = (SELECT max(rowid) FROM cases)"

@@ -283,15 +283,17 @@ int case_create_env(struct case_env *env, struct kase *k,
 struct case_q {
   char sql[4096];
   size_t len;
-  /* the values bound, in order: at most 13 for the filters, 17 for 8
-  ** words, 17 for a login and 16 scope codes */
-  const char *text[64];
-  int64_t num[64];
-  char kind[65];
+  /* the values bound, in order: at most 14 for the filters, 17 for 8
+  ** words, 34 for a login and 16 scope codes */
+  const char *text[80];
+  int64_t num[80];
+  char kind[81];
   int n;
+  int full; /* the text or the values did not fit: the query is refused */
   char words[1200]; /* search words the query binds, NUL-separated */
   size_t wlen;
-  char pairs[1400]; /* the FTS5 expression it binds: the words' pairs */
+  char pairs[1400];   /* the FTS5 expression it binds: the words' pairs */
+  char grids[2][400]; /* ...and the grids' words: the area's, the scope's */
 };
 
 /* Append SQL text; with a value bound to its one placeholder. */

@@ -599,23 +599,43 @@ out:
 void
 case_q_add(struct case_q *q, const char *sql)
 {
-  q->len += snprintf(q->sql + q->len, sizeof q->sql - q->len, "%s", sql);
+  size_t n = strlen(sql);
+  if (q->full || q->len + n >= sizeof q->sql) {
+    /* no statement at all rather than one cut short: the text left is
+    ** one SQLite refuses to prepare */
+    q->full = 1;
+    q->len = (size_t)snprintf(q->sql, sizeof q->sql, "query too long");
+    return;
+  }
+  memcpy(q->sql + q->len, sql, n + 1);
+  q->len += n;
+}
+
+/* Bind the next placeholder to text v (kind 't') or number v (kind 'i'). */
+static void
+bind_next(struct case_q *q, char kind, const char *text, int64_t num)
+{
+  if (q->n >= (int)(sizeof q->text / sizeof q->text[0])) {
+    q->full = 1;
+    return;
+  }
+  q->text[q->n] = text;
+  q->num[q->n] = num;
+  q->kind[q->n++] = kind;
 }
 
 void
 case_q_text(struct case_q *q, const char *sql, const char *v)
 {
   case_q_add(q, sql);
-  q->text[q->n] = v;
-  q->kind[q->n++] = 't';
+  bind_next(q, 't', v, 0);
 }
 
 void
 case_q_num(struct case_q *q, const char *sql, int64_t v)
 {
   case_q_add(q, sql);
-  q->num[q->n] = v;
-  q->kind[q->n++] = 'i';
+  bind_next(q, 'i', NULL, v);
 }
 
 /* A term with two placeholders that both take v. */
@@ -623,8 +643,7 @@ static void
 case_q_text2(struct case_q *q, const char *sql, const char *v)
 {
   case_q_text(q, sql, v);
-  q->text[q->n] = v;
-  q->kind[q->n++] = 't';
+  bind_next(q, 't', v, 0);
 }
 
 void
@@ -770,6 +789,31 @@ q_search(struct case_q *q, const char *text, struct cg_err *e)
   return CG_OK;
 }
 
+/* The cases of the n unit grids codes[] (15 digits each): the index of
+** character pairs holds each case's grid as a word (migration 0019), so
+** they are looked up there, not read from every case of the store as a
+** test on the grid would (an index on the grid would slow every report);
+** above the index's mark, by their grid. m (at least 24 bytes a code)
+** holds the FTS5 expression, which must outlive the query. */
+static void
+q_grids(struct case_q *q, char *m, const char *const *codes, int n)
+{
+  size_t len = 0;
+  for (int i = 0; i < n; i++)
+    len += (size_t)snprintf(m + len, 24, "%s\"g%.15s\"", i ? " OR " : "",
+                            codes[i]);
+  case_q_text(q,
+              " AND c.rowid IN (SELECT rowid FROM case_bigram WHERE"
+              " case_bigram MATCH ? UNION ALL SELECT c.rowid FROM cases c"
+              " WHERE c.rowid > (SELECT value FROM counter WHERE"
+              " name = 'search') AND c.grid_code IN (?",
+              m);
+  bind_next(q, 't', codes[0], 0);
+  for (int i = 1; i < n; i++)
+    case_q_text(q, ", ?", codes[i]);
+  case_q_add(q, "))");
+}
+
 /* The case has a task of a department (bound): its own tasks looked up by
 ** case number. The unary + keeps SQLite from reading the department's
 ** index instead, which it would for every case — every task the
@@ -789,6 +833,27 @@ case_q_overdue(struct case_q *q, int64_t now)
              now);
 }
 
+/* Are the cases of `who` under filter f those of a few unit grids (the
+** filter's area a grid, or every code of the scope of a role that works
+** in areas a grid's), looked up by q_grids()? */
+static int
+of_grids(const struct org_user *who, const struct case_filter *f)
+{
+  const char *s = who->scope;
+  if (f->area && area_level_of_code(f->area) == AREA_GRID) return 1;
+  if (who->role == ROLE_PUBLIC || who->role == ROLE_DEPARTMENT ||
+      who->role == ROLE_SYSTEM || !*s)
+    return 0;
+  for (int k = 0; *s && k < 16; k++) {
+    char code[32];
+    size_t len = strcspn(s, ",");
+    snprintf(code, sizeof code, "%.*s", (int)len, s);
+    if (area_level_of_code(code) != AREA_GRID) return 0;
+    s += len + (s[len] == ',');
+  }
+  return 1;
+}
+
 /* Add the WHERE terms of the filter and of who's visibility. The scope
 ** codes are copied into `scopes` (which must outlive the query). */
 int
@@ -796,23 +861,30 @@ case_q_where(struct case_q *q, struct case_env *env, const struct org_user *who,
              const struct case_filter *f, char scopes[16][32], struct cg_err *e)
 {
   int64_t now = case_now(env);
+  /* a few grids' cases are few: the other terms test them, and the unary
+  ** + keeps SQLite from reading an index of the whole store for one of
+  ** them instead (a state's, a category's: a million cases) */
+  int grids = of_grids(who, f);
 
   case_q_add(q, " WHERE 1 = 1");
   if (f->state) {
     if (strcmp(f->state, "open") == 0)
-      case_q_add(q, " AND " CASE_SQL_OPEN);
+      case_q_add(q, grids ? " AND +" CASE_SQL_OPEN : " AND " CASE_SQL_OPEN);
     else if (case_state_parse(f->state) < 0)
       return cg_fail(e, CG_EINVAL, "unknown state '%s'", f->state);
     else
-      case_q_text(q, " AND c.state = ?", f->state);
+      case_q_text(q, grids ? " AND +c.state = ?" : " AND c.state = ?",
+                  f->state);
   }
   if (f->scheme) case_q_text(q, " AND c.scheme = ?", f->scheme);
   /* the codes starting with the prefix sort between it and it followed by
   ** U+10FFFF (codes are ASCII): two comparisons a row, no substr() */
   if (f->code_prefix)
     case_q_text2(q,
-                 " AND c.category_code >= ? AND"
-                 " c.category_code < ? || char(1114111)",
+                 grids ? " AND +c.category_code >= ? AND"
+                         " +c.category_code < ? || char(1114111)"
+                       : " AND c.category_code >= ? AND"
+                         " c.category_code < ? || char(1114111)",
                  f->code_prefix);
   if (f->area) {
     switch (area_level_of_code(f->area)) {
@@ -823,7 +895,7 @@ case_q_where(struct case_q *q, struct case_env *env, const struct org_user *who,
       case_q_text(q, " AND c.community_code = ?", f->area);
       break;
     case AREA_GRID:
-      case_q_text(q, " AND c.grid_code = ?", f->area);
+      q_grids(q, q->grids[0], (const char *const[]){f->area}, 1);
       break;
     case AREA_DISTRICT:
       break;
@@ -832,14 +904,21 @@ case_q_where(struct case_q *q, struct case_env *env, const struct org_user *who,
     }
   }
   if (f->dept) case_q_text(q, HAS_TASK_OF, f->dept);
-  if (f->component) case_q_text(q, " AND c.component_id = ?", f->component);
+  if (f->component)
+    case_q_text(q,
+                grids ? " AND +c.component_id = ?" : " AND c.component_id = ?",
+                f->component);
   if (f->source) case_q_text(q, " AND c.source = ?", f->source);
   if (f->overdue) {
     case_q_add(q, " AND ");
     case_q_overdue(q, now);
   }
-  if (f->from) case_q_num(q, " AND c.created_at >= ?", f->from);
-  if (f->to) case_q_num(q, " AND c.created_at < ?", f->to);
+  if (f->from)
+    case_q_num(q, grids ? " AND +c.created_at >= ?" : " AND c.created_at >= ?",
+               f->from);
+  if (f->to)
+    case_q_num(q, grids ? " AND +c.created_at < ?" : " AND c.created_at < ?",
+               f->to);
   if (f->text && *f->text && q_search(q, f->text, e) != CG_OK) return CG_EINVAL;
   /* visibility, as in visibility() above */
   switch (who->role) {
@@ -852,24 +931,32 @@ case_q_where(struct case_q *q, struct case_env *env, const struct org_user *who,
   case ROLE_SYSTEM:
     break;
   default: {
-    const char *s = who->scope;
-    int k = 0;
+    const char *s = who->scope, *codes[16];
+    int k = 0, ngrid = 0;
     case_q_text(q, " AND (c.state <> 'draft' OR c.reporter_login = ?)",
                 who->login);
     if (!*s) break;
-    case_q_add(q, " AND (1 = 0");
     while (*s && k < 16) {
       size_t len = strcspn(s, ",");
       snprintf(scopes[k], 32, "%.*s", (int)len, s);
-      case_q_text2(q, " OR substr(c.grid_code, 1, length(?)) = ?", scopes[k]);
+      codes[k] = scopes[k];
+      ngrid += area_level_of_code(scopes[k]) == AREA_GRID;
       k++;
       s += len;
       if (*s == ',') s++;
     }
+    if (ngrid == k) { /* a few grids: their cases looked up */
+      q_grids(q, q->grids[1], codes, k);
+      break;
+    }
+    case_q_add(q, " AND (1 = 0");
+    for (int i = 0; i < k; i++)
+      case_q_text2(q, " OR substr(c.grid_code, 1, length(?)) = ?", scopes[i]);
     case_q_add(q, ")");
   }
   }
-  return CG_OK;
+  return q->full ? cg_fail(e, CG_EINVAL, "too long a filter to search by")
+                 : CG_OK;
 }
 
 /* The cache's key of case `no` as the list shows it in `view` (see

@@ -41,7 +41,7 @@ local(int y, int m, int d, int hh, int mm)
   return cal_local_time(cs.cal, y, m, d, hh * 3600 + mm * 60);
 }
 
-enum { GW, GW2, OP, SL, DI, DH, DS, ST, LE, PU, PU2, AD, SY, NUSERS };
+enum { GW, GW2, OP, SL, DI, DH, DS, ST, LE, PU, PU2, AD, SY, GWG, NUSERS };
 static struct org_user users[NUSERS];
 
 static void
@@ -956,21 +956,17 @@ test_lists_kept_rendered_follow_the_store(void **state)
   env->cache = NULL;
 }
 
-/* Numbers of the cases a search by `who` finds since `from`, joined by
-** spaces in the order listed (newest first), into out. */
+/* Numbers of the cases a list by `who` under filter f shows, newest first,
+** joined by spaces, into out. CG_OK or the list's error. */
 static int
-search(int who, int64_t from, const char *text, char *out, size_t n)
+nos_of(int who, const struct case_filter *f, char *out, size_t n)
 {
-  struct case_filter f;
   struct cg_err e = {0};
   json_t *j, *c;
   size_t i;
 
-  memset(&f, 0, sizeof f);
-  f.from = from;
-  f.text = text;
   out[0] = 0;
-  if (!(j = case_list_json(env, &users[who], &f, &e))) return e.code;
+  if (!(j = case_list_json(env, &users[who], f, &e))) return e.code;
   json_array_foreach(json_object_get(j, "cases"), i, c)
   {
     size_t len = strlen(out);
@@ -979,6 +975,19 @@ search(int who, int64_t from, const char *text, char *out, size_t n)
   }
   json_decref(j);
   return CG_OK;
+}
+
+/* Numbers of the cases a search by `who` finds since `from`, joined by
+** spaces in the order listed (newest first), into out. */
+static int
+search(int who, int64_t from, const char *text, char *out, size_t n)
+{
+  struct case_filter f;
+
+  memset(&f, 0, sizeof f);
+  f.from = from;
+  f.text = text;
+  return nos_of(who, &f, out, n);
 }
 
 static void
@@ -1149,6 +1158,88 @@ test_search_finds_cases_not_indexed_yet(void **state)
   assert_string_equal(got, want);
   assert_int_equal(search(OP, from, "井盖", got, sizeof got), CG_OK);
   assert_string_equal(got, want);
+}
+
+/* The numbers of the cases a list by `who` shows (area: its filter, or
+** NULL), newest first, joined by spaces, into out (at most 100). */
+static void
+list_nos(int who, const char *area, char *out, size_t n)
+{
+  struct case_filter f;
+
+  memset(&f, 0, sizeof f);
+  f.area = area;
+  f.limit = 100;
+  assert_int_equal(nos_of(who, &f, out, n), CG_OK);
+}
+
+/* The same as the store holds them: its cases of grid `grid`, newest
+** first, that are not drafts. */
+static void
+stored(const char *grid, char *out, size_t n)
+{
+  struct db_stmt *st;
+  struct cg_err e = {0};
+  out[0] = 0;
+  assert_int_equal(db_prepare(db, &st,
+                              "SELECT no FROM cases WHERE grid_code = ? AND"
+                              " state <> 'draft' ORDER BY created_at DESC,"
+                              " no DESC LIMIT 100",
+                              &e),
+                   CG_OK);
+  db_bind_text(st, 1, grid);
+  while (db_step(st, &e) == DB_ROW) {
+    size_t len = strlen(out);
+    snprintf(out + len, n - len, "%s%s", len ? " " : "", db_col_text(st, 0));
+  }
+  db_finalize(st);
+}
+
+/* A grid worker's list and a list filtered by a grid find the grid's cases
+** through the full-text index, where each case's grid is a word (migration
+** 0019): exactly the store's cases of the grid, the newest ones too while
+** the index has not taken them in, and none of another grid. */
+static void
+test_lists_of_a_grid(void **state)
+{
+  char got[4096], want[4096], no[32], other[32];
+  struct cg_err e = {0};
+  struct case_report x;
+  struct timespec t;
+
+  user(GWG, "gwg", ROLE_GRID_WORKER, pgrid, "");
+  stored(pgrid, want, sizeof want);
+  assert_true(strlen(want) > 0); /* the tests before reported there */
+  list_nos(GWG, NULL, got, sizeof got);
+  assert_string_equal(got, want);
+  list_nos(OP, pgrid, got, sizeof got);
+  assert_string_equal(got, want);
+
+  /* reported while the index waits: found all the same */
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  env->search_every_ms = 3600 * 1000;
+  env->search_at_ms = (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+  clock_now += 100 * 3600;
+  memset(&x, 0, sizeof x);
+  x.scheme = "gb47678";
+  x.kind = "matter";
+  x.code = "06042";
+  x.lat = plat;
+  x.lon = plon;
+  if (case_report(env, &users[OP], &x, no, &e) != CG_OK)
+    fail_msg("report: %s", e.msg);
+  x.lat = olat; /* another street's grid */
+  x.lon = olon;
+  if (case_report(env, &users[OP], &x, other, &e) != CG_OK)
+    fail_msg("report: %s", e.msg);
+  stored(pgrid, want, sizeof want);
+  assert_int_equal(strncmp(want, no, strlen(no)), 0); /* the newest */
+  list_nos(GWG, NULL, got, sizeof got);
+  assert_string_equal(got, want);
+  list_nos(OP, pgrid, got, sizeof got);
+  assert_string_equal(got, want);
+  assert_null(strstr(got, other));
+  env->search_every_ms = 0;
 }
 
 /* `citygrid calendar`: the year's named days as loaded; as CSV, the very
@@ -2443,6 +2534,7 @@ main(void)
       cmocka_unit_test(test_privacy_and_visibility),
       cmocka_unit_test(test_lists_kept_rendered_follow_the_store),
       cmocka_unit_test(test_calendar_command),
+      cmocka_unit_test(test_lists_of_a_grid),
       cmocka_unit_test(test_search_in_chinese),
       cmocka_unit_test(test_search_finds_cases_not_indexed_yet),
       cmocka_unit_test(test_routing_most_specific_wins),
