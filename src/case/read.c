@@ -833,25 +833,30 @@ case_q_overdue(struct case_q *q, int64_t now)
              now);
 }
 
-/* Are the cases of `who` under filter f those of a few unit grids (the
-** filter's area a grid, or every code of the scope of a role that works
-** in areas a grid's), looked up by q_grids()? */
+/* The codes of the scope of `who` (comma-separated area codes) copied
+** into scopes[] and pointed to by codes[], for a role that works in areas
+** (not the public, a department or the system); how many, at most 16.
+** *grids is set if every one is a unit grid's. */
 static int
-of_grids(const struct org_user *who, const struct case_filter *f)
+scope_codes(const struct org_user *who, char scopes[16][32],
+            const char *codes[16], int *grids)
 {
   const char *s = who->scope;
-  if (f->area && area_level_of_code(f->area) == AREA_GRID) return 1;
+  int k = 0;
+
+  *grids = 1;
   if (who->role == ROLE_PUBLIC || who->role == ROLE_DEPARTMENT ||
-      who->role == ROLE_SYSTEM || !*s)
+      who->role == ROLE_SYSTEM)
     return 0;
-  for (int k = 0; *s && k < 16; k++) {
-    char code[32];
+  while (*s && k < 16) {
     size_t len = strcspn(s, ",");
-    snprintf(code, sizeof code, "%.*s", (int)len, s);
-    if (area_level_of_code(code) != AREA_GRID) return 0;
+    snprintf(scopes[k], 32, "%.*s", (int)len, s);
+    codes[k] = scopes[k];
+    *grids &= area_level_of_code(scopes[k]) == AREA_GRID;
+    k++;
     s += len + (s[len] == ',');
   }
-  return 1;
+  return k;
 }
 
 /* Add the WHERE terms of the filter and of who's visibility. The scope
@@ -861,10 +866,13 @@ case_q_where(struct case_q *q, struct case_env *env, const struct org_user *who,
              const struct case_filter *f, char scopes[16][32], struct cg_err *e)
 {
   int64_t now = case_now(env);
+  const char *codes[16];
+  int scope_grids, k = scope_codes(who, scopes, codes, &scope_grids);
   /* a few grids' cases are few: the other terms test them, and the unary
   ** + keeps SQLite from reading an index of the whole store for one of
   ** them instead (a state's, a category's: a million cases) */
-  int grids = of_grids(who, f);
+  int grids = (f->area && area_level_of_code(f->area) == AREA_GRID) ||
+              (k && scope_grids);
 
   case_q_add(q, " WHERE 1 = 1");
   if (f->state) {
@@ -930,22 +938,11 @@ case_q_where(struct case_q *q, struct case_env *env, const struct org_user *who,
     break;
   case ROLE_SYSTEM:
     break;
-  default: {
-    const char *s = who->scope, *codes[16];
-    int k = 0, ngrid = 0;
+  default:
     case_q_text(q, " AND (c.state <> 'draft' OR c.reporter_login = ?)",
                 who->login);
-    if (!*s) break;
-    while (*s && k < 16) {
-      size_t len = strcspn(s, ",");
-      snprintf(scopes[k], 32, "%.*s", (int)len, s);
-      codes[k] = scopes[k];
-      ngrid += area_level_of_code(scopes[k]) == AREA_GRID;
-      k++;
-      s += len;
-      if (*s == ',') s++;
-    }
-    if (ngrid == k) { /* a few grids: their cases looked up */
+    if (!k) break;     /* the whole district */
+    if (scope_grids) { /* a few grids: their cases looked up */
       q_grids(q, q->grids[1], codes, k);
       break;
     }
@@ -953,7 +950,6 @@ case_q_where(struct case_q *q, struct case_env *env, const struct org_user *who,
     for (int i = 0; i < k; i++)
       case_q_text2(q, " OR substr(c.grid_code, 1, length(?)) = ?", scopes[i]);
     case_q_add(q, ")");
-  }
   }
   return q->full ? cg_fail(e, CG_EINVAL, "too long a filter to search by")
                  : CG_OK;
