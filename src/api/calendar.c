@@ -8,8 +8,6 @@
 #include "api.h"
 
 #include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
 
 /* A year of a calendar, for its CSV. */
 struct year {
@@ -33,24 +31,11 @@ calendar_get_api(struct http_req *r)
 {
   struct case_setup *s = api_app(r)->cases;
   struct year y = {case_setup_cal(s), 0};
-  const char *v = http_arg(r, "year");
+  struct cg_err e = {0};
   int st;
 
-  if (v) {
-    char *end;
-    long n = strtol(v, &end, 10);
-    if (*end || end == v || n < 1970 || n > 2999)
-      return http_reply_error(r, 400, "invalid",
-                              "year is a year from 1970 to 2999, "
-                              "not '%.20s'",
-                              v);
-    y.y = (int)n;
-  } else {
-    time_t t = time(NULL) + cal_utc_offset(y.cal);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    y.y = tm.tm_year + 1900;
-  }
+  if (case_calendar_year(y.cal, http_arg(r, "year"), &y.y, &e) != CG_OK)
+    return http_reply_err(r, &e);
   if ((st = api_csv_reply(r, NULL, &y, year_csv))) return st;
   return http_reply_json(r, 200, case_calendar_json(s, y.cal, y.y));
 }

@@ -493,6 +493,11 @@ int case_setup_reload_calendar(struct case_setup *s, struct cg_err *e);
 json_t *case_calendar_json(const struct case_setup *s, const struct cal *cal,
                            int y);
 
+/* The year a calendar is shown for: s ("2027", from 1970 to 2999), or for
+** s NULL this year in the district's time. CG_OK, or CG_EINVAL naming s. */
+int case_calendar_year(const struct cal *cal, const char *s, int *y,
+                       struct cg_err *e);
+
 /* The same days, as the CSV `citygrid import calendar` reads, to out.
 ** CG_OK, or CG_EIO if it cannot be written. */
 int case_calendar_csv(const struct cal *cal, int y, FILE *out,

@@ -24,28 +24,43 @@ cmp_str(const void *a, const void *b)
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Load every .csv file of DIR/calendar into cal, in name order. */
+/* The calendar files of DIR/calendar (named *.csv, not starting with a
+** dot), at most 64, in name order — the order they load in — into names
+** (each malloc'd; the caller frees them). Returns how many. */
 static int
-load_calendars(struct cal *cal, const char *data_dir, struct cg_err *e)
+calendar_names(const char *data_dir, char *names[64])
 {
-  char dir[4200], path[4500];
-  char *names[64];
-  int n = 0, rc = CG_OK;
+  char dir[4200];
   struct dirent *d;
+  int n = 0;
   DIR *dh;
 
   snprintf(dir, sizeof dir, "%s/calendar", data_dir);
-  if (!(dh = opendir(dir))) return CG_OK; /* none: plain weekdays */
+  if (!(dh = opendir(dir))) return 0; /* none: plain weekdays */
   while ((d = readdir(dh)) && n < 64) {
     size_t len = strlen(d->d_name);
-    if (len > 4 && strcmp(d->d_name + len - 4, ".csv") == 0)
-      names[n++] = strdup(d->d_name);
+    if (len > 4 && strcmp(d->d_name + len - 4, ".csv") == 0 &&
+        d->d_name[0] != '.' && (names[n] = strdup(d->d_name)))
+      n++;
   }
   closedir(dh);
-  qsort(names, n, sizeof names[0], cmp_str);
+  qsort(names, (size_t)n, sizeof names[0], cmp_str);
+  return n;
+}
+
+/* Load every calendar file of DIR/calendar but `except` (NULL: none) into
+** cal, in name order. */
+static int
+load_calendars(struct cal *cal, const char *data_dir, const char *except,
+               struct cg_err *e)
+{
+  char path[4500], *names[64];
+  int n = calendar_names(data_dir, names), rc = CG_OK;
+
   for (int i = 0; i < n; i++) {
-    snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-    if (rc == CG_OK) rc = cal_load(cal, path, NULL, e);
+    snprintf(path, sizeof path, "%s/calendar/%s", data_dir, names[i]);
+    if (rc == CG_OK && (!except || strcmp(names[i], except) != 0))
+      rc = cal_load(cal, path, NULL, e);
     free(names[i]);
   }
   return rc;
@@ -68,7 +83,7 @@ calendar_new(struct case_setup *s, struct cal **out, struct cg_err *e)
     cal_free(cal);
     return rc;
   }
-  if ((rc = load_calendars(cal, s->data_dir, e)) != CG_OK) {
+  if ((rc = load_calendars(cal, s->data_dir, NULL, e)) != CG_OK) {
     cal_free(cal);
     return rc;
   }
@@ -140,39 +155,55 @@ areas_version(struct db *db)
   return v;
 }
 
-/* The district's code in the store into buf (8 bytes), "000000" if none. */
-static void
-district_code(struct db *db, char *buf)
+/* The district's code in the store into buf (8 bytes), "000000" if none;
+** CG_OK or the store's error (buf "000000"). */
+static int
+district_code(struct db *db, char *buf, struct cg_err *e)
 {
   struct db_stmt *st;
+  int rc;
   snprintf(buf, 8, "000000");
-  if (db_prepare(db, &st, "SELECT code FROM area WHERE level = 'district'",
-                 NULL) != CG_OK)
-    return;
-  if (db_step(st, NULL) == DB_ROW && db_col_text(st, 0))
+  if ((rc = db_prepare(db, &st,
+                       "SELECT code FROM area WHERE level ="
+                       " 'district'",
+                       e)) != CG_OK)
+    return rc;
+  if (db_step(st, e) == DB_ROW && db_col_text(st, 0))
     snprintf(buf, 8, "%s", db_col_text(st, 0));
   db_finalize(st);
+  return CG_OK;
 }
 
-const struct area_locator *
-case_setup_loc(struct case_setup *s, struct db *db)
+/* Is a look due — a second since *checked_ms (monotonic), and no other
+** thread looking? Then 1, with mu held and *checked_ms moved on; the
+** caller looks and unlocks. */
+static int
+look_due(int64_t *checked_ms, pthread_mutex_t *mu)
 {
   struct timespec t;
   int64_t now;
 
   clock_gettime(CLOCK_MONOTONIC, &t);
   now = (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+  if (now - __atomic_load_n(checked_ms, __ATOMIC_RELAXED) < 1000 ||
+      pthread_mutex_trylock(mu) != 0)
+    return 0;
+  __atomic_store_n(checked_ms, now, __ATOMIC_RELAXED);
+  return 1;
+}
+
+const struct area_locator *
+case_setup_loc(struct case_setup *s, struct db *db)
+{
   /* the counter asked once a second, by one thread, which also loads */
-  if (now - __atomic_load_n(&s->loc_checked_ms, __ATOMIC_RELAXED) >= 1000 &&
-      pthread_mutex_trylock(&s->loc_mu) == 0) {
+  if (look_due(&s->loc_checked_ms, &s->loc_mu)) {
     int64_t v = areas_version(db);
-    __atomic_store_n(&s->loc_checked_ms, now, __ATOMIC_RELAXED);
     if (v >= 0 && v != s->areas) {
       struct case_retired *old = malloc(sizeof *old);
       struct area_locator *loc = NULL;
       char district[8];
       s->areas = v; /* areas that fail to load are not tried again */
-      district_code(db, district);
+      district_code(db, district, NULL);
       if (old && strcmp(district, s->district) == 0 &&
           area_locator_load(db, &loc, NULL) == CG_OK) {
         retire(s, old, NULL, s->loc);
@@ -189,17 +220,10 @@ case_setup_loc(struct case_setup *s, struct db *db)
 const struct cal *
 case_setup_cal(struct case_setup *s)
 {
-  struct timespec t;
-  int64_t now;
-
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  now = (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
   /* a look at the directory once a second, by one thread */
-  if (now - __atomic_load_n(&s->cal_checked_ms, __ATOMIC_RELAXED) >= 1000 &&
-      pthread_mutex_trylock(&s->cal_mu) == 0) {
+  if (look_due(&s->cal_checked_ms, &s->cal_mu)) {
     int64_t stamp = calendar_stamp(s->data_dir);
     int changed = stamp != s->cal_stamp;
-    __atomic_store_n(&s->cal_checked_ms, now, __ATOMIC_RELAXED);
     s->cal_stamp = stamp; /* a file that fails to load is not tried again */
     pthread_mutex_unlock(&s->cal_mu);
     if (changed) case_setup_reload_calendar(s, NULL);
@@ -212,7 +236,6 @@ case_setup_load(struct case_setup *s, const char *data_dir, struct db *db,
                 struct cg_err *e)
 {
   char path[4200];
-  struct db_stmt *st;
   int rc;
 
   memset(s, 0, sizeof *s);
@@ -228,17 +251,10 @@ case_setup_load(struct case_setup *s, const char *data_dir, struct db *db,
     case_setup_release(s);
     return rc;
   }
-  if ((rc = db_prepare(db, &st,
-                       "SELECT code FROM area WHERE level ="
-                       " 'district'",
-                       e)) != CG_OK) {
+  if ((rc = district_code(db, s->district, e)) != CG_OK) {
     case_setup_release(s);
     return rc;
   }
-  if (db_step(st, e) == DB_ROW)
-    snprintf(s->district, sizeof s->district, "%s", db_col_text(st, 0));
-  db_finalize(st);
-  if (!*s->district) snprintf(s->district, sizeof s->district, "000000");
   if (area_locator_load(db, &s->loc, e) != CG_OK) {
     if (e && e->code != CG_ENOTFOUND) {
       case_setup_release(s);
@@ -273,76 +289,56 @@ case_setup_release(struct case_setup *s)
   s->cache = NULL;
 }
 
-/* Days in month m (1-12) of year y. */
 static int
-month_days(int y, int m)
-{
-  static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return days[m - 1] + (m == 2 && leap);
-}
-
-/* Call fn for every day of year y that a calendar file names. */
-static int
-named_days(const struct cal *cal, int y,
-           int (*fn)(void *arg, int y, int m, int d, const char *kind,
-                     const char *name),
-           void *arg)
-{
-  for (int m = 1; m <= 12; m++)
-    for (int d = 1; d <= month_days(y, m); d++) {
-      const char *name = cal_day_name(cal, y, m, d);
-      int rc;
-      if (!name) continue;
-      rc = fn(arg, y, m, d,
-              cal_is_workday(cal, y, m, d) ? "workday" : "holiday", name);
-      if (rc) return rc;
-    }
-  return 0;
-}
-
-static int
-day_json(void *arg, int y, int m, int d, const char *kind, const char *name)
+day_json(void *arg, int y, int m, int d, int work, const char *name)
 {
   char date[16];
   snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, d);
-  return json_array_append_new(arg, json_pack("{s:s, s:s, s:s}", "date", date,
-                                              "kind", kind, "name", name));
+  return json_array_append_new(
+      arg, json_pack("{s:s, s:s, s:s}", "date", date, "kind",
+                     work ? "workday" : "holiday", "name", name));
 }
 
 json_t *
 case_calendar_json(const struct case_setup *s, const struct cal *cal, int y)
 {
-  char dir[4200], *names[64];
+  char *names[64];
   json_t *files = json_array(), *days = json_array();
-  struct dirent *d;
-  int n = 0;
-  DIR *dh;
+  int n = calendar_names(s->data_dir, names);
 
-  snprintf(dir, sizeof dir, "%s/calendar", s->data_dir);
-  if ((dh = opendir(dir))) {
-    while ((d = readdir(dh)) && n < 64) {
-      size_t len = strlen(d->d_name);
-      if (len > 4 && strcmp(d->d_name + len - 4, ".csv") == 0 &&
-          d->d_name[0] != '.' && (names[n] = strdup(d->d_name)))
-        n++;
-    }
-    closedir(dh);
-  }
-  qsort(names, n, sizeof names[0], cmp_str); /* in the order they load */
   for (int i = 0; i < n; i++) {
     json_array_append_new(files, json_string(names[i]));
     free(names[i]);
   }
-  named_days(cal, y, day_json, days);
+  cal_each_listed(cal, y, day_json, days);
   return json_pack("{s:i, s:s, s:i, s:o, s:o}", "year", y, "hours",
                    s->conf.work_hours, "utc_offset", cal_utc_offset(cal),
                    "files", files, "days", days);
 }
 
-static int
-day_csv(void *arg, int y, int m, int d, const char *kind, const char *name)
+int
+case_calendar_year(const struct cal *cal, const char *s, int *y,
+                   struct cg_err *e)
 {
+  char *end;
+  long n;
+
+  if (!s) {
+    *y = cal_local_year(cal, (int64_t)time(NULL));
+    return CG_OK;
+  }
+  n = strtol(s, &end, 10);
+  if (*end || end == s || n < 1970 || n > 2999)
+    return cg_fail(e, CG_EINVAL,
+                   "year is a year from 1970 to 2999, not '%.20s'", s);
+  *y = (int)n;
+  return CG_OK;
+}
+
+static int
+day_csv(void *arg, int y, int m, int d, int work, const char *name)
+{
+  const char *kind = work ? "workday" : "holiday";
   /* names are free text: quoted when they hold what CSV quotes */
   if (strpbrk(name, ",\"\r\n")) {
     fprintf(arg, "%04d-%02d-%02d,%s,\"", y, m, d, kind);
@@ -358,7 +354,8 @@ day_csv(void *arg, int y, int m, int d, const char *kind, const char *name)
 int
 case_calendar_csv(const struct cal *cal, int y, FILE *out, struct cg_err *e)
 {
-  if (fputs("date,kind,name\n", out) < 0 || named_days(cal, y, day_csv, out))
+  if (fputs("date,kind,name\n", out) < 0 ||
+      cal_each_listed(cal, y, day_csv, out))
     return cg_fail(e, CG_EIO, "cannot write the calendar");
   return CG_OK;
 }
@@ -394,21 +391,7 @@ import_calendar(const char *data_dir, const char *path, const char *name,
   }
   /* the others first (less the one being replaced), then this one: a
   ** date given twice across files is refused here, not at start-up */
-  {
-    DIR *dh = opendir(dir);
-    struct dirent *d;
-    rc = CG_OK;
-    while (dh && (d = readdir(dh)) && rc == CG_OK) {
-      size_t len = strlen(d->d_name);
-      char other[4500];
-      if (len <= 4 || strcmp(d->d_name + len - 4, ".csv") ||
-          strcmp(d->d_name, base) == 0)
-        continue;
-      snprintf(other, sizeof other, "%s/%s", dir, d->d_name);
-      rc = cal_load(cal, other, NULL, e);
-    }
-    if (dh) closedir(dh);
-  }
+  rc = load_calendars(cal, data_dir, base, e);
   if (rc == CG_OK) rc = cal_load(cal, path, n, e);
   cal_free(cal);
   if (rc != CG_OK) return rc;

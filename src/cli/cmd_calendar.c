@@ -7,9 +7,7 @@
 #include "cli.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "case/case.h"
 
@@ -26,23 +24,11 @@ cmd_calendar(struct cli *cli, struct opts *o)
     cg_fail(&e, CG_EINVAL, "unknown format '%s' (text, json or csv)", fmt);
     return cli_fail(&e);
   }
-  if (o->npos) {
-    char *end;
-    long n = strtol(o->pos[0], &end, 10);
-    if (*end || end == o->pos[0] || n < 1970 || n > 2999) {
-      cg_fail(&e, CG_EINVAL, "YEAR is a year from 1970 to 2999, not '%s'",
-              o->pos[0]);
-      return cli_fail(&e);
-    }
-    y = (int)n;
-  }
   if (case_setup_load(&cs, cli->data_dir, cli->db, &e) != CG_OK)
     return cli_fail(&e);
-  if (!o->npos) { /* this year, in the district's time */
-    time_t t = time(NULL) + cal_utc_offset(cs.cal);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    y = tm.tm_year + 1900;
+  if (case_calendar_year(cs.cal, o->npos ? o->pos[0] : NULL, &y, &e) != CG_OK) {
+    case_setup_release(&cs);
+    return cli_fail(&e);
   }
   if (fmt && strcmp(fmt, "csv") == 0) {
     if (case_calendar_csv(cs.cal, y, stdout, &e) != CG_OK) rc = cli_fail(&e);

@@ -561,3 +561,31 @@ cal_local_time(const struct cal *c, int y, int m, int d, int64_t sec)
   int mm = (int)floor_mod(m - 1, 12) + 1;
   return (days_from_civil(yy, mm, 1) + d - 1) * DAY + sec - c->offset;
 }
+
+int
+cal_local_year(const struct cal *c, int64_t t)
+{
+  int64_t y;
+  int m, d;
+  civil_from_days(floor_div(t + c->offset, DAY), &y, &m, &d);
+  return (int)y;
+}
+
+int
+cal_each_listed(const struct cal *c, int y,
+                int (*fn)(void *arg, int y, int m, int d, int work,
+                          const char *name),
+                void *arg)
+{
+  int64_t end = days_from_civil((int64_t)y + 1, 1, 1);
+
+  for (size_t i = listed_after(c, days_from_civil(y, 1, 1) - 1);
+       i < c->ndays && c->days[i].day < end; i++) {
+    int64_t yy;
+    int m, d, rc;
+    civil_from_days(c->days[i].day, &yy, &m, &d);
+    if ((rc = fn(arg, y, m, d, c->days[i].work, c->days[i].name)) != 0)
+      return rc;
+  }
+  return 0;
+}

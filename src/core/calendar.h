@@ -106,4 +106,16 @@ int64_t cal_between(const struct cal *c, int64_t t0, int64_t t1);
 ** of the month before). */
 int64_t cal_local_time(const struct cal *c, int y, int m, int d, int64_t sec);
 
+/* The district's local year at Unix time t. */
+int cal_local_year(const struct cal *c, int64_t t);
+
+/* Call fn(arg, y, m, d, work, name) for each day of local year y that a
+** loaded file lists, in date order (work: 1 for "workday", 0 for
+** "holiday"; name belongs to c). Stops at fn's first non-zero return and
+** returns it; 0 when every day was given. */
+int cal_each_listed(const struct cal *c, int y,
+                    int (*fn)(void *arg, int y, int m, int d, int work,
+                              const char *name),
+                    void *arg);
+
 #endif

@@ -409,6 +409,52 @@ test_long_limits(void **state)
   cal_free(c);
 }
 
+/* cal_each_listed(): a year's listed days in date order, only that year's
+** (2026 begins with 元旦 on 01-01 and its make-up day 01-04; 2025's last
+** listed day is not given for 2026). */
+static int
+collect(void *arg, int y, int m, int d, int work, const char *name)
+{
+  char *out = arg;
+  size_t len = strlen(out);
+  snprintf(out + len, 4096 - len, "%04d-%02d-%02d %d %s\n", y, m, d, work,
+           name);
+  return 0;
+}
+
+static int
+stop_at_first(void *arg, int y, int m, int d, int work, const char *name)
+{
+  ++*(int *)arg;
+  return 7;
+}
+
+static void
+test_listed_days_of_a_year(void **state)
+{
+  struct cal *c = cal_shipped();
+  char out[4096] = "";
+  int calls = 0;
+
+  assert_int_equal(cal_each_listed(c, 2026, collect, out), 0);
+  assert_int_equal(strncmp(out, "2026-01-01 0 元旦\n2026-01-02 0 元旦\n", 32),
+                   0);
+  assert_non_null(strstr(out, "2026-01-04 1 元旦调休\n"));
+  assert_non_null(strstr(out, "2026-10-01 0 "));
+  assert_null(strstr(out, "2025-"));
+  out[0] = 0;
+  assert_int_equal(cal_each_listed(c, 2027, collect, out), 0);
+  assert_string_equal(out, "");
+  assert_int_equal(cal_each_listed(c, 2026, stop_at_first, &calls), 7);
+  assert_int_equal(calls, 1);
+  /* the local year: 2026-12-31 16:00 UTC is 2027 in the district */
+  assert_int_equal(cal_local_year(c, at(c, 2026, 12, 31, 23, 59)), 2026);
+  assert_int_equal(cal_local_year(c, at(c, 2027, 1, 1, 0, 0)), 2027);
+  assert_int_equal(cal_local_year(c, 1798732800 - 1), 2026); /* 16:00 UTC */
+  assert_int_equal(cal_local_year(c, 1798732800), 2027);
+  cal_free(c);
+}
+
 int
 main(void)
 {
@@ -423,6 +469,7 @@ main(void)
       cmocka_unit_test(test_hours),
       cmocka_unit_test(test_between_inverts_add),
       cmocka_unit_test(test_long_limits),
+      cmocka_unit_test(test_listed_days_of_a_year),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
