@@ -14,6 +14,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 echo "# bench_locate"
 "$build/bench_locate" "$tmp/locate"
+echo "# bench_json"
+"$build/bench_json"
 echo "# bench_cases"
 "$build/bench_cases" "$cases" "$tmp/cases"
 echo "# bench_report"

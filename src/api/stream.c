@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/json.h"
 #include "core/str.h"
 
 #define RING 4096   /* events kept for streams that fall behind */
@@ -84,7 +85,7 @@ pump_once(struct db *db)
   {
     int64_t g = json_integer_value(json_object_get(j, "gseq"));
     struct ev *v = &hub.ring[g % RING];
-    char *text = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10));
+    char *text = cg_json_dumps(j, 10, NULL);
     pthread_mutex_lock(&hub_mu);
     free(v->json);
     v->gseq = g;

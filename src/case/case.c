@@ -15,6 +15,7 @@
 #include <math.h>
 
 #include "attach/attach.h"
+#include "core/json.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -1139,11 +1140,11 @@ data_text(json_t *data, char *buf, size_t n, char **big)
   if (!data || !json_object_size(data)) return "{}";
   /* members in the order they were set: the hash is over the stored text,
   ** so no order needs to be canonical */
-  if ((len = json_dumpb(data, buf, n - 1, JSON_COMPACT)) > 0 && len < n) {
+  if ((len = cg_json_dumpb(data, buf, n - 1, 0)) > 0 && len < n) {
     buf[len] = 0;
     return buf;
   }
-  return *big = json_dumps(data, JSON_COMPACT);
+  return *big = cg_json_dumps(data, 0, NULL);
 }
 
 int

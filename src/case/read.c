@@ -9,7 +9,8 @@
 */
 #include "case_int.h"
 
-#include "../core/bigram.h"
+#include "core/bigram.h"
+#include "core/json.h"
 #include "attach/attach.h"
 
 #include <stdio.h>
@@ -1001,7 +1002,7 @@ list_case(struct case_env *env, const struct org_user *who, const char *no,
   if (case_load(env->db, no, &k, e) != CG_OK) return CG_EDB;
   vis = visibility(who, &k);
   j = stored_case_json(env, who, &k, vis, 0);
-  text = json_dumps(j, CASE_JSON_FLAGS);
+  text = cg_json_dumps(j, 10, NULL);
   json_decref(j);
   if (!text) return cg_fail(e, CG_ENOMEM, "out of memory");
   fputs(text, out);
@@ -1041,7 +1042,7 @@ list_build(struct case_env *env, const struct org_user *who,
                 (json_int_t)(total > CASE_COUNT_MAX ? CASE_COUNT_MAX : total),
                 "total_exact", total <= CASE_COUNT_MAX, "limit", limit,
                 "offset", f->offset);
-  htext = head ? json_dumps(head, CASE_JSON_FLAGS) : NULL;
+  htext = head ? cg_json_dumps(head, 10, NULL) : NULL;
   json_decref(head);
   if (!htext) return cg_fail(e, CG_ENOMEM, "out of memory");
   fwrite(htext, 1, strlen(htext) - 1, out);

@@ -32,6 +32,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "core/json.h"
+
 struct req_state {
   struct http_req r;
   char *buf; /* body being collected */
@@ -375,23 +377,22 @@ compressible(const char *type)
 #define GZIP_MIN 1024         /* smaller replies go as they are */
 #define GZIP_FAST (512 << 10) /* larger ones at zlib's fastest level */
 
-/* Dumped into a buffer of the thread's own and copied out at its size:
-** json_dumps() grows its string piece by piece, a dozen reallocations for
-** a case. A larger reply is dumped again straight into a buffer of the
-** size the first dump found. */
+/* Written into a buffer of the thread's own and copied out at its size
+** (growing a string piece by piece would take a dozen reallocations for a
+** case). A larger reply is written again straight into a buffer of the
+** size the first pass found. */
 char *
 http_json_text(const json_t *j, size_t *len)
 {
   static __thread char buf[64 * 1024];
-  const size_t flags = JSON_COMPACT | JSON_REAL_PRECISION(10);
-  size_t n = json_dumpb(j, buf, sizeof buf, flags);
+  size_t n = cg_json_dumpb(j, buf, sizeof buf, 10);
   char *out;
 
   *len = 0;
   if (n == 0 || !(out = malloc(n + 1))) return NULL;
   if (n <= sizeof buf)
     memcpy(out, buf, n);
-  else if (json_dumpb(j, out, n, flags) != n) {
+  else if (cg_json_dumpb(j, out, n, 10) != n) {
     free(out);
     return NULL;
   }
