@@ -293,7 +293,7 @@ struct case_q {
   char words[1200]; /* search words the query binds, NUL-separated */
   size_t wlen;
   char pairs[1400];   /* the FTS5 expression it binds: the words' pairs */
-  char grids[2][400]; /* ...and the grids' words: the area's, the scope's */
+  char grids[2][400]; /* ...and the areas' words: the filter's, the scope's */
 };
 
 /* Append SQL text; with a value bound to its one placeholder. */

@@ -790,29 +790,35 @@ q_search(struct case_q *q, const char *text, struct cg_err *e)
   return CG_OK;
 }
 
-/* The cases of the n unit grids codes[] (15 digits each): the index of
-** character pairs holds each case's grid as a word (migration 0019), so
-** they are looked up there, not read from every case of the store as a
-** test on the grid would (an index on the grid would slow every report);
-** above the index's mark, by their grid. m (at least 24 bytes a code)
-** holds the FTS5 expression, which must outlive the query. */
+/* The cases of the n unit grids and communities codes[] (15 and 12
+** digits): the index of character pairs holds each case's grid as a word
+** (migration 0019), so a grid's cases are that word's and a community's
+** those of the words its grid codes start with ("g410104007011"*). They
+** are looked up there, not read from every case of the store as a test on
+** the grid would (an index on the grid would slow every report); above
+** the index's mark, by their grid or community. m (at least 24 bytes a
+** code) holds the FTS5 expression, which must outlive the query. */
 static void
-q_grids(struct case_q *q, char *m, const char *const *codes, int n)
+q_areas(struct case_q *q, char *m, const char *const *codes, int n)
 {
   size_t len = 0;
   for (int i = 0; i < n; i++)
-    len += (size_t)snprintf(m + len, 24, "%s\"g%.15s\"", i ? " OR " : "",
-                            codes[i]);
+    len += (size_t)snprintf(
+        m + len, 24, "%s\"g%.15s\"%s", i ? " OR " : "", codes[i],
+        area_level_of_code(codes[i]) == AREA_COMMUNITY ? "*" : "");
   case_q_text(q,
               " AND c.rowid IN (SELECT rowid FROM case_bigram WHERE"
               " case_bigram MATCH ? UNION ALL SELECT c.rowid FROM cases c"
               " WHERE c.rowid > (SELECT value FROM counter WHERE"
-              " name = 'search') AND c.grid_code IN (?",
+              " name = 'search') AND (c.grid_code IN (?",
               m);
   bind_next(q, 't', codes[0], 0);
   for (int i = 1; i < n; i++)
     case_q_text(q, ", ?", codes[i]);
-  case_q_add(q, "))");
+  case_q_text(q, ") OR c.community_code IN (?", codes[0]);
+  for (int i = 1; i < n; i++)
+    case_q_text(q, ", ?", codes[i]);
+  case_q_add(q, ")))");
 }
 
 /* The case has a task of a department (bound): its own tasks looked up by
@@ -837,15 +843,16 @@ case_q_overdue(struct case_q *q, int64_t now)
 /* The codes of the scope of `who` (comma-separated area codes) copied
 ** into scopes[] and pointed to by codes[], for a role that works in areas
 ** (not the public, a department or the system); how many, at most 16.
-** *grids is set if every one is a unit grid's. */
+** *small is set if every one is a unit grid's or a community's, *grids if
+** every one is a unit grid's. */
 static int
 scope_codes(const struct org_user *who, char scopes[16][32],
-            const char *codes[16], int *grids)
+            const char *codes[16], int *small, int *grids)
 {
   const char *s = who->scope;
   int k = 0;
 
-  *grids = 1;
+  *small = *grids = 1;
   if (who->role == ROLE_PUBLIC || who->role == ROLE_DEPARTMENT ||
       who->role == ROLE_SYSTEM)
     return 0;
@@ -853,7 +860,9 @@ scope_codes(const struct org_user *who, char scopes[16][32],
     size_t len = strcspn(s, ",");
     snprintf(scopes[k], 32, "%.*s", (int)len, s);
     codes[k] = scopes[k];
-    *grids &= area_level_of_code(scopes[k]) == AREA_GRID;
+    int level = area_level_of_code(scopes[k]);
+    *grids &= level == AREA_GRID;
+    *small &= level == AREA_GRID || level == AREA_COMMUNITY;
     k++;
     s += len + (s[len] == ',');
   }
@@ -868,12 +877,15 @@ case_q_where(struct case_q *q, struct case_env *env, const struct org_user *who,
 {
   int64_t now = case_now(env);
   const char *codes[16];
-  int scope_grids, k = scope_codes(who, scopes, codes, &scope_grids);
+  int scope_small, scope_grids,
+      k = scope_codes(who, scopes, codes, &scope_small, &scope_grids);
+  int level = f->area ? area_level_of_code(f->area) : -1;
   /* a few grids' cases are few: the other terms test them, and the unary
   ** + keeps SQLite from reading an index of the whole store for one of
-  ** them instead (a state's, a category's: a million cases) */
-  int grids = (f->area && area_level_of_code(f->area) == AREA_GRID) ||
-              (k && scope_grids);
+  ** them instead (a state's, a category's: a million cases). A
+  ** community's are many more, and a rare state's index is the better way
+  ** to them: SQLite chooses. */
+  int grids = level == AREA_GRID || (k && scope_grids);
 
   case_q_add(q, " WHERE 1 = 1");
   if (f->state) {
@@ -896,15 +908,13 @@ case_q_where(struct case_q *q, struct case_env *env, const struct org_user *who,
                          " c.category_code < ? || char(1114111)",
                  f->code_prefix);
   if (f->area) {
-    switch (area_level_of_code(f->area)) {
+    switch (level) {
     case AREA_STREET:
       case_q_text(q, " AND c.street_code = ?", f->area);
       break;
     case AREA_COMMUNITY:
-      case_q_text(q, " AND c.community_code = ?", f->area);
-      break;
     case AREA_GRID:
-      q_grids(q, q->grids[0], (const char *const[]){f->area}, 1);
+      q_areas(q, q->grids[0], (const char *const[]){f->area}, 1);
       break;
     case AREA_DISTRICT:
       break;
@@ -943,8 +953,8 @@ case_q_where(struct case_q *q, struct case_env *env, const struct org_user *who,
     case_q_text(q, " AND (c.state <> 'draft' OR c.reporter_login = ?)",
                 who->login);
     if (!k) break;     /* the whole district */
-    if (scope_grids) { /* a few grids: their cases looked up */
-      q_grids(q, q->grids[1], codes, k);
+    if (scope_small) { /* grids, communities: their cases looked up */
+      q_areas(q, q->grids[1], codes, k);
       break;
     }
     case_q_add(q, " AND (1 = 0");

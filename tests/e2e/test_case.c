@@ -41,7 +41,7 @@ local(int y, int m, int d, int hh, int mm)
   return cal_local_time(cs.cal, y, m, d, hh * 3600 + mm * 60);
 }
 
-enum { GW, GW2, OP, SL, DI, DH, DS, ST, LE, PU, PU2, AD, SY, GWG, NUSERS };
+enum { GW, GW2, OP, SL, DI, DH, DS, ST, LE, PU, PU2, AD, SY, GWG, CMG, NUSERS };
 static struct org_user users[NUSERS];
 
 static void
@@ -1173,21 +1173,26 @@ list_nos(int who, const char *area, char *out, size_t n)
   assert_int_equal(nos_of(who, &f, out, n), CG_OK);
 }
 
-/* The same as the store holds them: its cases of grid `grid`, newest
-** first, that are not drafts. */
+/* The same as the store holds them: its cases of grid or community
+** `area`, newest first, that are not drafts. */
 static void
-stored(const char *grid, char *out, size_t n)
+stored(const char *area, char *out, size_t n)
 {
   struct db_stmt *st;
   struct cg_err e = {0};
   out[0] = 0;
   assert_int_equal(db_prepare(db, &st,
-                              "SELECT no FROM cases WHERE grid_code = ? AND"
-                              " state <> 'draft' ORDER BY created_at DESC,"
-                              " no DESC LIMIT 100",
+                              strlen(area) == 12
+                                  ? "SELECT no FROM cases WHERE"
+                                    " community_code = ? AND state <> 'draft'"
+                                    " ORDER BY created_at DESC, no DESC"
+                                    " LIMIT 100"
+                                  : "SELECT no FROM cases WHERE grid_code = ?"
+                                    " AND state <> 'draft' ORDER BY"
+                                    " created_at DESC, no DESC LIMIT 100",
                               &e),
                    CG_OK);
-  db_bind_text(st, 1, grid);
+  db_bind_text(st, 1, area);
   while (db_step(st, &e) == DB_ROW) {
     size_t len = strlen(out);
     snprintf(out + len, n - len, "%s%s", len ? " " : "", db_col_text(st, 0));
@@ -1198,16 +1203,22 @@ stored(const char *grid, char *out, size_t n)
 /* A grid worker's list and a list filtered by a grid find the grid's cases
 ** through the full-text index, where each case's grid is a word (migration
 ** 0019): exactly the store's cases of the grid, the newest ones too while
-** the index has not taken them in, and none of another grid. */
+** the index has not taken them in, and none of another grid. A community's
+** staff and a list filtered by a community find its grids' cases the same
+** way, by the words its grid codes start with. */
 static void
-test_lists_of_a_grid(void **state)
+test_lists_of_a_grid_and_a_community(void **state)
 {
-  char got[4096], want[4096], no[32], other[32];
+  char got[4096], want[4096], no[32], no2[32], other[32], comm[13], grid2[16];
   struct cg_err e = {0};
   struct case_report x;
   struct timespec t;
+  struct db_stmt *st;
+  double lat2, lon2;
 
+  snprintf(comm, sizeof comm, "%.12s", pgrid);
   user(GWG, "gwg", ROLE_GRID_WORKER, pgrid, "");
+  user(CMG, "cmg", ROLE_COMMUNITY, comm, "");
   stored(pgrid, want, sizeof want);
   assert_true(strlen(want) > 0); /* the tests before reported there */
   list_nos(GWG, NULL, got, sizeof got);
@@ -1215,18 +1226,51 @@ test_lists_of_a_grid(void **state)
   list_nos(OP, pgrid, got, sizeof got);
   assert_string_equal(got, want);
 
+  /* another grid of the community, with a case of its own */
+  assert_int_equal(
+      db_prepare(db, &st,
+                 "SELECT code, (min_lat + max_lat) / 2,"
+                 " (min_lon + max_lon) / 2 FROM area WHERE"
+                 " level = 'grid' AND parent_code = ? AND code <> ?"
+                 " AND area_m2 > 9900 ORDER BY code LIMIT 1",
+                 &e),
+      CG_OK);
+  db_bindf(st, "tt", comm, pgrid);
+  assert_int_equal(db_step(st, &e), DB_ROW);
+  snprintf(grid2, sizeof grid2, "%s", db_col_text(st, 0));
+  lat2 = db_col_double(st, 1);
+  lon2 = db_col_double(st, 2);
+  db_finalize(st);
+  memset(&x, 0, sizeof x);
+  x.scheme = "gb47678";
+  x.kind = "matter";
+  x.code = "06042";
+  x.lat = lat2;
+  x.lon = lon2;
+  if (case_report(env, &users[OP], &x, no2, &e) != CG_OK)
+    fail_msg("report: %s", e.msg);
+  stored(comm, want, sizeof want);
+  assert_non_null(strstr(want, no2));
+  assert_non_null(strchr(want, ' ')); /* more than that one */
+  list_nos(CMG, NULL, got, sizeof got);
+  assert_string_equal(got, want);
+  list_nos(OP, comm, got, sizeof got);
+  assert_string_equal(got, want);
+  list_nos(GWG, NULL, got, sizeof got);
+  assert_null(strstr(got, no2)); /* not the grid worker's grid */
+
   /* reported while the index waits: found all the same */
   clock_gettime(CLOCK_MONOTONIC, &t);
   env->search_every_ms = 3600 * 1000;
   env->search_at_ms = (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
   clock_now += 100 * 3600;
-  memset(&x, 0, sizeof x);
-  x.scheme = "gb47678";
-  x.kind = "matter";
-  x.code = "06042";
   x.lat = plat;
   x.lon = plon;
   if (case_report(env, &users[OP], &x, no, &e) != CG_OK)
+    fail_msg("report: %s", e.msg);
+  x.lat = lat2;
+  x.lon = lon2;
+  if (case_report(env, &users[OP], &x, no2, &e) != CG_OK)
     fail_msg("report: %s", e.msg);
   x.lat = olat; /* another street's grid */
   x.lon = olon;
@@ -1237,6 +1281,13 @@ test_lists_of_a_grid(void **state)
   list_nos(GWG, NULL, got, sizeof got);
   assert_string_equal(got, want);
   list_nos(OP, pgrid, got, sizeof got);
+  assert_string_equal(got, want);
+  assert_null(strstr(got, other));
+  stored(comm, want, sizeof want);
+  assert_int_equal(strncmp(want, no2, strlen(no2)), 0);
+  list_nos(CMG, NULL, got, sizeof got);
+  assert_string_equal(got, want);
+  list_nos(OP, comm, got, sizeof got);
   assert_string_equal(got, want);
   assert_null(strstr(got, other));
   env->search_every_ms = 0;
@@ -2534,7 +2585,7 @@ main(void)
       cmocka_unit_test(test_privacy_and_visibility),
       cmocka_unit_test(test_lists_kept_rendered_follow_the_store),
       cmocka_unit_test(test_calendar_command),
-      cmocka_unit_test(test_lists_of_a_grid),
+      cmocka_unit_test(test_lists_of_a_grid_and_a_community),
       cmocka_unit_test(test_search_in_chinese),
       cmocka_unit_test(test_search_finds_cases_not_indexed_yet),
       cmocka_unit_test(test_routing_most_specific_wins),
