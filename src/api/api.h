@@ -76,9 +76,10 @@ int api_writer_defer_hooks(struct http_req *r, const struct org_user *who,
                            const struct case_report *rep,
                            const struct case_attach *att, int natt,
                            const struct api_write_hooks *h, void *arg);
-/* In a reply hook: the case the writer kept, as the reporter sees it
-** (caller decrefs), or NULL (read it from the store then). */
-json_t *api_writer_view(struct http_req *r, struct case_env *env);
+/* In a reply hook: the case the writer kept, as the reporter sees it, as
+** JSON text (caller frees; its length in *len), or NULL (read it from the
+** store then). */
+char *api_writer_view(struct http_req *r, struct case_env *env, size_t *len);
 
 /* The application state of a request. */
 struct api_app *api_app(struct http_req *r);

@@ -187,11 +187,12 @@ finish(struct http_req *r)
   r->defer_cls = NULL;
 }
 
-json_t *
-api_writer_view(struct http_req *r, struct case_env *env)
+char *
+api_writer_view(struct http_req *r, struct case_env *env, size_t *len)
 {
   struct api_job *j = r->defer_cls;
-  return j && j->view && env ? case_view_json(env, &j->who, j->view) : NULL;
+  return j && j->view && env ? case_view_text(env, &j->who, j->view, len)
+                             : NULL;
 }
 
 /* The writer's connection and env, ready to write; CG_OK or why not. */
@@ -400,8 +401,10 @@ reply_case(struct http_req *r, const struct org_user *who, struct case_env *env,
     return;
   }
   locate(r, no);
-  if ((c = api_writer_view(r, env)) ||
-      (c = case_get_json(env, who, no, 0, &ce)))
+  if ((r->text = api_writer_view(r, env, &r->text_len))) {
+    r->status = 201;
+    r->content_type = HTTP_JSON_TYPE;
+  } else if ((c = case_get_json(env, who, no, 0, &ce)))
     http_reply_json(r, 201, c);
   else /* committed, but cannot be read back */
     http_reply_json(r, 201, json_pack("{s:s}", "no", no));

@@ -252,15 +252,17 @@ json_t *case_get_json(struct case_env *env, const struct org_user *who,
 /* A case just reported in the batch under way and held back by it (see
 ** case_begin()), taken from memory: case_view_take() copies what the
 ** batch holds of case `no` (NULL if it is not that case: written out
-** already, say for its attachments), reading no row; case_view_json()
-** makes of it what case_get_json() without history would show `who`
-** (NULL if `who` may not see it), on any thread, with any env of the same
-** calendar; case_view_free() frees it. For the replies to reports written
-** in batches: the writer takes, a server worker builds the JSON. */
+** already, say for its attachments), reading no row; case_view_text()
+** writes of it what case_get_json() without history would show `who`, as
+** compact JSON text (the caller frees it; its length in *len; NULL if
+** `who` may not see it or memory ran out), on any thread, with any env of
+** the same calendar; case_view_free() frees it. For the replies to
+** reports written in batches: the writer takes, a server worker writes
+** the text. */
 struct case_view;
 struct case_view *case_view_take(struct case_env *env, const char *no);
-json_t *case_view_json(struct case_env *env, const struct org_user *who,
-                       const struct case_view *v);
+char *case_view_text(struct case_env *env, const struct org_user *who,
+                     const struct case_view *v, size_t *len);
 void case_view_free(struct case_view *v);
 
 /* Non-zero if the public may read the notes of events of this action:

@@ -61,13 +61,6 @@ case_worst_light(const struct cal *cal, int64_t now, int state,
 ** each report). */
 #define SET(o, key, v) json_object_set_new_nocheck((o), (key), (v))
 
-/* A JSON string of s, or null for NULL. */
-static json_t *
-text_or_null(const char *s)
-{
-  return s ? json_string(s) : json_null();
-}
-
 /* RFC 3339 UTC text of a Unix time, or JSON null for 0. */
 static json_t *
 jtime(int64_t t)
@@ -137,15 +130,33 @@ lookup_name(struct db *db, const char *sql, const char *code, char *buf,
 static const char dept_sql[] = "SELECT name FROM department WHERE code = ?";
 
 /* {"code", "name"} of an area, or null without a code. */
-static json_t *
-area_json(const char *code, const char *name)
+static void
+area_write(struct cg_jw *w, const char *key, const char *code, const char *name)
 {
-  json_t *a;
-  if (!*code) return json_null();
-  a = json_object();
-  SET(a, "code", json_string(code));
-  SET(a, "name", json_string(name ? name : ""));
-  return a;
+  if (!*code) {
+    cg_jw_null(w, key);
+    return;
+  }
+  cg_jw_open(w, key, '{');
+  cg_jw_string(w, "code", code);
+  cg_jw_string(w, "name", name ? name : "");
+  cg_jw_close(w, '}');
+}
+
+/* RFC 3339 UTC text of a Unix time, or null for 0. */
+static void
+time_write(struct cg_jw *w, const char *key, int64_t t)
+{
+  char buf[32];
+  time_t tt = (time_t)t;
+  struct tm tm;
+  if (!t) {
+    cg_jw_null(w, key);
+    return;
+  }
+  gmtime_r(&tt, &tm);
+  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  cg_jw_string(w, key, buf);
 }
 
 static json_t *
@@ -260,123 +271,139 @@ struct case_extra {
 
 /* {"id", "state", "state_zh"} of the component a case is about, or null
 ** when its report named none. */
-static json_t *
-component_json(const struct case_extra *x)
+static void
+component_write(struct cg_jw *w, const struct case_extra *x)
 {
   const struct case_choice *c = case_component_state(x->component_state);
-  if (!x->component_id && !x->component_state) return json_null();
-  return json_pack("{s:s?, s:s?, s:s?}", "id", x->component_id, "state",
-                   x->component_state, "state_zh", c ? c->zh : NULL);
+  if (!x->component_id && !x->component_state) {
+    cg_jw_null(w, "component");
+    return;
+  }
+  cg_jw_open(w, "component", '{');
+  cg_jw_string(w, "id", x->component_id);
+  cg_jw_string(w, "state", x->component_state);
+  cg_jw_string(w, "state_zh", c ? c->zh : NULL);
+  cg_jw_close(w, '}');
 }
 
-/* The fields of a case, at the visibility given; x NULL if its row was not
-** found. */
-static json_t *
-case_json(struct case_env *env, const struct org_user *who,
-          const struct kase *k, int vis, int with_tasks,
-          const struct case_extra *x)
+/* A member of text s, left out when s is NULL. */
+static void
+text_write(struct cg_jw *w, const char *key, const char *s)
+{
+  if (s) cg_jw_string(w, key, s);
+}
+
+/* The members of the JSON object of a case, at the visibility given, its
+** reals to prec digits; x NULL if its row was not found. Written as they
+** are made: a case is in every reply to a report and fifty times in a
+** page of a list, and a tree of it would be some sixty allocations. */
+static void
+case_write(struct cg_jw *w, struct case_env *env, const struct org_user *who,
+           const struct kase *k, int vis, int with_tasks,
+           const struct case_extra *x, int prec)
 {
   int64_t now = case_now(env);
-  json_t *j, *c;
   double pct;
 
-  j = json_object();
-  SET(j, "no", json_string(k->no));
-  SET(j, "state", json_string_nocheck(case_state_name(k->state)));
-  SET(j, "state_zh", json_string_nocheck(case_state_zh(k->state)));
-  c = json_object();
-  SET(c, "scheme", json_string(k->scheme));
-  SET(c, "kind", json_string(k->kind));
-  SET(c, "code", json_string(k->code));
-  SET(c, "name", json_string(x && x->category ? x->category : ""));
-  SET(j, "category", c);
-  SET(j, "source", json_string(k->source));
-  SET(j, "case_type", json_string(k->case_type));
-  SET(j, "lat", json_real(k->lat));
-  SET(j, "lon", json_real(k->lon));
-  SET(j, "grid", area_json(k->grid, x ? x->area[0] : NULL));
-  SET(j, "community", area_json(k->community, x ? x->area[1] : NULL));
-  SET(j, "street", area_json(k->street, x ? x->area[2] : NULL));
-  SET(j, "urgency", json_integer(k->urgency));
-  SET(j, "area_class", json_string(k->area_class));
+  cg_jw_string(w, "no", k->no);
+  cg_jw_string(w, "state", case_state_name(k->state));
+  cg_jw_string(w, "state_zh", case_state_zh(k->state));
+  cg_jw_open(w, "category", '{');
+  cg_jw_string(w, "scheme", k->scheme);
+  cg_jw_string(w, "kind", k->kind);
+  cg_jw_string(w, "code", k->code);
+  cg_jw_string(w, "name", x && x->category ? x->category : "");
+  cg_jw_close(w, '}');
+  cg_jw_string(w, "source", k->source);
+  cg_jw_string(w, "case_type", k->case_type);
+  cg_jw_real(w, "lat", k->lat, prec);
+  cg_jw_real(w, "lon", k->lon, prec);
+  area_write(w, "grid", k->grid, x ? x->area[0] : NULL);
+  area_write(w, "community", k->community, x ? x->area[1] : NULL);
+  area_write(w, "street", k->street, x ? x->area[2] : NULL);
+  cg_jw_integer(w, "urgency", k->urgency);
+  cg_jw_string(w, "area_class", k->area_class);
   if (x) {
-    SET(j, "address", json_string(x->address));
-    SET(j, "description", json_string(x->description));
-    SET(j, "created_at", jtime(x->created_at));
-    SET(j, "updated_at", jtime(x->updated_at));
+    text_write(w, "address", x->address);
+    text_write(w, "description", x->description);
+    time_write(w, "created_at", x->created_at);
+    time_write(w, "updated_at", x->updated_at);
     if (vis == 2 && sees_contact(who, k->reporter)) {
-      c = json_object();
-      SET(c, "login", json_string(k->reporter));
-      SET(c, "name", text_or_null(x->reporter_name));
-      SET(c, "phone", text_or_null(x->reporter_phone));
-      SET(j, "reporter", c);
+      cg_jw_open(w, "reporter", '{');
+      cg_jw_string(w, "login", k->reporter);
+      cg_jw_string(w, "name", x->reporter_name);
+      cg_jw_string(w, "phone", x->reporter_phone);
+      cg_jw_close(w, '}');
     }
-    SET(j, "component", component_json(x));
+    component_write(w, x);
     if (*k->rating) {
-      c = json_object();
-      SET(c, "value", json_string(k->rating));
-      SET(c, "note", text_or_null(x->rating_note));
-      SET(j, "rating", c);
+      cg_jw_open(w, "rating", '{');
+      cg_jw_string(w, "value", k->rating);
+      cg_jw_string(w, "note", x->rating_note);
+      cg_jw_close(w, '}');
     }
   }
   if (*k->dept) {
-    c = json_object();
-    SET(c, "code", json_string(k->dept));
-    SET(c, "name", json_string(x && x->dept ? x->dept : ""));
-    SET(j, "dept", c);
+    cg_jw_open(w, "dept", '{');
+    cg_jw_string(w, "code", k->dept);
+    cg_jw_string(w, "name", x && x->dept ? x->dept : "");
+    cg_jw_close(w, '}');
   } else {
-    SET(j, "dept", json_null());
+    cg_jw_null(w, "dept");
   }
-  SET(j, "dispatched_at", jtime(k->dispatched_at));
-  SET(j, "due_at", jtime(k->due_at));
-  SET(j, "closed_at", jtime(k->closed_at));
-  if (k->on_time >= 0) SET(j, "on_time", json_boolean(k->on_time));
-  if (*k->duplicate_of) SET(j, "duplicate_of", json_string(k->duplicate_of));
+  time_write(w, "dispatched_at", k->dispatched_at);
+  time_write(w, "due_at", k->due_at);
+  time_write(w, "closed_at", k->closed_at);
+  if (k->on_time >= 0) cg_jw_bool(w, "on_time", k->on_time);
+  if (*k->duplicate_of) cg_jw_string(w, "duplicate_of", k->duplicate_of);
   if (k->step_due && k->state != CS_CLOSED) {
     const char *light =
         case_light(env->cal, k->step_started, k->step_due, now, 0, &pct);
-    c = json_object();
-    SET(c, "started_at", jtime(k->step_started));
-    SET(c, "due_at", jtime(k->step_due));
-    SET(c, "light", json_string_nocheck(light));
-    SET(c, "used_pct", json_real(pct));
-    SET(j, "step", c);
+    cg_jw_open(w, "step", '{');
+    time_write(w, "started_at", k->step_started);
+    time_write(w, "due_at", k->step_due);
+    cg_jw_string(w, "light", light);
+    cg_jw_real(w, "used_pct", pct, prec);
+    cg_jw_close(w, '}');
   }
   /* the case's light: its worst open task, else its step */
   {
     int64_t task[CASE_MAX_TASKS][2];
     int n = 0;
-    const char *worst;
     for (int i = 0; i < k->ntasks; i++)
       if (k->tasks[i].state <= TS_SUSPENDING) {
         task[n][0] = k->tasks[i].dispatched_at;
         task[n++][1] = k->tasks[i].due_at;
       }
-    worst = case_worst_light(env->cal, now, k->state, k->suspended_at,
-                             k->step_started, k->step_due, task, n);
-    SET(j, "light", worst ? json_string_nocheck(worst) : json_null());
+    cg_jw_string(w, "light",
+                 case_worst_light(env->cal, now, k->state, k->suspended_at,
+                                  k->step_started, k->step_due, task, n));
   }
   if (vis == 2) {
-    SET(j, "escalation", json_integer(k->escalation));
-    c = json_object();
-    SET(c, "rework", json_integer(k->n_rework));
-    SET(c, "wrong_dispatch", json_integer(k->n_wrong));
-    SET(c, "returned", json_integer(k->n_return));
-    SET(c, "extended", json_integer(k->n_extend));
-    SET(c, "suspended", json_integer(k->n_suspend));
-    SET(c, "shirked", json_integer(k->n_shirk));
-    SET(c, "deferred", json_boolean(k->deferred));
-    SET(j, "counters", c);
+    cg_jw_integer(w, "escalation", k->escalation);
+    cg_jw_open(w, "counters", '{');
+    cg_jw_integer(w, "rework", k->n_rework);
+    cg_jw_integer(w, "wrong_dispatch", k->n_wrong);
+    cg_jw_integer(w, "returned", k->n_return);
+    cg_jw_integer(w, "extended", k->n_extend);
+    cg_jw_integer(w, "suspended", k->n_suspend);
+    cg_jw_integer(w, "shirked", k->n_shirk);
+    cg_jw_bool(w, "deferred", k->deferred);
+    cg_jw_close(w, '}');
   }
-  if (with_tasks) SET(j, "tasks", tasks_json(env, k, now));
-  return j;
+  if (with_tasks) {
+    json_t *t = tasks_json(env, k, now);
+    cg_jw_tree(w, "tasks", t, prec);
+    json_decref(t);
+  }
 }
 
-/* case_json() of a stored case: its texts and names read with one
+/* case_write() of a stored case: its texts and names read with one
 ** statement. */
-static json_t *
-stored_case_json(struct case_env *env, const struct org_user *who,
-                 const struct kase *k, int vis, int with_tasks)
+static void
+stored_case_write(struct cg_jw *w, struct case_env *env,
+                  const struct org_user *who, const struct kase *k, int vis,
+                  int with_tasks, int prec)
 {
   static const char sql[] =
       "SELECT c.address, c.description, c.reporter_name, c.reporter_phone,"
@@ -391,7 +418,6 @@ stored_case_json(struct case_env *env, const struct org_user *who,
       " FROM cases c WHERE c.no = ?";
   struct case_extra x;
   struct db_stmt *st = NULL;
-  json_t *j;
   int row = 0;
 
   if (db_prepare_cached(env->db, &st, sql, NULL) == CG_OK) {
@@ -413,9 +439,8 @@ stored_case_json(struct case_env *env, const struct org_user *who,
     x.component_id = db_col_text(st, 12);
     x.component_state = db_col_text(st, 13);
   }
-  j = case_json(env, who, k, vis, with_tasks, row ? &x : NULL);
+  case_write(w, env, who, k, vis, with_tasks, row ? &x : NULL, prec);
   if (st) db_finalize(st);
-  return j;
 }
 
 /* A name looked up by one code, remembered for the batch (memo tag t):
@@ -515,20 +540,26 @@ case_view_take(struct case_env *env, const char *no)
   return v;
 }
 
-json_t *
-case_view_json(struct case_env *env, const struct org_user *who,
-               const struct case_view *v)
+char *
+case_view_text(struct case_env *env, const struct org_user *who,
+               const struct case_view *v, size_t *len)
 {
   int vis = visibility(who, &v->k);
-  json_t *j;
+  struct cg_jw w = {0};
 
   if (!vis) return NULL;
-  j = case_json(env, who, &v->k, vis, 1, &v->x);
+  cg_jw_open(&w, NULL, '{');
+  case_write(&w, env, who, &v->k, vis, 1, &v->x, 10);
   /* a report with attachments was written out for them: never a view */
-  json_object_set_new(j, "attachments", json_array());
-  if (vis == 2)
-    json_object_set_new(j, "actions", case_actions_json(who, &v->k));
-  return j;
+  cg_jw_open(&w, "attachments", '[');
+  cg_jw_close(&w, ']');
+  if (vis == 2) {
+    json_t *a = case_actions_json(who, &v->k);
+    cg_jw_tree(&w, "actions", a, 10);
+    json_decref(a);
+  }
+  cg_jw_close(&w, '}');
+  return cg_jw_take(&w, len);
 }
 
 void
@@ -577,7 +608,10 @@ case_get_json(struct case_env *env, const struct org_user *who, const char *no,
               int history, struct cg_err *e)
 {
   struct kase k;
-  json_t *j = NULL;
+  struct cg_jw w = {0};
+  json_t *j = NULL, *part;
+  char *text;
+  size_t len;
   int vis, tx;
 
   if (case_flush(env, e) != CG_OK) return NULL;
@@ -587,11 +621,27 @@ case_get_json(struct case_env *env, const struct org_user *who, const char *no,
     cg_fail(e, CG_EPERM, "'%s' may not see case '%s'", who->login, no);
     goto out;
   }
-  j = stored_case_json(env, who, &k, vis, 1);
-  json_object_set_new(j, "attachments", attachments_json(env->db, no));
-  if (history)
-    json_object_set_new(j, "history", history_json(env->db, no, vis == 2));
-  if (vis == 2) json_object_set_new(j, "actions", case_actions_json(who, &k));
+  /* written out and read back: one way of writing a case, and its
+  ** reals at 17 digits, as they are */
+  cg_jw_open(&w, NULL, '{');
+  stored_case_write(&w, env, who, &k, vis, 1, 0);
+  part = attachments_json(env->db, no);
+  cg_jw_tree(&w, "attachments", part, 0);
+  json_decref(part);
+  if (history) {
+    part = history_json(env->db, no, vis == 2);
+    cg_jw_tree(&w, "history", part, 0);
+    json_decref(part);
+  }
+  if (vis == 2) {
+    part = case_actions_json(who, &k);
+    cg_jw_tree(&w, "actions", part, 0);
+    json_decref(part);
+  }
+  cg_jw_close(&w, '}');
+  if (!(text = cg_jw_take(&w, &len)) || !(j = json_loadb(text, len, 0, NULL)))
+    cg_fail(e, CG_ENOMEM, "out of memory");
+  free(text);
 out:
   if (tx) db_read_end(env->db);
   return j;
@@ -999,7 +1049,7 @@ list_case(struct case_env *env, const struct org_user *who, const char *no,
   char key[48];
   size_t klen;
   int64_t t;
-  json_t *j;
+  struct cg_jw w = {0};
   char *text;
   int vis;
 
@@ -1011,10 +1061,11 @@ list_case(struct case_env *env, const struct org_user *who, const char *no,
   }
   if (case_load(env->db, no, &k, e) != CG_OK) return CG_EDB;
   vis = visibility(who, &k);
-  j = stored_case_json(env, who, &k, vis, 0);
-  text = cg_json_dumps(j, 10, NULL);
-  json_decref(j);
-  if (!text) return cg_fail(e, CG_ENOMEM, "out of memory");
+  cg_jw_open(&w, NULL, '{');
+  stored_case_write(&w, env, who, &k, vis, 0, 10);
+  cg_jw_close(&w, '}');
+  if (!(text = cg_jw_take(&w, NULL)))
+    return cg_fail(e, CG_ENOMEM, "out of memory");
   fputs(text, out);
   klen = case_key(key, sizeof key, vis * 2 + sees_contact(who, k.reporter), no);
   if (env->cache) {

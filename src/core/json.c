@@ -22,19 +22,39 @@ struct out {
   char *buf;
   size_t size, used; /* used may pass size: the length the text needs */
   int prec;
+  int grow;   /* buf is malloc'd and grows to hold the text (cg_jw) */
+  int failed; /* ...and could not */
 };
+
+/* Make room for n more bytes in a growing buffer; 0 if there is none. */
+static int
+room(struct out *o, size_t n)
+{
+  size_t want = o->size ? o->size * 2 : 1024;
+  char *b;
+  if (!o->grow || o->failed) return 0;
+  while (want < o->used + n)
+    want *= 2;
+  if (!(b = realloc(o->buf, want))) {
+    o->failed = 1;
+    return 0;
+  }
+  o->buf = b;
+  o->size = want;
+  return 1;
+}
 
 static inline void
 put(struct out *o, const char *s, size_t n)
 {
-  if (o->used + n <= o->size) memcpy(o->buf + o->used, s, n);
+  if (o->used + n <= o->size || room(o, n)) memcpy(o->buf + o->used, s, n);
   o->used += n;
 }
 
 static inline void
 put1(struct out *o, char c)
 {
-  if (o->used < o->size) o->buf[o->used] = c;
+  if (o->used < o->size || room(o, 1)) o->buf[o->used] = c;
   o->used++;
 }
 
@@ -214,7 +234,7 @@ put_value(struct out *o, const json_t *j, int depth)
 size_t
 cg_json_dumpb(const json_t *j, char *buf, size_t size, int prec)
 {
-  struct out o = {buf, size, 0, prec};
+  struct out o = {buf, size, 0, prec, 0, 0};
 
   /* like jansson without JSON_ENCODE_ANY: a document is an object or
   ** an array */
@@ -240,4 +260,143 @@ cg_json_dumps(const json_t *j, int prec, size_t *len)
   out[n] = 0;
   if (len) *len = n;
   return out;
+}
+
+/* The writer's text as a growing output, and back. */
+static struct out
+jw_out(struct cg_jw *w, int prec)
+{
+  return (struct out){w->buf, w->size, w->used, prec, 1, w->failed};
+}
+
+static void
+jw_back(struct cg_jw *w, const struct out *o)
+{
+  w->buf = o->buf;
+  w->size = o->size;
+  w->used = o->used;
+  w->failed = o->failed;
+}
+
+/* The ',' before a value and its key, if any. */
+static void
+jw_key(struct out *o, struct cg_jw *w, const char *key)
+{
+  if (w->comma) put1(o, ',');
+  if (key) {
+    put_string(o, key, strlen(key));
+    put1(o, ':');
+  }
+}
+
+void
+cg_jw_open(struct cg_jw *w, const char *key, char bracket)
+{
+  struct out o = jw_out(w, 0);
+  jw_key(&o, w, key);
+  put1(&o, bracket);
+  jw_back(w, &o);
+  w->comma = 0;
+}
+
+void
+cg_jw_close(struct cg_jw *w, char bracket)
+{
+  struct out o = jw_out(w, 0);
+  put1(&o, bracket);
+  jw_back(w, &o);
+  w->comma = 1;
+}
+
+void
+cg_jw_string(struct cg_jw *w, const char *key, const char *s)
+{
+  struct out o = jw_out(w, 0);
+  size_t at = w->used;
+  jw_key(&o, w, key);
+  if (!s)
+    put(&o, "null", 4);
+  else if (put_string(&o, s, strlen(s)) < 0) {
+    o.used = at; /* not UTF-8: the member left out */
+    jw_back(w, &o);
+    return;
+  }
+  jw_back(w, &o);
+  w->comma = 1;
+}
+
+void
+cg_jw_integer(struct cg_jw *w, const char *key, long long v)
+{
+  struct out o = jw_out(w, 0);
+  jw_key(&o, w, key);
+  put_integer(&o, (json_int_t)v);
+  jw_back(w, &o);
+  w->comma = 1;
+}
+
+void
+cg_jw_real(struct cg_jw *w, const char *key, double v, int prec)
+{
+  struct out o = jw_out(w, prec);
+  size_t at = w->used;
+  jw_key(&o, w, key);
+  if (put_real(&o, v) < 0) {
+    o.used = at; /* not finite: jansson makes no value of it either */
+    jw_back(w, &o);
+    return;
+  }
+  jw_back(w, &o);
+  w->comma = 1;
+}
+
+void
+cg_jw_bool(struct cg_jw *w, const char *key, int v)
+{
+  struct out o = jw_out(w, 0);
+  jw_key(&o, w, key);
+  if (v)
+    put(&o, "true", 4);
+  else
+    put(&o, "false", 5);
+  jw_back(w, &o);
+  w->comma = 1;
+}
+
+void
+cg_jw_null(struct cg_jw *w, const char *key)
+{
+  cg_jw_string(w, key, NULL);
+}
+
+void
+cg_jw_tree(struct cg_jw *w, const char *key, const json_t *j, int prec)
+{
+  struct out o = jw_out(w, prec);
+  size_t at = w->used;
+  jw_key(&o, w, key);
+  if (!j || put_value(&o, j, 0) < 0) {
+    o.used = at;
+    jw_back(w, &o);
+    return;
+  }
+  jw_back(w, &o);
+  w->comma = 1;
+}
+
+char *
+cg_jw_take(struct cg_jw *w, size_t *len)
+{
+  struct out o = jw_out(w, 0);
+  char *text = NULL;
+
+  put1(&o, 0);
+  if (!o.failed) {
+    text = o.buf;
+    if (len) *len = o.used - 1;
+  } else {
+    free(o.buf);
+  }
+  memset(w, 0, sizeof *w);
+  return text;
 }

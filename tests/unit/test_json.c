@@ -243,6 +243,57 @@ random_value(int depth)
   }
 }
 
+/* A text written member by member is the text of the same tree; a string
+** that is not UTF-8 leaves its member out, as jansson leaves it out of an
+** object; texts longer than the writer's first buffer come whole. */
+static void
+test_writer(void **state)
+{
+  struct cg_jw w = {0};
+  json_t *sub = json_pack("[i, s, {}]", 7, "路灯"), *want;
+  char *text, *dumped;
+  size_t len;
+
+  cg_jw_open(&w, NULL, '{');
+  cg_jw_string(&w, "no", "4101042026120700002");
+  cg_jw_string(&w, "bad", "\xff");
+  cg_jw_string(&w, "none", NULL);
+  cg_jw_integer(&w, "n", -42);
+  cg_jw_real(&w, "lat", 34.7, 10);
+  cg_jw_bool(&w, "yes", 1);
+  cg_jw_null(&w, "nothing");
+  cg_jw_open(&w, "grid", '{');
+  cg_jw_string(&w, "name", "新郑路社区第103网格\n\"引号\"");
+  cg_jw_close(&w, '}');
+  cg_jw_open(&w, "empty", '[');
+  cg_jw_close(&w, ']');
+  cg_jw_tree(&w, "tree", sub, 10);
+  cg_jw_open(&w, "many", '[');
+  for (int i = 0; i < 500; i++)
+    cg_jw_string(&w, NULL, "管城回族区");
+  cg_jw_close(&w, ']');
+  cg_jw_close(&w, '}');
+  text = cg_jw_take(&w, &len);
+  assert_non_null(text);
+  assert_int_equal(len, strlen(text));
+  assert_null(w.buf);
+
+  want =
+      json_pack("{s:s, s:n, s:i, s:f, s:b, s:n, s:{s:s}, s:[], s:O, s:[]}",
+                "no", "4101042026120700002", "none", "n", -42, "lat", 34.7,
+                "yes", 1, "nothing", "grid", "name",
+                "新郑路社区第103网格\n\"引号\"", "empty", "tree", sub, "many");
+  for (int i = 0; i < 500; i++)
+    json_array_append_new(json_object_get(want, "many"),
+                          json_string("管城回族区"));
+  dumped = json_dumps(want, JSON_COMPACT | JSON_REAL_PRECISION(10));
+  assert_string_equal(text, dumped);
+  free(dumped);
+  free(text);
+  json_decref(want);
+  json_decref(sub);
+}
+
 static void
 test_random_trees(void **state)
 {
@@ -264,6 +315,7 @@ main(void)
       cmocka_unit_test(test_sizes),
       cmocka_unit_test(test_real_boundaries),
       cmocka_unit_test(test_real_cases),
+      cmocka_unit_test(test_writer),
       cmocka_unit_test(test_random_trees),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
