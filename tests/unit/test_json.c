@@ -64,7 +64,9 @@ test_every_kind_of_value(void **state)
   json_object_set_new(j, "reals", a);
   for (int prec = 0; prec <= 17; prec++)
     same(j, prec);
-  assert_int_equal(cg_json_dumpb(json_integer(1), NULL, 0, 0), 0);
+  json_decref(j);
+  j = json_integer(1); /* a document is an object or an array */
+  assert_int_equal(cg_json_dumpb(j, NULL, 0, 0), 0);
   json_decref(j);
 }
 
@@ -175,6 +177,7 @@ test_real_cases(void **state)
   for (int i = 0; i < nnames; i++)
     free(names[i]);
   free(names);
+  csv_release(&c);
   fclose(f);
   json_decref(all);
 }
