@@ -55,12 +55,6 @@ case_worst_light(const struct cal *cal, int64_t now, int state,
   return worst;
 }
 
-/* Set member key of object o to v (taking the reference). Keys here are
-** literals, known to be UTF-8: jansson need not check them, and every
-** case's JSON is built member by member (lists of 50 cases, the reply to
-** each report). */
-#define SET(o, key, v) json_object_set_new_nocheck((o), (key), (v))
-
 /* RFC 3339 UTC text of a Unix time, or JSON null for 0. */
 static json_t *
 jtime(int64_t t)
