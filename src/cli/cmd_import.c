@@ -1,7 +1,7 @@
 /*
-** cmd_import.c — `citygrid import divisions|boundary|grids|categories FILE`:
-** the front of the area and category imports, each of which applies whole
-** or not at all.
+** cmd_import.c — `citygrid import KIND FILE`: the district's settings by
+** kind (settings.h), each applied whole or not at all, and `import cases`,
+** a 311 workload replayed.
 */
 #include "cli.h"
 
@@ -10,9 +10,7 @@
 
 #include "area/area.h"
 #include "case/case.h"
-#include "category/category.h"
-#include "eval/eval.h"
-#include "org/org.h"
+#include "settings/settings.h"
 
 /* Print what an area import wrote, e.g. "14 streets, 155 communities". */
 static void
@@ -63,70 +61,33 @@ cmd_import(struct cli *cli, struct opts *o)
 {
   const char *what = o->pos[0], *path = o->pos[1];
   const char *crs_name = opt_get(o, "crs");
+  struct settings_opts so = {opt_get(o, "scheme"), GEO_WGS84,
+                             opt_get(o, "code"), NULL};
+  struct settings_loaded got;
   struct cg_err e = {0};
-  struct area_counts c;
-  enum geo_crs crs = GEO_WGS84;
-  int n;
 
-  if (crs_name && geo_crs_parse(crs_name, &crs, &e) != CG_OK)
-    return cli_fail(&e);
-  if (strcmp(what, "divisions") == 0) {
-    if (area_import_divisions(cli->db, path, &c, &e) != CG_OK)
-      return cli_fail(&e);
-    print_counts(&c, path);
-  } else if (strcmp(what, "boundary") == 0) {
-    if (area_import_boundary(cli->db, path, crs, opt_get(o, "code"), &e) !=
-        CG_OK)
-      return cli_fail(&e);
-    printf("imported the district boundary from '%s'\n", path);
-  } else if (strcmp(what, "grids") == 0) {
-    if (area_import_grids(cli->db, path, crs, &c, &e) != CG_OK)
-      return cli_fail(&e);
-    print_counts(&c, path);
-  } else if (strcmp(what, "categories") == 0) {
-    if (category_import(cli->db, path, opt_get(o, "scheme"), &n, &e) != CG_OK)
-      return cli_fail(&e);
-    printf("imported %d categories from '%s'\n", n, path);
-  } else if (strcmp(what, "departments") == 0) {
-    if (org_dept_import(cli->db, path, &n, &e) != CG_OK) return cli_fail(&e);
-    printf("imported %d departments from '%s'\n", n, path);
-  } else if (strcmp(what, "routing") == 0) {
-    if (case_import_routing(cli->db, path, &n, &e) != CG_OK)
-      return cli_fail(&e);
-    printf("imported %d routing rules from '%s'\n", n, path);
-  } else if (strcmp(what, "limits") == 0) {
-    if (case_import_limits(cli->db, path, &n, &e) != CG_OK) return cli_fail(&e);
-    printf("imported %d time limits from '%s'\n", n, path);
-  } else if (strcmp(what, "calendar") == 0) {
-    if (case_import_calendar(cli->data_dir, path, NULL, &n, &e) != CG_OK)
-      return cli_fail(&e);
-    /* a server running on the directory loads it within a second */
-    printf("imported %d calendar days from '%s'\n", n, path);
-  } else if (strcmp(what, "weights") == 0) {
-    if (eval_import_weights(cli->db, path, &n, &e) != CG_OK)
-      return cli_fail(&e);
-    printf("imported %d weights from '%s'\n", n, path);
-  } else if (strcmp(what, "buckets") == 0) {
-    if (eval_import_buckets(cli->db, path, &n, &e) != CG_OK)
-      return cli_fail(&e);
-    printf("imported %d buckets from '%s'\n", n, path);
-  } else if (strcmp(what, "flag-rules") == 0) {
-    if (eval_import_flag_rules(cli->db, path, &n, &e) != CG_OK)
-      return cli_fail(&e);
-    printf("imported %d flag settings from '%s'\n", n, path);
-  } else if (strcmp(what, "segments") == 0) {
-    if (eval_import_segments(cli->db, path, crs, &n, &e) != CG_OK)
-      return cli_fail(&e);
-    printf("imported %d segments from '%s'\n", n, path);
-  } else if (strcmp(what, "cases") == 0) {
+  if (strcmp(what, "cases") == 0)
     return import_cases(cli, path, opt_get(o, "map"),
                         opt_get(o, "fit") != NULL);
-  } else {
+  if (!settings_known(what)) {
     fprintf(stderr,
             "citygrid import: unknown kind '%s' (see 'citygrid "
             "import --help')\n",
             what);
     return EXIT_USAGE;
   }
+  if (crs_name && geo_crs_parse(crs_name, &so.crs, &e) != CG_OK)
+    return cli_fail(&e);
+  /* a calendar: a server running on the directory loads it within a
+  ** second; areas: within a second too */
+  if (settings_import(cli->db, cli->data_dir, what, path, &so, &got, &e) !=
+      CG_OK)
+    return cli_fail(&e);
+  if (strcmp(what, "boundary") == 0)
+    printf("imported the district boundary from '%s'\n", path);
+  else if (strcmp(what, "divisions") == 0 || strcmp(what, "grids") == 0)
+    print_counts(&got.areas, path);
+  else
+    printf("imported %d %s from '%s'\n", got.n, got.what, path);
   return 0;
 }
