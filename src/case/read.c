@@ -733,6 +733,17 @@ match_add(char *m, size_t *len, const char *w, size_t n)
   m[*len] = 0;
 }
 
+/* The start of a term on the index of character pairs: the cases its
+** expression (bound next) matches, and (the caller's conditions follow,
+** then ")") those above the index's mark (migration 0016), which it does
+** not hold yet. One list of rowids, so that a word few cases hold leads
+** the query to just those; the newer cases are named c as the outer
+** query's are, so that the same conditions serve both. */
+#define IN_INDEX_OR_NEWER                                                      \
+  " AND c.rowid IN (SELECT rowid FROM case_bigram WHERE case_bigram MATCH ?"   \
+  " UNION ALL SELECT c.rowid FROM cases c WHERE c.rowid > (SELECT value"       \
+  " FROM counter WHERE name = 'search')"
+
 /* The index's part of a search: the cases its expression m matches or,
 ** above the index's mark (migration 0016), those whose address or
 ** description holds each of the n words w[] (LIKE) whose one pair the
@@ -740,15 +751,7 @@ match_add(char *m, size_t *len, const char *w, size_t n)
 static void
 q_index(struct case_q *q, const char *m, const char *const *w, int n)
 {
-  /* one list of rowids, so that a pair few cases hold leads the query to
-  ** just those: the index's, then the few above the mark (named c as the
-  ** outer query's cases are, so that `like` serves both) */
-  case_q_text(q,
-              " AND c.rowid IN (SELECT rowid FROM case_bigram WHERE"
-              " case_bigram MATCH ? UNION ALL SELECT c.rowid FROM cases c"
-              " WHERE c.rowid > (SELECT value FROM counter WHERE"
-              " name = 'search')",
-              m);
+  case_q_text(q, IN_INDEX_OR_NEWER, m);
   for (int i = 0; i < n; i++)
     case_q_text2(q, like, w[i]);
   case_q_add(q, ")");
@@ -850,12 +853,7 @@ q_areas(struct case_q *q, char *m, const char *const *codes, int n)
     len += (size_t)snprintf(
         m + len, 24, "%s\"g%.15s\"%s", i ? " OR " : "", codes[i],
         area_level_of_code(codes[i]) == AREA_COMMUNITY ? "*" : "");
-  case_q_text(q,
-              " AND c.rowid IN (SELECT rowid FROM case_bigram WHERE"
-              " case_bigram MATCH ? UNION ALL SELECT c.rowid FROM cases c"
-              " WHERE c.rowid > (SELECT value FROM counter WHERE"
-              " name = 'search') AND (c.grid_code IN (?",
-              m);
+  case_q_text(q, IN_INDEX_OR_NEWER " AND (c.grid_code IN (?", m);
   bind_next(q, 't', codes[0], 0);
   for (int i = 1; i < n; i++)
     case_q_text(q, ", ?", codes[i]);
