@@ -7,7 +7,9 @@
 ** short form as \u00XX in capitals) and otherwise as they are, integers in
 ** decimal, reals as "%.*g" with ".0" added when that reads as an integer
 ** and the exponent's '+' and leading zeros dropped; a string that is not
-** UTF-8 makes the whole dump fail.
+** UTF-8 makes the whole dump fail. A struct cg_jw is the same output
+** with a buffer of its own that grows: the writer's functions at the end
+** write its members one by one.
 */
 #include "json.h"
 
@@ -18,21 +20,13 @@
 
 #define MAX_DEPTH 2048
 
-struct out {
-  char *buf;
-  size_t size, used; /* used may pass size: the length the text needs */
-  int prec;
-  int grow;   /* buf is malloc'd and grows to hold the text (cg_jw) */
-  int failed; /* ...and could not */
-};
-
 /* Make room for n more bytes in a growing buffer; 0 if there is none. */
 static int
-room(struct out *o, size_t n)
+room(struct cg_jw *o, size_t n)
 {
   size_t want = o->size ? o->size * 2 : 1024;
   char *b;
-  if (!o->grow || o->failed) return 0;
+  if (o->fixed || o->failed) return 0;
   while (want < o->used + n)
     want *= 2;
   if (!(b = realloc(o->buf, want))) {
@@ -45,14 +39,14 @@ room(struct out *o, size_t n)
 }
 
 static inline void
-put(struct out *o, const char *s, size_t n)
+put(struct cg_jw *o, const char *s, size_t n)
 {
   if (o->used + n <= o->size || room(o, n)) memcpy(o->buf + o->used, s, n);
   o->used += n;
 }
 
 static inline void
-put1(struct out *o, char c)
+put1(struct cg_jw *o, char c)
 {
   if (o->used < o->size || room(o, 1)) o->buf[o->used] = c;
   o->used++;
@@ -84,7 +78,7 @@ utf8_len(const unsigned char *p, size_t n)
 /* A JSON string of s[0..n): runs of plain characters copied at once.
 ** Returns 0, or -1 if s is not UTF-8. */
 static int
-put_string(struct out *o, const char *s, size_t n)
+put_string(struct cg_jw *o, const char *s, size_t n)
 {
   const unsigned char *p = (const unsigned char *)s, *end = p + n;
   const unsigned char *run = p;
@@ -138,7 +132,7 @@ put_string(struct out *o, const char *s, size_t n)
 }
 
 static void
-put_integer(struct out *o, json_int_t v)
+put_integer(struct cg_jw *o, json_int_t v)
 {
   char tmp[24], *q = tmp + sizeof tmp;
   /* through unsigned: the most negative value has no positive twin */
@@ -154,7 +148,7 @@ put_integer(struct out *o, json_int_t v)
 
 /* Returns 0, or -1 for a value jansson does not allow (not finite). */
 static int
-put_real(struct out *o, double v)
+put_real(struct cg_jw *o, double v)
 {
   char b[64], *e;
   int n;
@@ -181,7 +175,7 @@ put_real(struct out *o, double v)
 }
 
 static int
-put_value(struct out *o, const json_t *j, int depth)
+put_value(struct cg_jw *o, const json_t *j, int depth)
 {
   if (depth > MAX_DEPTH) return -1;
   switch (json_typeof(j)) {
@@ -234,7 +228,7 @@ put_value(struct out *o, const json_t *j, int depth)
 size_t
 cg_json_dumpb(const json_t *j, char *buf, size_t size, int prec)
 {
-  struct out o = {buf, size, 0, prec, 0, 0};
+  struct cg_jw o = {.buf = buf, .size = size, .prec = prec, .fixed = 1};
 
   /* like jansson without JSON_ENCODE_ANY: a document is an object or
   ** an array */
@@ -262,140 +256,107 @@ cg_json_dumps(const json_t *j, int prec, size_t *len)
   return out;
 }
 
-/* The writer's text as a growing output, and back. */
-static struct out
-jw_out(struct cg_jw *w, int prec)
-{
-  return (struct out){w->buf, w->size, w->used, prec, 1, w->failed};
-}
-
-static void
-jw_back(struct cg_jw *w, const struct out *o)
-{
-  w->buf = o->buf;
-  w->size = o->size;
-  w->used = o->used;
-  w->failed = o->failed;
-}
-
 /* The ',' before a value and its key, if any. */
 static void
-jw_key(struct out *o, struct cg_jw *w, const char *key)
+key(struct cg_jw *w, const char *name)
 {
-  if (w->comma) put1(o, ',');
-  if (key) {
-    put_string(o, key, strlen(key));
-    put1(o, ':');
+  if (w->comma) put1(w, ',');
+  if (name) {
+    put_string(w, name, strlen(name));
+    put1(w, ':');
   }
+  w->comma = 1;
 }
 
 void
-cg_jw_open(struct cg_jw *w, const char *key, char bracket)
+cg_jw_open(struct cg_jw *w, const char *name, char bracket)
 {
-  struct out o = jw_out(w, 0);
-  jw_key(&o, w, key);
-  put1(&o, bracket);
-  jw_back(w, &o);
+  key(w, name);
+  put1(w, bracket);
   w->comma = 0;
 }
 
 void
 cg_jw_close(struct cg_jw *w, char bracket)
 {
-  struct out o = jw_out(w, 0);
-  put1(&o, bracket);
-  jw_back(w, &o);
+  put1(w, bracket);
   w->comma = 1;
 }
 
-void
-cg_jw_string(struct cg_jw *w, const char *key, const char *s)
+/* Take back a member begun at `at` whose value cannot be written. */
+static void
+unwrite(struct cg_jw *w, size_t at, int comma)
 {
-  struct out o = jw_out(w, 0);
+  w->used = at;
+  w->comma = comma;
+}
+
+void
+cg_jw_string(struct cg_jw *w, const char *name, const char *s)
+{
   size_t at = w->used;
-  jw_key(&o, w, key);
+  int comma = w->comma;
+  key(w, name);
   if (!s)
-    put(&o, "null", 4);
-  else if (put_string(&o, s, strlen(s)) < 0) {
-    o.used = at; /* not UTF-8: the member left out */
-    jw_back(w, &o);
-    return;
-  }
-  jw_back(w, &o);
-  w->comma = 1;
+    put(w, "null", 4);
+  else if (put_string(w, s, strlen(s)) < 0)
+    unwrite(w, at, comma); /* not UTF-8: the member left out */
 }
 
 void
-cg_jw_integer(struct cg_jw *w, const char *key, long long v)
+cg_jw_integer(struct cg_jw *w, const char *name, long long v)
 {
-  struct out o = jw_out(w, 0);
-  jw_key(&o, w, key);
-  put_integer(&o, (json_int_t)v);
-  jw_back(w, &o);
-  w->comma = 1;
+  key(w, name);
+  put_integer(w, (json_int_t)v);
 }
 
 void
-cg_jw_real(struct cg_jw *w, const char *key, double v, int prec)
+cg_jw_real(struct cg_jw *w, const char *name, double v, int prec)
 {
-  struct out o = jw_out(w, prec);
   size_t at = w->used;
-  jw_key(&o, w, key);
-  if (put_real(&o, v) < 0) {
-    o.used = at; /* not finite: jansson makes no value of it either */
-    jw_back(w, &o);
-    return;
-  }
-  jw_back(w, &o);
-  w->comma = 1;
+  int comma = w->comma;
+  key(w, name);
+  w->prec = prec;
+  if (put_real(w, v) < 0) unwrite(w, at, comma); /* not finite: as jansson */
 }
 
 void
-cg_jw_bool(struct cg_jw *w, const char *key, int v)
+cg_jw_bool(struct cg_jw *w, const char *name, int v)
 {
-  struct out o = jw_out(w, 0);
-  jw_key(&o, w, key);
+  key(w, name);
   if (v)
-    put(&o, "true", 4);
+    put(w, "true", 4);
   else
-    put(&o, "false", 5);
-  jw_back(w, &o);
-  w->comma = 1;
+    put(w, "false", 5);
 }
 
 void
-cg_jw_null(struct cg_jw *w, const char *key)
+cg_jw_null(struct cg_jw *w, const char *name)
 {
-  cg_jw_string(w, key, NULL);
+  cg_jw_string(w, name, NULL);
 }
 
 void
-cg_jw_tree(struct cg_jw *w, const char *key, const json_t *j, int prec)
+cg_jw_tree(struct cg_jw *w, const char *name, const json_t *j, int prec)
 {
-  struct out o = jw_out(w, prec);
   size_t at = w->used;
-  jw_key(&o, w, key);
-  if (!j || put_value(&o, j, 0) < 0) {
-    o.used = at;
-    jw_back(w, &o);
-    return;
-  }
-  jw_back(w, &o);
-  w->comma = 1;
+  int comma = w->comma;
+  key(w, name);
+  w->prec = prec;
+  if (!j || put_value(w, j, 0) < 0) unwrite(w, at, comma);
 }
 
 char *
 cg_jw_take(struct cg_jw *w, size_t *len)
 {
-  struct out o = jw_out(w, 0);
   char *text = NULL;
 
-  put1(&o, 0);
-  if (!o.failed) {
-    text = o.buf;
-    if (len) *len = o.used - 1;
+  put1(w, 0);
+  if (!w->failed) {
+    text = w->buf;
+    if (len) *len = w->used - 1;
   } else {
-    free(o.buf);
+    free(w->buf);
   }
   memset(w, 0, sizeof *w);
   return text;

@@ -41,13 +41,16 @@ char *cg_json_dumps(const json_t *j, int prec, size_t *len);
 ** top. A string that is not UTF-8 leaves its member out, as a jansson
 ** object leaves out a member whose value it cannot make. */
 struct cg_jw {
-  char *buf; /* owned: the text so far, not NUL-terminated */
-  size_t used, size;
-  int comma;  /* a value was written at this level: ',' before the next */
-  int failed; /* memory ran out */
+  char *buf;         /* owned: the text so far, not NUL-terminated */
+  size_t size, used; /* used may pass size: the length the text needs */
+  int prec;          /* digits of the reals being written */
+  int fixed;         /* buf is not ours to grow (cg_json_dumpb()) */
+  int failed;        /* memory ran out */
+  int comma;         /* a value was written at this level: ',' before the
+                     ** next */
 };
-void cg_jw_open(struct cg_jw *w, const char *key, char bracket);    /* { [ */
-void cg_jw_close(struct cg_jw *w, char bracket);                    /* } ] */
+void cg_jw_open(struct cg_jw *w, const char *key, char bracket); /* { [ */
+void cg_jw_close(struct cg_jw *w, char bracket);                 /* } ] */
 /* s NULL writes null */
 void cg_jw_string(struct cg_jw *w, const char *key, const char *s);
 void cg_jw_integer(struct cg_jw *w, const char *key, long long v);
