@@ -166,11 +166,11 @@ hours_note(struct case_env *env, int64_t at, int64_t gseq, struct cg_err *e)
 
 /* Add to the full-text index of character pairs (migration 0017), with
 ** its grid as a word (0019), every case above the index's mark, and move
-** the mark (migration 0016): before the
-** commit of a transaction that made a case since the index last caught up
-** (env->search_due), or with env->search_every_ms set at most that often.
-** One INSERT for all of them, so FTS5 writes one segment for all. Other
-** transactions leave the index be. */
+** the mark (migration 0016): before the commit of a transaction that made
+** a case since the index last caught up (env->search_due), or with
+** env->search_every_ms set at most that often. One INSERT for all of
+** them, so FTS5 writes one segment for all. Other transactions leave the
+** index be. */
 static int
 search_catch_up(struct case_env *env, struct cg_err *e)
 {
