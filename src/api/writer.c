@@ -161,10 +161,13 @@ syncer_main(void *arg)
           j->rc = e.code;
           j->e = e;
         }
-    answer(jobs);
+    /* the writer may commit the next batch while these are answered */
     pthread_mutex_lock(&w.mu);
     w.syncing = 0;
-    pthread_cond_signal(&w.cv); /* the writer may commit now */
+    pthread_cond_signal(&w.cv);
+    pthread_mutex_unlock(&w.mu);
+    answer(jobs);
+    pthread_mutex_lock(&w.mu);
   }
   pthread_mutex_unlock(&w.mu);
   return NULL;
