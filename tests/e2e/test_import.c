@@ -276,19 +276,29 @@ holidays(char *buf, size_t size, time_t from, int n)
   }
 }
 
-/* GET /api/v1/locate of the test's point: its community {"code",
-** "name"} (caller decrefs). */
+/* GET /api/v1/locate of the test's point: the whole answer (caller
+** decrefs). */
 static json_t *
-community_here(void)
+locate_here(void)
 {
   char *resp = NULL;
-  json_t *j, *c;
+  json_t *j;
   assert_int_equal(tu_http(port, "GET",
                            "/api/v1/locate?lat=34.7555&lon=113.679", NULL, NULL,
                            &resp),
                    200);
   j = json_loads(resp, 0, NULL);
   free(resp);
+  assert_non_null(j);
+  return j;
+}
+
+/* The community the test's point is located in, {"code", "name"}
+** (caller decrefs). */
+static json_t *
+community_here(void)
+{
+  json_t *j = locate_here(), *c;
   c = json_incref(json_object_get(j, "community"));
   json_decref(j);
   assert_non_null(c);
@@ -359,15 +369,9 @@ features(const char *path)
 static char *
 grid_here(void)
 {
-  char *resp = NULL, *code;
+  json_t *j = locate_here();
   const char *c;
-  json_t *j;
-  assert_int_equal(tu_http(port, "GET",
-                           "/api/v1/locate?lat=34.7555&lon=113.679", NULL, NULL,
-                           &resp),
-                   200);
-  j = json_loads(resp, 0, NULL);
-  free(resp);
+  char *code;
   c = json_string_value(json_object_get(json_object_get(j, "grid"), "code"));
   code = strdup(c ? c : "");
   json_decref(j);
