@@ -27,14 +27,7 @@
 #include "category/category.h"
 #include "db/migrate.h"
 #include "org/org.h"
-
-static double
-secs(void)
-{
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec / 1e9;
-}
+#include "bench.h"
 
 /* CPU time of the process: the work itself, without waits for the disk */
 static double
@@ -162,7 +155,7 @@ run_citygrid(struct case_setup *cs, long n, double (*pts)[2], char (*nos)[32],
              double *t, double *c)
 {
   struct cg_err e = {0};
-  double t0 = secs(), c0 = cpu_secs();
+  double t0 = bench_secs(), c0 = cpu_secs();
 
   for (long i = 0; i < n; i += BATCH) {
     check(case_begin(&cs->env, &e), &e, "begin");
@@ -196,7 +189,7 @@ run_citygrid(struct case_setup *cs, long n, double (*pts)[2], char (*nos)[32],
     }
     check(case_commit(&cs->env, &e), &e, "commit");
   }
-  *t = secs() - t0;
+  *t = bench_secs() - t0;
   *c = cpu_secs() - c0;
 }
 
@@ -237,7 +230,7 @@ run_baseline(const char *dir, const struct area_locator *loc, long n,
   check(db_exec(bdb, "INSERT INTO department (code, name) VALUES ('hwc', 'x')",
                 &e),
         &e, "dept");
-  t0 = secs();
+  t0 = bench_secs();
   c0 = cpu_secs();
   for (long i = 0; i < n; i += BATCH) {
     check(db_begin(bdb, &e), &e, "begin");
@@ -271,7 +264,7 @@ run_baseline(const char *dir, const struct area_locator *loc, long n,
     }
     check(db_commit(bdb, &e), &e, "commit");
   }
-  *t = secs() - t0;
+  *t = bench_secs() - t0;
   *c = cpu_secs() - c0;
   db_close(bdb);
 }
@@ -358,7 +351,7 @@ main(int argc, char **argv)
   ** for each other */
   cs.env.write_behind = 0;
   static const char dept_sql[] = "SELECT dept_code FROM task WHERE case_no = ?";
-  t0 = secs();
+  t0 = bench_secs();
   for (long i = 0; i < n; i += BATCH) {
     check(case_begin(&cs.env, &e), &e, "begin");
     for (long j = i; j < n && j < i + BATCH; j++) {
@@ -382,17 +375,17 @@ main(int argc, char **argv)
     }
     check(case_commit(&cs.env, &e), &e, "commit");
   }
-  t_more = secs() - t0;
+  t_more = bench_secs() - t0;
 
   {
     int64_t events, cases;
     char head[65];
     int problems = 0;
     double tc = median(t_city), tb = median(t_base);
-    t0 = secs();
+    t0 = bench_secs();
     check(case_verify(db, count_problem, &problems, &events, &cases, head, &e),
           &e, "verify");
-    t_verify = secs() - t0;
+    t_verify = bench_secs() - t0;
     printf("cases.n: %ld\n", n);
     printf("cases.grids: %d\n", ngrids);
     printf("cases.runs: %d\n", RUNS);

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "core/json.h"
+#include "bench.h"
 
 static const char case_reply[] =
     "{\"no\":\"4101042026120700002\",\"state\":\"duplicate\",\"state_zh\":"
@@ -39,14 +40,6 @@ static const char case_reply[] =
     "\"extended\":0,\"suspended\":0,\"shirked\":0,\"deferred\":false},"
     "\"tasks\":[],\"attachments\":[],\"actions\":[]}";
 
-static double
-now_s(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Dumps of j a second by each writer over about a second each; exits if
 ** their texts differ. */
 static void
@@ -66,12 +59,12 @@ run(const char *name, const json_t *j, int prec, double *ours, double *base)
     exit(1);
   }
   printf("json.%s.bytes: %zu\n", name, na);
-  for (t0 = now_s(), n = 0; now_s() - t0 < 1.0; n++)
+  for (t0 = bench_secs(), n = 0; bench_secs() - t0 < 1.0; n++)
     cg_json_dumpb(j, b, cap, prec);
-  *ours = n / (now_s() - t0);
-  for (t0 = now_s(), n = 0; now_s() - t0 < 1.0; n++)
+  *ours = n / (bench_secs() - t0);
+  for (t0 = bench_secs(), n = 0; bench_secs() - t0 < 1.0; n++)
     json_dumpb(j, a, cap, flags);
-  *base = n / (now_s() - t0);
+  *base = n / (bench_secs() - t0);
   printf("json.%s.citygrid.per_s: %.0f\n", name, *ours);
   printf("json.%s.jansson.per_s: %.0f\n", name, *base);
   free(a);

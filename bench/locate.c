@@ -17,16 +17,9 @@
 
 #include "area/area.h"
 #include "db/migrate.h"
+#include "bench.h"
 
 #define NPOINTS 1000000
-
-static double
-now_s(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* xorshift64*: a fixed-seed generator so every run draws the same points.
 ** Returns a double in [0, 1). */
@@ -120,12 +113,12 @@ main(int argc, char **argv)
   check(area_import_boundary(db, "data/zhengzhou-districts-wgs84.geojson",
                              GEO_WGS84, "410104", &e),
         &e, "boundary");
-  t = now_s();
+  t = bench_secs();
   check(area_generate(db, 100, &ngrids, &e), &e, "grid generate");
-  t_gen = now_s() - t;
-  t = now_s();
+  t_gen = bench_secs() - t;
+  t = bench_secs();
   check(area_locator_load(db, &loc, &e), &e, "locator");
-  t_ix = now_s() - t;
+  t_ix = bench_secs() - t;
 
   /* random points in the district: rejection sampling on its bbox */
   check(db_prepare(db, &st,
@@ -153,14 +146,14 @@ main(int argc, char **argv)
   /* citygrid: best of three passes over the same points (the answers are
   ** kept and compared below, so the loop cannot be optimised away) */
   for (int pass = 0; pass < 3; pass++) {
-    t = now_s();
+    t = bench_secs();
     for (int k = 0; k < NPOINTS; k++) {
       struct area_place p;
       ans[k] = area_locate(loc, xy[2 * k], xy[2 * k + 1], &p)
                    ? p.code[AREA_GRID]
                    : NULL;
     }
-    t = now_s() - t;
+    t = bench_secs() - t;
     t_cg = t < t_cg ? t : t_cg;
   }
 
@@ -187,13 +180,13 @@ main(int argc, char **argv)
   /* GEOSSTRtree_build_r only came in 3.12: 3.11 builds the tree on the
   ** first query, so one query is made before timing */
   baseline_locate(&base, xy[0], xy[1]);
-  t = now_s();
+  t = bench_secs();
   for (int k = 0; k < NPOINTS; k++) {
     int g = baseline_locate(&base, xy[2 * k], xy[2 * k + 1]);
     const char *code = g >= 0 ? codes[g] : NULL;
     mism += !code != !ans[k] || (code && strcmp(code, ans[k]) != 0);
   }
-  t_geos = now_s() - t;
+  t_geos = bench_secs() - t;
 
   printf("locate.grids: %d\n", ngrids);
   printf("locate.generate.s: %.3f\n", t_gen);

@@ -29,14 +29,7 @@
 #include "db/migrate.h"
 #include "eval/eval.h"
 #include "org/org.h"
-
-static double
-secs(void)
-{
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec / 1e9;
-}
+#include "bench.h"
 
 static void
 check(int rc, const struct cg_err *e, const char *what)
@@ -297,7 +290,7 @@ baseline(struct db *db, const struct eval_period *p, const char *col,
   static char sql[1024];
   struct db_stmt *st;
   struct cg_err e = {0};
-  double t0 = secs();
+  double t0 = bench_secs();
   snprintf(sql, sizeof sql,
            "SELECT %s, count(*), sum(deferred), sum(state = 'closed' AND"
            " deferred = 0), sum(state = 'closed' AND deferred = 0 AND"
@@ -312,7 +305,7 @@ baseline(struct db *db, const struct eval_period *p, const char *col,
   while (db_step(st, &e) == DB_ROW)
     *rows += db_col_int(st, 1);
   db_finalize(st);
-  return secs() - t0;
+  return bench_secs() - t0;
 }
 
 int
@@ -438,23 +431,23 @@ main(int argc, char **argv)
                    " ?, ?)",
                    &e),
         &e, "prepare");
-  t0 = secs();
+  t0 = bench_secs();
   generate(&g, n, eval_day_from_date(2025, 1, 1), 730, utc);
-  t_gen = secs() - t0;
+  t_gen = bench_secs() - t0;
   check(db_exec(db, "PRAGMA synchronous = FULL", &e), &e, "pragma");
   check(db_query_int(db, &events, 0, &e, "SELECT count(*) FROM event", ""), &e,
         "count");
 
   /* the product's refresh: the whole history, then 1,000 more cases */
-  t0 = secs();
+  t0 = bench_secs();
   check(eval_refresh(&cs.env, 0, &rs, &e), &e, "refresh");
-  t_full = secs() - t0;
+  t_full = bench_secs() - t0;
   check(db_exec(db, "PRAGMA synchronous = OFF", &e), &e, "pragma");
   generate(&g, 1000, eval_day_from_date(2027, 1, 1), 1, utc);
   check(db_exec(db, "PRAGMA synchronous = FULL", &e), &e, "pragma");
-  t0 = secs();
+  t0 = bench_secs();
   check(eval_refresh(&cs.env, 0, &rs, &e), &e, "refresh");
-  t_inc = secs() - t0;
+  t_inc = bench_secs() - t0;
 
   /* the bulletin of 2026-W52, made at the start of 2027 */
   check(eval_period_parse("week", "2026-W52", NULL, utc, &week, &e), &e,
@@ -463,9 +456,9 @@ main(int argc, char **argv)
   at = eval_day_from_date(2027, 1, 1) * 86400 - utc;
   for (int i = 0; i < 5; i++) {
     json_t *b;
-    t0 = secs();
+    t0 = bench_secs();
     b = eval_bulletin(&cs.env, &week, at, 50, &e);
-    if (secs() - t0 < t_bul) t_bul = secs() - t0;
+    if (bench_secs() - t0 < t_bul) t_bul = bench_secs() - t0;
     if (!b) check(CG_EINTERNAL, &e, "bulletin");
     if (i == 0) {
       json_t *cur = json_object_get(json_object_get(b, "summary"), "current");
@@ -477,14 +470,14 @@ main(int argc, char **argv)
     json_decref(b);
   }
   /* the baseline: a covering index and GROUP BY, same counts */
-  t0 = secs();
+  t0 = bench_secs();
   check(db_exec(db,
                 "CREATE INDEX bench_cover ON cases (dispatched_at,"
                 " street_code, dept_code, state, deferred, on_time,"
                 " n_rework, n_extend, due_at)",
                 &e),
         &e, "index");
-  t_index = secs() - t0;
+  t_index = bench_secs() - t0;
   for (int i = 0; i < 5; i++) {
     double t = 0;
     base_rows = 0;
