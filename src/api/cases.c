@@ -42,6 +42,7 @@ api_case_env_app(struct api_app *app, struct cg_err *e)
   }
   env.cal = case_setup_cal(s); /* either may have been loaded again */
   env.loc = case_setup_loc(s, db);
+  env.district = case_setup_district(s); /* set with its first areas */
   return &env;
 }
 

@@ -463,7 +463,7 @@ service_json(struct db_stmt *st)
 static int
 jurisdiction_ok(struct http_req *r, const char *j)
 {
-  const char *ours = api_app(r)->cases->district;
+  const char *ours = case_setup_district(api_app(r)->cases);
   if (!j || !*j || strcmp(j, ours) == 0) return 0;
   http_reply_error(r, 404, "not_found",
                    "jurisdiction_id '%.40s' not found (this server serves "

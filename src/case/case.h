@@ -448,7 +448,9 @@ struct case_setup {
   struct conf conf;
   struct cal *cal;          /* in a server, read with case_setup_cal() */
   struct area_locator *loc; /* NULL while the district has no areas */
-  char district[8];
+  char district[8];         /* its code at load ("000000": none yet) */
+  char first[8];            /* its code since its first areas arrived */
+  const char *code;         /* district or first: case_setup_district() */
   char data_dir[4096];
   struct case_env env;      /* ready to use */
   struct case_cache *cache; /* the server's lists (NULL: none); owned,
@@ -478,10 +480,18 @@ const struct cal *case_setup_cal(struct case_setup *s);
 /* The district's locator to use now (NULL while it has no areas), for a
 ** server, whose areas may be imported while it runs: when the store's
 ** counter 'areas' has moved (asked of db at most once a second), the
-** locator is loaded again from db — unless the district itself changed
-** (its first areas, another code), whose cases are numbered by it: that
-** takes a restart. What it returns stays valid until case_setup_release(). */
+** locator is loaded again from db. A district that had none gets its code
+** with its first areas (case_setup_district()); a district whose code
+** changed to another keeps the areas it had until a restart, for its cases
+** are numbered by it. What it returns stays valid until
+** case_setup_release(). */
 const struct area_locator *case_setup_loc(struct case_setup *s, struct db *db);
+
+/* The district's code to use now ("000000" while it has no areas): the
+** code it had at load, or the one it got with its first areas. Ask it
+** after case_setup_loc(), whose locator it belongs to. Valid until
+** case_setup_release(); not to be freed. */
+const char *case_setup_district(struct case_setup *s);
 
 /* Load the working calendar again from citygrid.conf's hours and the files
 ** of DIR/calendar, and make it the one case_setup_cal() returns. CG_OK, or

@@ -202,10 +202,16 @@ case_setup_loc(struct case_setup *s, struct db *db)
       struct case_retired *old = malloc(sizeof *old);
       struct area_locator *loc = NULL;
       char district[8];
+      /* (only this thread, holding loc_mu, moves s->code) */
+      int first = strcmp(s->code, "000000") == 0;
       s->areas = v; /* areas that fail to load are not tried again */
       district_code(db, district, NULL);
-      if (old && strcmp(district, s->district) == 0 &&
+      if (old && (first || strcmp(district, s->code) == 0) &&
           area_locator_load(db, &loc, NULL) == CG_OK) {
+        if (first) { /* the code first, then the areas it goes with */
+          memcpy(s->first, district, sizeof s->first);
+          __atomic_store_n(&s->code, s->first, __ATOMIC_RELEASE);
+        }
         retire(s, old, NULL, s->loc);
         __atomic_store_n(&s->loc, loc, __ATOMIC_RELEASE);
       } else {
@@ -215,6 +221,12 @@ case_setup_loc(struct case_setup *s, struct db *db)
     pthread_mutex_unlock(&s->loc_mu);
   }
   return __atomic_load_n(&s->loc, __ATOMIC_ACQUIRE);
+}
+
+const char *
+case_setup_district(struct case_setup *s)
+{
+  return __atomic_load_n(&s->code, __ATOMIC_ACQUIRE);
 }
 
 const struct cal *
@@ -239,6 +251,7 @@ case_setup_load(struct case_setup *s, const char *data_dir, struct db *db,
   int rc;
 
   memset(s, 0, sizeof *s);
+  s->code = s->district;
   snprintf(s->data_dir, sizeof s->data_dir, "%s", data_dir);
   conf_init(&s->conf);
   snprintf(path, sizeof path, "%s/citygrid.conf", data_dir);

@@ -63,10 +63,12 @@ cmd_serve(struct cli *cli, struct opts *o)
   if (case_setup_load(&setup, cli->data_dir, cli->db, &e) != CG_OK)
     return cli_fail(&e);
   if (!setup.loc)
-    fprintf(stderr, "citygrid: warning: the district has no areas yet: run "
-                    "'citygrid import boundary' and 'citygrid grid "
-                    "generate', then start the server again\n");
-  /* serve anyway; areas that change later are taken up as it runs */
+    fprintf(stderr, "citygrid: warning: the district has no areas yet: "
+                    "import its boundary and generate its grids (over HTTP, "
+                    "or 'citygrid import boundary' and 'citygrid grid "
+                    "generate'); until then every report is outside\n");
+  /* serve anyway; areas that come or change later, the district's first
+  ** ones too, are taken up as it runs */
   if (!listen) listen = setup.conf.listen;
   ho.port = 8080;
   if (listen) {
