@@ -303,7 +303,9 @@ void case_q_num(struct case_q *q, const char *sql, int64_t v);
 
 /* SQL: the states of a case that is not open — ended, or a draft not
 ** sent yet — as a list for IN; and "case c is open", the list's
-** state=open and the statistics' "open". */
+** state=open and the statistics' "open". The open cases' index (migration
+** 0020) holds the cases that meet CASE_SQL_OPEN as written here, and the
+** lists use it only while the two agree word for word: change both. */
 #define CASE_SQL_NOT_OPEN "'closed', 'void', 'rejected', 'duplicate', 'draft'"
 #define CASE_SQL_OPEN "c.state NOT IN (" CASE_SQL_NOT_OPEN ")"
 
@@ -315,6 +317,15 @@ void case_q_overdue(struct case_q *q, int64_t now);
 
 /* Bind every value to st, in order. */
 void case_q_bind(struct case_q *q, struct db_stmt *st);
+
+/* The two queries of a list of at most `limit` cases of filter f that who
+** may see: *count (its total, counted up to CASE_COUNT_MAX + 1) and *page
+** (number, last event and reporter of each case of the page), both zeroed
+** by the caller. Scope codes are copied into scopes, which must outlive
+** them. CG_OK, or CG_EINVAL for a filter that cannot be asked. */
+int case_list_sql(struct case_env *env, const struct org_user *who,
+                  const struct case_filter *f, int limit, struct case_q *count,
+                  struct case_q *page, char scopes[16][32], struct cg_err *e);
 
 /* Append " WHERE ..." over `cases c`: the terms of filter f and the rule of
 ** which cases `who` may see. Scope codes are copied into scopes, which

@@ -970,8 +970,9 @@ case_q_where(struct case_q *q, struct case_env *env, const struct org_user *who,
                 grids ? " AND +c.component_id = ?" : " AND c.component_id = ?",
                 f->component);
   if (f->source) case_q_text(q, " AND c.source = ?", f->source);
-  if (f->overdue) {
-    case_q_add(q, " AND ");
+  if (f->overdue) { /* open, as well: the open cases' index (0020) */
+    case_q_add(q, grids ? " AND +" CASE_SQL_OPEN " AND "
+                        : " AND " CASE_SQL_OPEN " AND ");
     case_q_overdue(q, now);
   }
   if (f->from)
@@ -1144,6 +1145,38 @@ page_key(const struct org_user *who, const struct case_q *q, size_t *len)
   return key;
 }
 
+int
+case_list_sql(struct case_env *env, const struct org_user *who,
+              const struct case_filter *f, int limit, struct case_q *count,
+              struct case_q *page, char scopes[16][32], struct cg_err *e)
+{
+  /* the total, counted no further than CASE_COUNT_MAX: a page is wanted
+  ** in milliseconds, and counting all of a million cases that match
+  ** takes the better part of a second */
+  int rc;
+
+  case_q_add(count, "SELECT count(*) FROM (SELECT 1 FROM cases c");
+  if ((rc = case_q_where(count, env, who, f, scopes, e)) != CG_OK) return rc;
+  case_q_num(count, " LIMIT ?)", CASE_COUNT_MAX + 1);
+
+  case_q_add(page, "SELECT c.no, c.last_seq, coalesce(c.reporter_login, '')"
+                   " FROM cases c");
+  case_q_where(page, env, who, f, scopes, e);
+  if (f->sort && strcmp(f->sort, "due") == 0)
+    /* the deadline that runs now: the department's while dispatched,
+    ** else the step's; none while the clock stands or the case is done */
+    case_q_add(page, " ORDER BY (CASE WHEN c.state = 'dispatched' THEN"
+                     " c.due_at WHEN c.state IN (" CASE_SQL_NOT_OPEN
+                     ", 'suspended', 'deferred') THEN NULL ELSE c.step_due"
+                     " END) IS NULL, CASE WHEN c.state = 'dispatched' THEN"
+                     " c.due_at ELSE c.step_due END, c.no");
+  else
+    case_q_add(page, " ORDER BY c.created_at DESC, c.no DESC");
+  case_q_num(page, " LIMIT ?", limit);
+  case_q_num(page, " OFFSET ?", f->offset);
+  return CG_OK;
+}
+
 char *
 case_list_text(struct case_env *env, const struct org_user *who,
                const struct case_filter *f, size_t *len, struct cg_err *e)
@@ -1168,28 +1201,8 @@ case_list_text(struct case_env *env, const struct org_user *who,
     cg_fail(e, CG_EINVAL, "unknown sort '%.20s' (new or due)", f->sort);
     return NULL;
   }
-  /* the total, counted no further than CASE_COUNT_MAX: a page is wanted
-  ** in milliseconds, and counting all of a million cases that match
-  ** takes the better part of a second */
-  case_q_add(&count, "SELECT count(*) FROM (SELECT 1 FROM cases c");
-  if (case_q_where(&count, env, who, f, scopes, e) != CG_OK) return NULL;
-  case_q_num(&count, " LIMIT ?)", CASE_COUNT_MAX + 1);
-
-  case_q_add(&page, "SELECT c.no, c.last_seq, coalesce(c.reporter_login, '')"
-                    " FROM cases c");
-  case_q_where(&page, env, who, f, scopes, e);
-  if (f->sort && strcmp(f->sort, "due") == 0)
-    /* the deadline that runs now: the department's while dispatched,
-    ** else the step's; none while the clock stands or the case is done */
-    case_q_add(&page, " ORDER BY (CASE WHEN c.state = 'dispatched' THEN"
-                      " c.due_at WHEN c.state IN (" CASE_SQL_NOT_OPEN
-                      ", 'suspended', 'deferred') THEN NULL ELSE c.step_due"
-                      " END) IS NULL, CASE WHEN c.state = 'dispatched' THEN"
-                      " c.due_at ELSE c.step_due END, c.no");
-  else
-    case_q_add(&page, " ORDER BY c.created_at DESC, c.no DESC");
-  case_q_num(&page, " LIMIT ?", limit);
-  case_q_num(&page, " OFFSET ?", f->offset);
+  if (case_list_sql(env, who, f, limit, &count, &page, scopes, e) != CG_OK)
+    return NULL;
 
   if (!(out = open_memstream(&text, len))) {
     cg_fail(e, CG_ENOMEM, "out of memory");
