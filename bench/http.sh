@@ -107,7 +107,8 @@ local words = {"路边有暴露垃圾", "井盖缺失，有安全隐患", "路�
   "占道经营", "下水道堵塞"}
 -- each of wrk's threads makes its $pool reports before the clock starts
 -- and sends them in turn (wrk's own advice for costly requests): built
--- one at a time, the Lua took a fifth of a core from the server
+-- one at a time, they cost wrk a third more CPU a request (22 µs against
+-- 17), taken from the two cores the server runs on
 local threads = 0
 function setup(thread)
   threads = threads + 1
