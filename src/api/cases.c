@@ -40,9 +40,7 @@ api_case_env_app(struct api_app *app, struct cg_err *e)
     env.cache = s->cache;
     ready = 1;
   }
-  env.cal = case_setup_cal(s); /* either may have been loaded again */
-  env.loc = case_setup_loc(s, db);
-  env.district = case_setup_district(s); /* set with its first areas */
+  case_setup_env_now(s, &env, db);
   return &env;
 }
 

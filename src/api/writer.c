@@ -288,9 +288,7 @@ writer_main(void *arg)
     if (jobs) {
       struct cg_err te = {0};
       int wr;
-      env.cal = case_setup_cal(w.app->cases);     /* either may have been */
-      env.loc = case_setup_loc(w.app->cases, db); /* loaded again */
-      env.district = case_setup_district(w.app->cases); /* (its first) */
+      case_setup_env_now(w.app->cases, &env, db);
       /* into the open transaction; a refusal after writing, or none open,
       ** means beginning one with every job it holds */
       if (!open) {

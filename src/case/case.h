@@ -493,6 +493,13 @@ const struct area_locator *case_setup_loc(struct case_setup *s, struct db *db);
 ** case_setup_release(); not to be freed. */
 const char *case_setup_district(struct case_setup *s);
 
+/* Point env, a server thread's, at what to use now: the working calendar,
+** the locator and the district's code (the code after the locator, as
+** case_setup_district() asks), any of which may have been loaded again
+** since the thread last asked. */
+void case_setup_env_now(struct case_setup *s, struct case_env *env,
+                        struct db *db);
+
 /* Load the working calendar again from citygrid.conf's hours and the files
 ** of DIR/calendar, and make it the one case_setup_cal() returns. CG_OK, or
 ** why not, with the calendar before kept. */

@@ -1150,11 +1150,11 @@ case_list_sql(struct case_env *env, const struct org_user *who,
               const struct case_filter *f, int limit, struct case_q *count,
               struct case_q *page, char scopes[16][32], struct cg_err *e)
 {
+  int rc;
+
   /* the total, counted no further than CASE_COUNT_MAX: a page is wanted
   ** in milliseconds, and counting all of a million cases that match
   ** takes the better part of a second */
-  int rc;
-
   case_q_add(count, "SELECT count(*) FROM (SELECT 1 FROM cases c");
   if ((rc = case_q_where(count, env, who, f, scopes, e)) != CG_OK) return rc;
   case_q_num(count, " LIMIT ?)", CASE_COUNT_MAX + 1);

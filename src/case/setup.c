@@ -229,6 +229,14 @@ case_setup_district(struct case_setup *s)
   return __atomic_load_n(&s->code, __ATOMIC_ACQUIRE);
 }
 
+void
+case_setup_env_now(struct case_setup *s, struct case_env *env, struct db *db)
+{
+  env->cal = case_setup_cal(s);
+  env->loc = case_setup_loc(s, db);
+  env->district = case_setup_district(s);
+}
+
 const struct cal *
 case_setup_cal(struct case_setup *s)
 {
