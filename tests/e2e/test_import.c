@@ -533,6 +533,18 @@ test_calendar_takes_effect(void **state)
              (long long)during, (long long)before);
 }
 
+/* POST the data file `file` to PATH on port p with headers h, as type;
+** fails the test unless it is taken (200). */
+static void
+load(int p, const char *h, const char *path, const char *type, const char *file)
+{
+  char *body = tu_slurp(tu_data(file)), *resp = NULL;
+  assert_non_null(body);
+  assert_int_equal(tu_http_h(p, "POST", path, h, type, body, &resp), 200);
+  free(body);
+  free(resp);
+}
+
 /* A district set up over HTTP alone, on a server started on an empty
 ** store: its divisions, boundary and categories loaded and its grids
 ** generated, it takes reports within moments, numbered with its code, and
@@ -540,19 +552,10 @@ test_calendar_takes_effect(void **state)
 static void
 test_first_areas_without_restart(void **state)
 {
-  char *d = tu_tmpdir(), h[120], tok[65], *body, *resp = NULL;
+  char *d = tu_tmpdir(), ah[120], oh[120], tok[65], *resp = NULL;
   static const char report[] =
       "{\"scheme\":\"gb47678\",\"kind\":\"matter\",\"code\":\"06036\","
       "\"lat\":34.7555,\"lon\":113.679}";
-  static const struct {
-    const char *path, *type, *file;
-  } loads[] = {
-      {"/api/v1/import/categories?scheme=gb47678", "text/csv",
-       "categories-gb47678.csv"},
-      {"/api/v1/import/divisions", "text/csv", "guancheng-divisions.csv"},
-      {"/api/v1/import/boundary?code=410104", "application/geo+json",
-       "zhengzhou-districts-wgs84.geojson"},
-  };
   int p, spid = -1, st = 0;
   json_t *c;
 
@@ -561,41 +564,36 @@ test_first_areas_without_restart(void **state)
   assert_int_equal(tu_user(d, "op", "operator", NULL), 0);
   assert_true((p = tu_serve_start(d, NULL, &spid)) > 0);
   assert_int_equal(tu_login(p, "ad", tok), 200);
-  snprintf(h, sizeof h, "Authorization: Bearer %s\r\n", tok);
-  for (size_t i = 0; i < sizeof loads / sizeof loads[0]; i++) {
-    assert_non_null(body = tu_slurp(tu_data(loads[i].file)));
-    assert_int_equal(
-        tu_http_h(p, "POST", loads[i].path, h, loads[i].type, body, &resp),
-        200);
-    free(body);
-    free(resp);
-    if (i == 0) { /* the categories only: every report is outside */
-      char oh[120], otok[65];
-      assert_int_equal(tu_login(p, "op", otok), 200);
-      snprintf(oh, sizeof oh, "Authorization: Bearer %s\r\n", otok);
-      assert_int_equal(
-          tu_http_h(p, "POST", "/api/v1/cases", oh, NULL, report, &resp), 400);
-      assert_non_null(strstr(resp, "outside the district"));
-      free(resp);
-      assert_int_equal(
-          tu_http(p, "GET", "/open311/v2/services.json?jurisdiction_id=410104",
-                  NULL, NULL, &resp),
-          404);
-      free(resp);
-    }
-  }
-  assert_int_equal(tu_http_h(p, "POST", "/api/v1/grids/generate", h, NULL,
+  snprintf(ah, sizeof ah, "Authorization: Bearer %s\r\n", tok);
+  assert_int_equal(tu_login(p, "op", tok), 200);
+  snprintf(oh, sizeof oh, "Authorization: Bearer %s\r\n", tok);
+  /* the categories only: every report is outside, no district served */
+  load(p, ah, "/api/v1/import/categories?scheme=gb47678", "text/csv",
+       "categories-gb47678.csv");
+  assert_int_equal(
+      tu_http_h(p, "POST", "/api/v1/cases", oh, NULL, report, &resp), 400);
+  assert_non_null(strstr(resp, "outside the district"));
+  free(resp);
+  assert_int_equal(tu_http(p, "GET",
+                           "/open311/v2/services.json?jurisdiction_id=410104",
+                           NULL, NULL, &resp),
+                   404);
+  free(resp);
+  /* the district's areas */
+  load(p, ah, "/api/v1/import/divisions", "text/csv",
+       "guancheng-divisions.csv");
+  load(p, ah, "/api/v1/import/boundary?code=410104", "application/geo+json",
+       "zhengzhou-districts-wgs84.geojson");
+  assert_int_equal(tu_http_h(p, "POST", "/api/v1/grids/generate", ah, NULL,
                              "{\"cell\": 250}", &resp),
                    200);
   free(resp);
   resp = NULL;
   /* taken up within moments (the server looks once a second) */
-  assert_int_equal(tu_login(p, "op", tok), 200);
-  snprintf(h, sizeof h, "Authorization: Bearer %s\r\n", tok);
   for (int i = 0; i < 50 && st != 201; i++) {
     if (i) usleep(100000);
     free(resp);
-    st = tu_http_h(p, "POST", "/api/v1/cases", h, NULL, report, &resp);
+    st = tu_http_h(p, "POST", "/api/v1/cases", oh, NULL, report, &resp);
   }
   assert_int_equal(st, 201);
   c = json_loads(resp, 0, NULL);
