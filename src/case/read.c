@@ -932,7 +932,8 @@ case_q_where(struct case_q *q, struct case_env *env, const struct org_user *who,
   case_q_add(q, " WHERE 1 = 1");
   if (f->state) {
     if (strcmp(f->state, "open") == 0)
-      case_q_add(q, grids ? " AND +" CASE_SQL_OPEN : " AND " CASE_SQL_OPEN);
+      case_q_add(q, grids ? " AND " CASE_SQL_OPEN_NOT_INDEXED
+                          : " AND " CASE_SQL_OPEN);
     else if (case_state_parse(f->state) < 0)
       return cg_fail(e, CG_EINVAL, "unknown state '%s'", f->state);
     else
@@ -970,8 +971,8 @@ case_q_where(struct case_q *q, struct case_env *env, const struct org_user *who,
                 grids ? " AND +c.component_id = ?" : " AND c.component_id = ?",
                 f->component);
   if (f->source) case_q_text(q, " AND c.source = ?", f->source);
-  if (f->overdue) { /* open, as well: the open cases' index (0020) */
-    case_q_add(q, grids ? " AND +" CASE_SQL_OPEN " AND "
+  if (f->overdue) { /* open, as well: the open cases' index (0021) */
+    case_q_add(q, grids ? " AND " CASE_SQL_OPEN_NOT_INDEXED " AND "
                         : " AND " CASE_SQL_OPEN " AND ");
     case_q_overdue(q, now);
   }

@@ -242,8 +242,8 @@ case_stats_json(struct case_env *env, const struct org_user *who,
   static const char cols[] =
       "SELECT c.state, c.scheme || ':' || substr(c.category_code, 1, 2),"
       " c.street_code, c.source, c.dept_code, c.created_at, c.closed_at,"
-      " c.state = 'closed' AND c.on_time IS NOT NULL, c.on_time, " CASE_SQL_OPEN
-      ", ";
+      " c.state = 'closed' AND c.on_time IS NOT NULL, c.on_time, "
+      "(" CASE_SQL_OPEN "), ";
   static const enum group_kind kinds[NTALLY] = {G_STATE, G_MAJOR, G_AREA,
                                                 G_PLAIN, G_DEPT};
   int offset = cal_utc_offset(env->cal);

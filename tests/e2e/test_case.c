@@ -2589,7 +2589,7 @@ plan_of(struct case_q *q, char *buf, size_t n)
 
 /* The lists a district's leaders open most — its open cases, its overdue
 ** ones, a street's of either, for the leader, the operator and the
-** street's staff — read the index of open cases (migration 0020), not
+** street's staff — read the index of open cases (migration 0021), not
 ** every case ever reported, which on a store of a million cases of which
 ** a thousand are open took a second a page: SQLite's plan for the list's
 ** own SQL, its page and its total, says which index it reads. A grid
