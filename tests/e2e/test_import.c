@@ -533,6 +533,20 @@ test_calendar_takes_effect(void **state)
              (long long)during, (long long)before);
 }
 
+/* The status of Open311's service list for jurisdiction j on port p. */
+static int
+services_status(int p, const char *j)
+{
+  char path[96];
+  char *resp = NULL;
+  int st;
+  snprintf(path, sizeof path, "/open311/v2/services.json?jurisdiction_id=%s",
+           j);
+  st = tu_http(p, "GET", path, NULL, NULL, &resp);
+  free(resp);
+  return st;
+}
+
 /* POST the data file `file` to PATH on port p with headers h, as type;
 ** fails the test unless it is taken (200). */
 static void
@@ -574,11 +588,7 @@ test_first_areas_without_restart(void **state)
       tu_http_h(p, "POST", "/api/v1/cases", oh, NULL, report, &resp), 400);
   assert_non_null(strstr(resp, "outside the district"));
   free(resp);
-  assert_int_equal(tu_http(p, "GET",
-                           "/open311/v2/services.json?jurisdiction_id=410104",
-                           NULL, NULL, &resp),
-                   404);
-  free(resp);
+  assert_int_equal(services_status(p, "410104"), 404);
   /* the district's areas */
   load(p, ah, "/api/v1/import/divisions", "text/csv",
        "guancheng-divisions.csv");
@@ -607,16 +617,8 @@ test_first_areas_without_restart(void **state)
       json_string_value(json_object_get(json_object_get(c, "grid"), "code")));
   json_decref(c);
   free(resp);
-  assert_int_equal(tu_http(p, "GET",
-                           "/open311/v2/services.json?jurisdiction_id=410104",
-                           NULL, NULL, &resp),
-                   200);
-  free(resp);
-  assert_int_equal(tu_http(p, "GET",
-                           "/open311/v2/services.json?jurisdiction_id=410105",
-                           NULL, NULL, &resp),
-                   404);
-  free(resp);
+  assert_int_equal(services_status(p, "410104"), 200);
+  assert_int_equal(services_status(p, "410105"), 404);
   assert_int_equal(tu_serve_done(spid, d), 0);
 }
 
