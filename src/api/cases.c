@@ -38,6 +38,7 @@ api_case_env_app(struct api_app *app, struct cg_err *e)
     memcpy(env.escalate_pct, s->env.escalate_pct, sizeof env.escalate_pct);
     env.nescalate = s->env.nescalate;
     env.cache = s->cache;
+    env.search_behind = s->env.search_behind;
     ready = 1;
   }
   case_setup_env_now(s, &env, db);

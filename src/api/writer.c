@@ -224,9 +224,7 @@ writer_open(struct case_env *env, struct db **out, struct cg_err *e)
   case_env_init(env, db, s->loc, s->cal, s->data_dir, s->district);
   env->dup_radius_m = s->env.dup_radius_m;
   env->dup_window_s = s->env.dup_window_s;
-  /* the full-text index takes in the new reports at most every 100 ms,
-  ** not at each commit (searches find the newer ones all the same) */
-  env->search_every_ms = 100;
+  env->search_behind = s->env.search_behind;
   *out = db;
   return CG_OK;
 }
@@ -350,12 +348,6 @@ writer_main(void *arg)
   if (rc != CG_OK) return NULL;
   pthread_join(w.sync_thread, NULL);
   w.sync_started = 0;
-  /* the reports of the last moments into the full-text index too: an
-  ** empty transaction whose commit catches it up (a failure leaves them
-  ** to the next writer's commit; searches find them meanwhile) */
-  env.search_every_ms = 0;
-  if (case_begin(&env, &e) == CG_OK && case_commit(&env, &e) == CG_OK)
-    db_sync(db, &e);
   case_env_release(&env);
   w.db = NULL;
   db_close(db);

@@ -164,47 +164,12 @@ hours_note(struct case_env *env, int64_t at, int64_t gseq, struct cg_err *e)
   return CG_OK;
 }
 
-/* Add to the full-text index of character pairs (migration 0017), with
-** its grid as a word (0019), every case above the index's mark, and move
-** the mark (migration 0016): before the commit of a transaction that made
-** a case since the index last caught up (env->search_due), or with
-** env->search_every_ms set at most that often. One INSERT for all of
-** them, so FTS5 writes one segment for all. Other transactions leave the
-** index be. */
-static int
-search_catch_up(struct case_env *env, struct cg_err *e)
-{
-  static const char pairs[] =
-      "INSERT INTO case_bigram (rowid, words)"
-      " SELECT rowid, bigrams(address || ' ' || description) || ' g' ||"
-      " coalesce(grid_code, '') FROM cases"
-      " WHERE rowid > (SELECT value FROM counter WHERE name = 'search')";
-  static const char mark[] =
-      "UPDATE counter SET value = (SELECT max(rowid) FROM cases)"
-      " WHERE name = 'search'";
-  struct timespec t;
-  int64_t now;
-  int rc;
-
-  if (!env->search_due) return CG_OK;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  now = (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-  if (env->search_every_ms && now - env->search_at_ms < env->search_every_ms)
-    return CG_OK;
-  env->search_at_ms = now;
-  if ((rc = db_exec_cached(env->db, pairs, e)) != CG_OK) return rc;
-  env->search_due = 0; /* (set again if the transaction rolls back) */
-  if (db_changes(env->db) == 0) return CG_OK;
-  return db_exec_cached(env->db, mark, e);
-}
-
 /* What a commit writes last, after every row of its transaction: the
-** hours of its events and what the full-text indexes lack. */
+** hours of its events. */
 static int
 before_commit(struct case_env *env, struct cg_err *e)
 {
-  int rc = hours_flush(env, e);
-  return rc == CG_OK ? search_catch_up(env, e) : rc;
+  return hours_flush(env, e);
 }
 
 int
@@ -223,8 +188,8 @@ case_tx_commit(struct case_env *env, struct cg_err *e)
     return rc;
   }
   rc = db_commit(env->db, e);
-  if (rc != CG_OK) env->search_due = 1;
   case_recent_end(env, rc == CG_OK);
+  if (rc == CG_OK) case_search_after_commit(env);
   return rc;
 }
 
@@ -233,7 +198,6 @@ case_tx_rollback(struct case_env *env)
 {
   if (env->in_tx) return;
   env->nhours = 0;
-  env->search_due = 1; /* what it indexed, if anything, is undone */
   case_held_clear(env);
   db_rollback(env->db);
   case_recent_end(env, 0);
@@ -400,15 +364,14 @@ case_commit(struct case_env *env, struct cg_err *e)
   env->nhours = 0;
   batch_clear(env);
   if (rc != CG_OK) {
-    env->search_due = 1;
     db_rollback(env->db);
     case_wb_clear(env);
     case_recent_end(env, 0);
     return rc;
   }
   rc = db_commit(env->db, e);
-  if (rc != CG_OK) env->search_due = 1;
   case_recent_end(env, rc == CG_OK);
+  if (rc == CG_OK) case_search_after_commit(env);
   return rc;
 }
 
@@ -417,7 +380,6 @@ case_rollback(struct case_env *env)
 {
   env->in_tx = 0;
   env->nhours = 0;
-  env->search_due = 1;
   batch_clear(env);
   if (env->batch) memo_clear(env->batch); /* it may have seen changes undone */
   db_rollback(env->db);                   /* (after the writer: the gate) */
@@ -438,6 +400,8 @@ case_env_release(struct case_env *env)
   env->batch = NULL;
   case_recent_free(env->recent);
   env->recent = NULL;
+  db_close(env->search_db);
+  env->search_db = NULL;
 }
 
 static size_t

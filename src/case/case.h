@@ -71,10 +71,12 @@ struct case_env {
                               ** at (recent.c); owned */
   int write_behind;           /* batches write on a second thread */
   struct case_wb *wb;         /* that thread (behind.c); owned */
-  int search_every_ms;        /* the full-text index catches up at a */
-  int64_t search_at_ms;       /* commit at most this often; 0: each
-                              ** (migration 0016); last time it did; */
-  int search_due;             /* and cases were made since */
+  int search_behind;          /* the indexer thread (search.c), not the
+                              ** commit, brings the full-text index up
+                              ** to date */
+  int search_due;             /* cases were made since it last did */
+  struct db *search_db;       /* the connection that does so (search.c),
+                              ** opened at the first time; owned */
   struct case_hour {          /* the hours of the events of the open */
     int64_t hour, lo, hi;     /* transaction, each with its least and */
   } hours[8];                 /* greatest gseq (migration 0015) */
@@ -528,5 +530,31 @@ int case_calendar_csv(const struct cal *cal, int y, FILE *out,
 ** it lists. */
 int case_import_calendar(const char *data_dir, const char *path,
                          const char *name, int *n, struct cg_err *e);
+
+/* The full-text index (search.c). Add to it up to `most` cases above its
+** mark (most <= 0: every one), in one transaction on its file that only
+** reads the store; *added (unless NULL) gets how many. CG_OK, or why not,
+** with the index and its mark as they were. db, opened with DB_SEARCH,
+** must not be in a transaction. */
+int case_search_catch_up(struct db *db, int64_t most, int64_t *added,
+                         struct cg_err *e);
+
+/* The server's indexer: a thread with its own connection to the store at
+** db_path that catches the index up whenever an env with search_behind set
+** committed a case (case_indexer_poke()), at most every 100 ms; it starts
+** by catching up on what the index lacks. Stopping catches up one last
+** time. A second start while it runs does nothing. CG_OK, or why it
+** cannot start. */
+int case_indexer_start(const char *db_path, struct cg_err *e);
+void case_indexer_poke(void);
+void case_indexer_stop(void);
+
+/* How many cases the full-text index lacks (searches read them by LIKE)
+** into *n. CG_OK, or why not. */
+int case_search_lag(struct db *db, int64_t *n, struct cg_err *e);
+
+/* What the indexer did since the process started: cases added to the
+** index, and catch-ups that failed (each tried again later). */
+void case_indexer_counts(int64_t *added, int64_t *failed);
 
 #endif

@@ -735,17 +735,17 @@ match_add(char *m, size_t *len, const char *w, size_t n)
 
 /* The start of a term on the index of character pairs: the cases its
 ** expression (bound next) matches, and (the caller's conditions follow,
-** then ")") those above the index's mark (migration 0016), which it does
+** then ")") those above the index's mark (search.c), which it does
 ** not hold yet. One list of rowids, so that a word few cases hold leads
 ** the query to just those; the newer cases are named c as the outer
 ** query's are, so that the same conditions serve both. */
 #define IN_INDEX_OR_NEWER                                                      \
-  " AND c.rowid IN (SELECT rowid FROM case_bigram WHERE case_bigram MATCH ?"   \
-  " UNION ALL SELECT c.rowid FROM cases c WHERE c.rowid > (SELECT value"       \
-  " FROM counter WHERE name = 'search')"
+  " AND c.rowid IN (SELECT rowid FROM search.case_bigram"                      \
+  " WHERE case_bigram MATCH ? AND rowid <= " CASE_SQL_MARK                    \
+  " UNION ALL SELECT c.rowid FROM cases c WHERE c.rowid > " CASE_SQL_MARK
 
 /* The index's part of a search: the cases its expression m matches or,
-** above the index's mark (migration 0016), those whose address or
+** above the index's mark (search.c), those whose address or
 ** description holds each of the n words w[] (LIKE) whose one pair the
 ** expression asks for (longer words are checked by the caller). */
 static void
@@ -783,7 +783,7 @@ pairs_add(char *m, size_t *len, size_t size, const char *p, size_t n)
 }
 
 /* Words of a search: each must occur in the address or the description.
-** The index of character pairs (migration 0017) finds them: a word of
+** The index of character pairs (search.c) finds them: a word of
 ** two characters of Chinese, letters or digits ("井盖", "5G") is one pair,
 ** one lookup; a longer one is every pair it holds ("井盖缺失": "井盖",
 ** "盖缺", "缺失"), and LIKE keeps, of the few cases that hold them all,

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "core/conf.h"
+#include "case/case.h"
 #include "db/migrate.h"
 
 /* mkdir -p for one path; CG_OK or CG_EIO. */
@@ -39,12 +40,22 @@ cmd_init(struct cli *cli, struct opts *o)
   char sub[4200];
   struct stat sb;
   int existed = stat(cli->db_path, &sb) == 0, version;
+  int64_t indexed = 0;
+  struct db *sdb = NULL;
 
   snprintf(sub, sizeof sub, "%s/attachments", cli->data_dir);
   if (make_dirs(cli->data_dir, &e) != CG_OK || make_dirs(sub, &e) != CG_OK ||
       cli_open_store(cli, 1, &e) != CG_OK ||
       db_schema_version(cli->db, &version, &e) != CG_OK)
     return cli_fail(&e);
+  /* the full-text index filled with what it lacks: every case if its file
+  ** is new (migration 0022), through a connection that may write it */
+  if (db_open(&sdb, cli->db_path, DB_SEARCH, &e) != CG_OK ||
+      case_search_catch_up(sdb, 0, &indexed, &e) != CG_OK) {
+    db_close(sdb);
+    return cli_fail(&e);
+  }
+  db_close(sdb);
   snprintf(sub, sizeof sub, "%s/citygrid.conf", cli->data_dir);
   if (stat(sub, &sb) != 0) {
     FILE *f = fopen(sub, "w");
@@ -55,5 +66,7 @@ cmd_init(struct cli *cli, struct opts *o)
   }
   printf("%s citygrid data in '%s' (schema version %d)\n",
          existed ? "checked" : "initialised", cli->data_dir, version);
+  if (indexed > 0)
+    printf("full-text index: %lld cases added\n", (long long)indexed);
   return 0;
 }

@@ -112,6 +112,13 @@ cmd_serve(struct cli *cli, struct opts *o)
     goto out;
   }
   setup.cache = case_cache_new((size_t)cache_mb << 20);
+  /* the full-text index kept up to date by a thread of its own, not by
+  ** the commits of the requests (src/case/search.c) */
+  if (case_indexer_start(cli->db_path, &e) != CG_OK) {
+    rc = cli_fail(&e);
+    goto out;
+  }
+  setup.env.search_behind = 1;
   snprintf(app.db_path, sizeof app.db_path, "%s", cli->db_path);
   app.cases = &setup;
   ho.host = host;
@@ -128,6 +135,7 @@ cmd_serve(struct cli *cli, struct opts *o)
   ho.error_reply = open311_error_reply;
   rc = http_serve(&ho, &e);
   api_writer_stop();
+  case_indexer_stop(); /* after the last reports */
   api_close_all();
   rc = rc != CG_OK ? cli_fail(&e) : (printf("citygrid: stopped\n"), 0);
 out:

@@ -28,13 +28,20 @@ enum { DB_DONE = 0, DB_ROW = 1 };
 /* Flags for db_open(). */
 enum {
   DB_CREATE = 1,  /* create the database if it does not exist */
-  DB_READONLY = 2 /* open for reading only */
+  DB_READONLY = 2, /* open for reading only */
+  DB_SEARCH = 4    /* the full-text index's file writable too (its keeper,
+                   ** src/case/search.c, alone: see db_open()) */
 };
 
 /* Open the store at `where`: a file path for SQLite (WAL mode, foreign keys
 ** on, busy timeout 5 s, synchronous FULL: a commit that returned is on
 ** disk, so a client told a write succeeded never loses it). On success *out is a connection the caller closes
-** with db_close(). Does not migrate: see db_migrate() in migrate.h. */
+** with db_close(). Does not migrate: see db_migrate() in migrate.h.
+** The full-text index of the cases lives in a file of its own beside the
+** store ("DIR/citygrid.db" has "DIR/citygrid-search.db"), attached as
+** schema `search`, read-only unless DB_SEARCH (src/case/search.c keeps
+** it): made when missing, made anew when damaged, and, on a read-only
+** connection that finds none, an empty one in memory. */
 int db_open(struct db **out, const char *where, int flags, struct cg_err *e);
 void db_close(struct db *db);
 
@@ -78,6 +85,9 @@ int db_sync(struct db *db, struct cg_err *e);
 
 /* Name of the backend behind db: "sqlite". Static string. */
 const char *db_backend(const struct db *db);
+
+/* Where db was opened (db_open()'s `where`); db keeps it. */
+const char *db_where(const struct db *db);
 
 /* Run one or more SQL statements that take no parameters and return no
 ** rows (schema, pragmas). */

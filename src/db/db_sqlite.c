@@ -161,6 +161,185 @@ sql_bigrams(sqlite3_context *cx, int argc, sqlite3_value **argv)
   sqlite3_result_text(cx, b, -1, free);
 }
 
+/* The full-text index's file beside the store at `where` into path:
+** "DIR/citygrid.db" gives "DIR/citygrid-search.db"; a store in memory
+** gives ":memory:". */
+static void
+search_path(char *path, size_t size, const char *where)
+{
+  size_t n = strlen(where);
+  if (!n || !strcmp(where, ":memory:")) {
+    snprintf(path, size, ":memory:");
+    return;
+  }
+  if (n > 3 && !strcmp(where + n - 3, ".db")) n -= 3;
+  snprintf(path, size, "%.*s-search.db", (int)n, where);
+}
+
+/* The search file's schema (src/case/search.c fills it). It holds only
+** what can be made again from the store: the index of character pairs of
+** the cases' addresses and descriptions (as migration 0017 made it in the
+** store, where it stayed until 0022), the greatest cases.rowid it holds
+** (`mark`) and the hash of that case's first event, which says whether
+** the file belongs to the store beside it (a store made anew, or put back
+** from a backup, has another case there, maybe of the same number, or
+** none). A missing or damaged file is made anew, empty, at the next
+** open, and filled again from the cases. */
+static const char search_schema[] =
+    "CREATE VIRTUAL TABLE IF NOT EXISTS search.case_bigram USING fts5("
+    " words, content = '', detail = 'none', tokenize = 'unicode61');"
+    "CREATE TABLE IF NOT EXISTS search.mark ("
+    " id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " value INTEGER NOT NULL,"
+    " hash TEXT NOT NULL);"
+    "INSERT OR IGNORE INTO search.mark (id, value, hash) VALUES (1, 0, '');";
+
+/* Attach the database file at path as schema `search`, and read it (a
+** file that is not a database shows only then): SQLITE_OK, or SQLite's
+** error with nothing attached. */
+static int
+attach(struct db *db, const char *path)
+{
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(db->h, "ATTACH ? AS search", -1, &st, NULL);
+
+  if (rc == SQLITE_OK) {
+    sqlite3_bind_text(st, 1, path, -1, SQLITE_TRANSIENT);
+    if ((rc = sqlite3_step(st)) == SQLITE_DONE) rc = SQLITE_OK;
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_OK) return rc;
+  rc = sqlite3_exec(db->h, "SELECT count(*) FROM search.sqlite_master", NULL,
+                    NULL, NULL);
+  if (rc != SQLITE_OK) sqlite3_exec(db->h, "DETACH search", NULL, NULL, NULL);
+  return rc;
+}
+
+/* Has the attached search schema its tables? */
+static int
+search_made(struct db *db)
+{
+  return sqlite3_exec(db->h, "SELECT value FROM search.mark", NULL, NULL,
+                      NULL) == SQLITE_OK;
+}
+
+/* path as a read-only URI ("file:PATH?mode=ro", its %, ? and # escaped)
+** into uri. */
+static void
+read_only_uri(char *uri, size_t size, const char *path)
+{
+  size_t n = snprintf(uri, size, "file:");
+  for (const char *p = path; *p && n + 4 < size; p++)
+    if (*p == '%' || *p == '?' || *p == '#')
+      n += snprintf(uri + n, size - n, "%%%02X", (unsigned char)*p);
+    else
+      uri[n++] = *p;
+  snprintf(uri + n, size - n, "?mode=ro");
+}
+
+/* Attach the search file at path for writing, made anew if damaged, its
+** schema made if missing. CG_OK, or why not. */
+static int
+attach_writable(struct db *db, const char *path, struct cg_err *e)
+{
+  char side[1120];
+  int fd, rc;
+
+  /* made here if missing: an empty file is an empty database, and a
+  ** connection opened without DB_CREATE may not make one */
+  if (strcmp(path, ":memory:") &&
+      (fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) >= 0)
+    close(fd);
+  rc = attach(db, path) & 0xff; /* the primary code */
+
+  if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT) {
+    /* damaged: derived data, made again. Emptied rather than removed: an
+    ** empty file is an empty database, and it stays the file that
+    ** SQLite, in this process, may still know by its inode. */
+    if (truncate(path, 0) != 0)
+      return cg_fail(e, CG_EIO, "cannot empty the damaged search index '%s'",
+                     path);
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+    rc = attach(db, path);
+  }
+  if (rc != SQLITE_OK)
+    return cg_fail(e, CG_EDB, "cannot open the search index '%s': %s", path,
+                   sqlite3_errstr(rc));
+  /* derived data: its commits need not wait for the disk */
+  if (strcmp(path, ":memory:") &&
+      (db_exec(db, "PRAGMA search.journal_mode = WAL", e) != CG_OK ||
+       db_exec(db, "PRAGMA search.synchronous = NORMAL", e) != CG_OK))
+    return e->code;
+  return search_made(db) ? CG_OK : db_exec(db, search_schema, e);
+}
+
+/* Attach an empty search index in memory as schema `search`, for a
+** read-only connection that finds no file (which cannot make tables, not
+** even in memory): the schema made on a connection of its own, whose
+** image db then reads. CG_OK, or why not. */
+static int
+attach_empty(struct db *db, struct cg_err *e)
+{
+  sqlite3 *m = NULL;
+  unsigned char *image = NULL;
+  sqlite3_int64 n = 0;
+  int rc = SQLITE_ERROR;
+
+  if (sqlite3_open_v2(":memory:", &m, SQLITE_OPEN_READWRITE, NULL) ==
+          SQLITE_OK &&
+      sqlite3_exec(m, "ATTACH ':memory:' AS search", NULL, NULL, NULL) ==
+          SQLITE_OK &&
+      sqlite3_exec(m, search_schema, NULL, NULL, NULL) == SQLITE_OK)
+    image = sqlite3_serialize(m, "search", &n, 0);
+  sqlite3_close(m);
+  if (image && attach(db, ":memory:") == SQLITE_OK)
+    rc = sqlite3_deserialize(db->h, "search", image, n, n,
+                             SQLITE_DESERIALIZE_FREEONCLOSE |
+                                 SQLITE_DESERIALIZE_READONLY);
+  else
+    sqlite3_free(image); /* (deserialize frees it, even when it fails) */
+  if (rc != SQLITE_OK)
+    return cg_fail(e, CG_EDB, "cannot attach an empty search index: %s",
+                   sqlite3_errmsg(db->h));
+  return CG_OK;
+}
+
+/* Attach the full-text index's file (see search_schema) as schema
+** `search`: its own file, so that the thread that keeps the index up to
+** date writes it while the store's writer writes the store (SQLite has one
+** writer a file). Read-only but for its keeper (DB_SEARCH): a BEGIN
+** IMMEDIATE takes the write lock of every database attached for writing,
+** and every transaction of the store's would then wait for the keeper's.
+** A file missing or damaged is made anew, empty; a read-only connection
+** that finds none reads an empty index in memory (attach_empty(): its
+** searches then read the cases by LIKE). CG_OK, or why not. */
+static int
+search_attach(struct db *db, const char *where, int flags, struct cg_err *e)
+{
+  char path[1100], uri[3400];
+  int rc;
+
+  search_path(path, sizeof path, where);
+  if (!strcmp(path, ":memory:") || (flags & DB_SEARCH))
+    return attach_writable(db, path, e);
+  read_only_uri(uri, sizeof uri, path);
+  if ((rc = attach(db, uri)) == SQLITE_OK) {
+    if (search_made(db)) return CG_OK;
+    sqlite3_exec(db->h, "DETACH search", NULL, NULL, NULL);
+  }
+  if (flags & DB_READONLY) return attach_empty(db, e);
+  /* made (or made again) by this connection, then read as the others do */
+  if (attach_writable(db, path, e) != CG_OK) return e->code;
+  sqlite3_exec(db->h, "DETACH search", NULL, NULL, NULL);
+  if ((rc = attach(db, uri)) != SQLITE_OK)
+    return cg_fail(e, CG_EDB, "cannot open the search index '%s': %s", path,
+                   sqlite3_errstr(rc));
+  return CG_OK;
+}
+
 int
 db_open(struct db **out, const char *where, int flags, struct cg_err *e)
 {
@@ -175,7 +354,7 @@ db_open(struct db **out, const char *where, int flags, struct cg_err *e)
   pthread_mutex_init(&db->sync_mu, NULL);
   db->sync_fd = -1;
   if (flags & DB_CREATE) oflags |= SQLITE_OPEN_CREATE;
-  oflags |= SQLITE_OPEN_NOMUTEX;
+  oflags |= SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI; /* for search_attach() */
   snprintf(db->path, sizeof db->path, "%s", where);
   if (sqlite3_open_v2(where, &db->h, oflags, NULL) != SQLITE_OK) {
     cg_fail(e, CG_EDB, "cannot open database '%s': %s", where,
@@ -202,7 +381,8 @@ db_open(struct db **out, const char *where, int flags, struct cg_err *e)
         db_exec(db, "PRAGMA synchronous = FULL", e) != CG_OK ||
         db_exec(db, "PRAGMA cache_size = -65536", e) != CG_OK ||
         /* statement journals in memory, not in temporary files */
-        db_exec(db, "PRAGMA temp_store = MEMORY", e) != CG_OK))) {
+        db_exec(db, "PRAGMA temp_store = MEMORY", e) != CG_OK)) ||
+      search_attach(db, where, flags, e) != CG_OK) {
     cg_err_prefix(e, "cannot open database '%s'", where);
     db_close(db);
     return CG_EDB;
@@ -421,6 +601,12 @@ const char *
 db_backend(const struct db *db)
 {
   return "sqlite";
+}
+
+const char *
+db_where(const struct db *db)
+{
+  return db->path;
 }
 
 int

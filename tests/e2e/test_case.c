@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "attach/attach.h"
@@ -979,6 +980,23 @@ nos_of(int who, const struct case_filter *f, char *out, size_t n)
   return CG_OK;
 }
 
+/* How many cases the full-text index of the connection d holds a pair
+** for. */
+static int64_t
+indexed(struct db *d, const char *pair)
+{
+  struct cg_err e = {0};
+  char m[16];
+  int64_t n = -1;
+  snprintf(m, sizeof m, "\"%s\"", pair);
+  assert_int_equal(db_query_int(d, &n, -1, &e,
+                                "SELECT count(*) FROM search.case_bigram"
+                                " WHERE case_bigram MATCH ?",
+                                "t", m),
+                   CG_OK);
+  return n;
+}
+
 /* Numbers of the cases a search by `who` finds since `from`, joined by
 ** spaces in the order listed (newest first), into out. */
 static int
@@ -1082,14 +1100,13 @@ test_search_in_chinese(void **state)
                    CG_EINVAL);
 }
 
-/* The full-text index may follow the cases a little behind (the server's
-** writer adds new cases to it at most every 100 ms): a search finds the
+/* The full-text index may follow the cases a little behind (in a server,
+** its own thread adds new cases at most every 100 ms): a search finds the
 ** newest cases all the same, and each case once when the index has them. */
 static void
 test_search_finds_cases_not_indexed_yet(void **state)
 {
   struct cg_err e = {0};
-  struct timespec t;
   char a[32], b[32], got[256], want[256];
   int64_t from, n = -1;
   struct case_report x;
@@ -1103,17 +1120,10 @@ test_search_finds_cases_not_indexed_yet(void **state)
   x.lat = plat;
   x.lon = plon;
   x.description = "窨井盖板松动";
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  env->search_every_ms = 3600 * 1000; /* not for an hour */
-  env->search_at_ms = (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+  env->search_behind = 1; /* and no indexer runs: left out */
   if (case_report(env, &users[OP], &x, a, &e) != CG_OK)
     fail_msg("report: %s", e.msg);
-  assert_int_equal(db_query_int(db, &n, -1, &e,
-                                "SELECT count(*) FROM case_bigram"
-                                " WHERE case_bigram MATCH ?",
-                                "t", "\"窨井\""),
-                   CG_OK);
-  assert_int_equal(n, 0); /* not in the index */
+  assert_int_equal(indexed(db, "窨井"), 0); /* not in the index */
   assert_int_equal(search(OP, from, "窨井盖", got, sizeof got), CG_OK);
   assert_string_equal(got, a);
   assert_int_equal(search(OP, from, "窨井盖 松动", got, sizeof got), CG_OK);
@@ -1122,36 +1132,20 @@ test_search_finds_cases_not_indexed_yet(void **state)
   assert_string_equal(got, "");
   assert_int_equal(search(OP, from, "松动", got, sizeof got), CG_OK);
   assert_string_equal(got, a); /* nor in the pairs' */
-  assert_int_equal(db_query_int(db, &n, -1, &e,
-                                "SELECT count(*) FROM case_bigram"
-                                " WHERE case_bigram MATCH ?",
-                                "t", "\"井盖\""),
-                   CG_OK);
-  assert_int_equal(n, 3); /* "井盖缺失", "井盖破损", "井盖旁有盖缺口" of the
+  assert_int_equal(indexed(db, "井盖"), 3); /* "井盖缺失", "井盖破损", "井盖旁有盖缺口" of the
                              test before */
   /* the next commit that may, adds both */
-  env->search_every_ms = 0;
+  env->search_behind = 0;
   clock_now += 60;
   x.code = "06036";
   x.description = "窨井盖缺失";
   if (case_report(env, &users[OP], &x, b, &e) != CG_OK)
     fail_msg("report: %s", e.msg);
-  assert_int_equal(db_query_int(db, &n, -1, &e,
-                                "SELECT count(*) FROM case_bigram"
-                                " WHERE case_bigram MATCH ?",
-                                "t", "\"窨井\""),
-                   CG_OK);
-  assert_int_equal(n, 2);
-  assert_int_equal(db_query_int(db, &n, -1, &e,
-                                "SELECT count(*) FROM case_bigram"
-                                " WHERE case_bigram MATCH ?",
-                                "t", "\"井盖\""),
-                   CG_OK);
-  assert_int_equal(n, 5);
+  assert_int_equal(indexed(db, "窨井"), 2);
+  assert_int_equal(indexed(db, "井盖"), 5);
   assert_int_equal(db_query_int(db, &n, -1, &e,
                                 "SELECT count(*) FROM cases WHERE rowid >"
-                                " (SELECT value FROM counter"
-                                " WHERE name = 'search')",
+                                " (SELECT value FROM search.mark)",
                                 ""),
                    CG_OK);
   assert_int_equal(n, 0); /* the mark moved past both */
@@ -1214,7 +1208,6 @@ test_lists_of_a_grid_and_a_community(void **state)
   char got[4096], want[4096], no[32], no2[32], other[32], comm[13], grid2[16];
   struct cg_err e = {0};
   struct case_report x;
-  struct timespec t;
   struct db_stmt *st;
   double lat2, lon2;
 
@@ -1262,9 +1255,7 @@ test_lists_of_a_grid_and_a_community(void **state)
   assert_null(strstr(got, no2)); /* not the grid worker's grid */
 
   /* reported while the index waits: found all the same */
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  env->search_every_ms = 3600 * 1000;
-  env->search_at_ms = (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+  env->search_behind = 1;
   clock_now += 100 * 3600;
   x.lat = plat;
   x.lon = plon;
@@ -1292,7 +1283,150 @@ test_lists_of_a_grid_and_a_community(void **state)
   list_nos(OP, comm, got, sizeof got);
   assert_string_equal(got, want);
   assert_null(strstr(got, other));
-  env->search_every_ms = 0;
+  env->search_behind = 0;
+}
+
+/* Numbers of the cases OP finds in store b (its own env) by text, since
+** `from`, as search() gives them. */
+static void
+search_in(struct case_env *b, int64_t from, const char *text, char *out,
+          size_t n)
+{
+  struct case_filter f;
+  struct cg_err e = {0};
+  json_t *j, *c;
+  size_t i;
+
+  memset(&f, 0, sizeof f);
+  f.from = from;
+  f.text = text;
+  out[0] = 0;
+  if (!(j = case_list_json(b, &users[OP], &f, &e))) fail_msg("%s", e.msg);
+  json_array_foreach(json_object_get(j, "cases"), i, c)
+  {
+    size_t len = strlen(out);
+    snprintf(out + len, n - len, "%s%s", len ? " " : "",
+             json_string_value(json_object_get(c, "no")));
+  }
+  json_decref(j);
+}
+
+/* The full-text index lives in a file of its own beside the store
+** (citygrid-search.db) and is believed only for its own store: a store put
+** back from a backup, beside the newer index of the store it was, finds
+** none of the cases it no longer has, and the next catch-up starts the
+** index again. Missing, the file is made (read-only: an empty index in
+** memory stands in); damaged, made anew; searches find the same cases
+** all the while. */
+static void
+test_search_file_belongs_to_its_store(void **state)
+{
+  struct cg_err e = {0};
+  struct case_env be;
+  struct case_report x;
+  struct db *b, *bs;
+  struct stat sb;
+  char *bdir = tu_tmpdir(), path[4400], sql[4500], newer[32], lamp[32];
+  char want[1024], got[1024];
+  int64_t from = local(2026, 1, 1, 0, 0), n, added;
+
+  /* the backup: the store as it is now, without its index */
+  search(OP, from, "井盖", want, sizeof want);
+  assert_non_null(strchr(want, ' ')); /* several cases */
+  snprintf(sql, sizeof sql, "VACUUM main INTO '%s/citygrid.db'", bdir);
+  assert_int_equal(db_exec(db, sql, &e), CG_OK);
+  snprintf(path, sizeof path, "%s/citygrid-search.db", bdir);
+  assert_int_not_equal(stat(path, &sb), 0);
+
+  /* read-only, it reads an index in memory, empty: LIKE finds them */
+  snprintf(path, sizeof path, "%s/citygrid.db", bdir);
+  if (db_open(&b, path, DB_READONLY, &e) != CG_OK) fail_msg("%s", e.msg);
+  case_env_init(&be, b, env->loc, env->cal, bdir, env->district);
+  search_in(&be, from, "井盖", got, sizeof got);
+  assert_string_equal(got, want);
+  case_env_release(&be);
+  db_close(b);
+  snprintf(path, sizeof path, "%s/citygrid-search.db", bdir);
+  assert_int_not_equal(stat(path, &sb), 0); /* and left no file */
+
+  /* a case the store has after the backup, indexed at its commit */
+  memset(&x, 0, sizeof x);
+  x.scheme = "gb47678";
+  x.kind = "matter";
+  x.code = "06050";
+  x.lat = olat;
+  x.lon = olon;
+  x.description = "暖气片漏水";
+  clock_now += 3600;
+  if (case_report(env, &users[OP], &x, newer, &e) != CG_OK)
+    fail_msg("report: %s", e.msg);
+  search(OP, from, "暖气", got, sizeof got);
+  assert_string_equal(got, newer);
+  assert_int_equal(indexed(db, "暖气"), 1);
+  /* ...whose index is copied beside the backup, as if both were put back */
+  snprintf(sql, sizeof sql, "VACUUM search INTO '%s/citygrid-search.db'",
+           bdir);
+  assert_int_equal(db_exec(db, sql, &e), CG_OK);
+
+  /* the backup gets a case of its own where the newer one was */
+  snprintf(path, sizeof path, "%s/citygrid.db", bdir);
+  assert_int_equal(db_open(&b, path, 0, &e), CG_OK);
+  assert_int_equal(indexed(b, "暖气"), 1); /* the newer index it is */
+  case_env_init(&be, b, env->loc, env->cal, bdir, env->district);
+  be.now = fake_clock;
+  be.search_behind = 1; /* no catch-up yet */
+  x.description = "路灯不亮";
+  clock_now += 60;
+  if (case_report(&be, &users[OP], &x, lamp, &e) != CG_OK)
+    fail_msg("report: %s", e.msg);
+  assert_int_equal(db_query_int(b, &n, -1, &e,
+                                "SELECT count(*) FROM cases WHERE no = ? AND"
+                                " rowid = (SELECT value FROM search.mark)",
+                                "t", lamp),
+                   CG_OK);
+  assert_int_equal(n, 1); /* where the index says "暖气" is */
+  search_in(&be, from, "暖气", got, sizeof got);
+  assert_string_equal(got, ""); /* not believed */
+  search_in(&be, from, "路灯不亮", got, sizeof got);
+  assert_non_null(strstr(got, lamp));
+  search_in(&be, from, "井盖", got, sizeof got);
+  assert_string_equal(got, want);
+
+  /* the next catch-up starts it again, from the backup's own cases */
+  assert_int_equal(db_open(&bs, path, DB_SEARCH, &e), CG_OK);
+  assert_int_equal(case_search_catch_up(bs, 0, &added, &e), CG_OK);
+  assert_int_equal(db_query_int(b, &n, -1, &e, "SELECT count(*) FROM cases",
+                                ""),
+                   CG_OK);
+  assert_int_equal(added, n);
+  assert_int_equal(indexed(b, "暖气"), 0);
+  assert_int_equal(db_query_int(b, &n, -1, &e,
+                                "SELECT count(*) FROM cases"
+                                " WHERE description LIKE '%灯不%'",
+                                ""),
+                   CG_OK);
+  assert_true(n >= 2); /* the backup's own, and the one before */
+  assert_int_equal(indexed(b, "灯不"), n);
+  search_in(&be, from, "路灯不亮", got, sizeof got);
+  assert_non_null(strstr(got, lamp));
+  search_in(&be, from, "井盖", got, sizeof got);
+  assert_string_equal(got, want);
+  db_close(bs);
+  case_env_release(&be);
+  db_close(b);
+
+  /* damaged: made anew, empty, and the searches as before */
+  snprintf(path, sizeof path, "%s/citygrid-search.db", bdir);
+  tu_write(path, "not a database, but long enough to be read as a header "
+                 "of one: it is not one at all.");
+  snprintf(path, sizeof path, "%s/citygrid.db", bdir);
+  if (db_open(&b, path, 0, &e) != CG_OK) fail_msg("%s", e.msg);
+  assert_int_equal(indexed(b, "灯不"), 0);
+  case_env_init(&be, b, env->loc, env->cal, bdir, env->district);
+  search_in(&be, from, "路灯不亮", got, sizeof got);
+  assert_non_null(strstr(got, lamp));
+  case_env_release(&be);
+  db_close(b);
 }
 
 /* `citygrid calendar`: the year's named days as loaded; as CSV, the very
@@ -1843,7 +1977,7 @@ assert_pairs_agree_with_like(struct db *d)
                    CG_OK);
   while (db_step(st, &e) == DB_ROW) {
     const char *t = db_col_text(st, 0);
-    char w[3] = {0}, m[8];
+    char w[3] = {0};
     int64_t a = -1, b = -2;
     for (size_t i = 0; t && t[i] && t[i + 1]; i++)
       if (isalnum((unsigned char)t[i]) && isalnum((unsigned char)t[i + 1])) {
@@ -1852,12 +1986,7 @@ assert_pairs_agree_with_like(struct db *d)
         break;
       }
     if (!w[0]) continue;
-    snprintf(m, sizeof m, "\"%s\"", w);
-    assert_int_equal(db_query_int(d, &a, -1, &e,
-                                  "SELECT count(*) FROM case_bigram"
-                                  " WHERE case_bigram MATCH ?",
-                                  "t", m),
-                     CG_OK);
+    a = indexed(d, w);
     assert_int_equal(db_query_int(d, &b, -1, &e,
                                   "SELECT count(*) FROM cases WHERE"
                                   " description LIKE '%' || ?1 || '%'"
@@ -2700,6 +2829,7 @@ main(void)
       cmocka_unit_test(test_writes_build_no_table_per_row),
       cmocka_unit_test(test_search_in_chinese),
       cmocka_unit_test(test_search_finds_cases_not_indexed_yet),
+      cmocka_unit_test(test_search_file_belongs_to_its_store),
       cmocka_unit_test(test_routing_most_specific_wins),
       cmocka_unit_test(test_bad_reports_refused),
       cmocka_unit_test(test_configuration_refused_whole),

@@ -218,8 +218,7 @@ test_no_acknowledged_write_lost(void **state)
     int64_t behind = -1;
     assert_int_equal(db_query_int(db, &behind, -1, &e,
                                   "SELECT count(*) FROM cases WHERE rowid >"
-                                  " (SELECT value FROM counter"
-                                  " WHERE name = 'search')",
+                                  " (SELECT value FROM search.mark)",
                                   ""),
                      CG_OK);
     assert_int_equal(behind, 0);
