@@ -1,7 +1,8 @@
 /*
 ** metrics.c — GET /metrics: the server's request counters and latencies
-** (kept by http/server.c) and the state of the loop (open cases by state,
-** overdue cases) in the Prometheus text format.
+** (kept by http/server.c), the state of the loop (open cases by state,
+** overdue cases), the list cache and the full-text index's indexer, in
+** the Prometheus text format.
 */
 #include "api.h"
 
@@ -61,6 +62,27 @@ metrics_get_api(struct http_req *r)
             "# TYPE citygrid_list_cache_bytes gauge\n"
             "citygrid_list_cache_bytes %zu\n",
             (long long)hits, (long long)misses, bytes);
+  }
+  {
+    int64_t added, failed, lag;
+    case_indexer_counts(&added, &failed);
+    fprintf(f,
+            "# HELP citygrid_search_indexed_total Cases the full-text"
+            " index took in on this server's indexer thread.\n"
+            "# TYPE citygrid_search_indexed_total counter\n"
+            "citygrid_search_indexed_total %lld\n"
+            "# HELP citygrid_search_failures_total Catch-ups of the"
+            " full-text index that failed (each tried again).\n"
+            "# TYPE citygrid_search_failures_total counter\n"
+            "citygrid_search_failures_total %lld\n",
+            (long long)added, (long long)failed);
+    if (case_search_lag(db, &lag, &e) == CG_OK)
+      fprintf(f,
+              "# HELP citygrid_search_lag_cases Cases the full-text index"
+              " lacks yet (searches read them without it).\n"
+              "# TYPE citygrid_search_lag_cases gauge\n"
+              "citygrid_search_lag_cases %lld\n",
+              (long long)lag);
   }
   fclose(f);
   r->text = text;

@@ -651,6 +651,19 @@ test_metrics(void **state)
                                "\"POST\",route=\"/api/v1/login\"} 9"));
   assert_non_null(strstr(text, "citygrid_cases{state=\"closed\"} 1\n"));
   assert_non_null(strstr(text, "citygrid_cases_overdue "));
+  /* the indexer took in the suite's reports: a count above 0, none
+  ** failed, and (at most 100 ms after the last) none lacking */
+  {
+    const char *p = strstr(text, "\ncitygrid_search_indexed_total ");
+    assert_non_null(p);
+    assert_true(atol(p + strlen("\ncitygrid_search_indexed_total ")) > 0);
+    assert_non_null(strstr(text, "\ncitygrid_search_failures_total 0\n"));
+    free(text);
+    text = NULL;
+    usleep(300 * 1000);
+    assert_int_equal(tu_http(port, "GET", "/metrics", NULL, NULL, &text), 200);
+    assert_non_null(strstr(text, "\ncitygrid_search_lag_cases 0\n"));
+  }
   /* each route's latency histogram counts up to its total: its buckets
   ** never fall, and the last (+Inf) is the route's count */
   {
