@@ -1427,6 +1427,8 @@ test_search_file_belongs_to_its_store(void **state)
   assert_non_null(strstr(got, lamp));
   case_env_release(&be);
   db_close(b);
+  tu_rmrf(bdir);
+  free(bdir);
 }
 
 /* `citygrid calendar`: the year's named days as loaded; as CSV, the very
