@@ -199,17 +199,17 @@ int case_recent_note(struct case_env *env, const struct kase *k, int state,
 void case_recent_end(struct case_env *env, int committed);
 void case_recent_free(struct case_recent *r);
 
+/* SQL: the hash of case k's first event, '' if it has none. */
+#define CASE_SQL_FIRST_HASH                                                    \
+  "coalesce((SELECT v.hash FROM main.event v WHERE v.case_no = k.no AND"      \
+  " v.seq = 1), '')"
+
 /* SQL: the full-text index's mark m (search.c) is one of this store's:
 ** nothing indexed yet, or the case where it says has the first event it
 ** names. */
 #define CASE_SQL_MARK_HOLDS                                                    \
   "m.value = 0 OR EXISTS (SELECT 1 FROM main.cases k WHERE k.rowid ="         \
   " m.value AND m.hash = " CASE_SQL_FIRST_HASH ")"
-
-/* SQL: the hash of case k's first event, '' if it has none. */
-#define CASE_SQL_FIRST_HASH                                                    \
-  "coalesce((SELECT v.hash FROM main.event v WHERE v.case_no = k.no AND"      \
-  " v.seq = 1), '')"
 
 /* SQL: the greatest cases.rowid the full-text index holds, 0 if the index
 ** is not this store's. */

@@ -19,7 +19,6 @@
 #include "case_int.h"
 
 #include <pthread.h>
-#include <stdio.h>
 #include <string.h>
 #include <time.h>
 

@@ -959,17 +959,19 @@ test_lists_kept_rendered_follow_the_store(void **state)
   env->cache = NULL;
 }
 
-/* Numbers of the cases a list by `who` under filter f shows, newest first,
-** joined by spaces, into out. CG_OK or the list's error. */
+/* Numbers of the cases a list by `who` under filter f shows in the store
+** of env b, newest first, joined by spaces, into out. CG_OK or the list's
+** error. */
 static int
-nos_of(int who, const struct case_filter *f, char *out, size_t n)
+nos_in(struct case_env *b, int who, const struct case_filter *f, char *out,
+       size_t n)
 {
   struct cg_err e = {0};
   json_t *j, *c;
   size_t i;
 
   out[0] = 0;
-  if (!(j = case_list_json(env, &users[who], f, &e))) return e.code;
+  if (!(j = case_list_json(b, &users[who], f, &e))) return e.code;
   json_array_foreach(json_object_get(j, "cases"), i, c)
   {
     size_t len = strlen(out);
@@ -978,6 +980,13 @@ nos_of(int who, const struct case_filter *f, char *out, size_t n)
   }
   json_decref(j);
   return CG_OK;
+}
+
+/* The same in the tests' store. */
+static int
+nos_of(int who, const struct case_filter *f, char *out, size_t n)
+{
+  return nos_in(env, who, f, out, n);
 }
 
 /* How many cases the full-text index of the connection d holds a pair
@@ -1286,29 +1295,17 @@ test_lists_of_a_grid_and_a_community(void **state)
   env->search_behind = 0;
 }
 
-/* Numbers of the cases OP finds in store b (its own env) by text, since
+/* Numbers of the cases OP finds in the store of env b by text, since
 ** `from`, as search() gives them. */
 static void
 search_in(struct case_env *b, int64_t from, const char *text, char *out,
           size_t n)
 {
   struct case_filter f;
-  struct cg_err e = {0};
-  json_t *j, *c;
-  size_t i;
-
   memset(&f, 0, sizeof f);
   f.from = from;
   f.text = text;
-  out[0] = 0;
-  if (!(j = case_list_json(b, &users[OP], &f, &e))) fail_msg("%s", e.msg);
-  json_array_foreach(json_object_get(j, "cases"), i, c)
-  {
-    size_t len = strlen(out);
-    snprintf(out + len, n - len, "%s%s", len ? " " : "",
-             json_string_value(json_object_get(c, "no")));
-  }
-  json_decref(j);
+  assert_int_equal(nos_in(b, OP, &f, out, n), CG_OK);
 }
 
 /* The full-text index lives in a file of its own beside the store
