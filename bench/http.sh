@@ -8,7 +8,9 @@
 # the same from a second server with that cache off, and the lists again
 # while reports pour in (their worst case); (d) nginx serving a small
 # static file, the reference, first and again just before and after the
-# reports (which are compared with those two); /healthz again while slow
+# reports (which are compared with those two); the reports again to a
+# server waiting with epoll instead of poll, and to both with 500 idle
+# connections open; /healthz again while slow
 # searches run; and, once each, what a dashboard reads in bulk (the
 # statistics, a department's first page, the map's points). Prints
 # `name: value` lines, the ratios last: for each run its requests a
@@ -28,6 +30,7 @@ cleanup() {
   [ -f "$tmp/nginx.pid" ] && kill "$(cat "$tmp/nginx.pid")" 2>/dev/null || :
   [ -n "${cg:-}" ] && kill "$cg" 2>/dev/null || :
   [ -n "${cg2:-}" ] && kill "$cg2" 2>/dev/null || :
+  [ -n "${cg3:-}" ] && kill "$cg3" 2>/dev/null || :
   [ -n "${searchers:-}" ] && kill $searchers 2>/dev/null || :
   sleep 1
   rm -rf "$tmp"
@@ -259,6 +262,31 @@ run http.nginx_static_after_posts "$ngx" "http://127.0.0.1:18480/index.json"
 rps_nginx_posts=$(echo "$rps_http_nginx_static_before_posts $rps_http_nginx_static_after_posts" |
   awk '{printf "%.2f", ($1 + $2) / 2}')
 echo "http.nginx_static_around_posts.per_s: $rps_nginx_posts"
+# the same reports to a second server whose workers wait with epoll
+# instead of poll (--events): the reason poll is the default. Then both
+# again with 500 more connections open that send a request every ten
+# seconds (a second wrk): poll looks at every one of them each time round,
+# which is why epoll is there for many connections (not targets)
+serve "$tmp/serve3.log" --events epoll
+cg3=$served_pid
+dur=3 run http.post_cases_epoll_first_seconds "$cg3" \
+  "http://127.0.0.1:$served_port/api/v1/cases" "$tmp/post.lua" >/dev/null
+run http.post_cases_epoll "$cg3" \
+  "http://127.0.0.1:$served_port/api/v1/cases" "$tmp/post.lua"
+printf 'function delay() return 10000 end\n' > "$tmp/idle.lua"
+# idle_run NAME PID PORT: run NAME on the server PID with 500 idle clients
+idle_run() {
+  wrk -t1 -c500 -d"$((secs + 2))s" -s "$tmp/idle.lua" \
+    "http://127.0.0.1:$3/healthz" > /dev/null &
+  idle=$!
+  sleep 1
+  run "$1" "$2" "http://127.0.0.1:$3/api/v1/cases" "$tmp/post.lua"
+  wait $idle
+}
+idle_run http.post_cases_500_idle "$cg" "$port"
+idle_run http.post_cases_epoll_500_idle "$cg3" "$served_port"
+kill "$cg3"
+wait "$cg3" 2>/dev/null || :
 # the lists while reports pour in (32 clients each, wrk -t1): every report
 # changes the store, so each page is built again (its cases that did not
 # change from the cache) — the worst case for the lists, not a target
@@ -293,5 +321,7 @@ echo "http.ratio.healthz_over_nginx: $(echo "$rps_http_healthz $rps_http_nginx_s
 echo "http.ratio.list_per_s_over_uncached: $(echo "$rps_http_list_cases $rps_http_list_cases_uncached" | awk '{printf "%.1f", $1/$2}')"
 echo "http.ratio.post_over_nginx: $(echo "$rps_http_post_cases $rps_nginx_posts" | awk '{printf "%.3f", $1/$2}')"
 echo "http.ratio.post_minimal_over_nginx: $(echo "$rps_http_post_cases_minimal $rps_nginx_posts" | awk '{printf "%.3f", $1/$2}')"
+echo "http.ratio.post_poll_over_epoll: $(echo "$rps_http_post_cases $rps_http_post_cases_epoll" | awk '{printf "%.3f", $1/$2}')"
+echo "http.ratio.post_poll_over_epoll_500_idle: $(echo "$rps_http_post_cases_500_idle $rps_http_post_cases_epoll_500_idle" | awk '{printf "%.3f", $1/$2}')"
 echo "http.ratio.post_over_first_nginx: $(echo "$rps_http_post_cases $rps_http_nginx_static" | awk '{printf "%.3f", $1/$2}')"
 echo "http.ratio.healthz_p99_during_searches_over_alone: $(echo "$p99_http_healthz_during_searches $p99_http_healthz" | awk '{printf "%.2f", $1/$2}')"

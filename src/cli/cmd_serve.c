@@ -46,6 +46,7 @@ cmd_serve(struct cli *cli, struct opts *o)
   static struct api_app app;
   static struct case_setup setup;
   const char *listen = opt_get(o, "listen"), *port = opt_get(o, "port");
+  const char *events = opt_get(o, "events");
   struct http_opts ho = {0};
   struct cg_err e = {0};
   double v;
@@ -110,6 +111,14 @@ cmd_serve(struct cli *cli, struct opts *o)
           CG_OK) {
     rc = cli_fail(&e);
     goto out;
+  }
+  if (events && strcmp(events, "poll") != 0) {
+    if (strcmp(events, "epoll") != 0) {
+      cg_fail(&e, CG_EINVAL, "--events %s: poll or epoll", events);
+      rc = cli_fail(&e);
+      goto out;
+    }
+    ho.epoll = 1;
   }
   setup.cache = case_cache_new((size_t)cache_mb << 20);
   /* the full-text index kept up to date by a thread of its own, not by

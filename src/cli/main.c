@@ -135,6 +135,10 @@ static const struct opt serve_opts[] = {
     {"pool", "N",
      "threads for slow requests: searches, reports, logins, photos "
      "(default 4)"},
+    {"events", "poll|epoll",
+     "how workers wait on their connections: poll is quicker for up to "
+     "some hundred open connections a worker, epoll for more (default "
+     "poll)"},
     {"list-cache", "MB",
      "memory for lists kept rendered, 0 for none (default 64)"},
     {"stop-grace", "SECONDS",

@@ -130,6 +130,8 @@ struct http_opts {
                      ** handlers of ROUTE_SLOW routes and of uploads
                      ** larger than HTTP_POOL_BODY run there, so that they
                      ** never hold up the other connections of a worker */
+  int epoll;         /* wait on connections with epoll, not poll: for
+                     ** hundreds of open connections a worker */
   size_t body_limit; /* bytes; larger bodies get 413 */
   const struct http_route *routes;
   int nroutes;

@@ -105,8 +105,8 @@ test_data_directory(void **state)
   assert_non_null(strstr(out, "\"features\":[]"));
   free(out);
   /* a server's thread counts are whole numbers 1..64, its lists' cache
-  ** megabytes 0..65536, its stop's grace 1..3600 s: refused before
-  ** anything is started */
+  ** megabytes 0..65536, its stop's grace 1..3600 s, its way of waiting
+  ** poll or epoll: refused before anything is started */
   {
     static const char *const bad[] = {"--threads 0",   "--threads 65",
                                       "--threads 2.5", "--pool 0",
@@ -127,6 +127,12 @@ test_data_directory(void **state)
         tu_run(NULL, &err, "--data '%s/a' serve --port 0 --stop-grace 0", dir),
         1);
     assert_non_null(strstr(err, "--stop-grace 0: seconds, 1..3600"));
+    free(err);
+    assert_int_equal(
+        tu_run(NULL, &err, "--data '%s/a' serve --port 0 --events select",
+               dir),
+        1);
+    assert_non_null(strstr(err, "--events select: poll or epoll"));
     free(err);
   }
   /* generating without a boundary says what is missing */

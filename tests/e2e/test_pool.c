@@ -9,7 +9,9 @@
 ** under way (as it would be, were that one on the worker). A report with
 ** a large photo goes through the pool, then the writer. And a stop lets
 ** the pool finish every slow request it was given: none is dropped or
-** refused.
+** refused. Its server waits with epoll (--events epoll), where parked
+** connections leave the worker's set and come back: every other suite's
+** server waits with poll, the default.
 */
 #include "testutil.h"
 
@@ -34,7 +36,7 @@ setup(void **state)
   dir = tu_tmpdir();
   if (tu_district(dir, 250) != 0 || tu_user(dir, "op", "operator", NULL))
     return -1;
-  if ((port = tu_serve_start(dir, "--threads 1 --pool 1", &pid)) <= 0)
+  if ((port = tu_serve_start(dir, "--threads 1 --pool 1 --events epoll", &pid)) <= 0)
     return -1;
   return tu_login(port, "op", token) == 200 ? 0 : -1;
 }
