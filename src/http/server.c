@@ -840,7 +840,7 @@ http_serve(const struct http_opts *o, struct cg_err *e)
   ** three quarters of them while the other idles.) The first socket picks
   ** the port when asked for any (--port 0); the rest take the same.
   ** TURBO: read a connection's next request as soon as the reply is out,
-  ** before asking epoll (a kept-alive client has usually sent it), and
+  ** before waiting on it (a kept-alive client has usually sent it), and
   ** close without shutdown() (request bodies are always read to their end,
   ** even the refused ones, so no unread data makes the close a reset).
   ** About a tenth more small requests a second.
