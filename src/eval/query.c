@@ -263,17 +263,22 @@ score_rows(const struct eval_conf *conf, int kind, const struct eval_row *rows,
   eval_rank(score, has, n, rank);
 }
 
-/* Sort order of the output: rank (unranked last), then code. */
-static const int *sort_rank;
-static const struct eval_row *sort_rows;
+/* Sort order of the output: rank (unranked last), then code. The ranks
+** and rows come with each sort (qsort_r), not in statics: the server
+** ranks on several threads at once. */
+struct ranked {
+  const int *rank;
+  const struct eval_row *rows;
+};
 static int
-cmp_ranked(const void *a, const void *b)
+cmp_ranked(const void *a, const void *b, void *arg)
 {
+  const struct ranked *s = arg;
   int i = *(const int *)a, j = *(const int *)b;
-  int ri = sort_rank[i] ? sort_rank[i] : 1 << 30;
-  int rj = sort_rank[j] ? sort_rank[j] : 1 << 30;
+  int ri = s->rank[i] ? s->rank[i] : 1 << 30;
+  int rj = s->rank[j] ? s->rank[j] : 1 << 30;
   if (ri != rj) return ri < rj ? -1 : 1;
-  return strcmp(sort_rows[i].code, sort_rows[j].code);
+  return strcmp(s->rows[i].code, s->rows[j].code);
 }
 
 json_t *
@@ -314,9 +319,7 @@ eval_ranked_json(struct case_env *env, const struct eval_conf *conf, int kind,
   score_rows(conf, kind, old, nold, so, ho, go, ro, NULL);
   for (int i = 0; i < ncur; i++)
     order[i] = i;
-  sort_rank = rc_;
-  sort_rows = cur;
-  qsort(order, ncur, sizeof *order, cmp_ranked);
+  qsort_r(order, ncur, sizeof *order, cmp_ranked, &(struct ranked){rc_, cur});
   list = json_array();
   for (int k = 0; k < ncur; k++) {
     int i = order[k];

@@ -54,6 +54,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -917,6 +918,62 @@ test_bad_input(void **state)
   free(err);
 }
 
+/* Rankings of the grids asked for on four threads at once, for three
+** weeks: the server ranks each on a pool thread, and every reply must be
+** the one the request gets alone (their sort once kept the rows and ranks
+** it ordered by in statics, so that one request's sort could order by
+** another's ranks, or read the rows another had freed). */
+#define RANKERS 4
+#define RANKINGS 8
+struct ranker {
+  pthread_t t;
+  int port;
+  const char *h;
+  char url[200];
+  char *alone; /* the reply to the request alone */
+  int same;    /* replies equal to it */
+};
+
+static void *
+ranker_main(void *arg)
+{
+  struct ranker *r = arg;
+  for (int i = 0; i < RANKINGS; i++) {
+    char *resp = NULL;
+    if (tu_http_h(r->port, "GET", r->url, r->h, NULL, NULL, &resp) == 200 &&
+        resp && strcmp(resp, r->alone) == 0)
+      r->same++;
+    free(resp);
+  }
+  return NULL;
+}
+
+static void
+rankings_at_once(int port, const char *h)
+{
+  struct ranker r[RANKERS];
+
+  for (int i = 0; i < RANKERS; i++) {
+    json_t *j;
+    r[i] = (struct ranker){.port = port, .h = h};
+    snprintf(r[i].url, sizeof r[i].url,
+             "/api/v1/indicators?unit=grid&week=2026-W%02d&at=%lld", 9 + i % 3,
+             (long long)as_of);
+    assert_int_equal(
+        tu_http_h(port, "GET", r[i].url, h, NULL, NULL, &r[i].alone), 200);
+    j = json_loads(r[i].alone, 0, NULL);
+    assert_true(json_array_size(json_object_get(j, "rows")) > 1);
+    json_decref(j);
+  }
+  for (int i = 0; i < RANKERS; i++)
+    assert_int_equal(pthread_create(&r[i].t, NULL, ranker_main, &r[i]), 0);
+  for (int i = 0; i < RANKERS; i++) {
+    pthread_join(r[i].t, NULL);
+    assert_int_equal(r[i].same, RANKINGS);
+    free(r[i].alone);
+  }
+}
+
 static void
 test_over_http(void **state)
 {
@@ -973,6 +1030,7 @@ test_over_http(void **state)
         json_string_value(json_object_get(json_array_get(g, 3), "grade")), "D");
   }
   json_decref(j);
+  rankings_at_once(port, h);
   /* the periods a page offers, up to the one that holds "as of" (Monday 16
   ** March): week 12 under way, then 11 and 10, complete; for anyone */
   snprintf(url, sizeof url, "/api/v1/periods?kind=week&count=3&at=%lld",
