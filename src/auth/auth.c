@@ -6,6 +6,7 @@
 */
 #include "auth.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -153,6 +154,7 @@ auth_login(struct db *db, const char *login, const char *password,
   /* verified against when the login is unknown, so that a wrong login
   ** costs as long as a wrong password */
   static char dummy[crypto_pwhash_STRBYTES];
+  static pthread_mutex_t dummy_mu = PTHREAD_MUTEX_INITIALIZER;
   char hash[crypto_pwhash_STRBYTES] = "", th[65];
   int failures = 0, known = 0, ok, rc;
   int64_t locked = 0;
@@ -160,10 +162,19 @@ auth_login(struct db *db, const char *login, const char *password,
 
   token[0] = 0;
   if ((rc = init_sodium(e)) != CG_OK) return rc;
-  if (!dummy[0] && crypto_pwhash_str(dummy, "not a password", 14,
-                                     crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                                     crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
-    return cg_fail(e, CG_ENOMEM, "out of memory");
+  /* made by the first login, while the others wait (logins run on
+  ** several threads), and never changed after */
+  pthread_mutex_lock(&dummy_mu);
+  if (!dummy[0]) { /* a failed try leaves it empty */
+    char made[crypto_pwhash_STRBYTES];
+    if (crypto_pwhash_str(made, "not a password", 14,
+                          crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0)
+      memcpy(dummy, made, sizeof dummy);
+  }
+  rc = dummy[0] != 0;
+  pthread_mutex_unlock(&dummy_mu);
+  if (!rc) return cg_fail(e, CG_ENOMEM, "out of memory");
   rc = db_prepare(db, &st,
                   "SELECT coalesce(password_hash, ''),"
                   " failed_logins, locked_until, disabled FROM app_user"

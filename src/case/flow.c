@@ -7,6 +7,7 @@
 */
 #include "case_int.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -657,14 +658,23 @@ static const struct action actions[] = {
 };
 static const int nactions = sizeof actions / sizeof actions[0];
 
+/* The actions' descriptions in one array, made once (by whichever thread
+** asks first; the others wait for it). */
+static struct case_action_info action_info[sizeof actions / sizeof actions[0]];
+static void
+make_action_info(void)
+{
+  for (int i = 0; i < nactions; i++)
+    action_info[i] = actions[i].info;
+}
+
 const struct case_action_info *
 case_actions(int *n)
 {
-  static struct case_action_info info[sizeof actions / sizeof actions[0]];
-  for (int i = 0; i < nactions; i++)
-    info[i] = actions[i].info;
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, make_action_info);
   *n = nactions;
-  return info;
+  return action_info;
 }
 
 static int

@@ -6,6 +6,7 @@
 */
 #include "eval_int.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,20 +80,29 @@ row_of(struct eval_row **rows, int *n, int *cap, const char *code, int add)
   return row_of(rows, n, cap, code, 0);
 }
 
-/* The sum query over a kind's days, built once. */
+/* The sum query over a kind's days, built once (by whichever thread asks
+** first; the others wait for it). */
+static char sum_text[2048];
+static void
+build_sum_sql(void)
+{
+  char *sql = sum_text;
+  const size_t size = sizeof sum_text;
+  size_t n = 0;
+  n += snprintf(sql + n, size - n, "SELECT unit");
+  for (int m = 0; m < EM_COUNT; m++)
+    n += snprintf(sql + n, size - n, ", sum(%s)", eval_measure_name(m));
+  snprintf(sql + n, size - n,
+           " FROM eval_fact WHERE kind = ? AND day >= ? AND day < ?"
+           " AND (? IS NULL OR unit = ?) GROUP BY unit");
+}
+
 static const char *
 sum_sql(void)
 {
-  static char sql[2048];
-  size_t n = 0;
-  if (sql[0]) return sql;
-  n += snprintf(sql + n, sizeof sql - n, "SELECT unit");
-  for (int m = 0; m < EM_COUNT; m++)
-    n += snprintf(sql + n, sizeof sql - n, ", sum(%s)", eval_measure_name(m));
-  snprintf(sql + n, sizeof sql - n,
-           " FROM eval_fact WHERE kind = ? AND day >= ? AND day < ?"
-           " AND (? IS NULL OR unit = ?) GROUP BY unit");
-  return sql;
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, build_sum_sql);
+  return sum_text;
 }
 
 int

@@ -18,6 +18,7 @@
 */
 #include "eval_int.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,27 +92,35 @@ sink_add(struct sink *s, int kind, int64_t day, const char *unit, int m,
   return 0;
 }
 
-/* The upsert adding a row of deltas; built once from the measure names. */
+/* The upsert adding a row of deltas; built once from the measure names
+** (by whichever thread asks first; the others wait for it). */
+static char upsert_text[4096];
+static void
+build_upsert_sql(void)
+{
+  char *sql = upsert_text;
+  const size_t size = sizeof upsert_text;
+  size_t n = 0;
+  n += snprintf(sql + n, size - n, "INSERT INTO eval_fact (kind, day, unit");
+  for (int m = 0; m < EM_COUNT; m++)
+    n += snprintf(sql + n, size - n, ", %s", eval_measure_name(m));
+  n += snprintf(sql + n, size - n, ") VALUES (?, ?, ?");
+  for (int m = 0; m < EM_COUNT; m++)
+    n += snprintf(sql + n, size - n, ", ?");
+  n += snprintf(sql + n, size - n,
+                ") ON CONFLICT (kind, day, unit) DO UPDATE SET ");
+  for (int m = 0; m < EM_COUNT; m++)
+    n += snprintf(sql + n, size - n, "%s%s = eval_fact.%s + excluded.%s",
+                  m ? ", " : "", eval_measure_name(m), eval_measure_name(m),
+                  eval_measure_name(m));
+}
+
 static const char *
 upsert_sql(void)
 {
-  static char sql[4096];
-  size_t n = 0;
-  if (sql[0]) return sql;
-  n += snprintf(sql + n, sizeof sql - n,
-                "INSERT INTO eval_fact (kind, day, unit");
-  for (int m = 0; m < EM_COUNT; m++)
-    n += snprintf(sql + n, sizeof sql - n, ", %s", eval_measure_name(m));
-  n += snprintf(sql + n, sizeof sql - n, ") VALUES (?, ?, ?");
-  for (int m = 0; m < EM_COUNT; m++)
-    n += snprintf(sql + n, sizeof sql - n, ", ?");
-  n += snprintf(sql + n, sizeof sql - n,
-                ") ON CONFLICT (kind, day, unit) DO UPDATE SET ");
-  for (int m = 0; m < EM_COUNT; m++)
-    n += snprintf(sql + n, sizeof sql - n, "%s%s = eval_fact.%s + excluded.%s",
-                  m ? ", " : "", eval_measure_name(m), eval_measure_name(m),
-                  eval_measure_name(m));
-  return sql;
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, build_upsert_sql);
+  return upsert_text;
 }
 
 /* Order of eval_fact's key: kind, day, unit. */
@@ -373,8 +382,8 @@ whole_case(struct ctx *x, const struct kcase *k, const struct walk *w,
     for (int i = 0; i < n; i++) {
       rc |= to_areas(x, k, w->disp_day, ms[i], delta, 1);
       for (int j = 0; j < w->ndept; j++)
-        rc |= sink_add(&x->sink, EK_DEPT, w->disp_day, w->dept[j], ms[i],
-                       delta);
+        rc |=
+            sink_add(&x->sink, EK_DEPT, w->disp_day, w->dept[j], ms[i], delta);
     }
   }
   return rc;
@@ -586,8 +595,7 @@ keep_open(struct ctx *x, const struct kcase *k, const struct walk *w)
               !strcmp(k->state, "checking") || !strcmp(k->state, "checked"));
 
   /* the departments first: their rows refer to the case's */
-  if ((rc = db_prepare_cached(x->db, &st, del_depts, x->e)) != CG_OK)
-    return rc;
+  if ((rc = db_prepare_cached(x->db, &st, del_depts, x->e)) != CG_OK) return rc;
   db_bindf(st, "t", k->no);
   rc = db_step(st, x->e);
   db_finalize(st);
@@ -662,8 +670,10 @@ recount(struct ctx *x, struct kcase *k, int64_t *nev)
 int
 eval_reset(struct db *db, struct cg_err *e)
 {
-  int rc = db_exec(db, "DELETE FROM eval_fact; DELETE FROM eval_open_dept;"
-                       " DELETE FROM eval_open", e);
+  int rc = db_exec(db,
+                   "DELETE FROM eval_fact; DELETE FROM eval_open_dept;"
+                   " DELETE FROM eval_open",
+                   e);
   if (rc == CG_OK) rc = eval_setting_put(db, "eval.gseq", "0", e);
   return rc;
 }
