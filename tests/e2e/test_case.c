@@ -166,6 +166,25 @@ report_as(int who, const char *code, double lat, double lon, char *no)
     fail_msg("report: %s", e.msg);
 }
 
+/* Report a matter of category `code` at lat, lon, described by text (or
+** none), through the env in, as `who`; its number in no. */
+static void
+report_in(struct case_env *in, int who, const char *code, double lat,
+          double lon, const char *text, char *no)
+{
+  struct case_report r;
+  struct cg_err e = {0};
+  memset(&r, 0, sizeof r);
+  r.scheme = "gb47678";
+  r.kind = "matter";
+  r.code = code;
+  r.lat = lat;
+  r.lon = lon;
+  r.description = text;
+  if (case_report(in, &users[who], &r, no, &e) != CG_OK)
+    fail_msg("report: %s", e.msg);
+}
+
 /* Apply an action; returns the result code and leaves the message in *e. */
 static int
 act_full(int who, const char *no, const char *action, const char *note,
@@ -808,18 +827,7 @@ test_duplicates_across_connections(void **state)
   assert_state(a1, "reported");
   /* another connection reports nearby, in another category */
   clock_now += 600;
-  {
-    struct case_report r;
-    memset(&r, 0, sizeof r);
-    r.scheme = "gb47678";
-    r.kind = "matter";
-    r.code = "06017";
-    r.lat = qlat;
-    r.lon = qlon;
-    r.description = "绿化带缺损";
-    if (case_report(&env2, &users[OP], &r, c, &e) != CG_OK)
-      fail_msg("report: %s", e.msg);
-  }
+  report_in(&env2, OP, "06017", qlat, qlon, "绿化带缺损", c);
   clock_now += 600;
   report_as(OP, "06017", qlat + 20 * m, qlon, d);
   assert_state(d, "duplicate");
@@ -1118,20 +1126,11 @@ test_search_finds_cases_not_indexed_yet(void **state)
   struct cg_err e = {0};
   char a[32], b[32], got[256], want[256];
   int64_t from, n = -1;
-  struct case_report x;
 
   clock_now = local(2026, 6, 2, 9, 0);
   from = clock_now;
-  memset(&x, 0, sizeof x);
-  x.scheme = "gb47678";
-  x.kind = "matter";
-  x.code = "06034";
-  x.lat = plat;
-  x.lon = plon;
-  x.description = "窨井盖板松动";
   env->search_behind = 1; /* and no indexer runs: left out */
-  if (case_report(env, &users[OP], &x, a, &e) != CG_OK)
-    fail_msg("report: %s", e.msg);
+  report_in(env, OP, "06034", plat, plon, "窨井盖板松动", a);
   assert_int_equal(indexed(db, "窨井"), 0); /* not in the index */
   assert_int_equal(search(OP, from, "窨井盖", got, sizeof got), CG_OK);
   assert_string_equal(got, a);
@@ -1146,10 +1145,7 @@ test_search_finds_cases_not_indexed_yet(void **state)
   /* the next commit that may, adds both */
   env->search_behind = 0;
   clock_now += 60;
-  x.code = "06036";
-  x.description = "窨井盖缺失";
-  if (case_report(env, &users[OP], &x, b, &e) != CG_OK)
-    fail_msg("report: %s", e.msg);
+  report_in(env, OP, "06036", plat, plon, "窨井盖缺失", b);
   assert_int_equal(indexed(db, "窨井"), 2);
   assert_int_equal(indexed(db, "井盖"), 5);
   assert_int_equal(db_query_int(db, &n, -1, &e,
@@ -1216,7 +1212,6 @@ test_lists_of_a_grid_and_a_community(void **state)
 {
   char got[4096], want[4096], no[32], no2[32], other[32], comm[13], grid2[16];
   struct cg_err e = {0};
-  struct case_report x;
   struct db_stmt *st;
   double lat2, lon2;
 
@@ -1245,14 +1240,7 @@ test_lists_of_a_grid_and_a_community(void **state)
   lat2 = db_col_double(st, 1);
   lon2 = db_col_double(st, 2);
   db_finalize(st);
-  memset(&x, 0, sizeof x);
-  x.scheme = "gb47678";
-  x.kind = "matter";
-  x.code = "06042";
-  x.lat = lat2;
-  x.lon = lon2;
-  if (case_report(env, &users[OP], &x, no2, &e) != CG_OK)
-    fail_msg("report: %s", e.msg);
+  report_in(env, OP, "06042", lat2, lon2, NULL, no2);
   stored(comm, want, sizeof want);
   assert_non_null(strstr(want, no2));
   assert_non_null(strchr(want, ' ')); /* more than that one */
@@ -1266,18 +1254,9 @@ test_lists_of_a_grid_and_a_community(void **state)
   /* reported while the index waits: found all the same */
   env->search_behind = 1;
   clock_now += 100 * 3600;
-  x.lat = plat;
-  x.lon = plon;
-  if (case_report(env, &users[OP], &x, no, &e) != CG_OK)
-    fail_msg("report: %s", e.msg);
-  x.lat = lat2;
-  x.lon = lon2;
-  if (case_report(env, &users[OP], &x, no2, &e) != CG_OK)
-    fail_msg("report: %s", e.msg);
-  x.lat = olat; /* another street's grid */
-  x.lon = olon;
-  if (case_report(env, &users[OP], &x, other, &e) != CG_OK)
-    fail_msg("report: %s", e.msg);
+  report_in(env, OP, "06042", plat, plon, NULL, no);
+  report_in(env, OP, "06042", lat2, lon2, NULL, no2);
+  report_in(env, OP, "06042", olat, olon, NULL, other); /* another street */
   stored(pgrid, want, sizeof want);
   assert_int_equal(strncmp(want, no, strlen(no)), 0); /* the newest */
   list_nos(GWG, NULL, got, sizeof got);
@@ -1320,7 +1299,6 @@ test_search_file_belongs_to_its_store(void **state)
 {
   struct cg_err e = {0};
   struct case_env be;
-  struct case_report x;
   struct db *b, *bs;
   struct stat sb;
   char *bdir = tu_tmpdir(), path[4400], sql[4500], newer[32], lamp[32];
@@ -1347,16 +1325,8 @@ test_search_file_belongs_to_its_store(void **state)
   assert_int_not_equal(stat(path, &sb), 0); /* and left no file */
 
   /* a case the store has after the backup, indexed at its commit */
-  memset(&x, 0, sizeof x);
-  x.scheme = "gb47678";
-  x.kind = "matter";
-  x.code = "06050";
-  x.lat = olat;
-  x.lon = olon;
-  x.description = "暖气片漏水";
   clock_now += 3600;
-  if (case_report(env, &users[OP], &x, newer, &e) != CG_OK)
-    fail_msg("report: %s", e.msg);
+  report_in(env, OP, "06050", olat, olon, "暖气片漏水", newer);
   search(OP, from, "暖气", got, sizeof got);
   assert_string_equal(got, newer);
   assert_int_equal(indexed(db, "暖气"), 1);
@@ -1372,10 +1342,8 @@ test_search_file_belongs_to_its_store(void **state)
   case_env_init(&be, b, env->loc, env->cal, bdir, env->district);
   be.now = fake_clock;
   be.search_behind = 1; /* no catch-up yet */
-  x.description = "路灯不亮";
   clock_now += 60;
-  if (case_report(&be, &users[OP], &x, lamp, &e) != CG_OK)
-    fail_msg("report: %s", e.msg);
+  report_in(&be, OP, "06050", olat, olon, "路灯不亮", lamp);
   assert_int_equal(db_query_int(b, &n, -1, &e,
                                 "SELECT count(*) FROM cases WHERE no = ? AND"
                                 " rowid = (SELECT value FROM search.mark)",
