@@ -9,8 +9,9 @@
 # while reports pour in (their worst case); (d) nginx serving a small
 # static file, the reference, first and again just before and after the
 # reports (which are compared with those two); the reports again to a
-# server waiting with epoll instead of poll, and to both with 500 idle
-# connections open; /healthz again while slow
+# server waiting with epoll instead of poll (the first of them timed
+# alone: a server started again on a store that has taken reports), and
+# to both with 500 idle connections open; /healthz again while slow
 # searches run; and, once each, what a dashboard reads in bulk (the
 # statistics, a department's first page, the map's points). Prints
 # `name: value` lines, the ratios last: for each run its requests a
@@ -269,6 +270,20 @@ echo "http.nginx_static_around_posts.per_s: $rps_nginx_posts"
 # which is why epoll is there for many connections (not targets)
 serve "$tmp/serve3.log" --events epoll
 cg3=$served_pid
+# its first report waits for what the duplicate search loads at the
+# start, the open cases of its window (src/case/recent.c): on this store,
+# the cases of bench_cases and the reports of the runs above
+first=$(echo "$pts" | cut -d'}' -f1 | tr -d '{')
+out=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' -X POST \
+  -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+  -d "{\"scheme\":\"gb47678\",\"kind\":\"matter\",\"code\":\"06010\",
+    \"lat\":${first%,*},\"lon\":${first#*,},\"description\":\"路灯不亮\"}" \
+  "http://127.0.0.1:$served_port/api/v1/cases")
+[ "${out%% *}" = 201 ] || {
+  echo "bench/http.sh: the first report after a restart got ${out%% *}" >&2
+  exit 1
+}
+echo "http.first_post_after_restart_ms: $(echo "${out#* }" | awk '{printf "%.1f", $1 * 1000}')"
 dur=3 run http.post_cases_epoll_first_seconds "$cg3" \
   "http://127.0.0.1:$served_port/api/v1/cases" "$tmp/post.lua" >/dev/null
 run http.post_cases_epoll "$cg3" \

@@ -9,9 +9,9 @@
 ** horizon in a hash table keyed by (category, 0.01° square), and follows
 ** the district's event log to keep it true:
 **
-**  - it is loaded from the store at the first report, back to the
-**    report's window start (through cases_created), together with the
-**    log's length (the ledger);
+**  - it is loaded from the store at the first report: the open cases
+**    back to the report's window start (through cases_open), together
+**    with the log's length (the ledger);
 **  - once in each write transaction, before the env reads or changes it,
 **    it reads the events others appended since (gseq past the last one
 **    it saw): a case that became open is added, one that left the open
@@ -165,17 +165,17 @@ cell_find(struct case_recent *r, int cat, double lat, double lon)
   return c->key ? c : NULL;
 }
 
-/* Add a case unless it is there or older than the horizon; CG_ENOMEM if
-** memory ran out. */
+/* Add a case unless it is older than the horizon or, when `known` may be
+** there, already there; CG_ENOMEM if memory ran out. */
 static int
 add(struct case_recent *r, int cat, const char *no, double lat, double lon,
-    int64_t created_at)
+    int64_t created_at, int known)
 {
   int64_t key = cell_of(lat, lon) * NCAT + cat;
   struct recent_cell *c;
 
   if (cat == 0 || created_at < r->horizon) return CG_OK;
-  if ((c = cell_find(r, cat, lat, lon)))
+  if (known && (c = cell_find(r, cat, lat, lon)))
     for (int j = 0; j < c->n; j++)
       if (strcmp(c->c[j].no, no) == 0) return CG_OK;
   if (grow(r) != CG_OK) return CG_ENOMEM;
@@ -241,23 +241,35 @@ note(struct case_recent *r, const char *no, const char *scheme,
     drop(r, cat, no, lat, lon);
     return CG_OK;
   }
-  return add(r, cat, no, lat, lon, created_at);
+  return add(r, cat, no, lat, lon, created_at, 1);
 }
 
 /* note() every row of st, a statement of columns (gseq, case_no, state,
-** scheme, kind, category_code, lat, lon, created_at); r->seen follows
-** gseq when `follow`. Returns DB_DONE, or a negative cg code with *e. */
+** scheme, kind, category_code, lat, lon, created_at), events of the log
+** when `follow` (r->seen follows their gseq). Else the rows are cases
+** loading into a new table, each once: the open ones are added without
+** looking for them first, which on a table of many cases in few squares
+** would compare each with all those before it. Returns DB_DONE, or a
+** negative cg code with *e. */
 static int
 note_rows(struct case_recent *r, struct db_stmt *st, int follow,
           struct cg_err *e)
 {
   int rc;
   while ((rc = db_step(st, e)) == DB_ROW) {
-    if (follow) r->seen = db_col_int(st, 0);
-    if (note(r, db_col_text(st, 1), db_col_text(st, 3), db_col_text(st, 4),
-             db_col_text(st, 5), db_col_double(st, 6), db_col_double(st, 7),
-             db_col_int(st, 8), case_state_parse(db_col_text(st, 2))) != CG_OK)
-      return -cg_fail(e, CG_ENOMEM, "out of memory");
+    const char *no = db_col_text(st, 1), *scheme = db_col_text(st, 3);
+    const char *kind = db_col_text(st, 4), *code = db_col_text(st, 5);
+    double lat = db_col_double(st, 6), lon = db_col_double(st, 7);
+    int64_t created_at = db_col_int(st, 8);
+    int state = case_state_parse(db_col_text(st, 2)), nrc = CG_OK;
+    if (follow) {
+      r->seen = db_col_int(st, 0);
+      nrc = note(r, no, scheme, kind, code, lat, lon, created_at, state);
+    } else if (matchable(state)) {
+      nrc = add(r, category(r, scheme, kind, code, 1), no, lat, lon,
+                created_at, 0);
+    }
+    if (nrc != CG_OK) return -cg_fail(e, CG_ENOMEM, "out of memory");
   }
   return rc;
 }
@@ -276,8 +288,9 @@ static int
 load(struct case_env *env, int64_t horizon, struct cg_err *e)
 {
   static const char since[] =
-      "SELECT 0, no, state, scheme, kind, category_code, lat, lon,"
-      " created_at FROM cases WHERE created_at >= ?";
+      "SELECT 0, c.no, c.state, c.scheme, c.kind, c.category_code, c.lat,"
+      " c.lon, c.created_at FROM cases c WHERE c.created_at >= ? AND "
+      CASE_SQL_OPEN;
   static const char ledger[] = "SELECT events FROM ledger WHERE id = 1";
   struct case_recent *r = calloc(1, sizeof *r);
   struct db_stmt *st;

@@ -871,6 +871,49 @@ test_duplicates_across_connections(void **state)
   db_close(db2);
 }
 
+/* A connection opened later (a server started again) loads the open
+** cases of the window from the store at its first report: a case turned
+** down meanwhile is not among them, however near, and the open one is. */
+static void
+test_duplicates_after_restart(void **state)
+{
+  struct case_env env2;
+  struct db *db2;
+  struct cg_err e = {0};
+  struct case_act a;
+  char path[4200], r1[32], r2[32], r3[32], r4[32];
+  const double m = 1 / 111195.0; /* a metre of latitude */
+  double qlat, qlon;
+
+  point_in("410104005", &qlat, &qlon, NULL);
+  clock_now = local(2026, 6, 8, 9, 0);
+  report_as(OP, "06036", qlat, qlon, r1);
+  memset(&a, 0, sizeof a);
+  a.action = "reject";
+  a.note = "不属于受理范围";
+  assert_int_equal(case_apply(env, &users[OP], r1, &a, &e), CG_OK);
+  clock_now += 600;
+  report_as(OP, "06036", qlat + 30 * m, qlon, r2);
+  assert_state(r2, "reported");
+
+  snprintf(path, sizeof path, "%s/citygrid.db", dir);
+  assert_int_equal(db_open(&db2, path, 0, &e), CG_OK);
+  case_env_init(&env2, db2, cs.loc, cs.cal, dir, "410104");
+  env2.now = fake_clock;
+  clock_now += 600;
+  /* nearer the turned-down case (5 m) than the open one (25 m) */
+  report_in(&env2, OP, "06036", qlat + 5 * m, qlon, "垃圾桶破损", r3);
+  assert_state(r3, "duplicate");
+  assert_field(r3, "duplicate_of", r2);
+  /* and after its table is loaded, it follows the log as before */
+  clock_now += 600;
+  report_in(&env2, OP, "06036", qlat + 28 * m, qlon, "垃圾桶破损", r4);
+  assert_field(r4, "duplicate_of", r2);
+
+  case_env_release(&env2);
+  db_close(db2);
+}
+
 /* The list of cases in `state` `who` gets, built without the server's
 ** cache and then with it: the two texts must be the same. Returns the
 ** parsed list (caller decrefs). */
@@ -2788,6 +2831,7 @@ main(void)
       cmocka_unit_test(test_counters_on_a_scripted_history),
       cmocka_unit_test(test_duplicates_linked),
       cmocka_unit_test(test_duplicates_across_connections),
+      cmocka_unit_test(test_duplicates_after_restart),
       cmocka_unit_test(test_privacy_and_visibility),
       cmocka_unit_test(test_lists_kept_rendered_follow_the_store),
       cmocka_unit_test(test_calendar_command),
