@@ -165,8 +165,8 @@ cell_find(struct case_recent *r, int cat, double lat, double lon)
   return c->key ? c : NULL;
 }
 
-/* Add a case unless it is older than the horizon or, when `known` may be
-** there, already there; CG_ENOMEM if memory ran out. */
+/* Add a case unless it is older than the horizon or already there (looked
+** for only when `known`: it may be); CG_ENOMEM if memory ran out. */
 static int
 add(struct case_recent *r, int cat, const char *no, double lat, double lon,
     int64_t created_at, int known)
