@@ -797,6 +797,23 @@ test_duplicates_linked(void **state)
   assert_state(f, "reported");
 }
 
+/* A second env on its own connection to the suite's store, as another
+** process or a server started again would have; case_env_release() and
+** db_close() end it. */
+static struct db *
+second_env(struct case_env *env2)
+{
+  struct db *db2;
+  struct cg_err e = {0};
+  char path[4200];
+
+  snprintf(path, sizeof path, "%s/citygrid.db", dir);
+  assert_int_equal(db_open(&db2, path, 0, &e), CG_OK);
+  case_env_init(env2, db2, cs.loc, cs.cal, dir, "410104");
+  env2->now = fake_clock;
+  return db2;
+}
+
 /* The duplicate search keeps the cases of the last days in memory
 ** (src/case/recent.c): it must see what another connection reported or
 ** changed meanwhile, forget what a rolled-back transaction wrote, and reach
@@ -808,8 +825,7 @@ test_duplicates_across_connections(void **state)
   struct db *db2;
   struct cg_err e = {0};
   struct case_act a;
-  char path[4200], a1[32], c[32], d[32], f[32], g[32], h[32], i1[32], x[32],
-      y[32];
+  char a1[32], c[32], d[32], f[32], g[32], h[32], i1[32], x[32], y[32];
   const double m = 1 / 111195.0;             /* a metre of latitude */
   double qlat, qlon, rlat, rlon, slat, slon; /* three more places */
 
@@ -817,10 +833,7 @@ test_duplicates_across_connections(void **state)
   point_in("410104003", &rlat, &rlon, NULL);
   point_in("410104004", &slat, &slon, NULL);
 
-  snprintf(path, sizeof path, "%s/citygrid.db", dir);
-  assert_int_equal(db_open(&db2, path, 0, &e), CG_OK);
-  case_env_init(&env2, db2, cs.loc, cs.cal, dir, "410104");
-  env2.now = fake_clock;
+  db2 = second_env(&env2);
 
   clock_now = local(2026, 5, 4, 9, 0);
   report_as(OP, "06013", plat, plon, a1); /* loads this env's table */
@@ -881,7 +894,7 @@ test_duplicates_after_restart(void **state)
   struct db *db2;
   struct cg_err e = {0};
   struct case_act a;
-  char path[4200], r1[32], r2[32], r3[32], r4[32];
+  char r1[32], r2[32], r3[32], r4[32];
   const double m = 1 / 111195.0; /* a metre of latitude */
   double qlat, qlon;
 
@@ -896,10 +909,7 @@ test_duplicates_after_restart(void **state)
   report_as(OP, "06036", qlat + 30 * m, qlon, r2);
   assert_state(r2, "reported");
 
-  snprintf(path, sizeof path, "%s/citygrid.db", dir);
-  assert_int_equal(db_open(&db2, path, 0, &e), CG_OK);
-  case_env_init(&env2, db2, cs.loc, cs.cal, dir, "410104");
-  env2.now = fake_clock;
+  db2 = second_env(&env2);
   clock_now += 600;
   /* nearer the turned-down case (5 m) than the open one (25 m) */
   report_in(&env2, OP, "06036", qlat + 5 * m, qlon, "垃圾桶破损", r3);

@@ -36,7 +36,8 @@ setup(void **state)
   dir = tu_tmpdir();
   if (tu_district(dir, 250) != 0 || tu_user(dir, "op", "operator", NULL))
     return -1;
-  if ((port = tu_serve_start(dir, "--threads 1 --pool 1 --events epoll", &pid)) <= 0)
+  port = tu_serve_start(dir, "--threads 1 --pool 1 --events epoll", &pid);
+  if (port <= 0)
     return -1;
   return tu_login(port, "op", token) == 200 ? 0 : -1;
 }
